@@ -1,0 +1,1 @@
+"""Test helpers shared by unit, e2e and benchmark code."""

@@ -1,0 +1,155 @@
+"""A minimal milter client (the MTA side of the protocol) for driving the adapter directly.
+
+Speaks protocol version 6 as Postfix does: option negotiation, per-command macros, MAIL,
+RCPT, end of message, ABORT and QUIT, honouring the events the milter asked not to receive.
+Used by adapter tests, and later by protocol fuzzing and benchmarks.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from dataclasses import dataclass, field
+
+SMFIP_NOCONNECT = 0x01
+SMFIP_NOHELO = 0x02
+SMFIP_NOMAIL = 0x04
+SMFIP_NORCPT = 0x08
+SMFIP_NOBODY = 0x10
+SMFIP_NOHDRS = 0x20
+SMFIP_NOEOH = 0x40
+SMFIP_NR_MAIL = 0x4000
+SMFIP_NR_RCPT = 0x8000
+ALL_ACTIONS = 0x1FF
+ALL_PROTOCOL = 0x1FFFFF
+
+FINAL = {b"a", b"c", b"r", b"t", b"y", b"d", b"f", b"4"}
+
+
+@dataclass
+class Reply:
+    """One milter response packet: its command byte and payload."""
+
+    cmd: bytes
+    data: bytes = b""
+
+    @property
+    def text(self) -> str:
+        return self.data.rstrip(b"\0").decode("ascii", "replace")
+
+
+@dataclass
+class EomResult:
+    """Modification actions sent at end of message, then the final verdict."""
+
+    actions: list[Reply] = field(default_factory=list)
+    final: Reply = field(default_factory=lambda: Reply(b"?"))
+
+    def of(self, cmd: bytes) -> list[str]:
+        return [a.text for a in self.actions if a.cmd == cmd]
+
+
+def packet(cmd: bytes, data: bytes = b"") -> bytes:
+    body = cmd + data
+    return struct.pack("!I", len(body)) + body
+
+
+def macro_packet(stage: bytes, macros: dict[str, str]) -> bytes:
+    payload = b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in macros.items())
+    return packet(b"D", stage + payload)
+
+
+class MilterClient:
+    """Drive one milter connection the way Postfix does."""
+
+    def __init__(self, address: tuple[str, int] | str, timeout: float = 10.0) -> None:
+        family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(address)
+        self.milter_protocol = 0
+        self.milter_actions = 0
+        self._buf = b""
+
+    def close(self) -> None:
+        try:
+            self.sock.sendall(packet(b"Q"))
+        except OSError:
+            pass
+        self.sock.close()
+
+    def __enter__(self) -> MilterClient:
+        self.negotiate()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read(self) -> Reply:
+        while len(self._buf) < 4:
+            self._fill()
+        (length,) = struct.unpack("!I", self._buf[:4])
+        while len(self._buf) < 4 + length:
+            self._fill()
+        body, self._buf = self._buf[4 : 4 + length], self._buf[4 + length :]
+        return Reply(body[:1], body[1:])
+
+    def _fill(self) -> None:
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("milter closed the connection")
+        self._buf += data
+
+    def negotiate(self, version: int = 6, actions: int = ALL_ACTIONS,
+                  protocol: int = ALL_PROTOCOL) -> Reply:
+        self.sock.sendall(packet(b"O", struct.pack("!III", version, actions, protocol)))
+        reply = self.read()
+        _, self.milter_actions, self.milter_protocol = struct.unpack("!III", reply.data[:12])
+        return reply
+
+    def _event(self, cmd: bytes, data: bytes, skip_flag: int, noreply_flag: int,
+               macros: dict[str, str] | None, stage: bytes) -> Reply | None:
+        if self.milter_protocol & skip_flag:
+            return None
+        if macros:
+            self.sock.sendall(macro_packet(stage, macros))
+        self.sock.sendall(packet(cmd, data))
+        if self.milter_protocol & noreply_flag:
+            return None
+        return self.read()
+
+    def mail(self, sender: str, macros: dict[str, str] | None = None,
+             esmtp: str = "") -> Reply | None:
+        data = f"<{sender}>".encode() + b"\0" + (esmtp.encode() + b"\0" if esmtp else b"")
+        return self._event(b"M", data, SMFIP_NOMAIL, SMFIP_NR_MAIL, macros, b"M")
+
+    def rcpt(self, recipient: str, macros: dict[str, str] | None = None,
+             esmtp: str = "", raw: bool = False) -> Reply | None:
+        arg = recipient if raw else f"<{recipient}>"
+        data = arg.encode() + b"\0" + (esmtp.encode() + b"\0" if esmtp else b"")
+        return self._event(b"R", data, SMFIP_NORCPT, SMFIP_NR_RCPT, macros, b"R")
+
+    def header(self, name: str, value: str) -> Reply | None:
+        return self._event(b"L", name.encode() + b"\0" + value.encode() + b"\0",
+                           SMFIP_NOHDRS, 0x80, None, b"L")
+
+    def body(self, chunk: bytes) -> Reply | None:
+        return self._event(b"B", chunk, SMFIP_NOBODY, 0x80000, None, b"B")
+
+    def eom(self, macros: dict[str, str] | None = None) -> EomResult:
+        if macros:
+            self.sock.sendall(macro_packet(b"E", macros))
+        self.sock.sendall(packet(b"E"))
+        result = EomResult()
+        while True:
+            reply = self.read()
+            if reply.cmd in FINAL:
+                result.final = reply
+                return result
+            result.actions.append(reply)
+
+    def abort(self) -> None:
+        self.sock.sendall(packet(b"A"))
+
+    def send_raw(self, data: bytes) -> None:
+        self.sock.sendall(data)

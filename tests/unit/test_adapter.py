@@ -1,0 +1,232 @@
+"""The milter adapter, driven over a real socket by a protocol-level milter client."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from milter import adapter
+from milter.adapter import ListenSpec, MilterServer, PolicyHolder
+from milter.engine import Decision, Envelope, RecipientDecision, SubmissionPath
+from tests.support.milterclient import (
+    SMFIP_NOBODY,
+    SMFIP_NOCONNECT,
+    SMFIP_NOHDRS,
+    SMFIP_NOHELO,
+    MilterClient,
+    packet,
+)
+from tests.unit.test_engine import POLICY
+
+
+@dataclass
+class Recorder:
+    decisions: list[tuple[Decision, Envelope]] = field(default_factory=list)
+    refusals: list[RecipientDecision] = field(default_factory=list)
+    errors: int = 0
+
+    def decision(self, decision: Decision, envelope: Envelope) -> None:
+        self.decisions.append((decision, envelope))
+
+    def recipient_refused(self, refusal: RecipientDecision, queue_id: str | None) -> None:
+        self.refusals.append(refusal)
+
+    def internal_error(self, path: SubmissionPath) -> None:
+        self.errors += 1
+
+
+@dataclass
+class Running:
+    server: MilterServer
+    recorder: Recorder
+    smtp: tuple[str, int]
+    local: tuple[str, int]
+
+
+@pytest.fixture
+def running() -> Iterator[Running]:
+    recorder = Recorder()
+    server = MilterServer(
+        [(ListenSpec("inet", "127.0.0.1", 0), "smtp"), (ListenSpec("inet", "127.0.0.1", 0), "local")],
+        PolicyHolder(POLICY), recorder,
+    )
+    server.bind()
+    smtp, local = (s.getsockname() for s, _, _ in server.sockets)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Running(server, recorder, smtp, local)
+    server.stop()
+    thread.join(5)
+    server.drain(2)
+
+
+MACROS = {"i": "4Xyz123ABC", "{mail_addr}": "tool@samen-veilig.nl"}
+
+
+class TestNegotiation:
+    def test_asks_only_for_the_events_it_uses(self, running: Running) -> None:
+        """The milter declines connect, HELO, header and body events (each is a round trip)."""
+        with MilterClient(running.smtp) as c:
+            for flag in (SMFIP_NOCONNECT, SMFIP_NOHELO, SMFIP_NOHDRS, SMFIP_NOBODY):
+                assert c.milter_protocol & flag
+
+
+class TestSmtpPath:
+    def test_retired_recipient_refused_at_rcpt(self, running: Running) -> None:
+        """RCPT to a retired domain gets one 550 5.7.1 reply with the policy text."""
+        with MilterClient(running.smtp) as c:
+            assert c.mail("tool@samen-veilig.nl", MACROS).cmd == b"c"
+            assert c.rcpt("a@partner.example").cmd == b"c"
+            reply = c.rcpt("b@bjzutrecht.nl", esmtp="NOTIFY=NEVER")
+            assert reply.cmd == b"y"
+            assert reply.text.startswith("550 5.7.1 This address is retired.")
+            assert "retired_domain" in reply.text
+            result = c.eom({"i": "4Xyz123ABC"})
+            assert result.final.cmd == b"a" and result.actions == []
+        assert [r.rule for r in running.recorder.refusals] == ["retired_domain"]
+        decision, envelope = running.recorder.decisions[0]
+        assert decision.action == "accept" and envelope.queue_id == "4Xyz123ABC"
+        assert [str(a) for a in envelope.recipients] == ["a@partner.example"]
+
+    def test_replies_stay_in_step_over_several_messages(self, running: Running) -> None:
+        """On a reused connection every reply belongs to its own command (upstream issue #14)."""
+        with MilterClient(running.smtp) as c:
+            for n in range(5):
+                assert c.mail(f"s{n}@samen-veilig.nl").cmd == b"c"
+                assert c.rcpt(f"x{n}@bjzutrecht.nl").cmd == b"y"
+                assert c.rcpt(f"a{n}@partner.example").cmd == b"c"
+                assert c.rcpt(f"c{n}@mail.bjzflevo.nl").cmd == b"y"
+                assert c.eom().final.cmd == b"a"
+        assert len(running.recorder.decisions) == 5
+        assert len(running.recorder.refusals) == 10
+
+    def test_abort_resets_the_message(self, running: Running) -> None:
+        """After ABORT the next message starts clean."""
+        with MilterClient(running.smtp) as c:
+            c.mail("s@samen-veilig.nl")
+            c.rcpt("a@partner.example")
+            c.abort()
+            c.mail("s@samen-veilig.nl")
+            c.rcpt("z@partner.example")
+            assert c.eom().final.cmd == b"a"
+        _, envelope = running.recorder.decisions[-1]
+        assert [str(a) for a in envelope.recipients] == ["z@partner.example"]
+
+
+class TestLocalPath:
+    def test_refused_recipient_removed_and_named_in_header(self, running: Running) -> None:
+        """Local submissions: delrcpt with the address as Postfix gave it, plus a header."""
+        with MilterClient(running.local) as c:
+            c.mail("root@samen-veilig.nl")
+            assert c.rcpt("a@partner.example").cmd == b"c"
+            assert c.rcpt("B@BJZUTRECHT.NL.").cmd == b"c"
+            result = c.eom()
+        assert result.of(b"-") == ["<B@BJZUTRECHT.NL.>"]
+        headers = result.of(b"h")
+        assert len(headers) == 1 and headers[0].startswith("X-Postwarden-Removed-Recipients\0")
+        assert "bjzutrecht.nl" in headers[0] and "retired_domain" in headers[0]
+        assert result.final.cmd == b"a"
+
+    def test_all_recipients_refused_rejects_message(self, running: Running) -> None:
+        """Local submission with only refused recipients: a 550 at end of message."""
+        with MilterClient(running.local) as c:
+            c.mail("root@samen-veilig.nl")
+            c.rcpt("b@bjzutrecht.nl")
+            result = c.eom()
+        assert result.final.cmd == b"y" and result.final.text.startswith("550 5.7.1")
+        assert result.of(b"-") == []
+
+
+class TestFailClosed:
+    def test_exception_in_engine_tempfails(self, running: Running,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+        """An error inside the decision is a tempfail, never an accept."""
+        def broken(*_: object) -> Decision:
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(adapter, "decide", broken)
+        with MilterClient(running.smtp) as c:
+            c.mail("s@samen-veilig.nl")
+            c.rcpt("a@partner.example")
+            final = c.eom().final
+        assert final.cmd == b"y" and final.text.startswith("451 4.3.0")
+        assert "boom" not in final.text
+        assert running.recorder.errors == 1
+
+    def test_error_at_rcpt_on_local_path_tempfails_message(
+            self, running: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Local path: an error at RCPT (where no refusal is allowed) tempfails at the end."""
+        monkeypatch.setattr(adapter, "parse_address", lambda _raw: 1 / 0)
+        with MilterClient(running.local) as c:
+            c.mail("s@samen-veilig.nl")
+            c.rcpt("a@partner.example")
+            final = c.eom().final
+        assert final.cmd == b"y" and final.text.startswith("451")
+
+    def test_garbage_closes_connection_and_server_survives(self, running: Running) -> None:
+        """A malformed packet ends that connection; the server keeps serving others."""
+        with MilterClient(running.smtp) as c:
+            c.send_raw(packet(b"Z", b"nonsense"))
+            with pytest.raises((ConnectionError, OSError)):
+                for _ in range(3):
+                    c.read()
+        with MilterClient(running.smtp) as c:
+            c.mail("s@samen-veilig.nl")
+            assert c.rcpt("b@bjzutrecht.nl").cmd == b"y"
+
+    def test_eom_without_mail_tempfails(self, running: Running) -> None:
+        """An end of message with no message state is a tempfail."""
+        with MilterClient(running.smtp) as c:
+            assert c.eom().final.text.startswith("451")
+
+
+class TestListeners:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("inet:127.0.0.1:10027", ListenSpec("inet", "127.0.0.1", 10027)),
+            ("inet:[::1]:10027", ListenSpec("inet", "::1", 10027)),
+            ("inet6:[::1]:10027", ListenSpec("inet", "::1", 10027)),
+            ("unix:/run/postwarden/smtpd.sock", ListenSpec("unix", path="/run/postwarden/smtpd.sock")),
+        ],
+    )
+    def test_parse(self, text: str, expected: ListenSpec) -> None:
+        """Socket specs in Postfix's notation are understood."""
+        assert ListenSpec.parse(text) == expected
+
+    @pytest.mark.parametrize("text", ["inet:127.0.0.1", "inet::10027", "tcp:1.2.3.4:5",
+                                      "unix:", "inet:h:99999", "inet:h:x"])
+    def test_parse_refuses(self, text: str) -> None:
+        """Bad socket specs are refused with a clear error."""
+        with pytest.raises(adapter.ListenSpecError):
+            ListenSpec.parse(text)
+
+    def test_unix_socket_mode_and_ipv6(self, tmp_path: os.PathLike[str]) -> None:
+        """A unix socket is created 0660; an IPv6 loopback listener works."""
+        path = os.path.join(tmp_path, "m.sock")
+        recorder = Recorder()
+        server = MilterServer(
+            [(ListenSpec("unix", path=path), "smtp"), (ListenSpec("inet", "::1", 0), "local")],
+            PolicyHolder(POLICY), recorder,
+        )
+        server.bind()
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o660
+            with MilterClient(path) as c:
+                c.mail("s@samen-veilig.nl")
+                assert c.rcpt("b@bjzutrecht.nl").cmd == b"y"
+            v6 = server.sockets[1][0].getsockname()
+            with socket.create_connection(v6[:2], timeout=5) as s:
+                assert s.family == socket.AF_INET6
+        finally:
+            server.stop()
+            thread.join(5)
+        assert not os.path.exists(path)
