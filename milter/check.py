@@ -79,7 +79,7 @@ def as_text(decision: Decision, envelope: Envelope, policy: Policy) -> str:
         line = f"  {rd.action.upper():7} {_shown(rd.address):{width}}"
         if rd.rule:
             line += f"  rule {rd.rule}: {rd.reason}"
-        lines.append(line)
+        lines.append(line.rstrip())
         if rd.reply and rd.refused and decision.path == "smtp":
             lines.append(f"          the SMTP client is told: {rd.reply}")
     for name, value in decision.headers:

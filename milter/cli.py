@@ -98,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             except PolicyError as exc:
                 _policy_errors(exc)
                 return 1
+            except OSError as exc:
+                print(f"{args.file}: {exc.strerror}", file=sys.stderr)
+                return 1
             print(summarise(policy))
             return 0
         if args.command == "check":

@@ -15,7 +15,10 @@ RetiredAction = Literal["refuse"]
 
 @dataclass(frozen=True, slots=True)
 class ReplyText:
-    """The text a sender sees in the SMTP reply, in Dutch and English (ASCII-safe for SMTP)."""
+    """The text a sender sees in the SMTP reply, in Dutch and English.
+
+    Kept as the officer wrote it (one printable line, Unicode allowed); the SMTP layer makes it
+    ASCII-safe when it builds the reply."""
 
     nl: str
     en: str
@@ -41,7 +44,7 @@ class RetiredDomain:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """One loaded policy file. ``sha256`` is of the file's bytes, so ops can see which version runs."""
+    """One loaded policy file. ``sha256`` is of the file's bytes: ops see which version runs."""
 
     version: int
     organisation: str

@@ -1,0 +1,638 @@
+"""Policy loader: a YAML policy file -> a frozen ``Policy``, or every reason it is refused.
+
+The file is composed into PyYAML's node tree (``SafeLoader``, so every node keeps its line and
+column) and a small schema walker checks the tree against the field specs in ``_POLICY``. Nothing
+is built from a file with a problem in it: ``load_policy`` returns a ``Policy`` or raises
+``PolicyError`` carrying every issue found (up to ``MAX_ISSUES``), sorted by position, each as
+``file:line:column: message (hint: ...)`` with 1-based line and column.
+
+Refused: bytes that are not UTF-8 or not printable; YAML syntax errors; an empty file; more than
+one YAML document; anchors, aliases and merge keys (``<<``); duplicate keys in any mapping (PyYAML
+would silently keep the last); unknown keys; missing required keys; wrong types (including YAML
+1.1 booleans such as ``yes`` where text is needed); dates that are not a real ``YYYY-MM-DD``;
+domains ``milter.address.normalise_domain`` refuses; a domain listed twice, both owned and retired,
+or inside another listed domain; empty ``owned_domains``; text that is blank, multi-line, longer
+than 200 characters or contains control or invisible formatting characters; any ``version`` but
+the integer 1.
+
+To add a section: add a ``_Map`` (or field) to the specs below and, if it needs one, a model class
+in ``model.py``; the walker itself does not change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from milter.address import DomainError, is_within, normalise_domain
+from milter.policy.model import OwnedDomain, Policy, ReplyText, RetiredDomain
+
+__all__ = [
+    "MAX_ISSUES",
+    "PolicyError",
+    "PolicyIssue",
+    "load_policy",
+    "load_policy_text",
+    "summarise",
+]
+
+MAX_ISSUES = 50
+SUPPORTED_VERSION = 1
+MAX_TEXT = 200
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _BOOL, _NULL = _TAG + "str", _TAG + "int", _TAG + "bool", _TAG + "null"
+_FLOAT, _TIMESTAMP, _MERGE = _TAG + "float", _TAG + "timestamp", _TAG + "merge"
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_BOOLEAN_WORDS_HINT = "YAML reads yes/no/on/off/true/false as booleans; put the text in quotes"
+
+
+class _Mark(Protocol):
+    """A PyYAML position (pure-Python or libyaml mark): 0-based line and column."""
+
+    line: int
+    column: int
+
+
+# --------------------------------------------------------------------------------------------
+# Public values
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyIssue:
+    """One reason a policy file was refused. ``line``/``column`` are 1-based; 0 means no position
+    (the file could not be read at all)."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        text = f"{where}: {self.message}"
+        return f"{text} (hint: {self.hint})" if self.hint else text
+
+
+class PolicyError(Exception):
+    """A policy file was refused. ``issues`` holds every reason found, sorted by position;
+    ``omitted`` counts those left out beyond ``MAX_ISSUES``."""
+
+    def __init__(self, issues: Iterable[PolicyIssue], omitted: int = 0) -> None:
+        self.issues: tuple[PolicyIssue, ...] = tuple(issues)
+        self.omitted = omitted
+        lines = [str(issue) for issue in self.issues]
+        if omitted:
+            lines.append(f"... and {omitted} more issue{'s' if omitted != 1 else ''}")
+        super().__init__("\n".join(lines))
+
+
+def load_policy(path: str | os.PathLike[str]) -> Policy:
+    """Read and check the policy file at ``path``; raise ``PolicyError`` if it is refused."""
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise PolicyError(
+            [PolicyIssue(source, 0, 0, f"cannot read policy file: {reason}")]
+        ) from None
+    return load_policy_text(data, source)
+
+
+def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
+    """Check policy ``text`` (bytes must be UTF-8) that came from ``source``; raise ``PolicyError``
+    if it is refused. ``Policy.sha256`` is of the bytes (a ``str`` is hashed as UTF-8)."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    sha256 = hashlib.sha256(data).hexdigest()
+    issues = _Issues(source)
+    root = _compose(text, issues)
+    values = None if root is None else _walk(root, _POLICY, "policy", issues)
+    _check_domains(issues)
+    if issues or not isinstance(values, dict):
+        raise issues.error()
+    return Policy(
+        version=values["version"],
+        organisation=values["organisation"],
+        owned_domains=values["owned_domains"],
+        retired_domains=values["retired_domains"],
+        source=source,
+        sha256=sha256,
+    )
+
+
+def summarise(policy: Policy) -> str:
+    """One line for logs and ``postwarden check``: organisation, counts and short sha256."""
+
+    def count(n: int, what: str) -> str:
+        return f"{n} {what}{'' if n == 1 else 's'}"
+
+    return (
+        f"policy OK: {policy.organisation}, {count(len(policy.owned_domains), 'owned domain')}, "
+        f"{count(len(policy.retired_domains), 'retired domain')}, sha256 {policy.sha256[:12]}"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Field specs: what the policy file may contain. The walker below interprets them.
+
+
+@dataclass(frozen=True)
+class _Text:
+    """Non-blank, single-line, printable text of at most ``max_len`` characters."""
+
+    max_len: int = MAX_TEXT
+
+
+@dataclass(frozen=True)
+class _Integer:
+    """An integer; ``allowed`` (if given) lists the only values accepted."""
+
+    allowed: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Date:
+    """A calendar date written YYYY-MM-DD (quoted or not)."""
+
+
+@dataclass(frozen=True)
+class _Domain:
+    """A domain name, normalised by ``normalise_domain``; ``role`` names its list in messages."""
+
+    role: str
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """One word out of ``values``; those in ``later`` are known but not supported yet."""
+
+    values: tuple[str, ...]
+    later: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _List:
+    """A YAML list of ``item``s with at least ``min_items`` entries."""
+
+    item: _Spec
+    min_items: int = 0
+    hint: str | None = None  # shown when the value is not a list at all
+
+
+@dataclass(frozen=True)
+class _Field:
+    spec: _Spec
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class _Map:
+    """A mapping with exactly these keys. ``build`` turns the checked values into a model value;
+    ``later`` names keys that a later Postwarden version will accept."""
+
+    fields: Mapping[str, _Field]
+    build: Callable[[dict[str, Any]], Any] = dict
+    later: tuple[str, ...] = ()
+
+
+_Spec = _Text | _Integer | _Date | _Domain | _Choice | _List | _Map
+
+_REPLY = _Map(
+    {"nl": _Field(_Text()), "en": _Field(_Text())},
+    build=lambda v: ReplyText(**v),
+)
+_OWNED = _Map(
+    {"domain": _Field(_Domain("owned"))},
+    build=lambda v: OwnedDomain(**v),
+    later=("expect",),
+)
+_RETIRED = _Map(
+    {
+        "domain": _Field(_Domain("retired")),
+        "retired_since": _Field(_Date()),
+        "owner": _Field(_Text()),
+        "action": _Field(_Choice(("refuse",), later=("redirect",)), required=False),
+        "reply": _Field(_REPLY),
+    },
+    build=lambda v: RetiredDomain(**v),
+    later=("notify_sender", "to"),
+)
+_POLICY = _Map(
+    {
+        "version": _Field(_Integer(allowed=(SUPPORTED_VERSION,))),
+        "organisation": _Field(_Text()),
+        "owned_domains": _Field(
+            _List(_OWNED, min_items=1, hint="write one '- domain: example.nl' line per domain")
+        ),
+        "retired_domains": _Field(
+            _List(_RETIRED, hint="write 'retired_domains: []' if there are none")
+        ),
+    },
+    later=("dns", "lookalikes", "content", "exceptions"),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Collecting issues
+
+
+@dataclass(frozen=True)
+class _DomainSeen:
+    domain: str
+    written: str
+    role: str
+    node: Node
+
+
+@dataclass
+class _Issues:
+    source: str
+    found: set[PolicyIssue] = field(default_factory=set)
+    domains: list[_DomainSeen] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def add(self, line: int, column: int, message: str, hint: str | None = None) -> None:
+        self.found.add(PolicyIssue(self.source, line, column, message, hint))
+
+    def at(self, node: Node, message: str, hint: str | None = None) -> None:
+        self.at_mark(node.start_mark, message, hint)
+
+    def at_mark(self, mark: _Mark | None, message: str, hint: str | None = None) -> None:
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        self.add(line, column, message, hint)
+
+    def error(self) -> PolicyError:
+        ordered = sorted(self.found, key=lambda i: (i.line, i.column, i.message, i.hint or ""))
+        return PolicyError(ordered[:MAX_ISSUES], omitted=max(0, len(ordered) - MAX_ISSUES))
+
+
+# --------------------------------------------------------------------------------------------
+# Bytes -> node tree
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """SafeLoader that notes every anchor and alias: policy files stay plain, one value per key."""
+
+    def __init__(self, stream: str, issues: _Issues) -> None:
+        self.plain_issues = issues
+        super().__init__(stream)
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # unannotated in the stubs
+        if isinstance(event, yaml.AliasEvent):
+            self.plain_issues.at_mark(
+                event.start_mark,
+                f"alias '*{event.anchor}' is not allowed",
+                "write the value out in full; policy files use no anchors or aliases",
+            )
+        elif isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            self.plain_issues.at_mark(
+                event.start_mark,
+                f"anchor '&{event.anchor}' is not allowed",
+                "write the value out in full; policy files use no anchors or aliases",
+            )
+        return super().compose_node(parent, index)
+
+
+def _compose(text: str | bytes, issues: _Issues) -> Node | None:
+    """The single document's root node, or None with the reason added to ``issues``."""
+    if isinstance(text, bytes):
+        data = text
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line, column = _position(data[: exc.start].decode("utf-8", "replace"), None)
+            issues.add(
+                line,
+                column,
+                f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                "save the policy as UTF-8 text; is this the right file?",
+            )
+            return None
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        issues.add(1, 1, "the policy file is empty", "start from policies/example.yaml")
+        return None
+    try:
+        loader = _PlainLoader(text, issues)
+    except yaml.reader.ReaderError as exc:
+        line, column = _position(text, exc.position)
+        issues.add(
+            line,
+            column,
+            f"the file contains a non-printable character (U+{exc.character:04X})",
+            "policy files are plain UTF-8 text; is this the right file?",
+        )
+        return None
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        _syntax_error(exc, issues)
+        return None
+    finally:
+        loader.dispose()
+    if root is None or (isinstance(root, ScalarNode) and root.tag == _NULL and not root.value):
+        issues.add(1, 1, "the policy file is empty", "start from policies/example.yaml")
+        return None
+    return root
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, issues: _Issues) -> None:
+    if isinstance(exc, yaml.composer.ComposerError) and exc.problem == "but found another document":
+        issues.at_mark(
+            exc.problem_mark,
+            "only one YAML document is allowed, found a second one",
+            "remove this '---' line and what follows, or merge the documents",
+        )
+        return
+    mark = exc.problem_mark or exc.context_mark
+    hint = None
+    if exc.context and exc.context_mark is not None and exc.context_mark is not mark:
+        cm = exc.context_mark
+        hint = f"{exc.context} at line {cm.line + 1}, column {cm.column + 1}"
+    elif exc.context:
+        hint = exc.context
+    issues.at_mark(
+        mark, f"YAML syntax error: {exc.problem or exc.context or 'malformed YAML'}", hint
+    )
+
+
+def _position(text: str, index: int | None) -> tuple[int, int]:
+    """1-based line and column of ``text[index]`` (of the end of ``text`` if index is None)."""
+    before = text if index is None else text[:index]
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
+# --------------------------------------------------------------------------------------------
+# The walker: node tree + spec -> checked value, or None (and issues) if anything is wrong
+
+
+def _walk(node: Node, spec: _Spec, name: str, issues: _Issues) -> Any:
+    if isinstance(spec, _Map):
+        return _walk_map(node, spec, name, issues)
+    if isinstance(spec, _List):
+        return _walk_list(node, spec, name, issues)
+    if isinstance(spec, _Integer):
+        return _walk_integer(node, spec, name, issues)
+    if isinstance(spec, _Date):
+        return _walk_date(node, name, issues)
+    text = _expect_text(node, name, issues)
+    if text is None:
+        return None
+    if isinstance(spec, _Domain):
+        return _check_domain(node, text, spec, name, issues)
+    if isinstance(spec, _Choice):
+        return _check_choice(node, text, spec, name, issues)
+    return _check_text(node, text, spec, name, issues)
+
+
+def _walk_map(node: Node, spec: _Map, name: str, issues: _Issues) -> Any:
+    if not isinstance(node, MappingNode):
+        issues.at(node, f"{name}: expected a mapping (key: value lines), got {_kind(node)}")
+        return None
+    values: dict[str, Any] = {}
+    seen: dict[str, Node] = {}
+    ok = True
+    allowed = list(spec.fields)
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            issues.at(key_node, "merge keys ('<<') are not allowed", "write every key out in full")
+            ok = False
+            continue
+        if not isinstance(key_node, ScalarNode):
+            issues.at(key_node, f"{name}: keys must be plain words, got {_kind(key_node)}")
+            ok = False
+            continue
+        key = str(key_node.value)
+        if key in seen:
+            first = seen[key].start_mark
+            issues.at(
+                key_node,
+                f"duplicate key '{key}' (first at line {first.line + 1})",
+                "YAML would silently keep only the last one; remove one of them",
+            )
+            ok = False
+            continue
+        seen[key] = key_node
+        if key not in spec.fields or key_node.tag != _STR:
+            _unknown_key(key_node, key, spec, allowed, issues)
+            ok = False
+            continue
+        value = _walk(value_node, spec.fields[key].spec, key, issues)
+        if value is None:
+            ok = False
+        values[key] = value
+    required = [key for key, fld in spec.fields.items() if fld.required]
+    missing = [key for key in required if key not in seen]
+    if missing:
+        where = "the policy" if name == "policy" else name
+        keys = "key" if len(missing) == 1 else "keys"
+        issues.at(
+            node,
+            f"{where} is missing required {keys} {', '.join(map(repr, missing))}",
+            f"required here: {', '.join(required)}",
+        )
+        ok = False
+    if not ok:
+        return None
+    return spec.build(values)
+
+
+def _unknown_key(node: Node, key: str, spec: _Map, allowed: list[str], issues: _Issues) -> None:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"allowed keys here: {', '.join(allowed)}"
+    message = f"unknown key '{key}'"
+    if key in spec.later:
+        message += ": not supported by this Postwarden version yet"
+    issues.at(node, message, hint)
+
+
+def _walk_list(node: Node, spec: _List, name: str, issues: _Issues) -> Any:
+    if not isinstance(node, SequenceNode):
+        issues.at(node, f"{name}: expected a list, got {_kind(node)}", spec.hint)
+        return None
+    if len(node.value) < spec.min_items:
+        issues.at(
+            node,
+            f"{name}: needs at least {spec.min_items} entr{'y' if spec.min_items == 1 else 'ies'}",
+        )
+        return None
+    items = [_walk(item, spec.item, f"{name} entry", issues) for item in node.value]
+    return None if any(item is None for item in items) else tuple(items)
+
+
+def _walk_integer(node: Node, spec: _Integer, name: str, issues: _Issues) -> Any:
+    if not (isinstance(node, ScalarNode) and node.tag == _INT):
+        hint = f"write {name}: 1 without quotes" if node.tag == _STR else None
+        issues.at(node, f"{name}: expected an integer, got {_kind(node)}", hint)
+        return None
+    number = SafeConstructor().construct_yaml_int(node)
+    if spec.allowed and number not in spec.allowed:
+        if name == "version":
+            issues.at(
+                node,
+                f"unsupported policy version {number}",
+                f"this Postwarden reads version {', '.join(map(str, spec.allowed))}",
+            )
+        else:
+            issues.at(node, f"{name}: {number} is not allowed")
+        return None
+    return number
+
+
+def _walk_date(node: Node, name: str, issues: _Issues) -> Any:
+    if not (isinstance(node, ScalarNode) and node.tag in (_TIMESTAMP, _STR)):
+        issues.at(node, f"{name}: expected a date (YYYY-MM-DD), got {_kind(node)}")
+        return None
+    written = str(node.value)
+    if not _ISO_DATE.fullmatch(written):
+        got = "a date and time" if node.tag == _TIMESTAMP else _quote(written)
+        issues.at(node, f"{name}: expected a date written YYYY-MM-DD, got {got}", "e.g. 2017-12-31")
+        return None
+    try:
+        return dt.date.fromisoformat(written)
+    except ValueError as exc:
+        issues.at(node, f"{name}: {written} is not a real date ({exc})")
+        return None
+
+
+def _expect_text(node: Node, name: str, issues: _Issues) -> str | None:
+    if isinstance(node, ScalarNode) and node.tag == _STR:
+        return str(node.value)
+    hint = None
+    if isinstance(node, ScalarNode) and node.tag == _BOOL:
+        hint = f'{_BOOLEAN_WORDS_HINT}: "{node.value}"'
+    elif isinstance(node, ScalarNode) and node.tag != _NULL:
+        hint = f'put it in quotes: "{node.value}"'
+    issues.at(node, f"{name}: expected text, got {_kind(node)}", hint)
+    return None
+
+
+def _check_text(node: Node, text: str, spec: _Text, name: str, issues: _Issues) -> str | None:
+    problem = _text_problem(text, spec.max_len)
+    if problem is not None:
+        issues.at(node, f"{name}: {problem}")
+        return None
+    return text
+
+
+def _text_problem(text: str, max_len: int) -> str | None:
+    if not text.strip():
+        return "must not be empty"
+    if "\n" in text or "\r" in text or "\u2028" in text or "\u2029" in text:
+        return "must be a single line"
+    if len(text) > max_len:
+        return f"is {len(text)} characters long, at most {max_len} allowed"
+    for char in text:
+        # Control characters, invisible formatting (bidi overrides, zero-width), unassigned and
+        # private-use code points have no place in a reply or a name an officer reads.
+        if unicodedata.category(char).startswith("C") or unicodedata.category(char) in ("Zl", "Zp"):
+            return f"contains a control or invisible character (U+{ord(char):04X})"
+    return None
+
+
+def _check_domain(node: Node, text: str, spec: _Domain, name: str, issues: _Issues) -> str | None:
+    try:
+        domain = normalise_domain(text)
+    except DomainError as exc:
+        issues.at(node, f"{name}: invalid domain {_quote(text)}: {exc}")
+        return None
+    if "." not in domain:
+        issues.at(
+            node,
+            f"{name}: invalid domain {_quote(text)}: needs at least two labels",
+            "write the full domain, e.g. example.nl",
+        )
+        return None
+    issues.domains.append(_DomainSeen(domain, text, spec.role, node))
+    return domain
+
+
+def _check_choice(node: Node, text: str, spec: _Choice, name: str, issues: _Issues) -> str | None:
+    if text in spec.values:
+        return text
+    choices = ", ".join(spec.values)
+    if text in spec.later:
+        issues.at(node, f"{name}: '{text}' is not supported yet", f"this version knows: {choices}")
+    else:
+        issues.at(node, f"{name}: unknown value {_quote(text)}", f"choose one of: {choices}")
+    return None
+
+
+def _check_domains(issues: _Issues) -> None:
+    """Each domain may appear once: not twice, not owned and retired, not inside another."""
+    seen = sorted(issues.domains, key=lambda d: (d.node.start_mark.line, d.node.start_mark.column))
+    for index, later in enumerate(seen):
+        for earlier in seen[:index]:
+            problem = _overlap(earlier, later)
+            if problem is not None:
+                issues.at(later.node, *problem)
+                break
+
+
+def _overlap(earlier: _DomainSeen, later: _DomainSeen) -> tuple[str, str] | None:
+    line = earlier.node.start_mark.line + 1
+    written = "" if later.written == later.domain else f" (written {_quote(later.written)})"
+    if later.domain == earlier.domain:
+        if later.role == earlier.role:
+            return (
+                f"domain '{later.domain}'{written} is listed twice (first at line {line})",
+                "remove one of the two entries",
+            )
+        return (
+            f"domain '{later.domain}'{written} is both owned and retired (line {line})",
+            "a domain the organisation still holds is not retired; keep it in one list only",
+        )
+    if is_within(later.domain, earlier.domain):
+        inner, outer = later, earlier
+    elif is_within(earlier.domain, later.domain):
+        inner, outer = earlier, later
+    else:
+        return None
+    return (
+        f"{inner.role} domain '{inner.domain}' lies inside {outer.role} domain '{outer.domain}'"
+        f" (domains at lines {line} and {later.node.start_mark.line + 1} overlap)",
+        "an entry covers its subdomains too; remove one of the two",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Wording helpers
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping (key: value lines)"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    value = str(node.value)
+    kinds = {
+        _STR: f"text {_quote(value)}",
+        _INT: f"an integer ({value})",
+        _FLOAT: f"a number ({value})",
+        _BOOL: f"a boolean ({value})",
+        _NULL: "nothing (empty value)",
+        _TIMESTAMP: f"a date ({value})",
+    }
+    return kinds.get(node.tag, f"a value tagged {node.tag}")
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """Outside text in a message: repr-quoted (control characters escaped) and truncated."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
