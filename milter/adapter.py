@@ -56,7 +56,6 @@ _RECV_CHUNK = 65536
 _IDLE_TIMEOUT_S = 300.0
 
 
-
 class Observer(Protocol):
     """What the adapter reports: decisions, RCPT-time refusals and internal errors."""
 
@@ -68,7 +67,7 @@ class Observer(Protocol):
 
 
 def _packet(command: bytes, payload: bytes = b"") -> bytes:
-    body = command + payload
+    body: bytes = command + payload
     return struct.pack("!I", len(body)) + body
 
 
@@ -78,8 +77,9 @@ def reply_packet(reply: SmtpReply) -> bytes:
 
 
 TEMPFAIL_PACKET = reply_packet(INTERNAL_ERROR)
-CONTINUE_PACKET = lm.CONTINUE
-ACCEPT_PACKET = lm.ACCEPT
+CONTINUE_PACKET = _packet(lm.SMFIR_CONTINUE)
+ACCEPT_PACKET = _packet(lm.SMFIR_ACCEPT)
+DISCARD_PACKET = _packet(lm.SMFIR_DISCARD)
 
 
 class PolicyHolder:
@@ -182,7 +182,7 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
             return TEMPFAIL_PACKET
 
     # -- events ----------------------------------------------------------------------------
-    def mailFrom(self, frAddr: bytes, cmdDict: dict[bytes, bytes]) -> bytes:  # noqa: N802
+    def mailFrom(self, frAddr: bytes, cmdDict: dict[bytes, bytes]) -> bytes:
         def step() -> bytes:
             policy = self._policies.current  # one policy snapshot per message
             queue_id = _text(cmdDict.get(b"i")) or None
@@ -243,7 +243,7 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
         if decision.action == "tempfail":
             return reply_packet(decision.reply) if decision.reply else TEMPFAIL_PACKET
         if decision.action == "discard":
-            return lm.DISCARD  # type: ignore[no-any-return]
+            return DISCARD_PACKET
         if self.path == "local":
             # decide() keeps the envelope's order; delrcpt needs the address as Postfix gave it.
             for (raw, _), rd in zip(msg.recipients, decision.recipients, strict=True):
@@ -252,8 +252,12 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
         for name, value in decision.headers:
             self.send(_packet(lm.SMFIR_ADDHEADER, _header_bytes(name, value)))
         if decision.action == "quarantine":
-            self.send(_packet(lm.SMFIR_QUARANTINE, (decision.reason or "postwarden").encode(
-                "ascii", "replace") + b"\0"))
+            self.send(
+                _packet(
+                    lm.SMFIR_QUARANTINE,
+                    (decision.reason or "postwarden").encode("ascii", "replace") + b"\0",
+                )
+            )
         return ACCEPT_PACKET
 
 
@@ -263,6 +267,7 @@ def _header_bytes(name: str, value: str) -> bytes:
 
 
 # -- listening ---------------------------------------------------------------------------------
+
 
 class ListenSpecError(ValueError):
     """A --listen value that is not inet:HOST:PORT or unix:PATH."""
@@ -305,8 +310,7 @@ def open_listener(spec: ListenSpec, socket_mode: int = 0o660) -> socket.socket:
         sock.bind(spec.path)
         os.chmod(spec.path, socket_mode)
     else:
-        family, _, _, _, addr = socket.getaddrinfo(
-            spec.host, spec.port, type=socket.SOCK_STREAM)[0]
+        family, _, _, _, addr = socket.getaddrinfo(spec.host, spec.port, type=socket.SOCK_STREAM)[0]
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(addr)
@@ -389,4 +393,3 @@ class MilterServer:
     def active_sessions(self) -> int:
         with self._lock:
             return len(self._sessions)
-

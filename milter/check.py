@@ -89,8 +89,12 @@ def as_text(decision: Decision, envelope: Envelope, policy: Policy) -> str:
 
 
 def run_check(
-    policy: Policy, sender: str, recipients: Sequence[str], local: bool,
-    message: bytes | None, want_json: bool,
+    policy: Policy,
+    sender: str,
+    recipients: Sequence[str],
+    local: bool,
+    message: bytes | None,
+    want_json: bool,
 ) -> str:
     envelope = build_envelope(sender, recipients, local)
     if message is not None:

@@ -48,25 +48,55 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="run the milter for Postfix")
     s.add_argument("--policy", required=True, metavar="FILE")
-    s.add_argument("--listen", default=DEFAULT_LISTEN, type=_listen_spec, metavar="SOCKET",
-                   help="socket for smtpd_milters: inet:HOST:PORT or unix:PATH "
-                        f"(default {DEFAULT_LISTEN})")
-    s.add_argument("--listen-local", type=_listen_spec, metavar="SOCKET",
-                   help="socket for non_smtpd_milters (sendmail/pickup submissions)")
-    s.add_argument("--metrics-listen", type=_host_port, metavar="HOST:PORT",
-                   help="serve Prometheus metrics here (e.g. 127.0.0.1:9797)")
+    s.add_argument(
+        "--listen",
+        default=DEFAULT_LISTEN,
+        type=_listen_spec,
+        metavar="SOCKET",
+        help=f"socket for smtpd_milters: inet:HOST:PORT or unix:PATH (default {DEFAULT_LISTEN})",
+    )
+    s.add_argument(
+        "--listen-local",
+        type=_listen_spec,
+        metavar="SOCKET",
+        help="socket for non_smtpd_milters (sendmail/pickup submissions)",
+    )
+    s.add_argument(
+        "--metrics-listen",
+        type=_host_port,
+        metavar="HOST:PORT",
+        help="serve Prometheus metrics here (e.g. 127.0.0.1:9797)",
+    )
 
     c = sub.add_parser("check", help="show the decision for an envelope (and message)")
     c.add_argument("--policy", required=True, metavar="FILE")
-    c.add_argument("--from", dest="sender", required=True, metavar="ADDR",
-                   help="envelope sender ('' or '<>' for the null sender)")
-    c.add_argument("--to", dest="recipients", required=True, action="append", metavar="ADDR",
-                   help="envelope recipient; repeat for several")
-    c.add_argument("--local", action="store_true",
-                   help="decide as for a local submission (sendmail / non_smtpd_milters)")
+    c.add_argument(
+        "--from",
+        dest="sender",
+        required=True,
+        metavar="ADDR",
+        help="envelope sender ('' or '<>' for the null sender)",
+    )
+    c.add_argument(
+        "--to",
+        dest="recipients",
+        required=True,
+        action="append",
+        metavar="ADDR",
+        help="envelope recipient; repeat for several",
+    )
+    c.add_argument(
+        "--local",
+        action="store_true",
+        help="decide as for a local submission (sendmail / non_smtpd_milters)",
+    )
     c.add_argument("--json", action="store_true", help="print one JSON object")
-    c.add_argument("message", nargs="?", metavar="FILE.eml|-",
-                   help="the message (optional; '-' reads standard input)")
+    c.add_argument(
+        "message",
+        nargs="?",
+        metavar="FILE.eml|-",
+        help="the message (optional; '-' reads standard input)",
+    )
 
     pol = sub.add_parser("policy", help="policy file commands")
     psub = pol.add_subparsers(dest="policy_command", required=True, metavar="COMMAND")

@@ -123,20 +123,25 @@ def decide_recipient(
         domain, retired = match
         where = domain if domain == retired.domain else f"{domain} (within {retired.domain})"
         reason = f"recipient domain {where} is retired since {retired.retired_since.isoformat()}"
-        text = f"{retired.reply.en} / {retired.reply.nl} (postwarden rule {RULE_RETIRED_DOMAIN}: {reason})"
+        rule = RULE_RETIRED_DOMAIN
+        text = f"{retired.reply.en} / {retired.reply.nl} (postwarden rule {rule}: {reason})"
         return _refusal(recipient, path, RULE_RETIRED_DOMAIN, reason, reject(text))
     return RecipientDecision(recipient, "accept")
 
 
 def _removed_header(refused: list[RecipientDecision]) -> tuple[str, str]:
-    parts = [f"<{rd.address if isinstance(rd.address, Address) else '(malformed)'}> ({rd.rule})"
-             for rd in refused]
+    parts = [
+        f"<{rd.address if isinstance(rd.address, Address) else '(malformed)'}> ({rd.rule})"
+        for rd in refused
+    ]
     return HEADER_REMOVED, ", ".join(parts)
 
 
 def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
     """Decide a whole message: each recipient, then the message."""
-    decisions = tuple(decide_recipient(r, envelope.path, facts, policy) for r in envelope.recipients)
+    decisions = tuple(
+        decide_recipient(r, envelope.path, facts, policy) for r in envelope.recipients
+    )
     refused = [rd for rd in decisions if rd.refused]
     base = Decision("accept", decisions, policy.sha256, envelope.path)
     if not refused:
@@ -146,8 +151,13 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
         first = refused[0].reply
         assert first is not None  # every refusal carries its reply
         return Decision(
-            "reject", decisions, policy.sha256, envelope.path,
-            reply=first, rule=RULE_NO_RECIPIENT_LEFT, reason=reason,
+            "reject",
+            decisions,
+            policy.sha256,
+            envelope.path,
+            reply=first,
+            rule=RULE_NO_RECIPIENT_LEFT,
+            reason=reason,
         )
     headers = (_removed_header(refused),) if envelope.path == "local" else ()
     return Decision("accept", decisions, policy.sha256, envelope.path, headers=headers)

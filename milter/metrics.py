@@ -20,19 +20,30 @@ class Metrics:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.messages = Counter(
-            "postwarden_messages", "Messages decided, by final action.", ["action", "path"],
-            registry=r)
+            "postwarden_messages",
+            "Messages decided, by final action.",
+            ["action", "path"],
+            registry=r,
+        )
         self.recipients = Counter(
-            "postwarden_recipients", "Recipients decided, by action and rule id.",
-            ["action", "rule", "path"], registry=r)
+            "postwarden_recipients",
+            "Recipients decided, by action and rule id.",
+            ["action", "rule", "path"],
+            registry=r,
+        )
         self.internal_errors = Counter(
             "postwarden_internal_errors",
-            "Events that failed inside Postwarden and were answered with tempfail.", registry=r)
+            "Events that failed inside Postwarden and were answered with tempfail.",
+            registry=r,
+        )
         self.policy_info = Gauge(
-            "postwarden_policy_info", "The policy in force (value 1).", ["sha256"], registry=r)
+            "postwarden_policy_info", "The policy in force (value 1).", ["sha256"], registry=r
+        )
         self.policy_loaded = Gauge(
             "postwarden_policy_loaded_timestamp_seconds",
-            "When the policy in force was loaded (Unix time).", registry=r)
+            "When the policy in force was loaded (Unix time).",
+            registry=r,
+        )
         self.build = Info("postwarden_build", "Postwarden build information.", registry=r)
         self.build.info({"version": __version__})
 

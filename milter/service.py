@@ -64,8 +64,12 @@ class DecisionLog:
     def recipient_refused(self, refusal: RecipientDecision, queue_id: str | None) -> None:
         self.metrics.observe_recipient(refusal, "smtp")
         log.info(
-            "recipient_refused", queue_id=queue_id, path="smtp", rule=refusal.rule,
-            address=str(refusal.address)[:200], reason=refusal.reason,
+            "recipient_refused",
+            queue_id=queue_id,
+            path="smtp",
+            rule=refusal.rule,
+            address=str(refusal.address)[:200],
+            reason=refusal.reason,
         )
 
     def internal_error(self, path: SubmissionPath) -> None:
@@ -124,7 +128,9 @@ def serve(
     log.info(
         "listening",
         listeners=[f"{spec} ({path})" for _, spec, path in server.sockets],
-        metrics=metrics_listen, policy=policy.source, sha256=policy.sha256[:12],
+        metrics=metrics_listen,
+        policy=policy.source,
+        sha256=policy.sha256[:12],
     )
     server.serve_forever()
     server.drain(grace_s)

@@ -7,6 +7,7 @@ Used by adapter tests, and later by protocol fuzzing and benchmarks.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 from dataclasses import dataclass, field
@@ -72,10 +73,8 @@ class MilterClient:
         self._buf = b""
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.sock.sendall(packet(b"Q"))
-        except OSError:
-            pass
         self.sock.close()
 
     def __enter__(self) -> MilterClient:
@@ -100,15 +99,23 @@ class MilterClient:
             raise ConnectionError("milter closed the connection")
         self._buf += data
 
-    def negotiate(self, version: int = 6, actions: int = ALL_ACTIONS,
-                  protocol: int = ALL_PROTOCOL) -> Reply:
+    def negotiate(
+        self, version: int = 6, actions: int = ALL_ACTIONS, protocol: int = ALL_PROTOCOL
+    ) -> Reply:
         self.sock.sendall(packet(b"O", struct.pack("!III", version, actions, protocol)))
         reply = self.read()
         _, self.milter_actions, self.milter_protocol = struct.unpack("!III", reply.data[:12])
         return reply
 
-    def _event(self, cmd: bytes, data: bytes, skip_flag: int, noreply_flag: int,
-               macros: dict[str, str] | None, stage: bytes) -> Reply | None:
+    def _event(
+        self,
+        cmd: bytes,
+        data: bytes,
+        skip_flag: int,
+        noreply_flag: int,
+        macros: dict[str, str] | None,
+        stage: bytes,
+    ) -> Reply | None:
         if self.milter_protocol & skip_flag:
             return None
         if macros:
@@ -118,20 +125,27 @@ class MilterClient:
             return None
         return self.read()
 
-    def mail(self, sender: str, macros: dict[str, str] | None = None,
-             esmtp: str = "") -> Reply | None:
+    def mail(
+        self, sender: str, macros: dict[str, str] | None = None, esmtp: str = ""
+    ) -> Reply | None:
         data = f"<{sender}>".encode() + b"\0" + (esmtp.encode() + b"\0" if esmtp else b"")
         return self._event(b"M", data, SMFIP_NOMAIL, SMFIP_NR_MAIL, macros, b"M")
 
-    def rcpt(self, recipient: str, macros: dict[str, str] | None = None,
-             esmtp: str = "", raw: bool = False) -> Reply | None:
+    def rcpt(
+        self,
+        recipient: str,
+        macros: dict[str, str] | None = None,
+        esmtp: str = "",
+        raw: bool = False,
+    ) -> Reply | None:
         arg = recipient if raw else f"<{recipient}>"
         data = arg.encode() + b"\0" + (esmtp.encode() + b"\0" if esmtp else b"")
         return self._event(b"R", data, SMFIP_NORCPT, SMFIP_NR_RCPT, macros, b"R")
 
     def header(self, name: str, value: str) -> Reply | None:
-        return self._event(b"L", name.encode() + b"\0" + value.encode() + b"\0",
-                           SMFIP_NOHDRS, 0x80, None, b"L")
+        return self._event(
+            b"L", name.encode() + b"\0" + value.encode() + b"\0", SMFIP_NOHDRS, 0x80, None, b"L"
+        )
 
     def body(self, chunk: bytes) -> Reply | None:
         return self._event(b"B", chunk, SMFIP_NOBODY, 0x80000, None, b"B")

@@ -53,8 +53,12 @@ class Running:
 def running() -> Iterator[Running]:
     recorder = Recorder()
     server = MilterServer(
-        [(ListenSpec("inet", "127.0.0.1", 0), "smtp"), (ListenSpec("inet", "127.0.0.1", 0), "local")],
-        PolicyHolder(POLICY), recorder,
+        [
+            (ListenSpec("inet", "127.0.0.1", 0), "smtp"),
+            (ListenSpec("inet", "127.0.0.1", 0), "local"),
+        ],
+        PolicyHolder(POLICY),
+        recorder,
     )
     server.bind()
     smtp, local = (s.getsockname() for s, _, _ in server.sockets)
@@ -144,9 +148,11 @@ class TestLocalPath:
 
 
 class TestFailClosed:
-    def test_exception_in_engine_tempfails(self, running: Running,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_exception_in_engine_tempfails(
+        self, running: Running, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """An error inside the decision is a tempfail, never an accept."""
+
         def broken(*_: object) -> Decision:
             raise RuntimeError("boom")
 
@@ -160,7 +166,8 @@ class TestFailClosed:
         assert running.recorder.errors == 1
 
     def test_error_at_rcpt_on_local_path_tempfails_message(
-            self, running: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+        self, running: Running, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """Local path: an error at RCPT (where no refusal is allowed) tempfails at the end."""
         monkeypatch.setattr(adapter, "parse_address", lambda _raw: 1 / 0)
         with MilterClient(running.local) as c:
@@ -193,15 +200,20 @@ class TestListeners:
             ("inet:127.0.0.1:10027", ListenSpec("inet", "127.0.0.1", 10027)),
             ("inet:[::1]:10027", ListenSpec("inet", "::1", 10027)),
             ("inet6:[::1]:10027", ListenSpec("inet", "::1", 10027)),
-            ("unix:/run/postwarden/smtpd.sock", ListenSpec("unix", path="/run/postwarden/smtpd.sock")),
+            (
+                "unix:/run/postwarden/smtpd.sock",
+                ListenSpec("unix", path="/run/postwarden/smtpd.sock"),
+            ),
         ],
     )
     def test_parse(self, text: str, expected: ListenSpec) -> None:
         """Socket specs in Postfix's notation are understood."""
         assert ListenSpec.parse(text) == expected
 
-    @pytest.mark.parametrize("text", ["inet:127.0.0.1", "inet::10027", "tcp:1.2.3.4:5",
-                                      "unix:", "inet:h:99999", "inet:h:x"])
+    @pytest.mark.parametrize(
+        "text",
+        ["inet:127.0.0.1", "inet::10027", "tcp:1.2.3.4:5", "unix:", "inet:h:99999", "inet:h:x"],
+    )
     def test_parse_refuses(self, text: str) -> None:
         """Bad socket specs are refused with a clear error."""
         with pytest.raises(adapter.ListenSpecError):
@@ -213,7 +225,8 @@ class TestListeners:
         recorder = Recorder()
         server = MilterServer(
             [(ListenSpec("unix", path=path), "smtp"), (ListenSpec("inet", "::1", 0), "local")],
-            PolicyHolder(POLICY), recorder,
+            PolicyHolder(POLICY),
+            recorder,
         )
         server.bind()
         thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -28,8 +28,9 @@ class TestPolicyCheck:
         assert code == 0 and err == ""
         assert len(out.strip().splitlines()) == 1 and "2 retired domains" in out
 
-    def test_broken_policy_exits_1_with_position(self, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    def test_broken_policy_exits_1_with_position(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         """A broken policy exits 1 and names file:line:column."""
         bad = tmp_path / "bad.yaml"
         bad.write_text(Path(EXAMPLE).read_text().replace("retired_domains:", "retierd_domains:"))
@@ -46,8 +47,19 @@ class TestPolicyCheck:
 class TestCheck:
     def test_json_contract(self, capsys: pytest.CaptureFixture[str]) -> None:
         """`check --json` prints one object with the documented keys."""
-        code, out, _ = run(capsys, "check", "--policy", EXAMPLE, "--from", "tool@samen-veilig.nl",
-                           "--to", "a@partner.example", "--to", "B@BJZUTRECHT.NL.", "--json")
+        code, out, _ = run(
+            capsys,
+            "check",
+            "--policy",
+            EXAMPLE,
+            "--from",
+            "tool@samen-veilig.nl",
+            "--to",
+            "a@partner.example",
+            "--to",
+            "B@BJZUTRECHT.NL.",
+            "--json",
+        )
         assert code == 0
         doc = json.loads(out)
         assert {"action", "recipients", "client_data", "findings", "policy_sha256"} <= doc.keys()
@@ -62,26 +74,56 @@ class TestCheck:
 
     def test_all_refused_is_reject_but_exit_0(self, capsys: pytest.CaptureFixture[str]) -> None:
         """A refused message is a verdict, not an error: exit 0."""
-        code, out, _ = run(capsys, "check", "--policy", EXAMPLE, "--from", "x@samen-veilig.nl",
-                           "--to", "b@bjzutrecht.nl", "--json")
+        code, out, _ = run(
+            capsys,
+            "check",
+            "--policy",
+            EXAMPLE,
+            "--from",
+            "x@samen-veilig.nl",
+            "--to",
+            "b@bjzutrecht.nl",
+            "--json",
+        )
         assert code == 0 and json.loads(out)["action"] == "reject"
 
     def test_local_path_removes(self, capsys: pytest.CaptureFixture[str]) -> None:
         """--local shows removal and the header the milter would add."""
-        _, out, _ = run(capsys, "check", "--policy", EXAMPLE, "--from", "x@samen-veilig.nl",
-                        "--to", "a@partner.example", "--to", "c@mail.bjzflevo.nl",
-                        "--local", "--json")
+        _, out, _ = run(
+            capsys,
+            "check",
+            "--policy",
+            EXAMPLE,
+            "--from",
+            "x@samen-veilig.nl",
+            "--to",
+            "a@partner.example",
+            "--to",
+            "c@mail.bjzflevo.nl",
+            "--local",
+            "--json",
+        )
         doc = json.loads(out)
         assert [r["action"] for r in doc["recipients"]] == ["accept", "remove"]
         assert doc["headers"][0]["name"] == "X-Postwarden-Removed-Recipients"
 
-    def test_text_output_explains(self, tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+    def test_text_output_explains(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """The text output names verdict, rule, reason and the reply the sender sees."""
         eml = tmp_path / "m.eml"
         eml.write_bytes(b"From: x@samen-veilig.nl\r\nSubject: test\r\n\r\nhello\r\n")
-        code, out, _ = run(capsys, "check", "--policy", EXAMPLE, "--from", "x@samen-veilig.nl",
-                           "--to", "a@partner.example", "--to", "b@bjzutrecht.nl", str(eml))
+        code, out, _ = run(
+            capsys,
+            "check",
+            "--policy",
+            EXAMPLE,
+            "--from",
+            "x@samen-veilig.nl",
+            "--to",
+            "a@partner.example",
+            "--to",
+            "b@bjzutrecht.nl",
+            str(eml),
+        )
         assert code == 0
         assert out.startswith("message: ACCEPT")
         assert "REJECT  b@bjzutrecht.nl" in out
@@ -92,8 +134,9 @@ class TestCheck:
         """A broken policy given to check exits 2 with the error."""
         bad = tmp_path / "bad.yaml"
         bad.write_text("version: 1\nversion: 1\n")
-        code, _, err = run(capsys, "check", "--policy", str(bad), "--from", "a@b.example",
-                           "--to", "c@d.example")
+        code, _, err = run(
+            capsys, "check", "--policy", str(bad), "--from", "a@b.example", "--to", "c@d.example"
+        )
         assert code == 2 and f"{bad}:2:" in err
 
     def test_usage_error_exits_2(self, capsys: pytest.CaptureFixture[str]) -> None:
@@ -106,11 +149,21 @@ class TestCheck:
 class TestEntryPoints:
     def test_python_dash_m_is_postwarden(self) -> None:
         """`python -m milter` and the `postwarden` script give the same output."""
-        args = ["check", "--policy", EXAMPLE, "--from", "a@samen-veilig.nl",
-                "--to", "b@bjzutrecht.nl", "--json"]
-        via_m = subprocess.run([sys.executable, "-m", "milter", *args],
-                               capture_output=True, text=True, check=True)
+        args = [
+            "check",
+            "--policy",
+            EXAMPLE,
+            "--from",
+            "a@samen-veilig.nl",
+            "--to",
+            "b@bjzutrecht.nl",
+            "--json",
+        ]
+        via_m = subprocess.run(
+            [sys.executable, "-m", "milter", *args], capture_output=True, text=True, check=True
+        )
         script = Path(sys.executable).with_name("postwarden")
-        via_script = subprocess.run([str(script), *args], capture_output=True, text=True,
-                                    check=True)
+        via_script = subprocess.run(
+            [str(script), *args], capture_output=True, text=True, check=True
+        )
         assert via_m.stdout == via_script.stdout and json.loads(via_m.stdout)["action"] == "reject"

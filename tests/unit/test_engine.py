@@ -25,11 +25,15 @@ POLICY = Policy(
     owned_domains=(OwnedDomain("samen-veilig.nl"), OwnedDomain("veiligthuisutrecht.nl")),
     retired_domains=(
         RetiredDomain(
-            "bjzutrecht.nl", dt.date(2017, 12, 31), "Hoofd IM",
+            "bjzutrecht.nl",
+            dt.date(2017, 12, 31),
+            "Hoofd IM",
             ReplyText("Dit adres bestaat niet meer.", "This address is retired."),
         ),
         RetiredDomain(
-            "bjzflevo.nl", dt.date(2018, 6, 30), "Hoofd IM",
+            "bjzflevo.nl",
+            dt.date(2018, 6, 30),
+            "Hoofd IM",
             ReplyText("Dit adres bestaat niet meer (cliënt).", "This address is retired."),
         ),
     ),
@@ -38,9 +42,13 @@ POLICY = Policy(
 )
 
 
-def envelope(*rcpts: str, path: str = "smtp", sender: str = "case-tool@samen-veilig.nl") -> Envelope:
+def envelope(
+    *rcpts: str, path: str = "smtp", sender: str = "case-tool@samen-veilig.nl"
+) -> Envelope:
     return Envelope(
-        parse_address(sender), tuple(parse_address(r) for r in rcpts), path  # type: ignore[arg-type]
+        parse_address(sender),
+        tuple(parse_address(r) for r in rcpts),
+        path,  # type: ignore[arg-type]
     )
 
 
@@ -104,8 +112,13 @@ class TestDecide:
             (("<a@partner.example>",), "smtp", "accept", None, False),
             (("<a@partner.example>", "<b@bjzutrecht.nl>"), "smtp", "accept", None, False),
             (("<a@partner.example>", "<b@bjzutrecht.nl>"), "local", "accept", None, True),
-            (("<b@bjzutrecht.nl>", "<c@bjzflevo.nl>"), "smtp", "reject",
-             RULE_NO_RECIPIENT_LEFT, False),
+            (
+                ("<b@bjzutrecht.nl>", "<c@bjzflevo.nl>"),
+                "smtp",
+                "reject",
+                RULE_NO_RECIPIENT_LEFT,
+                False,
+            ),
             (("<b@bjzutrecht.nl>",), "local", "reject", RULE_NO_RECIPIENT_LEFT, False),
         ],
     )
@@ -119,8 +132,9 @@ class TestDecide:
 
     def test_removed_header_names_removed_recipients(self) -> None:
         """The local-path header names each removed recipient and its rule."""
-        d = decide(envelope("<a@partner.example>", "<b@bjzutrecht.nl>", path="local"),
-                   Facts(), POLICY)
+        d = decide(
+            envelope("<a@partner.example>", "<b@bjzutrecht.nl>", path="local"), Facts(), POLICY
+        )
         assert d.headers == ((HEADER_REMOVED, "<b@bjzutrecht.nl> (retired_domain)"),)
 
     def test_all_refused_reply_is_a_5xx_with_policy_text(self) -> None:

@@ -10,8 +10,14 @@ from milter.verdict import INTERNAL_ERROR, SmtpReply, reject, smtp_safe, tempfai
 class TestSmtpReply:
     @pytest.mark.parametrize(
         ("code", "status"),
-        [(550, "4.7.1"), (451, "5.7.1"), (250, "2.0.0"), (600, "5.0.0"), (550, "5.7"),
-         (550, "x.7.1")],
+        [
+            (550, "4.7.1"),
+            (451, "5.7.1"),
+            (250, "2.0.0"),
+            (600, "5.0.0"),
+            (550, "5.7"),
+            (550, "x.7.1"),
+        ],
     )
     def test_mismatched_code_and_status_refused(self, code: int, status: str) -> None:
         """A code and enhanced status of different classes cannot be combined."""
