@@ -1,0 +1,223 @@
+"""Postwarden inside a real Postfix: retired-domain recipients, both submission paths.
+
+The milter runs as its own process (`python -m milter serve` with policies/example.yaml);
+Postfix is configured with the lines from deploy/postfix/main.cf, only the milter addresses
+pointing at this test's ports.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.postfix import (
+    MilterFactory,
+    MilterProcess,
+    PostfixFactory,
+    PostfixInstance,
+    Sink,
+    SmtpSession,
+    free_port,
+    smtp_send,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY = ROOT / "policies" / "example.yaml"
+SENDER = "casetool@samen-veilig.nl"
+RETIRED_TEXT = "This address no longer exists."
+
+
+def deploy_main_cf() -> dict[str, str]:
+    """The parameters of deploy/postfix/main.cf (what we tell admins to use)."""
+    params: dict[str, str] = {}
+    for line in (ROOT / "deploy" / "postfix" / "main.cf").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            params[key.strip()] = value.strip()
+    return params
+
+
+def message(subject: str, to: str = "a@partner.example") -> str:
+    return (
+        f"From: {SENDER}\nTo: {to}\nSubject: {subject}\nMessage-ID: <{subject}@samen-veilig.nl>\n"
+        f"\nDit is een testbericht.\n"
+    )
+
+
+@dataclass
+class Stack:
+    postfix: PostfixInstance
+    milter: MilterProcess
+    sink: Sink
+    metrics_port: int
+
+    def metrics(self) -> str:
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return str(resp.read().decode())
+
+
+@pytest.fixture
+def stack(postfix_factory: PostfixFactory, milter_factory: MilterFactory, sink: Sink) -> Stack:
+    smtp_port, local_port, metrics_port = free_port(), free_port(), free_port()
+    milter = milter_factory(
+        [
+            sys.executable,
+            "-m",
+            "milter",
+            "serve",
+            "--policy",
+            str(POLICY),
+            "--listen",
+            f"inet:127.0.0.1:{smtp_port}",
+            "--listen-local",
+            f"inet:127.0.0.1:{local_port}",
+            "--metrics-listen",
+            f"127.0.0.1:{metrics_port}",
+        ],
+        [smtp_port, local_port, metrics_port],
+        cwd=str(ROOT),
+    )
+    params = deploy_main_cf()
+    for key in ("smtpd_milters", "non_smtpd_milters"):
+        params.pop(key)
+    postfix = postfix_factory(smtp_port, local_port, **params)
+    return Stack(postfix, milter, sink, metrics_port)
+
+
+class TestSmtpPath:
+    @pytest.mark.parametrize(
+        "refused", ["b@bjzutrecht.nl", "B@BJZUTRECHT.NL.", "c@mail.bjzflevo.nl"]
+    )
+    def test_retired_recipient_refused_at_rcpt_others_delivered(
+        self, stack: Stack, refused: str
+    ) -> None:
+        """Postfix answers 550 5.7.1 with the policy text at RCPT; the partner gets the mail."""
+        result = smtp_send(
+            stack.postfix.smtp_port,
+            SENDER,
+            ["a@partner.example", refused],
+            message(f"smtp-{abs(hash(refused))}"),
+        )
+        assert result.rcpt("a@partner.example").code == 250
+        reply = result.rcpt(refused)
+        assert reply.code == 550, reply
+        assert reply.text.startswith("5.7.1 " + RETIRED_TEXT)
+        assert "postwarden rule retired_domain" in reply.text
+        assert result.delivered
+        got = stack.sink.wait_for(lambda m: m.rcpt_tos == ["a@partner.example"])
+        assert got.mail_from == SENDER
+        stack.postfix.wait_queue_empty()
+        assert all(
+            refused.lower() not in [r.lower() for r in m.rcpt_tos] for m in stack.sink.messages
+        )
+
+    def test_every_reply_belongs_to_its_command_on_one_connection(self, stack: Stack) -> None:
+        """Several messages over one SMTP connection, mixed recipients: replies stay in step."""
+        plan = [
+            ["a1@partner.example", "b1@bjzutrecht.nl", "a2@partner.example"],
+            ["c1@mail.bjzflevo.nl"],
+            ["a3@partner.example"],
+            ["B2@BJZUTRECHT.NL.", "a4@partner.example", "x@bjzflevo.nl"],
+            ["a5@partner.example"],
+        ]
+        with SmtpSession(stack.postfix.smtp_port) as session:
+            results = [
+                session.send(SENDER, rcpts, message(f"multi-{n}")) for n, rcpts in enumerate(plan)
+            ]
+            assert session.command("NOOP").code == 250
+        for rcpts, result in zip(plan, results, strict=True):
+            for rcpt in rcpts:
+                expected = 250 if rcpt.endswith("partner.example") else 550
+                assert result.rcpt(rcpt).code == expected, (rcpt, result.rcpt(rcpt))
+                if expected == 550:
+                    assert RETIRED_TEXT in result.rcpt(rcpt).text
+        assert results[1].data is None  # nobody left: no DATA
+        delivered = stack.sink.wait_count(4)
+        assert sorted(r for m in delivered for r in m.rcpt_tos) == [
+            "a1@partner.example",
+            "a2@partner.example",
+            "a3@partner.example",
+            "a4@partner.example",
+            "a5@partner.example",
+        ]
+
+
+class TestLocalPath:
+    def test_sendmail_removes_retired_recipient_and_adds_header(self, stack: Stack) -> None:
+        """sendmail: the retired recipient is removed, the other delivered, a header names it."""
+        proc = stack.postfix.sendmail(
+            SENDER, ["a@partner.example", "b@bjzutrecht.nl"], message("local-mixed")
+        )
+        assert proc.returncode == 0, proc.stderr
+        got = stack.sink.wait_for(lambda m: m.header("Subject") == "local-mixed")
+        assert got.rcpt_tos == ["a@partner.example"]
+        header = got.header("X-Postwarden-Removed-Recipients")
+        assert header is not None and "<b@bjzutrecht.nl> (retired_domain)" in header
+        stack.postfix.wait_queue_empty()
+        assert len([m for m in stack.sink.messages if m.header("Subject") == "local-mixed"]) == 1
+
+    def test_sendmail_only_retired_recipients_bounces_to_sender(self, stack: Stack) -> None:
+        """sendmail to a retired domain only: refused, and the sender gets a bounce."""
+        proc = stack.postfix.sendmail(SENDER, ["b@bjzutrecht.nl"], message("local-all-retired"))
+        assert proc.returncode == 0, proc.stderr
+        bounce = stack.sink.wait_for(lambda m: m.mail_from in ("", "<>") and m.rcpt_tos == [SENDER])
+        assert b"5.7.1" in bounce.data and RETIRED_TEXT.encode() in bounce.data
+        stack.postfix.wait_queue_empty()
+        assert not any("b@bjzutrecht.nl" in m.rcpt_tos for m in stack.sink.messages)
+        assert stack.postfix.wait_log(r"milter-reject: END-OF-MESSAGE .*5\.7\.1 ")
+
+
+class TestFailClosed:
+    def test_milter_down_tempfails_and_retry_after_restart_is_delivered(self, stack: Stack) -> None:
+        """Milter stopped: 4xx and nothing delivered; started again: the retry goes through."""
+        stack.milter.stop()
+        refused = smtp_send(
+            stack.postfix.smtp_port, SENDER, ["a@partner.example"], message("while-down")
+        )
+        assert 400 <= refused.mail.code < 500 or any(
+            400 <= r.code < 500 for _, r in refused.rcpts
+        ), refused
+        assert not refused.delivered
+        local = stack.postfix.sendmail(
+            SENDER, ["a@partner.example", "b@bjzutrecht.nl"], message("local-while-down")
+        )
+        assert local.returncode == 0
+        stack.postfix.wait_log(r"milter-reject: CONNECT .*4\.7\.1")
+        assert stack.sink.messages == []
+        assert any(q["queue_name"] == "maildrop" for q in stack.postfix.postqueue_json())
+
+        stack.milter.start()
+        retry = smtp_send(
+            stack.postfix.smtp_port, SENDER, ["a@partner.example"], message("while-down")
+        )
+        assert retry.delivered
+        stack.sink.wait_for(lambda m: m.header("Subject") == "while-down")
+        held = stack.sink.wait_for(lambda m: m.header("Subject") == "local-while-down", timeout=20)
+        assert held.rcpt_tos == ["a@partner.example"]  # still checked: b was removed
+        stack.postfix.wait_queue_empty(timeout=20)
+
+
+class TestMetrics:
+    def test_decisions_are_counted(self, stack: Stack) -> None:
+        """Refusals and decisions show up in the metrics endpoint with bounded labels."""
+        smtp_send(
+            stack.postfix.smtp_port,
+            SENDER,
+            ["a@partner.example", "b@bjzutrecht.nl"],
+            message("metrics"),
+        )
+        stack.sink.wait_for(lambda m: m.header("Subject") == "metrics")
+        text = stack.metrics()
+        assert re.search(
+            r'postwarden_recipients_total\{action="reject",path="smtp",'
+            r'rule="retired_domain"\} 1\.0',
+            text,
+        ), text
+        assert re.search(r'postwarden_messages_total\{action="accept",path="smtp"\} 1\.0', text)
+        assert "bjzutrecht" not in text and "partner.example" not in text
