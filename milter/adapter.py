@@ -21,6 +21,7 @@ state is reset on MAIL and ABORT because Postfix reuses a connection for several
 from __future__ import annotations
 
 import contextlib
+import grp
 import os
 import selectors
 import socket
@@ -300,14 +301,19 @@ class ListenSpec:
         return f"inet:{host}:{self.port}"
 
 
-def open_listener(spec: ListenSpec, socket_mode: int = 0o660) -> socket.socket:
-    """Bind and listen; a unix socket gets `socket_mode` (group postfix in deployments)."""
+def open_listener(
+    spec: ListenSpec, socket_mode: int = 0o660, socket_group: str | None = None
+) -> socket.socket:
+    """Bind and listen; a unix socket gets `socket_mode` and, if given, `socket_group`
+    (``postfix`` in deployments, so Postfix's daemons may connect and nobody else)."""
     if spec.kind == "unix":
         with contextlib.suppress(FileNotFoundError):
             if stat.S_ISSOCK(os.lstat(spec.path).st_mode):
                 os.unlink(spec.path)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.bind(spec.path)
+        if socket_group is not None:
+            os.chown(spec.path, -1, grp.getgrnam(socket_group).gr_gid)
         os.chmod(spec.path, socket_mode)
     else:
         family, _, _, _, addr = socket.getaddrinfo(spec.host, spec.port, type=socket.SOCK_STREAM)[0]
@@ -326,8 +332,10 @@ class MilterServer:
         listeners: Iterable[tuple[ListenSpec, SubmissionPath]],
         policies: PolicyHolder,
         observer: Observer,
+        socket_group: str | None = None,
     ) -> None:
         self._specs = list(listeners)
+        self._socket_group = socket_group
         self._policies = policies
         self._observer = observer
         self._stop = threading.Event()
@@ -337,7 +345,7 @@ class MilterServer:
 
     def bind(self) -> None:
         for spec, path in self._specs:
-            self.sockets.append((open_listener(spec), spec, path))
+            self.sockets.append((open_listener(spec, socket_group=self._socket_group), spec, path))
 
     def serve_forever(self) -> None:
         if not self.sockets:

@@ -67,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="serve Prometheus metrics here (e.g. 127.0.0.1:9797)",
     )
+    s.add_argument(
+        "--socket-group",
+        metavar="GROUP",
+        help="group of the unix sockets (mode 0660), e.g. postfix",
+    )
 
     c = sub.add_parser("check", help="show the decision for an envelope (and message)")
     c.add_argument("--policy", required=True, metavar="FILE")
@@ -142,7 +147,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         from milter.service import serve
 
-        return serve(args.policy, args.listen, args.listen_local, args.metrics_listen)
+        return serve(
+            args.policy,
+            args.listen,
+            args.listen_local,
+            args.metrics_listen,
+            socket_group=args.socket_group,
+        )
     except PolicyError as exc:
         _policy_errors(exc)
         return 2

@@ -100,6 +100,7 @@ def serve(
     listen_local: str | None,
     metrics_listen: str | None,
     grace_s: float = 10.0,
+    socket_group: str | None = None,
 ) -> int:
     configure_logging()
     policy = load_policy(policy_path)
@@ -109,7 +110,7 @@ def serve(
     listeners: list[tuple[ListenSpec, SubmissionPath]] = [(ListenSpec.parse(listen), "smtp")]
     if listen_local:
         listeners.append((ListenSpec.parse(listen_local), "local"))
-    server = MilterServer(listeners, holder, DecisionLog(metrics))
+    server = MilterServer(listeners, holder, DecisionLog(metrics), socket_group=socket_group)
     server.bind()
     if metrics_listen:
         host, _, port = metrics_listen.rpartition(":")

@@ -7,7 +7,10 @@ pointing at this test's ports.
 
 from __future__ import annotations
 
+import grp
+import os
 import re
+import stat
 import sys
 import urllib.request
 from dataclasses import dataclass
@@ -221,3 +224,56 @@ class TestMetrics:
         ), text
         assert re.search(r'postwarden_messages_total\{action="accept",path="smtp"\} 1\.0', text)
         assert "bjzutrecht" not in text and "partner.example" not in text
+
+
+class TestUnixSockets:
+    def test_postfix_reaches_the_milter_over_unix_sockets(
+        self,
+        postfix_factory: PostfixFactory,
+        milter_factory: MilterFactory,
+        sink: Sink,
+        tmp_path_factory: pytest.TempPathFactory,
+    ) -> None:
+        """Sockets created 0660 for group postfix: both paths work over unix sockets."""
+        sock_dir = tmp_path_factory.mktemp("sockets")
+        os.chown(sock_dir, -1, grp.getgrnam("postfix").gr_gid)  # like /run/postwarden
+        sock_dir.chmod(0o750)
+        smtpd_sock, local_sock = sock_dir / "smtpd.sock", sock_dir / "local.sock"
+        params = deploy_main_cf()
+        params.pop("smtpd_milters"), params.pop("non_smtpd_milters")
+        pf = postfix_factory(f"unix:{smtpd_sock}", f"unix:{local_sock}", **params)
+        metrics_port = free_port()
+        milter_factory(
+            [
+                sys.executable,
+                "-m",
+                "milter",
+                "serve",
+                "--policy",
+                str(POLICY),
+                "--listen",
+                f"unix:{smtpd_sock}",
+                "--listen-local",
+                f"unix:{local_sock}",
+                "--socket-group",
+                "postfix",
+                "--metrics-listen",
+                f"127.0.0.1:{metrics_port}",
+            ],
+            [metrics_port],
+            cwd=str(ROOT),
+        )
+        for path in (smtpd_sock, local_sock):
+            st = path.stat()
+            assert stat.S_IMODE(st.st_mode) == 0o660
+            assert grp.getgrgid(st.st_gid).gr_name == "postfix"
+        result = smtp_send(
+            pf.smtp_port, SENDER, ["a@partner.example", "b@bjzutrecht.nl"], message("unix-smtp")
+        )
+        assert result.rcpt("b@bjzutrecht.nl").code == 550
+        assert result.delivered
+        proc = pf.sendmail(SENDER, ["a@partner.example", "b@bjzutrecht.nl"], message("unix-local"))
+        assert proc.returncode == 0
+        got = sink.wait_for(lambda m: m.header("Subject") == "unix-local")
+        assert got.rcpt_tos == ["a@partner.example"]
+        sink.wait_for(lambda m: m.header("Subject") == "unix-smtp")

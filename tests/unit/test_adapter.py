@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import stat
@@ -243,3 +244,25 @@ class TestListeners:
             server.stop()
             thread.join(5)
         assert not os.path.exists(path)
+
+
+class TestPolicySnapshot:
+    def test_message_keeps_the_policy_it_started_with(self) -> None:
+        """A policy swapped mid-message applies from the next message on."""
+        holder = PolicyHolder(POLICY)
+        server = MilterServer([(ListenSpec("inet", "127.0.0.1", 0), "smtp")], holder, Recorder())
+        server.bind()
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        relaxed = dataclasses.replace(POLICY, retired_domains=(), sha256="cd" * 32)
+        try:
+            with MilterClient(server.sockets[0][0].getsockname()) as c:
+                c.mail("s@samen-veilig.nl")
+                holder.replace(relaxed)
+                assert c.rcpt("b@bjzutrecht.nl").cmd == b"y"  # old snapshot still in force
+                assert c.eom().final.cmd == b"a"
+                c.mail("s@samen-veilig.nl")
+                assert c.rcpt("b@bjzutrecht.nl").cmd == b"c"  # next message: new policy
+        finally:
+            server.stop()
+            thread.join(5)
