@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import libmilter as lm
 import structlog
@@ -43,16 +43,22 @@ from milter.engine import (
     Facts,
     RecipientDecision,
     SubmissionPath,
+    content_may_apply,
     decide,
     decide_recipient,
 )
 from milter.policy.model import Policy
-from milter.verdict import INTERNAL_ERROR, SmtpReply
+from milter.verdict import INTERNAL_ERROR, SmtpReply, smtp_safe
+
+if TYPE_CHECKING:
+    from milter.content.scan import ScanSession
 
 log = structlog.get_logger("postwarden.adapter")
 
 # What we may do to a message, and the events we do not want to hear about.
 _OPTIONS = lm.SMFIF_ADDHDRS | lm.SMFIF_DELRCPT | lm.SMFIF_ADDRCPT | lm.SMFIF_QUARANTINE
+# Headers and body chunks need no reply (protocol 6): one round trip less per event.
+_NO_REPLY = lm.SMFIP_NR_HDR | lm.SMFIP_NR_BODY
 _RECV_CHUNK = 65536
 _IDLE_TIMEOUT_S = 300.0
 
@@ -114,6 +120,23 @@ class _Message:
     queue_id: str | None
     recipients: list[tuple[bytes, Address | Malformed]]
     failed: bool = False
+    scan: ScanSession | None = None
+    scan_decided: bool = False
+    message_id: str | None = None
+
+    def drop_scan(self) -> None:
+        if self.scan is not None:
+            self.scan.close()
+            self.scan = None
+
+    def start_scan_if_needed(self) -> ScanSession | None:
+        """At the first header: scan only when some content rule can apply to this envelope."""
+        if not self.scan_decided:
+            self.scan_decided = True
+            kept = [a for _, a in self.recipients]
+            if self.policy.content is not None and content_may_apply(kept, self.policy):
+                self.scan = self.policy.content.scanner.session()
+        return self.scan
 
 
 class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
@@ -126,7 +149,7 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
         policies: PolicyHolder,
         observer: Observer,
     ) -> None:
-        lm.MilterProtocol.__init__(self, _OPTIONS)
+        lm.MilterProtocol.__init__(self, _OPTIONS, _NO_REPLY)
         self.transport = transport
         self._sockLock = threading.Lock()
         self.path: SubmissionPath = path
@@ -159,7 +182,7 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
             with contextlib.suppress(OSError):
                 sock.sendall(TEMPFAIL_PACKET)
         finally:
-            self._msg = None
+            self._reset()
             with contextlib.suppress(OSError):
                 sock.close()
             self._close()
@@ -185,6 +208,7 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
     # -- events ----------------------------------------------------------------------------
     def mailFrom(self, frAddr: bytes, cmdDict: dict[bytes, bytes]) -> bytes:
         def step() -> bytes:
+            self._reset()  # a new MAIL without ABORT also starts a new message
             policy = self._policies.current  # one policy snapshot per message
             queue_id = _text(cmdDict.get(b"i")) or None
             self._msg = _Message(policy, parse_address(frAddr), queue_id, [])
@@ -219,22 +243,67 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
             if msg is None:
                 raise RuntimeError("end of message before MAIL")
             if msg.failed:
+                msg.drop_scan()
                 return TEMPFAIL_PACKET
             queue_id = msg.queue_id or _text(cmdDict.get(b"i")) or None
             envelope = Envelope(
                 msg.sender, tuple(a for _, a in msg.recipients), self.path, queue_id
             )
-            decision = decide(envelope, Facts(), msg.policy)
+            try:
+                scan = msg.start_scan_if_needed()
+                content = scan.finish() if scan is not None else None
+            finally:
+                msg.drop_scan()
+            decision = decide(envelope, Facts(content=content), msg.policy)
             packet = self._apply(decision, msg)
             self._observer.decision(decision, envelope)
             return packet
 
         return self._guard(step)
 
+    def header(self, key: bytes, val: bytes, cmdDict: dict[bytes, bytes]) -> bytes:
+        msg = self._msg
+        if msg is None or msg.failed:
+            return CONTINUE_PACKET
+        try:
+            name, value = _text(key), _text(val)
+            if msg.message_id is None and name.lower() == "message-id":
+                msg.message_id = value.strip()[:998]
+            scan = msg.start_scan_if_needed()
+            if scan is not None:
+                scan.header(name, value)
+        except Exception:
+            self._fail(msg)
+        return CONTINUE_PACKET  # no reply is sent (SMFIP_NR_HDR)
+
+    def body(self, chunk: bytes, cmdDict: dict[bytes, bytes]) -> bytes:
+        msg = self._msg
+        if msg is None or msg.failed:
+            return CONTINUE_PACKET
+        try:
+            scan = msg.start_scan_if_needed()
+            if scan is not None:
+                scan.body(chunk)
+        except Exception:
+            self._fail(msg)
+        return CONTINUE_PACKET  # no reply is sent (SMFIP_NR_BODY)
+
+    def _fail(self, msg: _Message) -> None:
+        """An error in an event that gets no reply: remember it, tempfail at end of message."""
+        log.exception("milter_internal_error", path=self.path)
+        self._observer.internal_error(self.path)
+        msg.failed = True
+        msg.drop_scan()
+
     def abort(self) -> None:
-        self._msg = None
+        self._reset()
 
     def close(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        if self._msg is not None:
+            self._msg.drop_scan()
         self._msg = None
 
     # -- applying a decision -------------------------------------------------------------------

@@ -1,15 +1,12 @@
 """``postwarden check``: the decision the milter would make, explained.
 
-Builds the same ``Envelope`` the adapter builds, runs the same ``decide()`` with the same
-policy, and renders the result for a person (text) or a program (``--json``). Message content
-is read but not yet inspected; the content keys of the JSON are present and empty until the
-content detectors arrive.
+Builds the same ``Envelope`` the adapter builds, scans the message (if given) with the same
+compiled scanner, runs the same ``decide()`` with the same policy, and renders the result for
+a person (text) or a program (``--json``). Findings carry counts and masked samples only.
 """
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -22,13 +19,6 @@ from milter.policy.model import Policy
 def build_envelope(sender: str, recipients: Sequence[str], local: bool) -> Envelope:
     path: SubmissionPath = "local" if local else "smtp"
     return Envelope(parse_address(sender), tuple(parse_address(r) for r in recipients), path)
-
-
-def read_message(data: bytes) -> email.message.EmailMessage:
-    """Parse a message leniently (as Postfix accepts it); defects are the content issue's job."""
-    msg = email.message_from_bytes(data, policy=email.policy.default)
-    assert isinstance(msg, email.message.EmailMessage)
-    return msg
 
 
 def _shown(address: Address | Malformed) -> str:
@@ -54,8 +44,22 @@ def as_json(decision: Decision, policy: Policy) -> dict[str, Any]:
             for rd in decision.recipients
         ],
         "headers": [{"name": n, "value": v} for n, v in decision.headers],
-        "client_data": False,
-        "findings": [],
+        "client_data": decision.client_data,
+        "findings": [
+            {
+                "detector": f.detector,
+                "count": f.count,
+                "confidence": f.confidence,
+                "where": list(f.where),
+                "samples": list(f.samples),
+                **({"reason": f.reason} if f.reason else {}),
+            }
+            for f in decision.findings
+        ],
+        "content_rules": [
+            {"rule": h.rule, "action": h.action, "mode": h.mode, "reason": h.reason}
+            for h in decision.content_hits
+        ],
         "policy_sha256": policy.sha256,
         "policy": policy.source,
     }
@@ -82,6 +86,17 @@ def as_text(decision: Decision, envelope: Envelope, policy: Policy) -> str:
         lines.append(line.rstrip())
         if rd.reply and rd.refused and decision.path == "smtp":
             lines.append(f"          the SMTP client is told: {rd.reply}")
+    for f in decision.findings:
+        sample = f" e.g. {', '.join(f.samples)}" if f.samples else ""
+        extra = f" ({f.reason})" if f.reason else ""
+        lines.append(
+            f"found:   {f.detector} x{f.count} ({f.confidence}) in {', '.join(f.where)}"
+            f"{sample}{extra}"
+        )
+    for hit in decision.content_hits:
+        lines.append(f"content: rule {hit}")
+    if decision.findings or decision.content_hits:
+        lines.append(f"client data in plain text: {'yes' if decision.client_data else 'no'}")
     for name, value in decision.headers:
         lines.append(f"header:  {name}: {value}")
     lines.append(f"policy:  {policy.source} (sha256 {policy.sha256[:12]})")
@@ -97,9 +112,10 @@ def run_check(
     want_json: bool,
 ) -> str:
     envelope = build_envelope(sender, recipients, local)
-    if message is not None:
-        read_message(message)
-    decision = decide(envelope, Facts(), policy)
+    content = None
+    if message is not None and policy.content is not None:
+        content = policy.content.scanner.scan_message(message)
+    decision = decide(envelope, Facts(content=content), policy)
     if want_json:
         return json.dumps(as_json(decision, policy), ensure_ascii=False)
     return as_text(decision, envelope, policy)

@@ -13,11 +13,26 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from milter.address import Address, Malformed, is_within
-from milter.policy.model import Policy, RetiredDomain
+from milter.policy.model import (
+    ACTION_RANK,
+    CONFIDENCE_RANK,
+    AllOf,
+    AnyOf,
+    Condition,
+    ContentAction,
+    ContentRule,
+    DetectorCondition,
+    Policy,
+    RetiredDomain,
+    RuleMode,
+)
 from milter.verdict import SmtpReply, reject
+
+if TYPE_CHECKING:
+    from milter.content.findings import ContentFacts, Finding
 
 SubmissionPath = Literal["smtp", "local"]
 MessageAction = Literal["accept", "reject", "quarantine", "tempfail", "discard"]
@@ -28,6 +43,12 @@ RULE_MALFORMED_RECIPIENT = "malformed_recipient"
 RULE_NO_RECIPIENT_LEFT = "no_recipient_left"
 
 HEADER_REMOVED = "X-Postwarden-Removed-Recipients"
+HEADER_FLAGS = "X-Postwarden-Flags"
+HEADER_ROUTE = "X-Postwarden-Route"
+HEADER_QUARANTINE = "X-Postwarden-Quarantine"
+ROUTE_SECURE = "secure"
+# Findings about what could not be read; they never make content "client data" by themselves.
+NOT_READABLE = frozenset({"unscannable", "truncated"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +63,25 @@ class Envelope:
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """What was found out before deciding. Later issues add DNS answers and content findings."""
+    """What was found out before deciding: content findings (None when the content was not
+    scanned) and, later, DNS answers and the current time."""
 
+    content: ContentFacts | None = None
     now: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """A content rule that matched: what it does (or, in monitor mode, would do) and why."""
+
+    rule: str
+    action: ContentAction
+    mode: RuleMode
+    reason: str
+
+    def __str__(self) -> str:
+        verb = self.action if self.mode == "enforce" else f"monitor, would {self.action}"
+        return f"{self.rule} ({verb}): {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +111,14 @@ class Decision:
     rule: str | None = None
     reason: str | None = None
     headers: tuple[tuple[str, str], ...] = field(default=())
+    content_hits: tuple[RuleHit, ...] = ()
+    client_data: bool = False
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def monitored(self) -> tuple[RuleHit, ...]:
+        """Rules in monitor mode that matched: what would have happened."""
+        return tuple(hit for hit in self.content_hits if hit.mode == "monitor")
 
     @property
     def rules(self) -> tuple[str, ...]:
@@ -82,6 +127,8 @@ class Decision:
         for rd in self.recipients:
             if rd.rule:
                 seen.setdefault(rd.rule, None)
+        for hit in self.content_hits:
+            seen.setdefault(hit.rule, None)
         if self.rule:
             seen.setdefault(self.rule, None)
         return tuple(seen)
@@ -138,26 +185,158 @@ def _removed_header(refused: list[RecipientDecision]) -> tuple[str, str]:
 
 
 def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
-    """Decide a whole message: each recipient, then the message."""
+    """Decide a whole message: each recipient, then the content, then the message."""
     decisions = tuple(
         decide_recipient(r, envelope.path, facts, policy) for r in envelope.recipients
     )
     refused = [rd for rd in decisions if rd.refused]
-    base = Decision("accept", decisions, policy.sha256, envelope.path)
-    if not refused:
-        return base
-    if len(refused) == len(decisions):
-        reason = "every recipient of this message was refused"
+    path = envelope.path
+    if refused and len(refused) == len(decisions):
         first = refused[0].reply
         assert first is not None  # every refusal carries its reply
         return Decision(
             "reject",
             decisions,
             policy.sha256,
-            envelope.path,
+            path,
             reply=first,
             rule=RULE_NO_RECIPIENT_LEFT,
-            reason=reason,
+            reason="every recipient of this message was refused",
         )
-    headers = (_removed_header(refused),) if envelope.path == "local" else ()
-    return Decision("accept", decisions, policy.sha256, envelope.path, headers=headers)
+    headers: list[tuple[str, str]] = []
+    if refused and path == "local":
+        headers.append(_removed_header(refused))
+    kept = [rd.address for rd in decisions if not rd.refused]
+    content = facts.content
+    hits = _content_hits(kept, content, policy) if content is not None else ()
+    client_data = content is not None and _is_client_data(content, policy)
+    findings = content.findings if content is not None else ()
+    enforced = [hit for hit in hits if hit.mode == "enforce"]
+    if hits:
+        headers.append((HEADER_FLAGS, "; ".join(_flag(hit) for hit in hits)))
+    strongest = max(enforced, key=lambda hit: ACTION_RANK[hit.action], default=None)
+    common = {"content_hits": hits, "client_data": client_data, "findings": findings}
+    if strongest is not None and strongest.action == "reject":
+        text = f"message refused by postwarden rule {strongest.rule}: {strongest.reason}"
+        return Decision(
+            "reject",
+            decisions,
+            policy.sha256,
+            path,
+            reply=reject(text),
+            rule=strongest.rule,
+            reason=strongest.reason,
+            headers=tuple(headers),
+            **common,
+        )
+    if any(hit.action == "route_secure" for hit in enforced):
+        headers.append((HEADER_ROUTE, ROUTE_SECURE))
+    if strongest is not None and strongest.action == "quarantine":
+        headers.append((HEADER_QUARANTINE, f"{strongest.rule}: {strongest.reason}"))
+        return Decision(
+            "quarantine",
+            decisions,
+            policy.sha256,
+            path,
+            rule=strongest.rule,
+            reason=strongest.reason,
+            headers=tuple(headers),
+            **common,
+        )
+    return Decision("accept", decisions, policy.sha256, path, headers=tuple(headers), **common)
+
+
+# -- content rules ------------------------------------------------------------------------------
+
+
+def _matching(cond: DetectorCondition, findings: tuple[Finding, ...]) -> int:
+    """Unique values the detector found at the condition's confidence or higher."""
+    wanted = CONFIDENCE_RANK[cond.confidence]
+    return sum(
+        f.count
+        for f in findings
+        if f.detector == cond.detector and CONFIDENCE_RANK[f.confidence] >= wanted
+    )
+
+
+def _satisfied(cond: Condition, findings: tuple[Finding, ...], used: set[str]) -> bool:
+    """Evaluate a condition tree; `used` collects the detectors that made it true."""
+    if isinstance(cond, DetectorCondition):
+        if _matching(cond, findings) >= cond.min_count:
+            used.add(cond.detector)
+            return True
+        return False
+    if isinstance(cond, AllOf):
+        trial: set[str] = set()
+        if all(_satisfied(c, findings, trial) for c in cond.conditions):
+            used.update(trial)
+            return True
+        return False
+    # A list, not a generator: every true branch adds its detectors to the explanation.
+    return any([_satisfied(c, findings, used) for c in cond.conditions])
+
+
+def _in_scope(rule: ContentRule, kept: list[Address | Malformed], policy: Policy) -> bool:
+    external = any(
+        not isinstance(a, Address) or a.is_literal or not policy.is_owned(a.domain) for a in kept
+    )
+    if rule.recipients == "external":
+        return external
+    if rule.recipients == "internal":
+        return bool(kept) and not external
+    return True
+
+
+def content_may_apply(recipients: list[Address | Malformed], policy: Policy) -> bool:
+    """Could any content rule apply to these recipients? If not, the body need not be read."""
+    if policy.content is None:
+        return False
+    return any(_in_scope(rule, recipients, policy) for rule in policy.content.rules)
+
+
+def _explain(rule: ContentRule, used: set[str], content: ContentFacts) -> str:
+    parts = []
+    for f in content.findings:
+        if f.detector in used:
+            parts.append(f"{f.detector} x{f.count} ({f.confidence})")
+    found = ", ".join(parts) or "content condition met"
+    scope = {
+        "external": "to an external recipient",
+        "internal": "to internal recipients",
+        "any": "",
+    }[rule.recipients]
+    what = rule.description or "content matched"
+    return " ".join(x for x in (f"{what}: {found}", scope) if x)
+
+
+def _content_hits(
+    kept: list[Address | Malformed], content: ContentFacts, policy: Policy
+) -> tuple[RuleHit, ...]:
+    rules = policy.content.rules if policy.content is not None else ()
+    hits = []
+    for rule in rules:
+        used: set[str] = set()
+        if not _satisfied(rule.when, content.findings, used):
+            continue
+        if rule.unless_encrypted and content.encrypted:
+            continue
+        if not _in_scope(rule, kept, policy):
+            continue
+        hits.append(RuleHit(rule.id, rule.action, rule.mode, _explain(rule, used, content)))
+    return tuple(hits)
+
+
+def _is_client_data(content: ContentFacts, policy: Policy) -> bool:
+    """Readable content satisfies some rule's content condition (scope and mode aside)."""
+    if policy.content is None:
+        return False
+    readable = tuple(f for f in content.findings if f.detector not in NOT_READABLE)
+    return any(_satisfied(rule.when, readable, set()) for rule in policy.content.rules)
+
+
+def _flag(hit: RuleHit) -> str:
+    return (
+        f"{hit.rule} ({hit.action})"
+        if hit.mode == "enforce"
+        else f"{hit.rule} (monitor: would {hit.action})"
+    )

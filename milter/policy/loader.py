@@ -36,7 +36,17 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from milter.address import DomainError, is_within, normalise_domain
-from milter.policy.model import OwnedDomain, Policy, ReplyText, RetiredDomain
+from milter.policy.model import (
+    AllOf,
+    AnyOf,
+    ContentPolicy,
+    ContentRule,
+    DetectorCondition,
+    OwnedDomain,
+    Policy,
+    ReplyText,
+    RetiredDomain,
+)
 
 __all__ = [
     "MAX_ISSUES",
@@ -122,6 +132,10 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
     root = _compose(text, issues)
     values = None if root is None else _walk(root, _POLICY, "policy", issues)
     _check_domains(issues)
+    _check_identifiers(issues)
+    content = None
+    if isinstance(values, dict) and values.get("content") is not None:
+        content = _content_policy(values["content"], issues)
     if issues or not isinstance(values, dict):
         raise issues.error()
     return Policy(
@@ -131,7 +145,67 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         retired_domains=values["retired_domains"],
         source=source,
         sha256=sha256,
+        content=content,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Content section: known detectors, built-in rules for what cannot be read, the scanner
+
+
+UNREADABLE_DETECTORS = ("unscannable", "truncated")
+
+
+def _check_identifiers(issues: _Issues) -> None:
+    """Rule ids and pattern names are unique (they appear in metrics, audit and headers)."""
+    first: dict[tuple[str, str], Node] = {}
+    for kind, text, node in issues.identifiers:
+        if (kind, text) in first:
+            line = first[(kind, text)].start_mark.line + 1
+            issues.at(
+                node,
+                f"{kind} {_quote(text)} is used twice (first at line {line})",
+                "every rule id and pattern name must be unique",
+            )
+        else:
+            first[(kind, text)] = node
+
+
+def _content_policy(values: dict[str, Any], issues: _Issues) -> ContentPolicy | None:
+    from milter.content.config import CustomPattern, ScanConfig, ScanLimits, compile_config
+    from milter.content.detectors import detector_names
+
+    custom = tuple(CustomPattern(**c) for c in values.get("custom_patterns") or ())
+    known = set(detector_names()) | set(UNREADABLE_DETECTORS)
+    known |= {f"custom:{c.name}" for c in custom}
+    for name, node in issues.detectors:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(known))}"
+            issues.at(node, f"unknown detector {_quote(name)}", hint)
+    rules: tuple[ContentRule, ...] = values["rules"]
+    mentioned = {name for name, _ in issues.detectors}
+    implicit = tuple(
+        ContentRule(
+            id=f"{name}-external",
+            when=DetectorCondition(name),
+            action="quarantine",
+            recipients="external",
+            unless_encrypted=True,
+            description=f"content that could not be inspected ({name})",
+        )
+        for name in UNREADABLE_DETECTORS
+        if name not in mentioned
+    )
+    kwargs: dict[str, Any] = {"custom": custom}
+    if values.get("limits"):
+        kwargs["limits"] = ScanLimits(**values["limits"])
+    if values.get("case_keywords"):
+        kwargs["case_keywords"] = values["case_keywords"]
+    config = ScanConfig(**kwargs)
+    if issues:
+        return None
+    return ContentPolicy(rules + implicit, config, compile_config(config))
 
 
 def summarise(policy: Policy) -> str:
@@ -159,9 +233,33 @@ class _Text:
 
 @dataclass(frozen=True)
 class _Integer:
-    """An integer; ``allowed`` (if given) lists the only values accepted."""
+    """An integer; ``allowed`` (if given) lists the only values accepted; ``low``/``high``
+    bound it."""
 
     allowed: tuple[int, ...] = ()
+    low: int | None = None
+    high: int | None = None
+
+
+@dataclass(frozen=True)
+class _Bool:
+    """true or false (YAML 1.1 also reads yes/no/on/off)."""
+
+
+@dataclass(frozen=True)
+class _Identifier:
+    """A rule or pattern id: lower-case letters, digits, '-' and '_' (it becomes a metric label)."""
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """A regular expression for RE2 (linear time: no backreferences or lookaround)."""
+
+
+@dataclass(frozen=True)
+class _Condition:
+    """A content condition: {detector: NAME, confidence: LEVEL, min_count: N}, {all: [...]}
+    or {any: [...]}."""
 
 
 @dataclass(frozen=True)
@@ -209,7 +307,19 @@ class _Map:
     later: tuple[str, ...] = ()
 
 
-_Spec = _Text | _Integer | _Date | _Domain | _Choice | _List | _Map
+_Spec = (
+    _Text
+    | _Integer
+    | _Bool
+    | _Identifier
+    | _Pattern
+    | _Condition
+    | _Date
+    | _Domain
+    | _Choice
+    | _List
+    | _Map
+)
 
 _REPLY = _Map(
     {"nl": _Field(_Text()), "en": _Field(_Text())},
@@ -231,6 +341,53 @@ _RETIRED = _Map(
     build=lambda v: RetiredDomain(**v),
     later=("notify_sender", "to"),
 )
+_DETECTOR = _Map(
+    {
+        "detector": _Field(_Text(max_len=80)),
+        "confidence": _Field(_Choice(("low", "medium", "high")), required=False),
+        "min_count": _Field(_Integer(low=1, high=100000), required=False),
+    },
+    build=lambda v: DetectorCondition(**v),
+)
+_CONTENT_RULE = _Map(
+    {
+        "id": _Field(_Identifier()),
+        "description": _Field(_Text(), required=False),
+        "when": _Field(_Condition()),
+        "recipients": _Field(_Choice(("external", "internal", "any")), required=False),
+        "unless": _Field(_Choice(("encrypted",)), required=False),
+        "action": _Field(_Choice(("flag", "route_secure", "quarantine", "reject"))),
+        "mode": _Field(_Choice(("enforce", "monitor")), required=False),
+    },
+    build=lambda v: ContentRule(unless_encrypted=v.pop("unless", None) == "encrypted", **v),
+)
+_LIMITS = _Map(
+    {
+        name: _Field(_Integer(low=1, high=high), required=False)
+        for name, high in (
+            ("max_total_bytes", 2**31),
+            ("max_parts", 100000),
+            ("max_depth", 100),
+            ("max_decompressed_bytes", 2**33),
+            ("max_attachment_bytes", 2**31),
+        )
+    },
+)
+_CUSTOM = _Map(
+    {
+        "name": _Field(_Identifier()),
+        "pattern": _Field(_Pattern()),
+        "confidence": _Field(_Choice(("low", "medium", "high")), required=False),
+    },
+)
+_CONTENT = _Map(
+    {
+        "limits": _Field(_LIMITS, required=False),
+        "case_keywords": _Field(_List(_Text(max_len=80), min_items=1), required=False),
+        "custom_patterns": _Field(_List(_CUSTOM), required=False),
+        "rules": _Field(_List(_CONTENT_RULE)),
+    },
+)
 _POLICY = _Map(
     {
         "version": _Field(_Integer(allowed=(SUPPORTED_VERSION,))),
@@ -241,8 +398,9 @@ _POLICY = _Map(
         "retired_domains": _Field(
             _List(_RETIRED, hint="write 'retired_domains: []' if there are none")
         ),
+        "content": _Field(_CONTENT, required=False),
     },
-    later=("dns", "lookalikes", "content", "exceptions"),
+    later=("dns", "lookalikes", "exceptions"),
 )
 
 
@@ -263,6 +421,8 @@ class _Issues:
     source: str
     found: set[PolicyIssue] = field(default_factory=set)
     domains: list[_DomainSeen] = field(default_factory=list)
+    detectors: list[tuple[str, Node]] = field(default_factory=list)
+    identifiers: list[tuple[str, str, Node]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.found)
@@ -392,6 +552,10 @@ def _walk(node: Node, spec: _Spec, name: str, issues: _Issues) -> Any:
         return _walk_integer(node, spec, name, issues)
     if isinstance(spec, _Date):
         return _walk_date(node, name, issues)
+    if isinstance(spec, _Bool):
+        return _walk_bool(node, name, issues)
+    if isinstance(spec, _Condition):
+        return _walk_condition(node, name, issues)
     text = _expect_text(node, name, issues)
     if text is None:
         return None
@@ -399,6 +563,10 @@ def _walk(node: Node, spec: _Spec, name: str, issues: _Issues) -> Any:
         return _check_domain(node, text, spec, name, issues)
     if isinstance(spec, _Choice):
         return _check_choice(node, text, spec, name, issues)
+    if isinstance(spec, _Identifier):
+        return _check_identifier(node, text, name, issues)
+    if isinstance(spec, _Pattern):
+        return _check_pattern(node, text, name, issues)
     return _check_text(node, text, spec, name, issues)
 
 
@@ -483,6 +651,11 @@ def _walk_integer(node: Node, spec: _Integer, name: str, issues: _Issues) -> Any
         issues.at(node, f"{name}: expected an integer, got {_kind(node)}", hint)
         return None
     number = SafeConstructor().construct_yaml_int(node)
+    if (spec.low is not None and number < spec.low) or (
+        spec.high is not None and number > spec.high
+    ):
+        issues.at(node, f"{name}: {number} is out of range ({spec.low} to {spec.high})")
+        return None
     if spec.allowed and number not in spec.allowed:
         if name == "version":
             issues.at(
@@ -494,6 +667,41 @@ def _walk_integer(node: Node, spec: _Integer, name: str, issues: _Issues) -> Any
             issues.at(node, f"{name}: {number} is not allowed")
         return None
     return number
+
+
+def _walk_bool(node: Node, name: str, issues: _Issues) -> Any:
+    if not (isinstance(node, ScalarNode) and node.tag == _BOOL):
+        issues.at(node, f"{name}: expected true or false, got {_kind(node)}")
+        return None
+    return SafeConstructor().construct_yaml_bool(node)
+
+
+_CONDITION_KEYS = ("detector", "all", "any")
+
+
+def _walk_condition(node: Node, name: str, issues: _Issues) -> Any:
+    """{detector: ...} or {all: [conditions]} or {any: [conditions]}, nested freely."""
+    hint = "write {detector: bsn, confidence: high}, {all: [...]} or {any: [...]}"
+    if not isinstance(node, MappingNode):
+        issues.at(node, f"{name}: expected a condition, got {_kind(node)}", hint)
+        return None
+    keys = [str(k.value) for k, _ in node.value if isinstance(k, ScalarNode)]
+    if keys in (["all"], ["any"]):
+        items = node.value[0][1]
+        if not isinstance(items, SequenceNode) or not items.value:
+            issues.at(items, f"{keys[0]}: expected a non-empty list of conditions", hint)
+            return None
+        parts = [_walk_condition(item, keys[0], issues) for item in items.value]
+        if any(part is None for part in parts):
+            return None
+        return (AllOf if keys == ["all"] else AnyOf)(tuple(parts))
+    if "all" in keys or "any" in keys:
+        issues.at(node, f"{name}: 'all' or 'any' must stand alone in its condition", hint)
+        return None
+    cond = _walk_map(node, _DETECTOR, name, issues)
+    if cond is not None:
+        issues.detectors.append((cond.detector, node))
+    return cond
 
 
 def _walk_date(node: Node, name: str, issues: _Issues) -> Any:
@@ -562,6 +770,39 @@ def _check_domain(node: Node, text: str, spec: _Domain, name: str, issues: _Issu
         return None
     issues.domains.append(_DomainSeen(domain, text, spec.role, node))
     return domain
+
+
+_IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _check_identifier(node: Node, text: str, name: str, issues: _Issues) -> str | None:
+    if not _IDENTIFIER.fullmatch(text):
+        issues.at(
+            node,
+            f"{name}: {_quote(text)} is not a valid id",
+            "use lower-case letters, digits, '-' and '_' (at most 64), e.g. client-data-external",
+        )
+        return None
+    issues.identifiers.append((name, text, node))
+    return text
+
+
+def _check_pattern(node: Node, text: str, name: str, issues: _Issues) -> str | None:
+    import re2  # type: ignore[import-untyped]
+
+    if not text or len(text) > 1000:
+        issues.at(node, f"{name}: a pattern must be 1 to 1000 characters")
+        return None
+    try:
+        re2.compile(text)
+    except re2.error as exc:
+        issues.at(
+            node,
+            f"{name}: RE2 cannot compile this pattern: {str(exc)[:120]}",
+            "RE2 runs in linear time and has no backreferences or lookaround",
+        )
+        return None
+    return text
 
 
 def _check_choice(node: Node, text: str, spec: _Choice, name: str, issues: _Issues) -> str | None:

@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from milter.address import is_within
 
 RetiredAction = Literal["refuse"]
+Confidence = Literal["low", "medium", "high"]
+ContentAction = Literal["flag", "route_secure", "quarantine", "reject"]
+RuleMode = Literal["enforce", "monitor"]
+RecipientScope = Literal["external", "internal", "any"]
+
+CONFIDENCE_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
+# Strongest first: when several content rules fire, the strongest action wins.
+ACTION_RANK: dict[str, int] = {"reject": 4, "quarantine": 3, "route_secure": 2, "flag": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +53,61 @@ class RetiredDomain:
 
 
 @dataclass(frozen=True, slots=True)
+class DetectorCondition:
+    """True when ``detector`` found at least ``min_count`` unique values at ``confidence`` or
+    higher (``unscannable`` and ``truncated`` are detectors too)."""
+
+    detector: str
+    confidence: Confidence = "low"
+    min_count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    """True when every condition is."""
+
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """True when at least one condition is."""
+
+    conditions: tuple[Condition, ...]
+
+
+Condition = DetectorCondition | AllOf | AnyOf
+
+
+@dataclass(frozen=True, slots=True)
+class ContentRule:
+    """What to do when a message's content satisfies ``when``.
+
+    ``recipients``: ``external`` applies when any recipient is outside the owned domains,
+    ``internal`` when all are inside, ``any`` always. ``unless_encrypted`` skips the rule for
+    mail whose content is encrypted. ``mode: monitor`` records what the rule would do and
+    accepts."""
+
+    id: str
+    when: Condition
+    action: ContentAction
+    recipients: RecipientScope = "external"
+    unless_encrypted: bool = False
+    mode: RuleMode = "enforce"
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContentPolicy:
+    """Content rules in the order written, and how the scanner is set up (``scan`` is a
+    ``milter.content.config.ScanConfig``; ``scanner`` its compiled form, built once per load)."""
+
+    rules: tuple[ContentRule, ...]
+    scan: Any
+    scanner: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """One loaded policy file. ``sha256`` is of the file's bytes: ops see which version runs."""
 
@@ -52,3 +117,8 @@ class Policy:
     retired_domains: tuple[RetiredDomain, ...]
     source: str  # path the policy was loaded from
     sha256: str
+    content: ContentPolicy | None = None
+
+    def is_owned(self, domain: str) -> bool:
+        """True if ``domain`` (normalised) is an owned domain or inside one."""
+        return any(is_within(domain, owned.domain) for owned in self.owned_domains)

@@ -19,8 +19,10 @@ SMFIP_NORCPT = 0x08
 SMFIP_NOBODY = 0x10
 SMFIP_NOHDRS = 0x20
 SMFIP_NOEOH = 0x40
+SMFIP_NR_HDR = 0x80
 SMFIP_NR_MAIL = 0x4000
 SMFIP_NR_RCPT = 0x8000
+SMFIP_NR_BODY = 0x80000
 ALL_ACTIONS = 0x1FF
 ALL_PROTOCOL = 0x1FFFFF
 
@@ -144,11 +146,16 @@ class MilterClient:
 
     def header(self, name: str, value: str) -> Reply | None:
         return self._event(
-            b"L", name.encode() + b"\0" + value.encode() + b"\0", SMFIP_NOHDRS, 0x80, None, b"L"
+            b"L",
+            name.encode() + b"\0" + value.encode() + b"\0",
+            SMFIP_NOHDRS,
+            SMFIP_NR_HDR,
+            None,
+            b"L",
         )
 
     def body(self, chunk: bytes) -> Reply | None:
-        return self._event(b"B", chunk, SMFIP_NOBODY, 0x80000, None, b"B")
+        return self._event(b"B", chunk, SMFIP_NOBODY, SMFIP_NR_BODY, None, b"B")
 
     def eom(self, macros: dict[str, str] | None = None) -> EomResult:
         if macros:

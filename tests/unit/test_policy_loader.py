@@ -449,9 +449,9 @@ class TestRefusals:
 
     def test_unknown_key_hint_lists_allowed_keys(self) -> None:
         """A key with no close match gets a hint listing the keys allowed there."""
-        error = refusal(edit("version: 1\n", "version: 1\ncontent: {}\n"))
+        error = refusal(edit("version: 1\n", "version: 1\nzzz: {}\n"))
         assert error.issues[0].hint == (
-            "allowed keys here: version, organisation, owned_domains, retired_domains"
+            "allowed keys here: version, organisation, owned_domains, retired_domains, content"
         )
 
     def test_boolean_hint_says_quote_it(self) -> None:
