@@ -48,7 +48,7 @@ from milter.engine import (
     decide_recipient,
 )
 from milter.policy.model import Policy
-from milter.verdict import INTERNAL_ERROR, SmtpReply, smtp_safe
+from milter.verdict import INTERNAL_ERROR, SmtpReply
 
 if TYPE_CHECKING:
     from milter.content.scan import ScanSession

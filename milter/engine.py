@@ -20,7 +20,6 @@ from milter.policy.model import (
     ACTION_RANK,
     CONFIDENCE_RANK,
     AllOf,
-    AnyOf,
     Condition,
     ContentAction,
     ContentRule,
