@@ -21,6 +21,7 @@ state is reset on MAIL and ABORT because Postfix reuses a connection for several
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import grp
 import os
 import selectors
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING, Protocol
 import libmilter as lm
 import structlog
 
-from milter.address import Address, Malformed, parse_address
+from milter.address import Address, Malformed, is_within, parse_address
 from milter.engine import (
     Decision,
     Envelope,
@@ -48,10 +49,11 @@ from milter.engine import (
     decide_recipient,
 )
 from milter.policy.model import Policy
-from milter.verdict import INTERNAL_ERROR, SmtpReply
+from milter.verdict import INTERNAL_ERROR, SmtpReply, smtp_safe
 
 if TYPE_CHECKING:
     from milter.content.scan import ScanSession
+    from milter.notify import Notifier
 
 log = structlog.get_logger("postwarden.adapter")
 
@@ -123,6 +125,7 @@ class _Message:
     scan: ScanSession | None = None
     scan_decided: bool = False
     message_id: str | None = None
+    auto_submitted: bool = False
 
     def drop_scan(self) -> None:
         if self.scan is not None:
@@ -148,8 +151,10 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
         path: SubmissionPath,
         policies: PolicyHolder,
         observer: Observer,
+        notifier: Notifier | None = None,
     ) -> None:
         lm.MilterProtocol.__init__(self, _OPTIONS, _NO_REPLY)
+        self._notifier = notifier
         self.transport = transport
         self._sockLock = threading.Lock()
         self.path: SubmissionPath = path
@@ -226,10 +231,12 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
             if msg.queue_id is None and cmdDict.get(b"i"):
                 msg.queue_id = _text(cmdDict[b"i"])
             if self.path == "smtp":
-                decision = decide_recipient(address, "smtp", Facts(), msg.policy)
+                decision = decide_recipient(address, "smtp", Facts(), msg.policy, msg.sender)
                 if decision.action == "reject" and decision.reply is not None:
                     # Refused now; Postfix never shows this recipient to us again.
                     self._observer.recipient_refused(decision, msg.queue_id)
+                    if decision.notify:
+                        self._notice(msg, decision)
                     return reply_packet(decision.reply)
             msg.recipients.append((raw, address))
             return CONTINUE_PACKET
@@ -254,7 +261,9 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
                 content = scan.finish() if scan is not None else None
             finally:
                 msg.drop_scan()
-            decision = decide(envelope, Facts(content=content), msg.policy)
+            decision = decide(
+                envelope, Facts(content=content, now=dt.datetime.now(dt.UTC)), msg.policy
+            )
             packet = self._apply(decision, msg)
             self._observer.decision(decision, envelope)
             return packet
@@ -267,8 +276,11 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
             return CONTINUE_PACKET
         try:
             name, value = _text(key), _text(val)
-            if msg.message_id is None and name.lower() == "message-id":
+            lower = name.lower()
+            if msg.message_id is None and lower == "message-id":
                 msg.message_id = value.strip()[:998]
+            elif lower == "auto-submitted" and value.strip().lower() != "no":
+                msg.auto_submitted = True  # never answer an automatic message with a notice
             scan = msg.start_scan_if_needed()
             if scan is not None:
                 scan.header(name, value)
@@ -314,21 +326,40 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
             return reply_packet(decision.reply) if decision.reply else TEMPFAIL_PACKET
         if decision.action == "discard":
             return DISCARD_PACKET
-        if self.path == "local":
-            # decide() keeps the envelope's order; delrcpt needs the address as Postfix gave it.
-            for (raw, _), rd in zip(msg.recipients, decision.recipients, strict=True):
-                if rd.action == "remove":
-                    self.send(_packet(lm.SMFIR_DELRCPT, raw + b"\0"))
+        # decide() keeps the envelope's order; delrcpt needs the address as Postfix gave it
+        # (compared case-sensitively).
+        for (raw, _), rd in zip(msg.recipients, decision.recipients, strict=True):
+            if rd.action == "remove" or rd.action == "redirect":
+                self.send(_packet(lm.SMFIR_DELRCPT, raw + b"\0"))
+            if rd.action == "redirect" and rd.redirect_to is not None:
+                self.send(_packet(lm.SMFIR_ADDRCPT, f"<{rd.redirect_to}>".encode() + b"\0"))
         for name, value in decision.headers:
             self.send(_packet(lm.SMFIR_ADDHEADER, _header_bytes(name, value)))
         if decision.action == "quarantine":
-            self.send(
-                _packet(
-                    lm.SMFIR_QUARANTINE,
-                    (decision.reason or "postwarden").encode("ascii", "replace") + b"\0",
-                )
-            )
+            why = smtp_safe(f"postwarden rule {decision.rule}: {decision.reason}", 250)
+            self.send(_packet(lm.SMFIR_QUARANTINE, why.encode("ascii") + b"\0"))
+        if not msg.auto_submitted:
+            for rd in decision.recipients:
+                if rd.notify:
+                    self._notice(msg, rd)
         return ACCEPT_PACKET
+
+    def _notice(self, msg: _Message, rd: RecipientDecision) -> None:
+        notices = msg.policy.notices
+        if self._notifier is None or notices is None:
+            return
+        sender, recipient = msg.sender, rd.address
+        if not isinstance(sender, Address) or not isinstance(recipient, Address):
+            return
+        domain = next(
+            (
+                r.domain
+                for r in msg.policy.retired_domains
+                if any(is_within(d, r.domain) for d in recipient.domains)
+            ),
+            "",
+        )
+        self._notifier.request(sender, recipient, domain, msg.policy.organisation, notices)
 
 
 def _header_bytes(name: str, value: str) -> bytes:
@@ -402,7 +433,9 @@ class MilterServer:
         policies: PolicyHolder,
         observer: Observer,
         socket_group: str | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
+        self._notifier = notifier
         self._specs = list(listeners)
         self._socket_group = socket_group
         self._policies = policies
@@ -439,7 +472,7 @@ class MilterServer:
                     os.unlink(spec.path)
 
     def _start_session(self, conn: socket.socket, path: SubmissionPath) -> None:
-        session = MilterSession(conn, path, self._policies, self._observer)
+        session = MilterSession(conn, path, self._policies, self._observer, self._notifier)
 
         def run() -> None:
             try:

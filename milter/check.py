@@ -7,6 +7,7 @@ a person (text) or a program (``--json``). Findings carry counts and masked samp
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -115,7 +116,7 @@ def run_check(
     content = None
     if message is not None and policy.content is not None:
         content = policy.content.scanner.scan_message(message)
-    decision = decide(envelope, Facts(content=content), policy)
+    decision = decide(envelope, Facts(content=content, now=dt.datetime.now(dt.UTC)), policy)
     if want_json:
         return json.dumps(as_json(decision, policy), ensure_ascii=False)
     return as_text(decision, envelope, policy)

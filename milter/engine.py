@@ -11,14 +11,15 @@ sender, the audit record and ``postwarden check`` tell the same story.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import fnmatch
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from milter.address import Address, Malformed, is_within
 from milter.policy.model import (
     ACTION_RANK,
-    CONFIDENCE_RANK,
     AllOf,
     Condition,
     ContentAction,
@@ -42,6 +43,7 @@ RULE_MALFORMED_RECIPIENT = "malformed_recipient"
 RULE_NO_RECIPIENT_LEFT = "no_recipient_left"
 
 HEADER_REMOVED = "X-Postwarden-Removed-Recipients"
+HEADER_ORIGINAL_RECIPIENT = "X-Postwarden-Original-Recipient"
 HEADER_FLAGS = "X-Postwarden-Flags"
 HEADER_ROUTE = "X-Postwarden-Route"
 HEADER_QUARANTINE = "X-Postwarden-Quarantine"
@@ -92,10 +94,25 @@ class RecipientDecision:
     rule: str | None = None
     reason: str | None = None
     reply: SmtpReply | None = None  # what the sender is told when this recipient is refused
+    redirect_to: str | None = None  # with action redirect: where the mail goes instead
+    notify: bool = False  # the policy asks for a notice to the sender about this recipient
 
     @property
     def refused(self) -> bool:
         return self.action in ("reject", "remove")
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionUse:
+    """An accepted risk that let a rule pass: which rule, which ticket, until when."""
+
+    rule: str
+    ticket: str
+    owner: str
+    expires: dt.date
+
+    def __str__(self) -> str:
+        return f"{self.rule} excepted by {self.ticket} ({self.owner}, until {self.expires})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +130,7 @@ class Decision:
     content_hits: tuple[RuleHit, ...] = ()
     client_data: bool = False
     findings: tuple[Finding, ...] = ()
+    exceptions_used: tuple[ExceptionUse, ...] = ()
 
     @property
     def monitored(self) -> tuple[RuleHit, ...]:
@@ -152,8 +170,20 @@ def _refusal(
     return RecipientDecision(address, action, rule, reason, reply)
 
 
+def may_notify(sender: Address | Malformed | None, policy: Policy) -> bool:
+    """A notice may go to this sender: a real address, not the null sender (bounces and
+    notices themselves, so notices never loop), not in a retired domain."""
+    if not isinstance(sender, Address) or sender.is_null or sender.is_literal:
+        return False
+    return _retired_match(sender, policy) is None
+
+
 def decide_recipient(
-    recipient: Address | Malformed, path: SubmissionPath, facts: Facts, policy: Policy
+    recipient: Address | Malformed,
+    path: SubmissionPath,
+    facts: Facts,
+    policy: Policy,
+    sender: Address | Malformed | None = None,
 ) -> RecipientDecision:
     """Decide one recipient; the SMTP path calls this at RCPT time."""
     if isinstance(recipient, Malformed):
@@ -171,7 +201,18 @@ def decide_recipient(
         reason = f"recipient domain {where} is retired since {retired.retired_since.isoformat()}"
         rule = RULE_RETIRED_DOMAIN
         text = f"{retired.reply.en} / {retired.reply.nl} (postwarden rule {rule}: {reason})"
-        return _refusal(recipient, path, RULE_RETIRED_DOMAIN, reason, reject(text))
+        notify = retired.notify_sender and may_notify(sender, policy)
+        if retired.action == "redirect" and retired.redirect_to is not None:
+            return RecipientDecision(
+                recipient,
+                "redirect",
+                rule,
+                f"{reason}; redirected to {retired.redirect_to}",
+                redirect_to=retired.redirect_to,
+                notify=notify,
+            )
+        refusal = _refusal(recipient, path, rule, reason, reject(text))
+        return dataclasses.replace(refusal, notify=notify)
     return RecipientDecision(recipient, "accept")
 
 
@@ -186,7 +227,8 @@ def _removed_header(refused: list[RecipientDecision]) -> tuple[str, str]:
 def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
     """Decide a whole message: each recipient, then the content, then the message."""
     decisions = tuple(
-        decide_recipient(r, envelope.path, facts, policy) for r in envelope.recipients
+        decide_recipient(r, envelope.path, facts, policy, envelope.sender)
+        for r in envelope.recipients
     )
     refused = [rd for rd in decisions if rd.refused]
     path = envelope.path
@@ -205,44 +247,53 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
     headers: list[tuple[str, str]] = []
     if refused and path == "local":
         headers.append(_removed_header(refused))
+    headers.extend(
+        (HEADER_ORIGINAL_RECIPIENT, f"<{rd.address}> ({rd.rule})")
+        for rd in decisions
+        if rd.action == "redirect"
+    )
     kept = [rd.address for rd in decisions if not rd.refused]
     content = facts.content
     hits = _content_hits(kept, content, policy) if content is not None else ()
+    hits, excepted = _apply_exceptions(hits, envelope.sender, kept, facts, policy)
     client_data = content is not None and _is_client_data(content, policy)
     findings = content.findings if content is not None else ()
     enforced = [hit for hit in hits if hit.mode == "enforce"]
     if hits:
         headers.append((HEADER_FLAGS, "; ".join(_flag(hit) for hit in hits)))
     strongest = max(enforced, key=lambda hit: ACTION_RANK[hit.action], default=None)
-    common = {"content_hits": hits, "client_data": client_data, "findings": findings}
+    base = Decision(
+        "accept",
+        decisions,
+        policy.sha256,
+        path,
+        content_hits=hits,
+        client_data=client_data,
+        findings=findings,
+        exceptions_used=excepted,
+    )
     if strongest is not None and strongest.action == "reject":
         text = f"message refused by postwarden rule {strongest.rule}: {strongest.reason}"
-        return Decision(
-            "reject",
-            decisions,
-            policy.sha256,
-            path,
+        return dataclasses.replace(
+            base,
+            action="reject",
             reply=reject(text),
             rule=strongest.rule,
             reason=strongest.reason,
             headers=tuple(headers),
-            **common,
         )
     if any(hit.action == "route_secure" for hit in enforced):
         headers.append((HEADER_ROUTE, ROUTE_SECURE))
     if strongest is not None and strongest.action == "quarantine":
         headers.append((HEADER_QUARANTINE, f"{strongest.rule}: {strongest.reason}"))
-        return Decision(
-            "quarantine",
-            decisions,
-            policy.sha256,
-            path,
+        return dataclasses.replace(
+            base,
+            action="quarantine",
             rule=strongest.rule,
             reason=strongest.reason,
             headers=tuple(headers),
-            **common,
         )
-    return Decision("accept", decisions, policy.sha256, path, headers=tuple(headers), **common)
+    return dataclasses.replace(base, headers=tuple(headers))
 
 
 # -- content rules ------------------------------------------------------------------------------
@@ -250,12 +301,7 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
 
 def _matching(cond: DetectorCondition, findings: tuple[Finding, ...]) -> int:
     """Unique values the detector found at the condition's confidence or higher."""
-    wanted = CONFIDENCE_RANK[cond.confidence]
-    return sum(
-        f.count
-        for f in findings
-        if f.detector == cond.detector and CONFIDENCE_RANK[f.confidence] >= wanted
-    )
+    return sum(f.count_at(cond.confidence) for f in findings if f.detector == cond.detector)
 
 
 def _satisfied(cond: Condition, findings: tuple[Finding, ...], used: set[str]) -> bool:
@@ -323,6 +369,42 @@ def _content_hits(
             continue
         hits.append(RuleHit(rule.id, rule.action, rule.mode, _explain(rule, used, content)))
     return tuple(hits)
+
+
+def _apply_exceptions(
+    hits: tuple[RuleHit, ...],
+    sender: Address | Malformed,
+    kept: list[Address | Malformed],
+    facts: Facts,
+    policy: Policy,
+) -> tuple[tuple[RuleHit, ...], tuple[ExceptionUse, ...]]:
+    """Drop hits covered by an active accepted risk; expired ones no longer apply. Without
+    a clock (facts.now) no exception applies: fail closed."""
+    if not policy.exceptions or facts.now is None or not isinstance(sender, Address):
+        return hits, ()
+    today = facts.now.date()
+    who = str(sender).lower()
+    domains = [a.domain for a in kept if isinstance(a, Address)]
+    external = [d for d in domains if not policy.is_owned(d)] or domains
+    remaining, used = [], []
+    for hit in hits:
+        match = next(
+            (
+                exc
+                for exc in policy.exceptions
+                if exc.rule == hit.rule
+                and exc.active(today)
+                and fnmatch.fnmatchcase(who, exc.sender)
+                and external
+                and all(is_within(d, exc.to_domain) for d in external)
+            ),
+            None,
+        )
+        if match is None:
+            remaining.append(hit)
+        else:
+            used.append(ExceptionUse(hit.rule, match.ticket, match.owner, match.expires))
+    return tuple(remaining), tuple(used)
 
 
 def _is_client_data(content: ContentFacts, policy: Policy) -> bool:

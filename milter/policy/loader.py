@@ -35,17 +35,26 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from milter.address import DomainError, is_within, normalise_domain
+from milter.address import (
+    Address,
+    DomainError,
+    Malformed,
+    is_within,
+    normalise_domain,
+    parse_address,
+)
 from milter.policy.model import (
     AllOf,
     AnyOf,
     ContentPolicy,
     ContentRule,
     DetectorCondition,
+    Notices,
     OwnedDomain,
     Policy,
     ReplyText,
     RetiredDomain,
+    RiskAcceptance,
 )
 
 __all__ = [
@@ -136,6 +145,8 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
     content = None
     if isinstance(values, dict) and values.get("content") is not None:
         content = _content_policy(values["content"], issues)
+    if isinstance(values, dict):
+        _check_cross_references(values, issues)
     if issues or not isinstance(values, dict):
         raise issues.error()
     return Policy(
@@ -146,6 +157,8 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         source=source,
         sha256=sha256,
         content=content,
+        notices=values.get("notices"),
+        exceptions=values.get("exceptions") or (),
     )
 
 
@@ -154,6 +167,41 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
 
 
 UNREADABLE_DETECTORS = ("unscannable", "truncated")
+
+
+def _check_cross_references(values: dict[str, Any], issues: _Issues) -> None:
+    """Addresses that must be ours are in owned domains; redirects have a target; notices
+    are configured when a domain asks for them."""
+    owned = [o.domain for o in values.get("owned_domains") or ()]
+    for address, domain, node in issues.owned_addresses:
+        if not any(is_within(domain, o) for o in owned):
+            issues.at(
+                node,
+                f"{address} is not in an owned domain",
+                "redirects and notices must stay inside the organisation",
+            )
+    if values.get("notices") is None:
+        for node in issues.notify_nodes:
+            issues.at(
+                node,
+                "notify_sender needs a 'notices' section (from, relay, texts)",
+                "add notices: at the top level, or set notify_sender: false",
+            )
+
+
+def _check_retired(values: dict[str, Any], node: Node, issues: _Issues) -> bool:
+    redirect = values.get("action") == "redirect"
+    if redirect and values.get("redirect_to") is None:
+        issues.at(
+            node, "action redirect needs redirect_to", "e.g. redirect_to: oud-adres@samen-veilig.nl"
+        )
+        return False
+    if not redirect and values.get("redirect_to") is not None:
+        issues.at(node, "redirect_to is only used with action: redirect")
+        return False
+    if values.get("notify_sender"):
+        issues.notify_nodes.append(node)
+    return True
 
 
 def _check_identifiers(issues: _Issues) -> None:
@@ -172,11 +220,16 @@ def _check_identifiers(issues: _Issues) -> None:
 
 
 def _content_policy(values: dict[str, Any], issues: _Issues) -> ContentPolicy | None:
-    from milter.content.config import CustomPattern, ScanConfig, ScanLimits, compile_config
-    from milter.content.detectors import detector_names
+    from milter.content.config import (
+        ALL_DETECTORS,
+        CustomPattern,
+        ScanConfig,
+        ScanLimits,
+        compile_config,
+    )
 
     custom = tuple(CustomPattern(**c) for c in values.get("custom_patterns") or ())
-    known = set(detector_names()) | set(UNREADABLE_DETECTORS)
+    known = (set(ALL_DETECTORS) - {"custom"}) | set(UNREADABLE_DETECTORS)
     known |= {f"custom:{c.name}" for c in custom}
     for name, node in issues.detectors:
         if name not in known:
@@ -226,9 +279,29 @@ def summarise(policy: Policy) -> str:
 
 @dataclass(frozen=True)
 class _Text:
-    """Non-blank, single-line, printable text of at most ``max_len`` characters."""
+    """Non-blank, printable text of at most ``max_len`` characters, one line unless
+    ``multiline``."""
 
     max_len: int = MAX_TEXT
+    multiline: bool = False
+
+
+@dataclass(frozen=True)
+class _Address:
+    """A mail address (``role`` says what for); ``owned`` requires an owned domain."""
+
+    role: str
+    owned: bool = False
+
+
+@dataclass(frozen=True)
+class _SenderPattern:
+    """A sender address or a pattern with '*' (e.g. *@samen-veilig.nl)."""
+
+
+@dataclass(frozen=True)
+class _HostPort:
+    """host:port (an IP address or host name, and a port)."""
 
 
 @dataclass(frozen=True)
@@ -305,6 +378,7 @@ class _Map:
     fields: Mapping[str, _Field]
     build: Callable[[dict[str, Any]], Any] = dict
     later: tuple[str, ...] = ()
+    check: Callable[[dict[str, Any], Node, _Issues], bool] | None = None  # cross-field rules
 
 
 _Spec = (
@@ -319,6 +393,9 @@ _Spec = (
     | _Choice
     | _List
     | _Map
+    | _Address
+    | _SenderPattern
+    | _HostPort
 )
 
 _REPLY = _Map(
@@ -335,11 +412,42 @@ _RETIRED = _Map(
         "domain": _Field(_Domain("retired")),
         "retired_since": _Field(_Date()),
         "owner": _Field(_Text()),
-        "action": _Field(_Choice(("refuse",), later=("redirect",)), required=False),
+        "action": _Field(_Choice(("refuse", "redirect")), required=False),
+        "redirect_to": _Field(_Address("redirect target", owned=True), required=False),
+        "notify_sender": _Field(_Bool(), required=False),
         "reply": _Field(_REPLY),
     },
     build=lambda v: RetiredDomain(**v),
-    later=("notify_sender", "to"),
+    check=lambda v, node, issues: _check_retired(v, node, issues),
+)
+_TEMPLATE = _Map(
+    {
+        "nl": _Field(_Text(max_len=2000, multiline=True)),
+        "en": _Field(_Text(max_len=2000, multiline=True)),
+    },
+    build=lambda v: ReplyText(**v),
+)
+_NOTICES = _Map(
+    {
+        "from": _Field(_Address("notice sender", owned=True)),
+        "relay": _Field(_HostPort()),
+        "per_day": _Field(_Integer(low=1, high=100), required=False),
+        "subject": _Field(_REPLY),
+        "body": _Field(_TEMPLATE),
+    },
+    build=lambda v: Notices(from_address=v.pop("from"), **v),
+)
+_EXCEPTION = _Map(
+    {
+        "sender": _Field(_SenderPattern()),
+        "rule": _Field(_Identifier()),
+        "to_domain": _Field(_Domain("exception")),
+        "owner": _Field(_Text()),
+        "reason": _Field(_Text()),
+        "ticket": _Field(_Text(max_len=80)),
+        "expires": _Field(_Date()),
+    },
+    build=lambda v: RiskAcceptance(**v),
 )
 _DETECTOR = _Map(
     {
@@ -370,6 +478,7 @@ _LIMITS = _Map(
             ("max_depth", 100),
             ("max_decompressed_bytes", 2**33),
             ("max_attachment_bytes", 2**31),
+            ("max_message_bytes", 2**33),
         )
     },
 )
@@ -399,8 +508,10 @@ _POLICY = _Map(
             _List(_RETIRED, hint="write 'retired_domains: []' if there are none")
         ),
         "content": _Field(_CONTENT, required=False),
+        "notices": _Field(_NOTICES, required=False),
+        "exceptions": _Field(_List(_EXCEPTION), required=False),
     },
-    later=("dns", "lookalikes", "exceptions"),
+    later=("dns", "lookalikes"),
 )
 
 
@@ -423,6 +534,8 @@ class _Issues:
     domains: list[_DomainSeen] = field(default_factory=list)
     detectors: list[tuple[str, Node]] = field(default_factory=list)
     identifiers: list[tuple[str, str, Node]] = field(default_factory=list)
+    owned_addresses: list[tuple[str, str, Node]] = field(default_factory=list)
+    notify_nodes: list[Node] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.found)
@@ -567,6 +680,12 @@ def _walk(node: Node, spec: _Spec, name: str, issues: _Issues) -> Any:
         return _check_identifier(node, text, name, issues)
     if isinstance(spec, _Pattern):
         return _check_pattern(node, text, name, issues)
+    if isinstance(spec, _Address):
+        return _check_address(node, text, spec, name, issues)
+    if isinstance(spec, _SenderPattern):
+        return _check_sender_pattern(node, text, name, issues)
+    if isinstance(spec, _HostPort):
+        return _check_host_port(node, text, name, issues)
     return _check_text(node, text, spec, name, issues)
 
 
@@ -617,7 +736,7 @@ def _walk_map(node: Node, spec: _Map, name: str, issues: _Issues) -> Any:
             f"required here: {', '.join(required)}",
         )
         ok = False
-    if not ok:
+    if not ok or (spec.check is not None and not spec.check(values, node, issues)):
         return None
     return spec.build(values)
 
@@ -733,7 +852,8 @@ def _expect_text(node: Node, name: str, issues: _Issues) -> str | None:
 
 
 def _check_text(node: Node, text: str, spec: _Text, name: str, issues: _Issues) -> str | None:
-    problem = _text_problem(text, spec.max_len)
+    checked = text.replace("\n", " ") if spec.multiline else text
+    problem = _text_problem(checked, spec.max_len)
     if problem is not None:
         issues.at(node, f"{name}: {problem}")
         return None
@@ -788,7 +908,7 @@ def _check_identifier(node: Node, text: str, name: str, issues: _Issues) -> str 
 
 
 def _check_pattern(node: Node, text: str, name: str, issues: _Issues) -> str | None:
-    import re2  # type: ignore[import-untyped]
+    import re2
 
     if not text or len(text) > 1000:
         issues.at(node, f"{name}: a pattern must be 1 to 1000 characters")
@@ -801,6 +921,44 @@ def _check_pattern(node: Node, text: str, name: str, issues: _Issues) -> str | N
             f"{name}: RE2 cannot compile this pattern: {str(exc)[:120]}",
             "RE2 runs in linear time and has no backreferences or lookaround",
         )
+        return None
+    return text
+
+
+def _check_address(node: Node, text: str, spec: _Address, name: str, issues: _Issues) -> str | None:
+    parsed = parse_address(text)
+    if not isinstance(parsed, Address) or parsed.is_null or parsed.routed_domains:
+        why = parsed.reason if isinstance(parsed, Malformed) else "not a plain address"
+        issues.at(
+            node,
+            f"{name}: invalid {spec.role} address {_quote(text)}: {why}",
+            "write it as name@example.nl",
+        )
+        return None
+    if spec.owned:
+        issues.owned_addresses.append((str(parsed), parsed.domain, node))
+    return str(parsed)
+
+
+_SENDER_PATTERN = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]{1,254}")
+
+
+def _check_sender_pattern(node: Node, text: str, name: str, issues: _Issues) -> str | None:
+    if "@" not in text or not _SENDER_PATTERN.fullmatch(text):
+        issues.at(
+            node,
+            f"{name}: {_quote(text)} is not a sender address or pattern",
+            "e.g. crisistool@samen-veilig.nl or *@samen-veilig.nl",
+        )
+        return None
+    return text.lower()
+
+
+def _check_host_port(node: Node, text: str, name: str, issues: _Issues) -> str | None:
+    host, sep, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        issues.at(node, f"{name}: expected host:port, got {_quote(text)}", "e.g. 127.0.0.1:25")
         return None
     return text
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from milter.address import is_within
 
-RetiredAction = Literal["refuse"]
+RetiredAction = Literal["refuse", "redirect"]
 Confidence = Literal["low", "medium", "high"]
 ContentAction = Literal["flag", "route_secure", "quarantine", "reject"]
 RuleMode = Literal["enforce", "monitor"]
@@ -50,6 +50,38 @@ class RetiredDomain:
     owner: str
     reply: ReplyText
     action: RetiredAction = "refuse"
+    redirect_to: str | None = None  # with action redirect: a mailbox in an owned domain
+    notify_sender: bool = False  # send the sender a notice (see ``Notices``)
+
+
+@dataclass(frozen=True, slots=True)
+class Notices:
+    """Sender notices about retired addresses: sent with the null sender and
+    ``Auto-Submitted: auto-replied`` through ``relay``, at most ``per_day`` per (sender,
+    retired address). Templates may use {recipient}, {domain} and {organisation}."""
+
+    from_address: str
+    relay: str  # host:port
+    subject: ReplyText
+    body: ReplyText
+    per_day: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RiskAcceptance:
+    """An accepted risk: ``sender`` (an address or a pattern like *@samen-veilig.nl) may mail
+    ``to_domain`` (and its subdomains) despite ``rule``, until ``expires`` (inclusive)."""
+
+    sender: str
+    rule: str
+    to_domain: str
+    owner: str
+    reason: str
+    ticket: str
+    expires: dt.date
+
+    def active(self, today: dt.date) -> bool:
+        return today <= self.expires
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +150,8 @@ class Policy:
     source: str  # path the policy was loaded from
     sha256: str
     content: ContentPolicy | None = None
+    notices: Notices | None = None
+    exceptions: tuple[RiskAcceptance, ...] = ()
 
     def is_owned(self, domain: str) -> bool:
         """True if ``domain`` (normalised) is an owned domain or inside one."""

@@ -82,11 +82,11 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
         "unknown-nested-key",
         edit(
             "    owner: Hoofd Informatiemanagement\n",
-            "    owner: Hoofd Informatiemanagement\n    notify_sender: true\n",
+            "    owner: Hoofd Informatiemanagement\n    notify_sendr: true\n",
         ),
         10,
         5,
-        "unknown key 'notify_sender'",
+        "unknown key 'notify_sendr'",
     ),
     (
         "unknown-owned-key",
@@ -288,9 +288,9 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
     (
         "action-redirect",
         edit("    reply:\n", "    action: redirect\n    reply:\n"),
-        10,
-        13,
-        "action: 'redirect' is not supported yet",
+        7,
+        5,
+        "action redirect needs redirect_to",
     ),
     (
         "action-unknown",
@@ -451,7 +451,8 @@ class TestRefusals:
         """A key with no close match gets a hint listing the keys allowed there."""
         error = refusal(edit("version: 1\n", "version: 1\nzzz: {}\n"))
         assert error.issues[0].hint == (
-            "allowed keys here: version, organisation, owned_domains, retired_domains, content"
+            "allowed keys here: version, organisation, owned_domains, retired_domains, content, "
+            "notices, exceptions"
         )
 
     def test_boolean_hint_says_quote_it(self) -> None:
