@@ -43,12 +43,14 @@ from milter.address import (
     normalise_domain,
     parse_address,
 )
+from milter.domains.model import normalise_host_pattern, parse_nameserver
 from milter.policy.model import (
     AllOf,
     AnyOf,
     ContentPolicy,
     ContentRule,
     DetectorCondition,
+    Lookalikes,
     Notices,
     OwnedDomain,
     Policy,
@@ -147,6 +149,9 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         content = _content_policy(values["content"], issues)
     if isinstance(values, dict):
         _check_cross_references(values, issues)
+    lookalikes = None
+    if isinstance(values, dict) and values.get("lookalikes") is not None and not issues:
+        lookalikes = _lookalikes(values)
     if issues or not isinstance(values, dict):
         raise issues.error()
     return Policy(
@@ -159,7 +164,26 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         content=content,
         notices=values.get("notices"),
         exceptions=values.get("exceptions") or (),
+        dns=_dns_settings(values.get("dns")),
+        lookalikes=lookalikes,
     )
+
+
+def _dns_settings(values: dict[str, Any] | None) -> Any:
+    from milter.domains.model import DnsSettings
+
+    return None if values is None else DnsSettings(**values)
+
+
+def _lookalikes(values: dict[str, Any]) -> Lookalikes:
+    from milter.domains.lookalike import LookalikeIndex
+
+    section = values["lookalikes"]
+    allow = tuple(section.get("allow") or ())
+    distance = section.get("max_distance", 2)
+    owned = [o.domain for o in values["owned_domains"]]
+    index = LookalikeIndex(owned, allow, distance)
+    return Lookalikes(section["action"], allow, distance, index)
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,6 +329,16 @@ class _HostPort:
 
 
 @dataclass(frozen=True)
+class _HostPattern:
+    """An expected MX/NS host name; '*' stands for part of one label (mx*.example.nl)."""
+
+
+@dataclass(frozen=True)
+class _Nameserver:
+    """A nameserver: an IP address, optionally with :port ('127.0.0.1:53', '[::1]:53')."""
+
+
+@dataclass(frozen=True)
 class _Integer:
     """An integer; ``allowed`` (if given) lists the only values accepted; ``low``/``high``
     bound it."""
@@ -396,16 +430,24 @@ _Spec = (
     | _Address
     | _SenderPattern
     | _HostPort
+    | _HostPattern
+    | _Nameserver
 )
 
 _REPLY = _Map(
     {"nl": _Field(_Text()), "en": _Field(_Text())},
     build=lambda v: ReplyText(**v),
 )
+_EXPECT = _Map(
+    {
+        "mx": _Field(_List(_HostPattern()), required=False),
+        "ns": _Field(_List(_HostPattern()), required=False),
+    },
+    build=lambda v: _expectation(v),
+)
 _OWNED = _Map(
-    {"domain": _Field(_Domain("owned"))},
+    {"domain": _Field(_Domain("owned")), "expect": _Field(_EXPECT, required=False)},
     build=lambda v: OwnedDomain(**v),
-    later=("expect",),
 )
 _RETIRED = _Map(
     {
@@ -415,6 +457,7 @@ _RETIRED = _Map(
         "action": _Field(_Choice(("refuse", "redirect")), required=False),
         "redirect_to": _Field(_Address("redirect target", owned=True), required=False),
         "notify_sender": _Field(_Bool(), required=False),
+        "expect": _Field(_EXPECT, required=False),
         "reply": _Field(_REPLY),
     },
     build=lambda v: RetiredDomain(**v),
@@ -497,6 +540,24 @@ _CONTENT = _Map(
         "rules": _Field(_List(_CONTENT_RULE)),
     },
 )
+_DNS = _Map(
+    {
+        "nameservers": _Field(_List(_Nameserver()), required=False),
+        "timeout_ms": _Field(_Integer(low=10, high=60000), required=False),
+        "budget_ms": _Field(_Integer(low=10, high=300000), required=False),
+        "on_failure": _Field(_Choice(("tempfail", "accept_and_flag")), required=False),
+        "refuse_nonexistent": _Field(_Bool(), required=False),
+        "max_concurrency": _Field(_Integer(low=1, high=64), required=False),
+    },
+    check=lambda v, node, issues: _check_dns(v, node, issues),
+)
+_LOOKALIKES = _Map(
+    {
+        "action": _Field(_Choice(("flag", "quarantine", "reject"))),
+        "allow": _Field(_List(_Domain("allowed lookalike")), required=False),
+        "max_distance": _Field(_Integer(low=1, high=3), required=False),
+    },
+)
 _POLICY = _Map(
     {
         "version": _Field(_Integer(allowed=(SUPPORTED_VERSION,))),
@@ -510,8 +571,9 @@ _POLICY = _Map(
         "content": _Field(_CONTENT, required=False),
         "notices": _Field(_NOTICES, required=False),
         "exceptions": _Field(_List(_EXCEPTION), required=False),
+        "dns": _Field(_DNS, required=False),
+        "lookalikes": _Field(_LOOKALIKES, required=False),
     },
-    later=("dns", "lookalikes"),
 )
 
 
@@ -686,6 +748,10 @@ def _walk(node: Node, spec: _Spec, name: str, issues: _Issues) -> Any:
         return _check_sender_pattern(node, text, name, issues)
     if isinstance(spec, _HostPort):
         return _check_host_port(node, text, name, issues)
+    if isinstance(spec, _HostPattern):
+        return _check_with(node, text, name, issues, normalise_host_pattern, "host name")
+    if isinstance(spec, _Nameserver):
+        return _check_with(node, text, name, issues, _nameserver, "nameserver")
     return _check_text(node, text, spec, name, issues)
 
 
@@ -888,7 +954,8 @@ def _check_domain(node: Node, text: str, spec: _Domain, name: str, issues: _Issu
             "write the full domain, e.g. example.nl",
         )
         return None
-    issues.domains.append(_DomainSeen(domain, text, spec.role, node))
+    if spec.role in ("owned", "retired"):  # the lists that must not overlap
+        issues.domains.append(_DomainSeen(domain, text, spec.role, node))
     return domain
 
 
@@ -916,9 +983,11 @@ def _check_pattern(node: Node, text: str, name: str, issues: _Issues) -> str | N
     try:
         re2.compile(text)
     except re2.error as exc:
+        why = exc.args[0] if exc.args else ""
+        why = why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)
         issues.at(
             node,
-            f"{name}: RE2 cannot compile this pattern: {str(exc)[:120]}",
+            f"{name}: RE2 cannot compile this pattern: {why[:120]}",
             "RE2 runs in linear time and has no backreferences or lookaround",
         )
         return None
@@ -952,6 +1021,38 @@ def _check_sender_pattern(node: Node, text: str, name: str, issues: _Issues) -> 
         )
         return None
     return text.lower()
+
+
+def _check_with(
+    node: Node, text: str, name: str, issues: _Issues, check: Callable[[str], str], what: str
+) -> str | None:
+    try:
+        return check(text)
+    except ValueError as exc:
+        issues.at(node, f"{name}: invalid {what} {_quote(text)}: {exc}")
+        return None
+
+
+def _nameserver(text: str) -> str:
+    parse_nameserver(text)
+    return text
+
+
+def _expectation(values: dict[str, Any]) -> Any:
+    from milter.domains.model import Expectation
+
+    return Expectation(mx=values.get("mx") or (), ns=values.get("ns") or ())
+
+
+def _check_dns(values: dict[str, Any], node: Node, issues: _Issues) -> bool:
+    from milter.domains.model import DnsSettings
+
+    try:
+        DnsSettings(**values)
+    except ValueError as exc:
+        issues.at(node, f"dns: {exc}")
+        return False
+    return True
 
 
 def _check_host_port(node: Node, text: str, name: str, issues: _Issues) -> str | None:

@@ -36,9 +36,11 @@ class ReplyText:
 
 @dataclass(frozen=True, slots=True)
 class OwnedDomain:
-    """A domain the organisation holds: mail to it (or a subdomain) is internal."""
+    """A domain the organisation holds: mail to it (or a subdomain) is internal. ``expect``
+    (a ``milter.domains.model.Expectation``) says what "ours" looks like in DNS."""
 
     domain: str  # normalised A-label, lower case, no trailing dot
+    expect: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,21 @@ class RetiredDomain:
     action: RetiredAction = "refuse"
     redirect_to: str | None = None  # with action redirect: a mailbox in an owned domain
     notify_sender: bool = False  # send the sender a notice (see ``Notices``)
+    expect: Any = None  # what "ours" looked like in DNS (the domain watch compares)
+
+
+LookalikeAction = Literal["flag", "quarantine", "reject"]
+
+
+@dataclass(frozen=True, slots=True)
+class Lookalikes:
+    """Domains that look like an owned one: what to do, and real partners to leave alone.
+    ``index`` is a ``milter.domains.lookalike.LookalikeIndex``, built once per load."""
+
+    action: LookalikeAction
+    allow: tuple[str, ...]
+    max_distance: int
+    index: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +169,8 @@ class Policy:
     content: ContentPolicy | None = None
     notices: Notices | None = None
     exceptions: tuple[RiskAcceptance, ...] = ()
+    dns: Any = None  # milter.domains.model.DnsSettings; None = no DNS checks at all
+    lookalikes: Lookalikes | None = None
 
     def is_owned(self, domain: str) -> bool:
         """True if ``domain`` (normalised) is an owned domain or inside one."""

@@ -72,11 +72,11 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
         "unknown key 'retired_domain'",
     ),
     (
-        "later-top-level-key",
-        edit("version: 1\n", "version: 1\ndns: {on_failure: tempfail}\n"),
+        "unknown-top-level-key",
+        edit("version: 1\n", "version: 1\nlookalike: {action: quarantine}\n"),
         2,
         1,
-        "not supported by this Postwarden version yet",
+        "unknown key 'lookalike'",
     ),
     (
         "unknown-nested-key",
@@ -92,11 +92,11 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
         "unknown-owned-key",
         edit(
             "  - domain: samen-veilig.nl\n",
-            "  - domain: samen-veilig.nl\n    expect: {mx: [a.nl]}\n",
+            "  - domain: samen-veilig.nl\n    expects: {mx: [a.nl]}\n",
         ),
         5,
         5,
-        "unknown key 'expect'",
+        "unknown key 'expects'",
     ),
     (
         "unknown-reply-language",
@@ -452,7 +452,7 @@ class TestRefusals:
         error = refusal(edit("version: 1\n", "version: 1\nzzz: {}\n"))
         assert error.issues[0].hint == (
             "allowed keys here: version, organisation, owned_domains, retired_domains, content, "
-            "notices, exceptions"
+            "notices, exceptions, dns, lookalikes"
         )
 
     def test_boolean_hint_says_quote_it(self) -> None:

@@ -71,9 +71,36 @@ EN_LINE = 'en: "This address is retired; use @samen-veilig.nl."'
 
 INVALID: dict[str, str] = {
     "unknown-top-level-key": edit("version: 1\n", "version: 1\nretired_domain: []\n"),
-    "later-top-level-key": edit("version: 1\n", "version: 1\nlookalikes: {action: quarantine}\n"),
+    "unknown-top-level-key-2": edit(
+        "version: 1\n", "version: 1\nlookalike: {action: quarantine}\n"
+    ),
+    "lookalike-bad-action": edit("version: 1\n", "version: 1\nlookalikes: {action: drop}\n"),
+    "dns-bad-on-failure": edit("version: 1\n", "version: 1\ndns: {on_failure: accept}\n"),
+    "dns-unknown-key": edit("version: 1\n", "version: 1\ndns: {timeout: 5}\n"),
+    "content-without-rules": edit("version: 1\n", "version: 1\ncontent: {}\n"),
+    "content-rule-bad-action": edit(
+        "version: 1\n",
+        "version: 1\ncontent: {rules: [{id: a, when: {detector: bsn}, action: drop}]}\n",
+    ),
+    "content-rule-bad-id": edit(
+        "version: 1\n",
+        "version: 1\ncontent: {rules: [{id: 'A B', when: {detector: bsn}, action: flag}]}\n",
+    ),
+    "content-condition-mixed": edit(
+        "version: 1\n",
+        "version: 1\ncontent: {rules: [{id: a, when: {all: [{detector: bsn}], detector: iban},"
+        " action: flag}]}\n",
+    ),
+    "exception-missing-ticket": edit(
+        "version: 1\n",
+        "version: 1\nexceptions: [{sender: a@b.nl, rule: r, to_domain: c.nl, owner: FG,"
+        " reason: x, expires: 2027-01-01}]\n",
+    ),
+    "redirect-to-without-redirect": edit(
+        "    reply:\n", "    redirect_to: x@samen-veilig.nl\n    reply:\n"
+    ),
     "unknown-retired-key": edit("    reply:\n", "    notify_sendr: true\n    reply:\n"),
-    "unknown-owned-key": edit("samen-veilig.nl\n", "samen-veilig.nl\n    expect: {mx: [a.nl]}\n"),
+    "unknown-owned-key": edit("samen-veilig.nl\n", "samen-veilig.nl\n    expects: {mx: [a.nl]}\n"),
     "unknown-reply-key": edit("      en:", "      de: Weg.\n      en:"),
     "int-where-text": edit("owner: Hoofd Informatiemanagement", "owner: 42"),
     "bool-where-text": edit("owner: Hoofd Informatiemanagement", "owner: yes"),
@@ -124,6 +151,42 @@ VALID_VARIANTS: dict[str, str] = {
     "unicode-reply-with-percent": edit(EN_LINE, 'en: "Cliënt 100% veilig — gebruik @x.nl."'),
     "reply-exactly-200": edit(EN_LINE, "en: " + "x" * 200),
     "quoted-yes-owner": edit("owner: Hoofd Informatiemanagement", 'owner: "yes"'),
+    "owned-expect": edit(
+        "samen-veilig.nl\n",
+        "samen-veilig.nl\n    expect: {mx: [mx1.samen-veilig.nl, '*.mail.protection.outlook.com'],"
+        " ns: [ns1.provider.example]}\n",
+    ),
+    "dns-and-lookalikes": edit(
+        "version: 1\n",
+        "version: 1\ndns: {nameservers: ['127.0.0.1:5353', '[::1]:53'], timeout_ms: 500,"
+        " budget_ms: 1500, on_failure: accept_and_flag, refuse_nonexistent: false}\n"
+        "lookalikes: {action: quarantine, allow: [partner-veilig.nl], max_distance: 2}\n",
+    ),
+    "content-rules": edit(
+        "version: 1\n",
+        "version: 1\ncontent:\n  limits: {max_parts: 50}\n  case_keywords: [dossier]\n"
+        "  custom_patterns: [{name: clientnr, pattern: 'CL-[0-9]{7}', confidence: high}]\n"
+        "  rules:\n    - id: client-data-external\n      when: {any: [{detector: bsn,"
+        " confidence: high}, {all: [{detector: case_keywords}, {detector: date_of_birth}]}]}\n"
+        "      recipients: external\n      unless: encrypted\n      action: quarantine\n"
+        "    - {id: iban, when: {detector: iban, min_count: 2}, action: flag, mode: monitor}\n"
+        "    - {id: nr, when: {detector: 'custom:clientnr'}, action: reject, recipients: any}\n",
+    ),
+    "exceptions": edit(
+        "version: 1\n",
+        "version: 1\nexceptions:\n  - {sender: '*@samen-veilig.nl', rule: client-data,"
+        " to_domain: ziekenhuis.example, owner: FG, reason: crisis, ticket: ISV-1,"
+        " expires: 2027-03-31}\n",
+    ),
+    "redirect-and-notices": edit(
+        "    reply:\n",
+        "    action: redirect\n    redirect_to: oud@samen-veilig.nl\n    notify_sender: true\n"
+        "    reply:\n",
+    )
+    + "notices:\n  from: postmaster@samen-veilig.nl\n  relay: 127.0.0.1:25\n"
+    "  subject: {nl: Oud adres, en: Old address}\n"
+    "  body:\n    nl: |\n      Het adres {recipient} bestaat niet meer.\n"
+    "    en: |\n      The address {recipient} no longer exists.\n",
 }
 
 
