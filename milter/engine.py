@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import fnmatch
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -25,22 +26,30 @@ from milter.policy.model import (
     ContentAction,
     ContentRule,
     DetectorCondition,
+    OwnedDomain,
     Policy,
     RetiredDomain,
     RuleMode,
 )
-from milter.verdict import SmtpReply, reject
+from milter.verdict import SmtpReply, reject, tempfail
 
 if TYPE_CHECKING:
     from milter.content.findings import ContentFacts, Finding
+    from milter.domains.model import DomainFacts
 
 SubmissionPath = Literal["smtp", "local"]
 MessageAction = Literal["accept", "reject", "quarantine", "tempfail", "discard"]
-RecipientAction = Literal["accept", "reject", "redirect", "remove"]
+RecipientAction = Literal["accept", "reject", "redirect", "remove", "tempfail"]
 
 RULE_RETIRED_DOMAIN = "retired_domain"
 RULE_MALFORMED_RECIPIENT = "malformed_recipient"
 RULE_NO_RECIPIENT_LEFT = "no_recipient_left"
+RULE_OWNERSHIP_DRIFT = "ownership_drift"
+RULE_NONEXISTENT = "nonexistent_domain"
+RULE_DNS_FAILURE = "dns_failure"
+RULE_DNS_UNVERIFIED = "dns_unverified"
+RULE_LOOKALIKE = "lookalike_domain"
+DNS_RULES = (RULE_OWNERSHIP_DRIFT, RULE_NONEXISTENT, RULE_DNS_FAILURE)
 
 HEADER_REMOVED = "X-Postwarden-Removed-Recipients"
 HEADER_ORIGINAL_RECIPIENT = "X-Postwarden-Original-Recipient"
@@ -69,6 +78,9 @@ class Facts:
 
     content: ContentFacts | None = None
     now: dt.datetime | None = None
+    # DNS answers per domain (milter.domains.model.DomainFacts); None = DNS not consulted
+    # (``postwarden check --offline``): the DNS rules are then skipped, and say so.
+    dns: Mapping[str, DomainFacts] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +112,11 @@ class RecipientDecision:
     @property
     def refused(self) -> bool:
         return self.action in ("reject", "remove")
+
+    @property
+    def noted(self) -> bool:
+        """Accepted, but a rule has something to say (lookalike, DNS unverified)."""
+        return self.action == "accept" and self.rule is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +230,78 @@ def decide_recipient(
             )
         refusal = _refusal(recipient, path, rule, reason, reject(text))
         return dataclasses.replace(refusal, notify=notify)
-    return RecipientDecision(recipient, "accept")
+    if recipient.is_literal:
+        return RecipientDecision(recipient, "accept")
+    return (
+        _dns_decision(recipient, path, facts, policy)
+        or _lookalike_decision(recipient, path, policy)
+        or RecipientDecision(recipient, "accept")
+    )
+
+
+def owned_zone(domain: str, policy: Policy) -> OwnedDomain | None:
+    """The most specific owned domain that contains `domain`."""
+    parents = [o for o in policy.owned_domains if is_within(domain, o.domain)]
+    return max(parents, key=lambda o: len(o.domain), default=None)
+
+
+def _dns_decision(
+    recipient: Address, path: SubmissionPath, facts: Facts, policy: Policy
+) -> RecipientDecision | None:
+    if policy.dns is None or facts.dns is None:
+        return None
+    zone = owned_zone(recipient.domain, policy)
+    checks: list[tuple[str, str]] = []  # (domain looked up, what it tells)
+    if zone is not None and zone.expect is not None and (zone.expect.mx or zone.expect.ns):
+        checks.append((zone.domain, "ownership"))
+    if policy.dns.refuse_nonexistent and (zone is None or recipient.domain != zone.domain):
+        checks.append((recipient.domain, "existence"))
+    for domain, kind in checks:
+        found = facts.dns.get(domain)
+        if found is None:  # asked but not answered: fail closed like any DNS trouble
+            return _dns_trouble(recipient, path, policy, domain, "not looked up")
+        if found.state == "error":
+            return _dns_trouble(recipient, path, policy, domain, found.error or found.detail)
+        if kind == "ownership" and found.state != "ok":
+            reason = f"{domain} no longer looks like ours in DNS: {found.detail}"
+            text = (
+                f"{recipient.domain} is not under our control at the moment; mail is not sent "
+                f"(postwarden rule {RULE_OWNERSHIP_DRIFT}: {reason})"
+            )
+            return _refusal(recipient, path, RULE_OWNERSHIP_DRIFT, reason, reject(text))
+        if kind == "existence" and found.state in ("nxdomain", "no_mail_host"):
+            reason = found.detail
+            rule = RULE_NONEXISTENT
+            text = f"recipient domain cannot receive mail (postwarden rule {rule}: {reason})"
+            return _refusal(recipient, path, RULE_NONEXISTENT, reason, reject(text, "5.1.2"))
+    return None
+
+
+def _dns_trouble(
+    recipient: Address, path: SubmissionPath, policy: Policy, domain: str, error: str
+) -> RecipientDecision:
+    reason = f"DNS lookup for {domain} failed ({error})"
+    if policy.dns is not None and policy.dns.on_failure == "accept_and_flag":
+        return RecipientDecision(recipient, "accept", RULE_DNS_UNVERIFIED, reason)
+    text = f"{reason}; try again later (postwarden rule {RULE_DNS_FAILURE})"
+    return RecipientDecision(
+        recipient, "tempfail", RULE_DNS_FAILURE, reason, tempfail(text, "4.4.3")
+    )
+
+
+def _lookalike_decision(
+    recipient: Address, path: SubmissionPath, policy: Policy
+) -> RecipientDecision | None:
+    if policy.lookalikes is None or policy.is_owned(recipient.domain):
+        return None
+    match = policy.lookalikes.index.match(recipient.domain)
+    if match is None:
+        return None
+    reason = f"{recipient.domain} looks like our domain {match.owned} ({match.kind})"
+    if policy.lookalikes.action == "reject":
+        text = f"recipient domain imitates ours (postwarden rule {RULE_LOOKALIKE}: {reason})"
+        return _refusal(recipient, path, RULE_LOOKALIKE, reason, reject(text))
+    return RecipientDecision(recipient, "accept", RULE_LOOKALIKE, reason)
 
 
 def _removed_header(refused: list[RecipientDecision]) -> tuple[str, str]:
@@ -232,6 +320,19 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
     )
     refused = [rd for rd in decisions if rd.refused]
     path = envelope.path
+    delayed = [rd for rd in decisions if rd.action == "tempfail"]
+    if delayed:
+        # A recipient we cannot check now: on the SMTP path it was answered 4xx at RCPT; a
+        # local submission waits in Postfix's queue and is retried as a whole.
+        return Decision(
+            "tempfail",
+            decisions,
+            policy.sha256,
+            path,
+            reply=delayed[0].reply,
+            rule=delayed[0].rule,
+            reason=delayed[0].reason,
+        )
     if refused and len(refused) == len(decisions):
         first = refused[0].reply
         assert first is not None  # every refusal carries its reply
@@ -255,6 +356,7 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
     kept = [rd.address for rd in decisions if not rd.refused]
     content = facts.content
     hits = _content_hits(kept, content, policy) if content is not None else ()
+    hits = _recipient_hits(decisions, policy) + hits
     hits, excepted = _apply_exceptions(hits, envelope.sender, kept, facts, policy)
     client_data = content is not None and _is_client_data(content, policy)
     findings = content.findings if content is not None else ()
@@ -369,6 +471,24 @@ def _content_hits(
             continue
         hits.append(RuleHit(rule.id, rule.action, rule.mode, _explain(rule, used, content)))
     return tuple(hits)
+
+
+def _recipient_hits(
+    decisions: tuple[RecipientDecision, ...], policy: Policy
+) -> tuple[RuleHit, ...]:
+    """Accepted recipients a rule noted: a lookalike (the policy's action) or a domain DNS
+    could not verify (flagged)."""
+    hits: dict[tuple[str, str], RuleHit] = {}
+    for rd in decisions:
+        if not rd.noted or rd.rule is None:
+            continue
+        action: ContentAction = "flag"
+        if rd.rule == RULE_LOOKALIKE and policy.lookalikes is not None:
+            action = "quarantine" if policy.lookalikes.action == "quarantine" else "flag"
+        hits.setdefault(
+            (rd.rule, rd.reason or ""), RuleHit(rd.rule, action, "enforce", rd.reason or rd.rule)
+        )
+    return tuple(hits.values())
 
 
 def _apply_exceptions(
