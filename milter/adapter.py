@@ -31,7 +31,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import libmilter as lm
@@ -48,6 +48,7 @@ from milter.engine import (
     decide,
     decide_recipient,
 )
+from milter.gather import DnsGatherer, MessageDns
 from milter.policy.model import Policy
 from milter.verdict import INTERNAL_ERROR, SmtpReply, smtp_safe
 
@@ -126,6 +127,7 @@ class _Message:
     scan_decided: bool = False
     message_id: str | None = None
     auto_submitted: bool = False
+    dns: MessageDns = field(default_factory=MessageDns)
 
     def drop_scan(self) -> None:
         if self.scan is not None:
@@ -152,9 +154,11 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
         policies: PolicyHolder,
         observer: Observer,
         notifier: Notifier | None = None,
+        dns: DnsGatherer | None = None,
     ) -> None:
         lm.MilterProtocol.__init__(self, _OPTIONS, _NO_REPLY)
         self._notifier = notifier
+        self._dns = dns or DnsGatherer()
         self.transport = transport
         self._sockLock = threading.Lock()
         self.path: SubmissionPath = path
@@ -231,7 +235,13 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
             if msg.queue_id is None and cmdDict.get(b"i"):
                 msg.queue_id = _text(cmdDict[b"i"])
             if self.path == "smtp":
-                decision = decide_recipient(address, "smtp", Facts(), msg.policy, msg.sender)
+                # DNS questions for this recipient are asked now, within the message's budget.
+                dns = self._dns.gather(msg.policy, [address], msg.dns)
+                facts = Facts(dns=dns, now=dt.datetime.now(dt.UTC))
+                decision = decide_recipient(address, "smtp", facts, msg.policy, msg.sender)
+                if decision.action == "tempfail" and decision.reply is not None:
+                    self._observer.recipient_refused(decision, msg.queue_id)
+                    return reply_packet(decision.reply)
                 if decision.action == "reject" and decision.reply is not None:
                     # Refused now; Postfix never shows this recipient to us again.
                     self._observer.recipient_refused(decision, msg.queue_id)
@@ -261,9 +271,10 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
                 content = scan.finish() if scan is not None else None
             finally:
                 msg.drop_scan()
-            decision = decide(
-                envelope, Facts(content=content, now=dt.datetime.now(dt.UTC)), msg.policy
-            )
+            # Local path: the DNS questions for all recipients, now (SMTP path: asked at RCPT).
+            dns = self._dns.gather(msg.policy, envelope.recipients, msg.dns)
+            facts = Facts(content=content, now=dt.datetime.now(dt.UTC), dns=dns)
+            decision = decide(envelope, facts, msg.policy)
             packet = self._apply(decision, msg)
             self._observer.decision(decision, envelope)
             return packet
@@ -434,8 +445,10 @@ class MilterServer:
         observer: Observer,
         socket_group: str | None = None,
         notifier: Notifier | None = None,
+        dns: DnsGatherer | None = None,
     ) -> None:
         self._notifier = notifier
+        self._dns = dns or DnsGatherer()
         self._specs = list(listeners)
         self._socket_group = socket_group
         self._policies = policies
@@ -472,7 +485,9 @@ class MilterServer:
                     os.unlink(spec.path)
 
     def _start_session(self, conn: socket.socket, path: SubmissionPath) -> None:
-        session = MilterSession(conn, path, self._policies, self._observer, self._notifier)
+        session = MilterSession(
+            conn, path, self._policies, self._observer, self._notifier, self._dns
+        )
 
         def run() -> None:
             try:

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from milter.address import Address, Malformed, parse_address
-from milter.engine import Decision, Envelope, Facts, SubmissionPath, decide
+from milter.engine import DNS_RULES, Decision, Envelope, Facts, SubmissionPath, decide
+from milter.gather import DnsGatherer, MessageDns
 from milter.policy.model import Policy
 
 
@@ -111,12 +112,29 @@ def run_check(
     local: bool,
     message: bytes | None,
     want_json: bool,
+    offline: bool = False,
+    nameservers: tuple[str, ...] = (),
 ) -> str:
     envelope = build_envelope(sender, recipients, local)
     content = None
     if message is not None and policy.content is not None:
         content = policy.content.scanner.scan_message(message)
-    decision = decide(envelope, Facts(content=content, now=dt.datetime.now(dt.UTC)), policy)
+    dns = None
+    if not offline:
+        dns = DnsGatherer(nameservers).gather(policy, envelope.recipients, MessageDns())
+    facts = Facts(content=content, now=dt.datetime.now(dt.UTC), dns=dns)
+    decision = decide(envelope, facts, policy)
+    skipped = list(DNS_RULES) if offline and policy.dns is not None else []
     if want_json:
-        return json.dumps(as_json(decision, policy), ensure_ascii=False)
-    return as_text(decision, envelope, policy)
+        doc = as_json(decision, policy)
+        doc["skipped"] = skipped
+        doc["dns"] = {
+            d: {"state": f.state, "detail": f.detail} for d, f in sorted((dns or {}).items())
+        }
+        return json.dumps(doc, ensure_ascii=False)
+    text = as_text(decision, envelope, policy)
+    for domain, found in sorted((dns or {}).items()):
+        text += f"\ndns:     {domain}: {found.state} ({found.detail})"
+    if skipped:
+        text += f"\nskipped: DNS rules ({', '.join(skipped)}): --offline"
+    return text

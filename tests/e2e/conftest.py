@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -60,9 +62,7 @@ def sink(sink_server: Sink) -> Sink:
 
 
 @pytest.fixture
-def postfix_factory(
-    postfix_binaries: None, sink: Sink, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[PostfixFactory]:
+def postfix_factory(postfix_binaries: None, sink: Sink) -> Iterator[PostfixFactory]:
     """``make(milter_port, local_milter_port, **main_cf_overrides)`` -> started instance.
 
     A milter is a port on 127.0.0.1, a literal milter spec, or "" for none. Every
@@ -74,7 +74,7 @@ def postfix_factory(
         milter_port: MilterSpec, local_milter_port: MilterSpec, **overrides: object
     ) -> PostfixInstance:
         instance = PostfixInstance(
-            tmp_path_factory.mktemp("pf"),
+            _instance_dir(),
             relay_port=sink.port,
             smtpd_milter=milter_port,
             non_smtpd_milter=local_milter_port,
@@ -88,6 +88,18 @@ def postfix_factory(
     for instance in instances:
         instance.stop()
         print(f"--- maillog of {instance.base_dir}:\n{instance.log_text()[-5000:]}")
+        shutil.rmtree(instance.base_dir, ignore_errors=True)
+
+
+def _instance_dir() -> Path:
+    """A directory of its own under /tmp for one Postfix instance.
+
+    Not under pytest's basetemp: Postfix's daemons (user postfix) must traverse every parent,
+    and another pytest session resets /tmp/pytest-of-root to 0700 when it starts.
+    """
+    path = Path(tempfile.mkdtemp(prefix="postwarden-pf-"))
+    path.chmod(0o711)
+    return path
 
 
 @pytest.fixture
