@@ -164,6 +164,7 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         content=content,
         notices=values.get("notices"),
         exceptions=values.get("exceptions") or (),
+        release_requires=(values.get("quarantine") or {}).get("release_requires", 1),
         dns=_dns_settings(values.get("dns")),
         lookalikes=lookalikes,
     )
@@ -558,6 +559,9 @@ _LOOKALIKES = _Map(
         "max_distance": _Field(_Integer(low=1, high=3), required=False),
     },
 )
+_QUARANTINE = _Map(
+    {"release_requires": _Field(_Integer(allowed=(1, 2)))},
+)
 _POLICY = _Map(
     {
         "version": _Field(_Integer(allowed=(SUPPORTED_VERSION,))),
@@ -573,6 +577,7 @@ _POLICY = _Map(
         "exceptions": _Field(_List(_EXCEPTION), required=False),
         "dns": _Field(_DNS, required=False),
         "lookalikes": _Field(_LOOKALIKES, required=False),
+        "quarantine": _Field(_QUARANTINE, required=False),
     },
 )
 

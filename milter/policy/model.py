@@ -169,6 +169,7 @@ class Policy:
     content: ContentPolicy | None = None
     notices: Notices | None = None
     exceptions: tuple[RiskAcceptance, ...] = ()
+    release_requires: int = 1  # officers who must agree before a quarantined message is released
     dns: Any = None  # milter.domains.model.DnsSettings; None = no DNS checks at all
     lookalikes: Lookalikes | None = None
 
