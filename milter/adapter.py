@@ -127,6 +127,8 @@ class _Message:
     scan_decided: bool = False
     message_id: str | None = None
     auto_submitted: bool = False
+    client: str | None = None
+    auth_user: str | None = None
     dns: MessageDns = field(default_factory=MessageDns)
 
     def drop_scan(self) -> None:
@@ -221,6 +223,8 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
             policy = self._policies.current  # one policy snapshot per message
             queue_id = _text(cmdDict.get(b"i")) or None
             self._msg = _Message(policy, parse_address(frAddr), queue_id, [])
+            self._msg.client = _text(cmdDict.get(b"client_addr"))[:64] or None
+            self._msg.auth_user = _text(cmdDict.get(b"auth_authen"))[:128] or None
             return CONTINUE_PACKET
 
         return self._guard(step)
@@ -264,7 +268,12 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
                 return TEMPFAIL_PACKET
             queue_id = msg.queue_id or _text(cmdDict.get(b"i")) or None
             envelope = Envelope(
-                msg.sender, tuple(a for _, a in msg.recipients), self.path, queue_id
+                msg.sender,
+                tuple(a for _, a in msg.recipients),
+                self.path,
+                queue_id,
+                msg.client,
+                msg.auth_user,
             )
             try:
                 scan = msg.start_scan_if_needed()

@@ -69,6 +69,8 @@ class Envelope:
     recipients: tuple[Address | Malformed, ...]
     path: SubmissionPath = "smtp"
     queue_id: str | None = None
+    client: str | None = None  # SMTP client address (Postfix macro {client_addr})
+    auth_user: str | None = None  # SASL login (macro {auth_authen}), if any
 
 
 @dataclass(frozen=True, slots=True)
