@@ -54,6 +54,48 @@ test-unit: venv
 test-e2e: venv system-deps
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
+# Benchmarks (issue 7, results in tests/bench/RESULTS.md): Postfix alone vs + Postwarden vs
+# + Rspamd end to end, protocol level, memory, content scan and a py-spy profile of the hot path;
+# ~15 min on 2 cores, as root.  The JSON summary is the last line printed (BENCH_OUT=FILE keeps a
+# copy).  Sizes from the environment: BENCH_RUNS (7), BENCH_MESSAGES (2000), BENCH_SIZES_KB
+# (10,100), BENCH_CONFIGS, BENCH_TMPDIR (/dev/shm) — see tests/bench/run.py.
+BENCH_OUT   ?=
+BENCH_ARGS  ?=
+.PHONY: bench bench-quick bench-experiments bench-deps
+
+bench: venv system-deps bench-deps
+	$(PY) -m tests.bench.run $(if $(BENCH_OUT),--output $(BENCH_OUT)) $(BENCH_ARGS)
+
+# CI-sized: one round of 300 messages per configuration, small protocol/memory/profile runs.
+bench-quick: venv system-deps bench-deps
+	$(PY) -m tests.bench.run --quick $(if $(BENCH_OUT),--output $(BENCH_OUT)) $(BENCH_ARGS)
+
+# Proposed milter changes, measured before anyone makes them (tests/bench/variants.py).
+bench-experiments: venv system-deps bench-deps
+	$(PY) -m tests.bench.experiments $(BENCH_ARGS)
+
+# Only the benchmarks need these: Rspamd (as root; a temporary policy-rc.d stops its package
+# from starting the service, which is then disabled: the benchmark runs its own) and py-spy.
+bench-deps: venv
+	@if ! command -v rspamd >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian package: rspamd (service not started)"; \
+	    created=""; \
+	    if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; \
+	      created=1; \
+	    fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -q --no-install-recommends rspamd; status=$$?; \
+	    if [ -n "$$created" ]; then rm -f /usr/sbin/policy-rc.d; fi; \
+	    if [ -d /run/systemd/system ]; then systemctl disable --now rspamd.service || true; fi; \
+	    exit $$status; \
+	  else \
+	    echo "rspamd missing: its configurations are skipped (sudo apt-get install rspamd)" >&2; \
+	  fi; \
+	fi
+	@[ -x $(VENV)/bin/py-spy ] || $(VENV)/bin/pip install -q py-spy
+
 lint: venv
 	$(VENV)/bin/ruff check milter tests
 	$(VENV)/bin/mypy

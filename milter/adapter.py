@@ -67,13 +67,25 @@ _IDLE_TIMEOUT_S = 300.0
 
 
 class Observer(Protocol):
-    """What the adapter reports: decisions, RCPT-time refusals and internal errors."""
+    """What the adapter reports: decisions (with how long they took), RCPT-time refusals and
+    internal errors. An exception from ``decision`` (e.g. the audit record could not be
+    written) tempfails the message: nothing is decided without its record."""
 
-    def decision(self, decision: Decision, envelope: Envelope) -> None: ...
+    def decision(
+        self, decision: Decision, envelope: Envelope, message_id: str | None = None
+    ) -> None: ...
 
-    def recipient_refused(self, refusal: RecipientDecision, queue_id: str | None) -> None: ...
+    def recipient_refused(
+        self,
+        refusal: RecipientDecision,
+        queue_id: str | None,
+        sender: Address | Malformed | None = None,
+        policy_sha256: str | None = None,
+    ) -> None: ...
 
     def internal_error(self, path: SubmissionPath) -> None: ...
+
+    def decision_seconds(self, path: SubmissionPath, seconds: float) -> None: ...
 
 
 def _packet(command: bytes, payload: bytes = b"") -> bytes:
@@ -244,11 +256,15 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
                 facts = Facts(dns=dns, now=dt.datetime.now(dt.UTC))
                 decision = decide_recipient(address, "smtp", facts, msg.policy, msg.sender)
                 if decision.action == "tempfail" and decision.reply is not None:
-                    self._observer.recipient_refused(decision, msg.queue_id)
+                    self._observer.recipient_refused(
+                        decision, msg.queue_id, msg.sender, msg.policy.sha256
+                    )
                     return reply_packet(decision.reply)
                 if decision.action == "reject" and decision.reply is not None:
                     # Refused now; Postfix never shows this recipient to us again.
-                    self._observer.recipient_refused(decision, msg.queue_id)
+                    self._observer.recipient_refused(
+                        decision, msg.queue_id, msg.sender, msg.policy.sha256
+                    )
                     if decision.notify:
                         self._notice(msg, decision)
                     return reply_packet(decision.reply)
@@ -259,6 +275,7 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
 
     def eob(self, cmdDict: dict[bytes, bytes]) -> bytes:
         def step() -> bytes:
+            started = time.monotonic()
             msg = self._msg
             self._msg = None
             if msg is None:
@@ -284,8 +301,10 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
             dns = self._dns.gather(msg.policy, envelope.recipients, msg.dns)
             facts = Facts(content=content, now=dt.datetime.now(dt.UTC), dns=dns)
             decision = decide(envelope, facts, msg.policy)
+            # Recorded before it is applied: no decision without its audit record.
+            self._observer.decision(decision, envelope, msg.message_id)
             packet = self._apply(decision, msg)
-            self._observer.decision(decision, envelope)
+            self._observer.decision_seconds(self.path, time.monotonic() - started)
             return packet
 
         return self._guard(step)

@@ -4,20 +4,25 @@ Subcommands:
   serve         run the milter for Postfix
   check         show the decision the milter would make for an envelope (and message)
   policy check  validate a policy file: exit 0 with a summary, or 1 with file:line:column errors
+  audit verify  check the audit trail's hash chain: exit 0 with 'ok: ...', or 1 with the first
+                broken record as file:line: edited|deleted|reordered|inserted|truncated: ...
 
 Exit codes: 0 success (``check`` exits 0 whatever the verdict), 1 a policy that failed
-``policy check``, 2 usage or policy errors elsewhere.
+``policy check`` or an audit trail that failed ``audit verify``, 2 usage or policy errors
+elsewhere.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Sequence
 
-from milter import __version__
+from milter import __version__, officer_cli
 from milter.adapter import ListenSpec, ListenSpecError
-from milter.policy import PolicyError, load_policy, summarise
+from milter.audit import Checkpoint, verify
+from milter.policy import PolicyError, lint, load_policy, summarise
 
 DEFAULT_LISTEN = "inet:127.0.0.1:10027"
 DEFAULT_LISTEN_LOCAL = "inet:127.0.0.1:10028"
@@ -73,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
         help="group of the unix sockets (mode 0660), e.g. postfix",
     )
 
+    s.add_argument(
+        "--audit-log",
+        metavar="FILE",
+        help="append the hash-chained audit trail here (mode 0640; reopened on SIGUSR1)",
+    )
+
     c = sub.add_parser("check", help="show the decision for an envelope (and message)")
     c.add_argument("--policy", required=True, metavar="FILE")
     c.add_argument(
@@ -97,16 +108,66 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.add_argument(
+        "--offline",
+        action="store_true",
+        help="make no DNS lookups: DNS-based rules are reported as skipped",
+    )
+    c.add_argument(
+        "--nameserver",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="ask this nameserver instead of the policy's (repeat for several)",
+    )
+    c.add_argument(
         "message",
         nargs="?",
         metavar="FILE.eml|-",
         help="the message (optional; '-' reads standard input)",
     )
 
+    officer_cli.add_parsers(sub)
+
+    dom = sub.add_parser("domains", help="domain ownership commands")
+    dsub = dom.add_subparsers(dest="domains_command", required=True, metavar="COMMAND")
+    da = dsub.add_parser(
+        "audit", help="check every owned and retired domain in DNS (exit 1 on drift)"
+    )
+    da.add_argument("--policy", required=True, metavar="FILE")
+    da.add_argument("--json", action="store_true", help="print one JSON list")
+    da.add_argument(
+        "--nameserver",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="ask this nameserver instead of the policy's (repeat for several)",
+    )
+
     pol = sub.add_parser("policy", help="policy file commands")
     psub = pol.add_subparsers(dest="policy_command", required=True, metavar="COMMAND")
     pc = psub.add_parser("check", help="validate a policy file")
     pc.add_argument("file", metavar="FILE")
+
+    aud = sub.add_parser("audit", help="audit trail commands")
+    asub = aud.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
+    av = asub.add_parser("verify", help="check the hash chain of audit files (rotated ones too)")
+    av.add_argument("files", nargs="+", metavar="FILE", help="audit files, in any order (.gz ok)")
+    av.add_argument(
+        "--expect-seq",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="the chain must reach seq N (postwarden_audit_last_checkpoint_seq)",
+    )
+    av.add_argument(
+        "--checkpoint",
+        type=_checkpoint,
+        action="append",
+        default=[],
+        metavar="SEQ:HASH",
+        help="record SEQ must have this sha256 (prefix, 8+ hex digits) (repeatable)",
+    )
     return p
 
 
@@ -119,9 +180,41 @@ def _read_message(name: str | None) -> bytes | None:
         return fh.read()
 
 
+def _checkpoint(text: str) -> Checkpoint:
+    try:
+        return Checkpoint.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _audit_verify(files: list[str], expect_seq: list[int], checkpoints: list[Checkpoint]) -> int:
+    wanted = [*checkpoints, *(Checkpoint(n) for n in expect_seq)]
+    result = verify(files, wanted)
+    print(result)
+    return 0 if result.ok else 1
+
+
 def _policy_errors(exc: PolicyError) -> None:
     for issue in exc.issues:
         print(issue, file=sys.stderr)
+
+
+def _domains_audit(policy_path: str, want_json: bool, nameservers: tuple[str, ...]) -> int:
+    import json
+
+    from milter.domains.model import DnsSettings
+    from milter.domains.watch import audit_domains, has_drift, render_table, to_json
+    from milter.gather import DnsGatherer
+
+    policy = load_policy(policy_path)
+    resolver = DnsGatherer(nameservers).resolver(policy.dns or DnsSettings())
+    statuses = audit_domains(
+        {o.domain: o.expect for o in policy.owned_domains},
+        {r.domain: r.expect for r in policy.retired_domains},
+        resolver,
+    )
+    print(json.dumps(to_json(statuses)) if want_json else render_table(statuses))
+    return 1 if has_drift(statuses) else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -137,13 +230,34 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{args.file}: {exc.strerror}", file=sys.stderr)
                 return 1
             print(summarise(policy))
+            for warning in lint.warnings(policy, dt.date.today()):
+                print(f"warning: {warning}")
             return 0
+        if args.command == "audit":
+            return _audit_verify(args.files, args.expect_seq, args.checkpoint)
+        if args.command == "quarantine":
+            return officer_cli.run_quarantine(args)
+        if args.command == "report":
+            return officer_cli.run_report(args)
+        if args.command == "domains":
+            return _domains_audit(args.policy, args.json, tuple(args.nameserver))
         if args.command == "check":
             from milter.check import run_check
 
             policy = load_policy(args.policy)
             message = _read_message(args.message)
-            print(run_check(policy, args.sender, args.recipients, args.local, message, args.json))
+            print(
+                run_check(
+                    policy,
+                    args.sender,
+                    args.recipients,
+                    args.local,
+                    message,
+                    args.json,
+                    offline=args.offline,
+                    nameservers=tuple(args.nameserver),
+                )
+            )
             return 0
         from milter.service import serve
 
@@ -153,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.listen_local,
             args.metrics_listen,
             socket_group=args.socket_group,
+            audit_log=args.audit_log,
         )
     except PolicyError as exc:
         _policy_errors(exc)

@@ -56,7 +56,9 @@ class OfficerDesk:
         self.pending_path = trail_path + ".pending.json"
 
     def _record(self, kind: str, fields: dict[str, Any]) -> None:
-        trail = AuditLog(self.trail_path, checkpoint_interval_s=None, checkpoint_every=None)
+        trail = AuditLog(
+            self.trail_path, checkpoint_interval_s=None, checkpoint_every=None, witness=False
+        )
         trail.open()
         try:
             trail.record(kind, fields)

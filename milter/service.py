@@ -1,9 +1,18 @@
-"""``postwarden serve``: wires policy, adapter, logging and metrics into one daemon.
+"""``postwarden serve``: wires policy, adapter, audit trail, logging and metrics into one daemon.
 
 Like a Postfix daemon's main, this only assembles parts: the policy holder (reloaded on
 SIGHUP; a broken file is refused and the old policy keeps running), the milter server, the
-structured log and the metrics endpoint. SIGTERM/SIGINT stop accepting and let messages in
-flight finish within a grace period.
+audit trail (``--audit-log FILE``: hash-chained JSON lines, reopened on SIGUSR1 after
+logrotate), the structured log on stderr and the metrics endpoint. SIGTERM/SIGINT stop
+accepting and let messages in flight finish within a grace period; the audit trail then
+writes a final checkpoint.
+
+Fail closed: a decision whose audit record cannot be written raises, and the adapter answers
+that message with tempfail, so no mail is delivered without its record.
+
+DIAGNOSTICS
+    Exit 2 (with an ``audit_refused`` log event) when the audit file cannot be continued:
+    its last line is incomplete or not a record.
 """
 
 from __future__ import annotations
@@ -13,13 +22,17 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import FrameType
 
 import structlog
 
 from milter.adapter import ListenSpec, MilterServer, PolicyHolder
+from milter.address import Address, Malformed
+from milter.audit import AuditError, AuditFinding, AuditLog
 from milter.engine import Decision, Envelope, RecipientDecision, SubmissionPath
+from milter.gather import DnsGatherer
 from milter.metrics import Metrics
 from milter.policy import PolicyError, load_policy
 
@@ -43,11 +56,25 @@ def configure_logging() -> None:
 
 @dataclass
 class DecisionLog:
-    """Adapter observer: one log event and metric update per decision."""
+    """Adapter observer: one audit record, log event and metric update per decision.
+
+    The audit record is written first: if it fails the exception reaches the adapter, which
+    tempfails the message (and reports an internal error), and nothing is counted as decided.
+    """
 
     metrics: Metrics
+    audit: AuditLog | None = None
+    policies: PolicyHolder | None = None
 
-    def decision(self, decision: Decision, envelope: Envelope) -> None:
+    def decision(
+        self,
+        decision: Decision,
+        envelope: Envelope,
+        message_id: str | bytes | None = None,
+        findings: Iterable[AuditFinding] | None = None,
+    ) -> None:
+        if self.audit is not None:
+            self.audit.message(decision, envelope, message_id=message_id, findings=findings)
         self.metrics.observe(decision)
         refused = [rd for rd in decision.recipients if rd.refused]
         log.info(
@@ -61,7 +88,17 @@ class DecisionLog:
             policy_sha256=decision.policy_sha256[:12],
         )
 
-    def recipient_refused(self, refusal: RecipientDecision, queue_id: str | None) -> None:
+    def recipient_refused(
+        self,
+        refusal: RecipientDecision,
+        queue_id: str | None,
+        sender: Address | Malformed | None = None,
+        policy_sha256: str | None = None,
+    ) -> None:
+        if self.audit is not None:
+            if policy_sha256 is None and self.policies is not None:
+                policy_sha256 = self.policies.current.sha256
+            self.audit.recipient_refused(refusal, queue_id, "smtp", sender, policy_sha256)
         self.metrics.observe_recipient(refusal, "smtp")
         log.info(
             "recipient_refused",
@@ -73,7 +110,16 @@ class DecisionLog:
         )
 
     def internal_error(self, path: SubmissionPath) -> None:
-        self.metrics.internal_errors.inc()
+        self.metrics.internal_error(path)
+        if self.audit is not None:
+            try:
+                self.audit.record("internal_error", {"path": path, "action": "tempfail"})
+            except (OSError, AuditError) as exc:  # the error itself is what is being reported
+                log.error("audit_write_failed", path=self.audit.path, error=str(exc))
+
+    def decision_seconds(self, path: SubmissionPath, seconds: float) -> None:
+        """How long one end-of-message decision took (the adapter measures it)."""
+        self.metrics.observe_decision_seconds(path, seconds)
 
 
 def reload_policy(holder: PolicyHolder, metrics: Metrics) -> bool:
@@ -84,14 +130,36 @@ def reload_policy(holder: PolicyHolder, metrics: Metrics) -> bool:
     except PolicyError as exc:
         for issue in exc.issues:
             log.error("policy_reload_refused", issue=str(issue))
+        metrics.policy_reload(ok=False)
         return False
     except OSError as exc:
         log.error("policy_reload_refused", issue=f"{source}: {exc.strerror}")
+        metrics.policy_reload(ok=False)
         return False
     holder.replace(policy)
     metrics.policy_loaded_now(policy, time.time())
+    metrics.policy_reload(ok=True)
     log.info("policy_reloaded", policy=source, sha256=policy.sha256[:12])
     return True
+
+
+def reopen_audit(audit: AuditLog) -> bool:
+    """SIGUSR1: open the audit file again (logrotate renamed it); the chain carries on."""
+    try:
+        audit.reopen()
+    except (OSError, AuditError) as exc:
+        log.error("audit_reopen_failed", path=audit.path, error=str(exc))
+        return False
+    log.info("audit_reopened", path=audit.path)
+    return True
+
+
+def open_audit(path: str, metrics: Metrics, checkpoint_interval_s: float) -> AuditLog:
+    """Open the audit trail (recovering the chain head) and tell the metrics about it."""
+    audit = AuditLog(path, checkpoint_interval_s=checkpoint_interval_s, metrics=metrics)
+    metrics.audit_configured(checkpoint_interval_s)
+    audit.open()
+    return audit
 
 
 def serve(
@@ -101,18 +169,44 @@ def serve(
     metrics_listen: str | None,
     grace_s: float = 10.0,
     socket_group: str | None = None,
+    audit_log: str | None = None,
+    audit_checkpoint_s: float = 60.0,
 ) -> int:
     configure_logging()
     policy = load_policy(policy_path)
     holder = PolicyHolder(policy)
     metrics = Metrics()
     metrics.policy_loaded_now(policy, time.time())
+    audit: AuditLog | None = None
+    if audit_log:
+        try:
+            audit = trail = open_audit(audit_log, metrics, audit_checkpoint_s)
+        except AuditError as exc:
+            log.error("audit_refused", error=str(exc))
+            return 2
+
+        def on_usr1(_signum: int, _frame: FrameType | None) -> None:
+            threading.Thread(target=reopen_audit, args=(trail,), daemon=True).start()
+
+        signal.signal(signal.SIGUSR1, on_usr1)
+    else:
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # logrotate's signal must not kill us
+        log.warning("audit_disabled", hint="serve --audit-log FILE keeps the audit trail")
     listeners: list[tuple[ListenSpec, SubmissionPath]] = [(ListenSpec.parse(listen), "smtp")]
     if listen_local:
         listeners.append((ListenSpec.parse(listen_local), "local"))
-    server = MilterServer(listeners, holder, DecisionLog(metrics), socket_group=socket_group)
+    observer = DecisionLog(metrics, audit, holder)
+    server = MilterServer(
+        listeners,
+        holder,
+        observer,
+        socket_group=socket_group,
+        dns=DnsGatherer(observer=metrics.observe_dns),  # every DNS query counted and timed
+    )
     server.bind()
+    metrics.track_connections(lambda: server.active_sessions)
     if metrics_listen:
+        metrics.watch_hold_queue()
         host, _, port = metrics_listen.rpartition(":")
         metrics.serve(host.strip("[]") or "127.0.0.1", int(port))
 
@@ -132,8 +226,11 @@ def serve(
         metrics=metrics_listen,
         policy=policy.source,
         sha256=policy.sha256[:12],
+        audit=audit_log,
     )
     server.serve_forever()
     server.drain(grace_s)
+    if audit is not None:
+        audit.close()
     log.info("stopped")
     return 0

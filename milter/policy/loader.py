@@ -980,24 +980,21 @@ def _check_identifier(node: Node, text: str, name: str, issues: _Issues) -> str 
 
 
 def _check_pattern(node: Node, text: str, name: str, issues: _Issues) -> str | None:
-    import re2
+    from milter.content._re2 import compile_re2
 
     if not text or len(text) > 1000:
         issues.at(node, f"{name}: a pattern must be 1 to 1000 characters")
         return None
     try:
-        re2.compile(text)
-    except re2.error as exc:
-        why = exc.args[0] if exc.args else ""
-        why = why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)
+        compile_re2(text)
+    except ValueError as exc:
         issues.at(
             node,
-            f"{name}: RE2 cannot compile this pattern: {why[:120]}",
+            f"{name}: RE2 cannot compile this pattern: {str(exc)[:120]}",
             "RE2 runs in linear time and has no backreferences or lookaround",
         )
         return None
     return text
-
 
 def _check_address(node: Node, text: str, spec: _Address, name: str, issues: _Issues) -> str | None:
     parsed = parse_address(text)

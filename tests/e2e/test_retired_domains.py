@@ -38,12 +38,15 @@ RETIRED_TEXT = "This address no longer exists."
 
 
 def deploy_main_cf() -> dict[str, str]:
-    """The parameters of deploy/postfix/main.cf (what we tell admins to use)."""
+    """The parameters of deploy/postfix/main.cf (what we tell admins to use), with the
+    /etc/postfix files it names taken from deploy/postfix/ instead."""
     params: dict[str, str] = {}
     for line in (ROOT / "deploy" / "postfix" / "main.cf").read_text().splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
             key, _, value = line.partition("=")
-            params[key.strip()] = value.strip()
+            params[key.strip()] = value.strip().replace(
+                "/etc/postfix/", str(ROOT / "deploy" / "postfix") + "/"
+            )
     return params
 
 

@@ -34,14 +34,29 @@ class Recorder:
     refusals: list[RecipientDecision] = field(default_factory=list)
     errors: int = 0
 
-    def decision(self, decision: Decision, envelope: Envelope) -> None:
-        self.decisions.append((decision, envelope))
+    message_ids: list[str | None] = field(default_factory=list)
+    durations: list[float] = field(default_factory=list)
 
-    def recipient_refused(self, refusal: RecipientDecision, queue_id: str | None) -> None:
+    def decision(
+        self, decision: Decision, envelope: Envelope, message_id: str | None = None
+    ) -> None:
+        self.decisions.append((decision, envelope))
+        self.message_ids.append(message_id)
+
+    def recipient_refused(
+        self,
+        refusal: RecipientDecision,
+        queue_id: str | None,
+        sender: object = None,
+        policy_sha256: str | None = None,
+    ) -> None:
         self.refusals.append(refusal)
 
     def internal_error(self, path: SubmissionPath) -> None:
         self.errors += 1
+
+    def decision_seconds(self, path: SubmissionPath, seconds: float) -> None:
+        self.durations.append(seconds)
 
 
 @dataclass
@@ -269,3 +284,36 @@ class TestPolicySnapshot:
         finally:
             server.stop()
             thread.join(5)
+
+
+class TestContentPath:
+    def test_headers_and_body_are_scanned_and_quarantined(self, tmp_path: os.PathLike[str]) -> None:
+        """A dossier extract to extern: scanned from header and body events, quarantined."""
+        from milter.policy import load_policy
+
+        policy = load_policy(os.path.join(os.path.dirname(__file__), "../../policies/example.yaml"))
+        recorder = Recorder()
+        server = MilterServer(
+            [(ListenSpec("inet", "127.0.0.1", 0), "smtp")], PolicyHolder(policy), recorder
+        )
+        server.bind()
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            with MilterClient(server.sockets[0][0].getsockname()) as c:
+                c.mail("crisistool@samen-veilig.nl")
+                c.rcpt("jeugdarts@ziekenhuis.example")
+                c.header("Message-ID", "<dossier-1@samen-veilig.nl>")
+                c.header("Subject", "Dossier gewijzigd")
+                c.body(b"Client: J. de Vries\r\nBSN: 111222333\r\n")
+                result = c.eom()
+        finally:
+            server.stop()
+            thread.join(5)
+        assert result.final.cmd == b"a"
+        assert result.of(b"q") and "client-data-external" in result.of(b"q")[0]
+        assert any(h.startswith("X-Postwarden-Quarantine\0") for h in result.of(b"h"))
+        decision, _ = recorder.decisions[0]
+        assert decision.action == "quarantine" and decision.client_data
+        assert recorder.message_ids == ["<dossier-1@samen-veilig.nl>"]
+        assert len(recorder.durations) == 1 and recorder.durations[0] > 0

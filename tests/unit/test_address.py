@@ -50,7 +50,7 @@ LABEL = st.builds(
     st.text(alphabet=_ALNUM, min_size=1, max_size=8),
     st.sampled_from(["", "-", "--"]),
     st.text(alphabet=_ALNUM, max_size=6),
-)
+).filter(lambda label: not label.startswith("xn--"))  # an A-label must be valid Punycode
 DOMAIN = st.lists(LABEL, min_size=1, max_size=4).map(".".join)
 SAFE_LOCAL = st.text(
     alphabet=string.ascii_letters + string.digits + "._+-=", min_size=1, max_size=24

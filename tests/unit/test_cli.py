@@ -26,7 +26,9 @@ class TestPolicyCheck:
         """`policy check` on the example exits 0 with a one-line summary."""
         code, out, err = run(capsys, "policy", "check", EXAMPLE)
         assert code == 0 and err == ""
-        assert len(out.strip().splitlines()) == 1 and "2 retired domains" in out
+        first, *rest = out.strip().splitlines()
+        assert first.startswith("policy OK:") and "2 retired domains" in first
+        assert all(line.startswith("warning: ") for line in rest)
 
     def test_broken_policy_exits_1_with_position(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]

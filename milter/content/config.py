@@ -1,0 +1,125 @@
+"""config -- what the policy may tune in the content scanner, and `compile_config`.
+
+`ScanConfig` is a frozen value the policy loader builds from the YAML `content:` section; every
+field has a safe default.  `compile_config` turns it into a `CompiledScanner` once per policy load:
+it builds the registered detectors, joins their patterns into the single-pass RE2 matcher and
+compiles the officer's own patterns with google-re2 (linear time, no backtracking).
+
+Refuses (raises `ConfigError`): unknown detector names, limits that are not positive, keywords
+without a letter or digit, duplicate custom pattern names.  A pattern RE2 will not compile raises
+`PatternError(name, message)` so the policy loader can point at its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from milter.content.scan import CompiledScanner
+
+MiB = 2**20
+
+
+@dataclass(frozen=True, slots=True)
+class ScanLimits:
+    """How much of a message is inspected; beyond a limit the scan reports `truncated`."""
+
+    max_total_bytes: int = 25 * MiB  # decoded text bytes scanned per message
+    max_parts: int = 200  # MIME parts plus archive members
+    max_depth: int = 8  # multipart / message/rfc822 / zip nesting
+    max_decompressed_bytes: int = 50 * MiB  # zip and office members, summed per message
+    max_attachment_bytes: int = 20 * MiB  # one decoded part
+    max_message_bytes: int = 256 * MiB  # raw message kept for scanning (spooled to disk)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomPattern:
+    """An officer's own pattern (RE2 syntax); findings are reported as `custom:<name>`."""
+
+    name: str
+    pattern: str
+    confidence: Literal["low", "medium", "high"] = "medium"
+
+
+DEFAULT_CASE_KEYWORDS: tuple[str, ...] = (
+    # Dutch youth-care case vocabulary ('*' = any ending: cliënten, dossiernummer, meldingen)
+    "cliënt*",
+    "dossier*",
+    "crisisplaatsing*",
+    "jeugdbescherming*",
+    "kinderbescherming*",
+    "Veilig Thuis",
+    "melding*",
+    "zorgmelding*",
+    "huiselijk geweld",
+    "kindermishandeling",
+    "ondertoezichtstelling*",
+    "OTS",
+    "uithuisplaatsing*",
+    "gezinsvoogd*",
+    "voogdij*",
+    "jeugdreclassering",
+    "pleegzorg",
+    "pleeggezin*",
+    "gesloten jeugdhulp",
+    "veiligheidsplan*",
+    "zorgmachtiging*",
+    # English
+    "case file*",
+    "child protection",
+    "domestic violence",
+    "child abuse",
+    "safeguarding",
+    "foster care",
+)
+
+ALL_DETECTORS: tuple[str, ...] = (
+    "bsn",
+    "iban",
+    "date_of_birth",
+    "postcode",
+    "phone_nl",
+    "case_keywords",
+    "custom",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanConfig:
+    """The content scanner's settings; the defaults are what a policy without `content:` gets."""
+
+    limits: ScanLimits = field(default_factory=ScanLimits)
+    case_keywords: tuple[str, ...] = DEFAULT_CASE_KEYWORDS
+    custom: tuple[CustomPattern, ...] = ()
+    detectors: tuple[str, ...] = ALL_DETECTORS
+
+
+class ConfigError(ValueError):
+    """The scan configuration cannot be used."""
+
+
+class PatternError(ConfigError):
+    """A custom pattern RE2 refuses; `name` is the pattern's name, `message` RE2's complaint."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"custom pattern {name!r}: {message}")
+        self.name = name
+        self.message = message
+
+
+def compile_config(cfg: ScanConfig) -> CompiledScanner:
+    """Build the scanner for `cfg` (once per policy load); raises ConfigError/PatternError."""
+    from milter.content.scan import CompiledScanner
+
+    for name, value in (
+        ("max_total_bytes", cfg.limits.max_total_bytes),
+        ("max_parts", cfg.limits.max_parts),
+        ("max_depth", cfg.limits.max_depth),
+        ("max_decompressed_bytes", cfg.limits.max_decompressed_bytes),
+        ("max_attachment_bytes", cfg.limits.max_attachment_bytes),
+        ("max_message_bytes", cfg.limits.max_message_bytes),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"limits.{name} must be a positive integer")
+    return CompiledScanner(cfg)

@@ -1,0 +1,135 @@
+"""_numbers -- shared checks for detectors of numbers in text (BSN, phone, postcode, IBAN).
+
+A candidate number only counts when it stands on its own: not glued to letters or digits, not
+the tail or head of a longer grouped number ('12-123456782', '123 456 782 99', '111222333,5'),
+not an amount ('€ 111.222.333'), not part of a URL or e-mail address.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+_DIGITS = frozenset(b"0123456789")
+_ALNUM = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_GROUPING = frozenset(b".,-/")
+_SPACE = frozenset(b" \t\r\n\x0b\x0c")
+_CURRENCY = (b"\xe2\x82\xac", b"EUR", b"eur", b"$", b"\xc2\xa3", b"USD")  # euro sign, ..., pound
+_URL_HINTS = (b"://", b"www.", b"@")
+
+
+def _alnum_before(data: bytes, index: int) -> bool:
+    if index <= 0:
+        return False
+    byte = data[index - 1]
+    if byte < 0x80:
+        return byte in _ALNUM or byte == 0x5F  # '_' glues in identifiers
+    start = index - 1
+    while start > 0 and index - start < 4 and 0x80 <= data[start] < 0xC0:
+        start -= 1
+    return data[start:index].decode("utf-8", "replace").isalnum()
+
+
+def _alnum_at(data: bytes, index: int) -> bool:
+    if index >= len(data):
+        return False
+    byte = data[index]
+    if byte < 0x80:
+        return byte in _ALNUM or byte == 0x5F
+    return data[index : index + 4].decode("utf-8", "replace")[:1].isalnum()
+
+
+def stands_alone(data: bytes, start: int, end: int, grouped_by: bytes = b"") -> bool:
+    """True when data[start:end] is a number on its own (see the module docstring).
+
+    `grouped_by` is the separator used inside the number (b' ' for '111 222 333'): then that
+    separator followed by a digit on either side means the number goes on.
+    """
+    if _alnum_before(data, start) or _alnum_at(data, end):
+        return False
+    if start >= 1 and data[start - 1] == 0x2B:  # '+': international phone number
+        return False
+    if start >= 2 and data[start - 1] in _GROUPING and data[start - 2] in _DIGITS:
+        return False
+    if end + 1 < len(data) and data[end] in _GROUPING and data[end + 1] in _DIGITS:
+        return False
+    if grouped_by:
+        sep = grouped_by[0]
+        if start >= 2 and data[start - 1] == sep and data[start - 2] in _DIGITS:
+            return False
+        if end + 1 < len(data) and data[end] == sep and data[end + 1] in _DIGITS:
+            return False
+    return not (after_currency(data, start) or in_url_or_address(data, start, end))
+
+
+def after_currency(data: bytes, start: int) -> bool:
+    """True when the number is preceded by a currency sign or code ('€ 111.222.333')."""
+    index = start
+    while index > 0 and start - index < 3 and data[index - 1] in _SPACE:
+        index -= 1
+    return data[max(0, index - 3) : index].endswith(_CURRENCY)
+
+
+def in_url_or_address(data: bytes, start: int, end: int) -> bool:
+    """True when the whitespace-delimited word around the number is a URL or e-mail address."""
+    lo = max(0, start - 256)
+    window = data[lo : end + 64]
+    if b"://" not in window and b"www." not in window and b"@" not in window:
+        return False
+    left = window[: start - lo]
+    cut = max(left.rfind(b" "), left.rfind(b"\n"), left.rfind(b"\t"), left.rfind(b"\r"))
+    right = window[end - lo :]
+    stops = [i for i in (right.find(b" "), right.find(b"\n"), right.find(b"\t")) if i >= 0]
+    word = left[cut + 1 :] + data[start:end] + right[: min(stops) if stops else len(right)]
+    return any(hint in word for hint in _URL_HINTS)
+
+
+def digits_of(token: bytes) -> str:
+    """The ASCII digits of `token`, in order."""
+    return token.translate(None, b" .-/()+\t\xc2\xa0").decode("ascii", "replace")
+
+
+class Positions:
+    """Sorted (start, end) positions of keywords in one segment, for distance questions."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def add(self, start: int, end: int) -> None:
+        """Record a keyword at data[start:end] (calls arrive in text order)."""
+        self.starts.append(start)
+        self.ends.append(end)
+
+    def clear(self) -> None:
+        """Forget the segment's keywords."""
+        self.starts.clear()
+        self.ends.clear()
+
+    def __bool__(self) -> bool:
+        return bool(self.starts)
+
+    def distance(self, start: int, end: int) -> int | None:
+        """Characters between data[start:end] and the nearest keyword on either side."""
+        if not self.starts:
+            return None
+        best: int | None = None
+        index = bisect_left(self.starts, end)
+        if index < len(self.starts):
+            best = self.starts[index] - end
+        # keywords that start before the number: the closest is the one ending latest
+        for j in range(index - 1, max(-1, index - 4), -1):
+            gap = max(0, start - self.ends[j])
+            best = gap if best is None else min(best, gap)
+        return best
+
+    def distance_before(self, start: int) -> int | None:
+        """Characters between the nearest keyword ending before `start` and `start`."""
+        index = bisect_left(self.starts, start)
+        best: int | None = None
+        for j in range(index - 1, max(-1, index - 4), -1):
+            if self.ends[j] <= start:
+                gap = start - self.ends[j]
+                best = gap if best is None else min(best, gap)
+        return best

@@ -1,0 +1,195 @@
+"""bsn -- Dutch citizen service numbers (burgerservicenummer, formerly sofinummer).
+
+Finds 9-digit numbers (and 8-digit ones, read with a leading 0) written as 123456782,
+123 456 782, 123-456-782, 123.456.782, 1234.56.782 or 1234 56 782 that pass the 11-proef
+(9*d1 + 8*d2 + ... + 2*d8 - 1*d9 is a multiple of 11, and not 000000000).
+
+Confidence, per unique number:
+- high:   a BSN keyword (bsn, burgerservicenummer, sofinummer, persoonsnummer, citizen service
+          number, ...: Purview's list) within 300 characters, before or after;
+- medium: a keyword within 300 characters, but the number is directly labelled as something else
+          (factuur-, order-, klant-, dossier-, KvK-, telefoonnummer, kenmerk, ... ending at most
+          40 characters before it, closer than any BSN keyword): a form that asks for a BSN
+          elsewhere does not make its invoice number a BSN;
+- low:    no keyword.  About 9 % of random 9-digit numbers pass the 11-proef, so a bare number is
+          never more than low.
+
+Refuses: numbers glued to letters or other digits, inside longer grouped numbers, IBANs, URLs,
+e-mail addresses, amounts ('€ 111.222.333'), and phone numbers (the phone_nl shapes claim
+'06-12345678' and '+31 612345678' first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from operator import mul
+
+from milter.content.detectors._numbers import Positions, digits_of, stands_alone
+from milter.content.findings import Confidence, Finding
+from milter.content.mask import mask_tail
+from milter.content.registry import (
+    Detector,
+    DetectorRun,
+    KeywordSet,
+    Segment,
+    Shape,
+    Tally,
+    register,
+)
+
+KEYWORD_WINDOW = 300
+LABEL_WINDOW = 40
+
+BSN_KEYWORDS: tuple[str, ...] = (
+    "bsn",
+    "bsn#",
+    "bsn-nr",
+    "bsn-nummer",
+    "burgerservicenummer",
+    "burgerservice-nr",
+    "burger service nummer",
+    "sofinummer",
+    "sofi-nr",
+    "sofi",
+    "sofi number",
+    "persoonsnummer",
+    "persoonsnr",
+    "persoonlijk nummer",
+    "persoonsgebonden nummer",
+    "persoonsgebonden nr",
+    "citizen service number",
+    "citizen's service number",
+    "citizen service no",
+    "social-fiscal number",
+    "personal number",
+    "person number",
+)
+
+OTHER_LABELS: tuple[str, ...] = (
+    "factuur*",
+    "invoice*",
+    "order*",
+    "bestel*",
+    "klantnummer",
+    "klantnr",
+    "klant-nr",
+    "customer*",
+    "debiteur*",
+    "crediteur*",
+    "kvk*",
+    "kamer van koophandel",
+    "referentie*",
+    "reference",
+    "ref",
+    "kenmerk*",
+    "dossiernummer",
+    "dossiernr",
+    "cliëntnummer",
+    "cliëntnr",
+    "registratienummer",
+    "zaaknummer",
+    "ticket*",
+    "tel",
+    "tel.",
+    "telefoon*",
+    "mobiel*",
+    "fax",
+    "phone",
+    "rekening*",
+    "iban",
+    "btw*",
+    "vat",
+    "polis*",
+    "pasnummer",
+    "documentnummer",
+    "artikel*",
+    "transactie*",
+    "tracking",
+    "zending*",
+)
+
+# RE2, over UTF-8 bytes; separators must be the same throughout one number (checked below).
+SHAPE = (
+    r"\d{8,}|\d{3}-\d{3}-\d{3}|\d{3} \d{3} \d{3}|\d{3}\.\d{3}\.\d{3}"
+    r"|\d{4}\.\d{2}\.\d{3}|\d{4} \d{2} \d{3}"
+)
+
+_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+
+
+_ZERO_SUM = 48 * sum(_WEIGHTS)  # what ASCII '0' adds to the weighted sum
+
+
+def elfproef(digits: str) -> bool:
+    """The 11-proef for a 9-digit BSN; 000000000 fails."""
+    if len(digits) != 9 or not digits.isascii() or not digits.isdigit() or digits == "000000000":
+        return False
+    total: int = sum(map(mul, _WEIGHTS, digits.encode())) - _ZERO_SUM
+    return total % 11 == 0
+
+
+def normalise(token: bytes) -> str | None:
+    """The 9-digit form of a BSN-shaped token, or None when it has the wrong length."""
+    digits = digits_of(token)
+    if len(digits) == 8:
+        digits = "0" + digits
+    return digits if len(digits) == 9 else None
+
+
+def _mask(digits: str) -> str:
+    return mask_tail(digits, 4)
+
+
+@dataclass(slots=True)
+class _Run(DetectorRun):
+    tally: Tally = field(default_factory=lambda: Tally("bsn", _mask))
+    keywords: Positions = field(default_factory=Positions)
+    labels: Positions = field(default_factory=Positions)
+    candidates: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def on_shape(self, tag: str, data: bytes, start: int, end: int) -> int | None:
+        token = data[start:end]
+        digits = normalise(token)
+        if digits is None or not elfproef(digits):
+            return None
+        grouped_by = b" " if b" " in token else b""
+        if stands_alone(data, start, end, grouped_by):
+            self.candidates.append((start, end, digits))
+        return None
+
+    def on_keyword(self, tag: str, key: str, start: int, end: int) -> None:
+        (self.keywords if tag == "keyword" else self.labels).add(start, end)
+
+    def on_segment(self, segment: Segment) -> None:
+        for start, end, digits in self.candidates:
+            self.tally.add(digits, self._confidence(start, end), segment.where)
+        self.candidates.clear()
+        self.keywords.clear()
+        self.labels.clear()
+
+    def _confidence(self, start: int, end: int) -> Confidence:
+        near = self.keywords.distance(start, end)
+        if near is None or near > KEYWORD_WINDOW:
+            return "low"
+        label = self.labels.distance_before(start)
+        if label is not None and label <= LABEL_WINDOW and label < near:
+            return "medium"
+        return "high"
+
+    def findings(self) -> tuple[Finding, ...]:
+        found = self.tally.finding()
+        return (found,) if found else ()
+
+
+@register("bsn")
+class BsnDetector(Detector):
+    """Registered detector: see the module docstring."""
+
+    def shapes(self) -> tuple[Shape, ...]:
+        return (Shape("number", SHAPE, priority=30),)
+
+    def keyword_sets(self) -> tuple[KeywordSet, ...]:
+        return (KeywordSet("keyword", BSN_KEYWORDS), KeywordSet("label", OTHER_LABELS))
+
+    def start(self) -> DetectorRun:
+        return _Run()

@@ -1,0 +1,71 @@
+"""case_keywords -- the officer's case vocabulary (cliënt, dossier, Veilig Thuis, OTS, ...).
+
+Matches the configured words (ScanConfig.case_keywords) whole-word, case- and accent-insensitive
+('cliënt' = client = CLIENT); a word ending in `*` also matches longer words that start with it
+('melding*' = meldingen).  Count = the number of DISTINCT configured words found.
+
+Confidence: medium when two or more distinct words occur in the message (case vocabulary in
+combination is what case notes look like), low for a single one (one word like 'dossier' is
+common in ordinary mail).  Samples are the configured words themselves -- the officer's words,
+never message text.  On its own this detector says little; the policy combines it with
+date_of_birth or bsn.
+
+Refuses: configured words without a letter or digit (ConfigError at policy load).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from milter.content.findings import Confidence, Finding
+from milter.content.keywords import word_key
+from milter.content.registry import (
+    MAX_SAMPLES,
+    MAX_WHERE,
+    Detector,
+    DetectorRun,
+    KeywordSet,
+    Segment,
+    register,
+)
+
+
+@dataclass(slots=True)
+class _Run(DetectorRun):
+    display: dict[str, str]
+    seen: dict[str, None] = field(default_factory=dict)
+    where: list[str] = field(default_factory=list)
+    hit_in_segment: bool = False
+
+    def on_keyword(self, tag: str, key: str, start: int, end: int) -> None:
+        self.seen.setdefault(key, None)
+        self.hit_in_segment = True
+
+    def on_segment(self, segment: Segment) -> None:
+        where = segment.where
+        if self.hit_in_segment and where not in self.where and len(self.where) < MAX_WHERE:
+            self.where.append(where)
+        self.hit_in_segment = False
+
+    def findings(self) -> tuple[Finding, ...]:
+        if not self.seen:
+            return ()
+        count = len(self.seen)
+        confidence: Confidence = "medium" if count >= 2 else "low"
+        samples = tuple(self.display.get(key, key) for key in list(self.seen)[:MAX_SAMPLES])
+        counts = (count, count if count >= 2 else 0, 0)
+        return (
+            Finding("case_keywords", count, confidence, tuple(self.where), samples, counts=counts),
+        )
+
+
+@register("case_keywords")
+class CaseKeywordsDetector(Detector):
+    """Registered detector: see the module docstring."""
+
+    def keyword_sets(self) -> tuple[KeywordSet, ...]:
+        return (KeywordSet("case", tuple(self.config.case_keywords)),)
+
+    def start(self) -> DetectorRun:
+        display = {word_key(w.rstrip("*")): w.rstrip("*") for w in self.config.case_keywords}
+        return _Run(display)

@@ -1,0 +1,144 @@
+"""date_of_birth -- dates written as someone's date of birth.
+
+A date on its own is not a date of birth (every letter has one), so this detector only looks
+near a birth keyword -- geboortedatum, geb., geboren, geboortedag, DOB, d.o.b., date of birth,
+birth date, born -- from 30 characters before it to 160 after (enough for the data row under a
+table header).  It accepts 12-03-2011, 12/03/2011, 12.03.2011, 2011-03-12, 12 maart 2011,
+12 mrt. 2011, 12 March 2011 and March 12, 2011: real calendar dates with years 1900-2099.
+
+Confidence: high for every date found that way; nothing without a keyword.  Counted by unique
+date; samples show the last two digits of the year only ('**-**-**11').
+
+Refuses: impossible dates (31-02-2011), two-digit years, dates inside longer numbers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from milter.content.findings import Finding
+from milter.content.mask import mask_tail
+from milter.content.registry import Detector, DetectorRun, KeywordSet, Segment, Tally, register
+
+BEFORE = 30
+AFTER = 160
+
+DOB_KEYWORDS: tuple[str, ...] = (
+    "geboortedatum",
+    "geboorte datum",
+    "geb.datum",
+    "geb.",
+    "geboren",
+    "geboortedag",
+    "dob",
+    "d.o.b.",
+    "date of birth",
+    "birth date",
+    "birthdate",
+    "born",
+)
+
+MONTHS: dict[str, int] = {
+    "januari": 1, "january": 1, "jan": 1, "februari": 2, "february": 2, "feb": 2, "maart": 3,
+    "march": 3, "mrt": 3, "mar": 3, "maa": 3, "april": 4, "apr": 4, "mei": 5, "may": 5,
+    "juni": 6, "june": 6, "jun": 6, "juli": 7, "july": 7, "jul": 7, "augustus": 8, "august": 8,
+    "aug": 8, "september": 9, "sept": 9, "sep": 9, "oktober": 10, "october": 10, "okt": 10,
+    "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTH_HINTS = ("jan", "feb", "maa", "mrt", "mar", "apr", "mei", "may", "jun", "jul", "aug",
+                "sep", "okt", "oct", "nov", "dec")  # fmt: skip
+_NUMERIC = re.compile(rb"\d{1,4}([-/.])\d{1,2}\1\d{1,4}")
+_DIGITS = frozenset(b"0123456789")
+_GLUE = frozenset(b"0123456789.-/")
+_TEXTUAL = re.compile(
+    rf"(?<!\d)(?:(\d{{1,2}})\.?\s+({_MONTH})\.?,?\s+(\d{{4}})"
+    rf"|\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}}))(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def _mask_date(iso: str) -> str:
+    """'2011-03-12' -> '**-**-**11'."""
+    return mask_tail(f"{iso[8:10]}-{iso[5:7]}-{iso[:4]}", 2)
+
+
+def _date(year: str, month: int, day: str) -> datetime.date | None:
+    try:
+        value = datetime.date(int(year), month, int(day))
+    except ValueError:
+        return None
+    return value if 1900 <= value.year <= 2099 else None
+
+
+def dates_in(window: bytes) -> list[datetime.date]:
+    """Every valid date written in `window` (UTF-8) in one of the accepted forms."""
+    found: list[datetime.date] = []
+    for m in _NUMERIC.finditer(window):
+        start, end = m.span()
+        if start and window[start - 1] in _GLUE:
+            continue
+        if end < len(window) and (
+            window[end] in _DIGITS
+            or (window[end] in b"-/." and window[end + 1 : end + 2].isdigit())
+        ):
+            continue
+        first, second, third = m.group().split(m.group(1))
+        if len(first) <= 2 and len(third) == 4:
+            value = _date(third.decode(), int(second), first.decode())
+        elif len(first) == 4 and m.group(1) == b"-" and len(second) == len(third) == 2:
+            value = _date(first.decode(), int(second), third.decode())
+        else:
+            continue
+        if value is not None:
+            found.append(value)
+    lowered = window.lower()
+    if any(hint.encode() in lowered for hint in _MONTH_HINTS):
+        text = window.decode("utf-8", "replace")
+        for t in _TEXTUAL.finditer(text):
+            if t.group(3):
+                value = _date(t.group(3), MONTHS[t.group(2).lower()], t.group(1))
+            else:
+                value = _date(t.group(6), MONTHS[t.group(4).lower()], t.group(5))
+            if value is not None:
+                found.append(value)
+    return found
+
+
+@dataclass(slots=True)
+class _Run(DetectorRun):
+    tally: Tally = field(default_factory=lambda: Tally("date_of_birth", _mask_date))
+    keywords: list[tuple[int, int]] = field(default_factory=list)
+
+    def on_keyword(self, tag: str, key: str, start: int, end: int) -> None:
+        self.keywords.append((start, end))
+
+    def on_segment(self, segment: Segment) -> None:
+        done_until = 0
+        for start, end in self.keywords:
+            lo = max(start - BEFORE, done_until)
+            hi = end + AFTER
+            if hi <= lo:
+                continue
+            for day in dates_in(segment.data[lo:hi]):
+                self.tally.add(day.isoformat(), "high", segment.where)
+            done_until = max(done_until, hi - 24)  # overlap: a date cut at the edge is re-read
+        self.keywords.clear()
+
+    def findings(self) -> tuple[Finding, ...]:
+        found = self.tally.finding()
+        return (found,) if found else ()
+
+
+@register("date_of_birth")
+class DateOfBirthDetector(Detector):
+    """Registered detector: see the module docstring."""
+
+    def keyword_sets(self) -> tuple[KeywordSet, ...]:
+        return (KeywordSet("keyword", DOB_KEYWORDS),)
+
+    def start(self) -> DetectorRun:
+        return _Run()

@@ -1,0 +1,75 @@
+"""phone_nl -- Dutch telephone numbers.
+
+Finds 06-12345678, 0612345678, 020 123 4567, (020) 1234567, 0318-123456, +31 6 12345678,
++31 (0)20 123 4567 and 0031 20 1234567: ten digits in national form (0 + area/mobile prefix) or
++31/0031 followed by nine.  A phone number on its own says little (every signature has one), so
+every finding is low confidence; counted by unique number.
+
+Its shapes run before the BSN shapes, so the digits of a phone number are never read as a BSN.
+
+Refuses: numbers glued to letters or digits, inside URLs and e-mail addresses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from milter.content.detectors._numbers import digits_of, stands_alone
+from milter.content.findings import Finding
+from milter.content.mask import mask_tail
+from milter.content.registry import Detector, DetectorRun, Segment, Shape, Tally, register
+
+SHAPES = (
+    r"(?:\+|00)31[ \-]?(?:\(0\)[ \-]?)?[1-9](?:[ \-]?\d){8}",
+    r"\(0[1-9]\d{0,2}\)[ \-]?\d(?:[ \-]?\d){4,7}",
+    r"0[1-9](?:[ \-]?\d){8}",
+)
+
+
+def national(token: bytes) -> str | None:
+    """The 10-digit national form (0...) of a phone-shaped token, or None."""
+    digits = digits_of(token.replace(b"(0)", b""))
+    if token.startswith(b"+"):
+        digits = "0" + digits[2:]
+    elif digits.startswith("0031"):
+        digits = "0" + digits[4:]
+    if len(digits) == 10 and digits[0] == "0" and digits[1] != "0":
+        return digits
+    return None
+
+
+@dataclass(slots=True)
+class _Run(DetectorRun):
+    tally: Tally = field(default_factory=lambda: Tally("phone_nl", mask_tail))
+    found: list[str] = field(default_factory=list)
+
+    def on_shape(self, tag: str, data: bytes, start: int, end: int) -> int | None:
+        token = data[start:end]
+        number = national(token)
+        if number is None:
+            return None
+        if token[:1] == b"(" and start > 0 and data[start - 1 : start].isalnum():
+            return None
+        if stands_alone(data, start, end, b" " if b" " in token else b""):
+            self.found.append(number)
+        return None
+
+    def on_segment(self, segment: Segment) -> None:
+        for number in self.found:
+            self.tally.add(number, "low", segment.where)
+        self.found.clear()
+
+    def findings(self) -> tuple[Finding, ...]:
+        found = self.tally.finding()
+        return (found,) if found else ()
+
+
+@register("phone_nl")
+class PhoneDetector(Detector):
+    """Registered detector: see the module docstring."""
+
+    def shapes(self) -> tuple[Shape, ...]:
+        return tuple(Shape("phone", shape, priority=20) for shape in SHAPES)
+
+    def start(self) -> DetectorRun:
+        return _Run()

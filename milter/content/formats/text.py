@@ -1,0 +1,114 @@
+"""text -- transfer encodings, charsets and encoded headers, without ever raising.
+
+- `transfer_decode`: base64 (lenient: stray characters skipped, missing padding added, chunks
+  after an early '=' decoded too), quoted-printable (soft line breaks removed *before* any
+  detector runs, so '1112=\\n22333' is read as 111222333), 7bit/8bit/binary as they are.
+- `to_utf8`: the declared charset if Python knows it as a text codec, else UTF-8, else
+  windows-1252; undecodable bytes become U+FFFD.  Text declared UTF-8 (or undeclared) whose
+  first 256 KiB are valid UTF-8 is passed through as it is, without a copy or a full
+  validation (the fast path for most mail; a stray bad byte later only fails to match an
+  accented keyword).  UTF-8 with some broken bytes keeps its good characters; text that is
+  really a 1-byte charset is read as windows-1252.
+- `decode_header`: RFC 2047 encoded words with the same charset fallbacks.
+
+Refuses: nothing -- every input gives some text.
+"""
+
+from __future__ import annotations
+
+import binascii
+import codecs
+import email.header
+import re
+from email.header import Header
+
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+_B64_DELETE = bytes(b for b in range(256) if b not in _B64_ALPHABET)
+UTF8_SAMPLE = 256 * 1024
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+_UTF8_NAMES = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "", "unknown-8bit", "x-unknown"})
+
+
+def decode_base64(data: bytes) -> bytes:
+    """Base64 as mail clients read it: skip non-alphabet bytes, tolerate bad padding."""
+    clean = data.translate(None, _B64_DELETE)
+    if b"=" in clean.rstrip(b"="):
+        return b"".join(decode_base64(chunk) for chunk in clean.split(b"=") if chunk)
+    clean = clean.rstrip(b"=")
+    usable = len(clean) - len(clean) % 4
+    tail = clean[usable:]
+    out = binascii.a2b_base64(clean[:usable]) if usable else b""
+    if len(tail) >= 2:
+        out += binascii.a2b_base64(tail + b"=" * (4 - len(tail)))
+    return out
+
+
+def transfer_decode(data: bytes, encoding: str) -> bytes:
+    """Undo a Content-Transfer-Encoding; unknown encodings are read as they are."""
+    encoding = encoding.strip().lower()
+    if encoding == "base64":
+        return decode_base64(data)
+    if encoding == "quoted-printable":
+        return binascii.a2b_qp(data)
+    return data
+
+
+def _codec(charset: str | None) -> str | None:
+    if not charset:
+        return None
+    try:
+        info = codecs.lookup(charset.strip().strip('"').lower())
+    except (LookupError, ValueError):
+        return None
+    if not getattr(info, "_is_text_encoding", True):
+        return None  # 'base64_codec', 'zlib', ... are not charsets
+    return info.name
+
+
+def to_utf8(data: bytes, charset: str | None) -> bytes:
+    """`data` in charset `charset` as UTF-8 bytes; never raises."""
+    name = (charset or "").strip().strip('"').lower()
+    if name in _UTF8_NAMES or _codec(name) in ("utf-8", "ascii"):
+        if data.isascii():
+            return data
+        sample = data[:UTF8_SAMPLE]
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(data) <= UTF8_SAMPLE)
+            return data  # valid where we looked: passed on as it is, without a copy
+        except UnicodeDecodeError:
+            if _UTF8_SEQUENCE.search(sample):  # UTF-8 with a few broken bytes
+                return data.decode("utf-8", "replace").encode("utf-8")
+            return data.decode("cp1252", "replace").encode("utf-8")  # really a 1-byte charset
+    return to_str(data, charset).encode("utf-8", "replace")
+
+
+def to_str(data: bytes, charset: str | None) -> str:
+    """`data` in charset `charset` as text; unknown charsets fall back to UTF-8, then cp1252."""
+    codec = _codec(charset)
+    if codec is not None and codec not in ("utf-8", "ascii"):
+        try:
+            return data.decode(codec, "replace")
+        except (LookupError, ValueError):  # codecs that dislike the input despite 'replace'
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+def decode_header(value: str | Header | None) -> str:
+    """A header value with its RFC 2047 encoded words decoded; never raises."""
+    if value is None:
+        return ""
+    try:
+        chunks = email.header.decode_header(value)
+    except (ValueError, LookupError, binascii.Error, AssertionError):
+        return str(value)
+    out: list[str] = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, bytes):
+            out.append(to_str(chunk, charset))
+        else:
+            out.append(chunk)
+    joined = "".join(out) if any(c for _, c in chunks) else " ".join(out)
+    return " ".join(joined.split())

@@ -1,0 +1,277 @@
+"""mime -- walk every part of a message and hand its text to the sink.
+
+Headers are parsed with the stdlib `email` package (policy compat32, the most forgiving: it never
+raises on malformed headers); RFC 2047 subjects and RFC 2047/2231 file names are decoded with it.
+The *body structure* is split here with `bytes.find` on the boundary lines instead of the
+stdlib FeedParser: the FeedParser handles one line at a time in Python (~50 MB/s, measured), and
+building every part in memory would also defeat the spool.  Splitting follows the FeedParser's
+rules (a delimiter is '--boundary' at the start of a line, optional '--', then only white
+space), and a differential test checks the two agree on the corpus.
+
+What the walk does with each part:
+- multipart/*: every part in turn (preamble and epilogue are scanned as text too: non-MIME
+  readers show them); a multipart whose boundary never occurs is read as plain text, so broken
+  MIME cannot hide a body;
+- multipart/encrypted: protected, not descended into;
+- message/rfc822 and message/global: walked as a message one level deeper (forwards);
+- anything else: `leaf.inspect` (transfer decoding, charsets, S/MIME, attachments).
+
+Limits: max_parts (every entity counts), max_depth (multipart, message and archive nesting).
+Refuses: nothing; every problem becomes an unscannable or truncated finding.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import mmap
+import re
+from email.message import Message
+
+from milter.content.formats.text import decode_header
+from milter.content.sink import Sink
+
+Buffer = bytes | mmap.mmap
+
+MAX_HEADER_BYTES = 1 * 2**20
+_HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
+_DIGIT_RUN = re.compile(r"\d{5,}")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
+NAME_LIMIT = 60
+
+
+def safe_name(name: str) -> str:
+    """A file name fit for logs: control characters gone, long digit runs masked, cut at 60."""
+    name = _UNSAFE.sub("_", name).strip()
+    name = _DIGIT_RUN.sub(lambda m: "#" * len(m.group()), name)
+    return name[:NAME_LIMIT] + ("..." if len(name) > NAME_LIMIT else "") or "(unnamed)"
+
+
+def split_headers(buf: Buffer, start: int, end: int) -> tuple[int, int]:
+    """(end of the header block, start of the body) of the entity at buf[start:end]."""
+    pos = start
+    first = True
+    while pos < end:
+        newline = buf.find(b"\n", pos, end)
+        line_end = end if newline < 0 else newline
+        line = buf[pos:line_end].rstrip(b"\r")
+        if not line:
+            return pos, min(end, line_end + 1)
+        if first and line.startswith(b"From "):
+            pass  # mbox separator
+        elif not (_HEADER_LINE.match(line) or (not first and line[:1] in (b" ", b"\t"))):
+            return pos, pos  # no blank line: the body starts with this line
+        if pos - start > MAX_HEADER_BYTES:
+            return pos, pos
+        first = False
+        if newline < 0:
+            return end, end
+        pos = newline + 1
+    return pos, pos
+
+
+def parse_headers(block: bytes) -> Message:
+    """The header block as an email Message (compat32: never raises on bad headers)."""
+    parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+    return parser.parsebytes(block)
+
+
+def _line_start(buf: Buffer, index: int, start: int) -> bool:
+    return index == start or buf[index - 1 : index] == b"\n"
+
+
+def split_multipart(
+    buf: Buffer, start: int, end: int, boundary: bytes
+) -> tuple[list[tuple[int, int]], tuple[int, int], tuple[int, int]] | None:
+    """The parts of a multipart body: ([(start, end)...], preamble span, epilogue span).
+
+    None when the boundary does not occur at all.
+    """
+    delimiter = b"--" + boundary
+    parts: list[tuple[int, int]] = []
+    pos = start
+    current: int | None = None
+    preamble = (start, start)
+    epilogue = (end, end)
+    while pos < end:
+        index = buf.find(delimiter, pos, end)
+        if index < 0:
+            break
+        after = index + len(delimiter)
+        if not _line_start(buf, index, start):
+            pos = after
+            continue
+        newline = buf.find(b"\n", after, end)
+        line_end = end if newline < 0 else newline
+        rest = buf[after:line_end]
+        closing = rest.startswith(b"--")
+        if rest[2 if closing else 0 :].strip(b" \t\r"):
+            pos = after  # '--boundaryX': a longer boundary, not ours
+            continue
+        cut = index
+        if cut > start and buf[cut - 1 : cut] == b"\n":
+            cut -= 1
+            if cut > start and buf[cut - 1 : cut] == b"\r":
+                cut -= 1
+        if current is None:
+            preamble = (start, cut)
+        else:
+            parts.append((current, max(current, cut)))
+        current = min(end, line_end + 1)
+        pos = current
+        if closing:
+            epilogue = (current, end)
+            current = None
+            break
+    if current is not None:
+        parts.append((current, end))
+    if not parts and preamble == (start, start) and epilogue == (end, end):
+        return None
+    return parts, preamble, epilogue
+
+
+def filename_of(headers: Message) -> str | None:
+    """The attachment's file name (RFC 2231 and RFC 2047 decoded), or None."""
+    try:
+        name = headers.get_filename()
+    except (ValueError, LookupError, UnicodeError, TypeError, IndexError):
+        name = None
+    if not name:
+        return None
+    name = str(name)
+    if "=?" in name:
+        name = decode_header(name)
+    return name.strip() or None
+
+
+class Walker:
+    """One message's walk; `leaf` decides what a non-multipart part contains."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self.limits = sink.limits
+
+    def walk_message(self, buf: Buffer, start: int, end: int, prefix: str, depth: int) -> None:
+        """Walk the message at buf[start:end]; `prefix` is prepended to every location."""
+        header_end, body_start = split_headers(buf, start, end)
+        headers = parse_headers(bytes(buf[start:header_end]))
+        subject = headers.get("subject")
+        if subject is not None:
+            text = decode_header(subject)
+            raw = str(subject)
+            if "=?" in raw and raw != text:
+                text = f"{text}\n{raw}"  # an encoded word that did not decode is read raw too
+            if text:
+                self.sink.text(f"{prefix}subject", text.encode("utf-8", "replace"), header=True)
+        self.walk_entity(headers, buf, body_start, end, prefix, "", depth, top=True)
+
+    def walk_entity(
+        self,
+        headers: Message,
+        buf: Buffer,
+        start: int,
+        end: int,
+        prefix: str,
+        path: str,
+        depth: int,
+        *,
+        top: bool = False,
+        related: bool = False,
+    ) -> None:
+        """Walk one entity whose body is buf[start:end]."""
+        from milter.content import leaf  # leaf walks nested messages through this module
+
+        ctype = headers.get_content_type()
+        filename = filename_of(headers)
+        where = self.location(headers, ctype, filename, prefix, path, top)
+        if not self.sink.take_part(where):
+            return
+        if filename:  # the recipient sees the name too: 'BSN 111222333 dossier.pdf'
+            self.sink.text(f"{where} (file name)", filename.encode("utf-8", "replace"), header=True)
+        maintype = ctype.split("/", 1)[0]
+        if ctype == "multipart/encrypted":
+            self.sink.protected(where)
+            return
+        if maintype == "multipart":
+            self.walk_multipart(headers, buf, start, end, prefix, path, depth, ctype, where)
+            return
+        if ctype in ("message/rfc822", "message/global") and not filename:
+            cte = str(headers.get("content-transfer-encoding", "")).strip().lower()
+            if depth + 1 > self.limits.max_depth:
+                self.sink.truncated(where, "max_depth exceeded")
+            elif cte in ("base64", "quoted-printable"):
+                leaf.inspect(self, headers, buf, start, end, where, depth, ctype, filename)
+            else:
+                self.walk_message(buf, start, end, f"{where}/", depth + 1)
+            return
+        decorative = related and filename is None and headers.get("content-id") is not None
+        if decorative and leaf.is_decoration(headers, buf, start, end):
+            return
+        leaf.inspect(self, headers, buf, start, end, where, depth, ctype, filename)
+
+    def walk_multipart(
+        self,
+        headers: Message,
+        buf: Buffer,
+        start: int,
+        end: int,
+        prefix: str,
+        path: str,
+        depth: int,
+        ctype: str,
+        where: str,
+    ) -> None:
+        """Walk the parts of a multipart entity."""
+        from milter.content import leaf
+
+        boundary = headers.get_boundary()
+        found = None
+        if boundary:
+            raw = (
+                boundary.encode("ascii", "surrogateescape")
+                if boundary.isascii()
+                else (boundary.encode("utf-8", "surrogateescape"))
+            )
+            found = split_multipart(buf, start, end, raw)
+        if found is None:
+            # No usable boundary: read the body as text rather than skip it.
+            leaf.emit_text(self, where, bytes(buf[start:end]), None)
+            return
+        if depth + 1 > self.limits.max_depth:
+            self.sink.truncated(where, "max_depth exceeded")
+            return
+        parts, preamble, epilogue = found
+        for span, name in ((preamble, "preamble"), (epilogue, "epilogue")):
+            if span[1] - span[0] > 2:
+                leaf.emit_text(self, f"{prefix}{name}", bytes(buf[span[0] : span[1]]), None)
+        related = ctype == "multipart/related"
+        for number, (part_start, part_end) in enumerate(parts, start=1):
+            header_end, body_start = split_headers(buf, part_start, part_end)
+            part_headers = parse_headers(bytes(buf[part_start:header_end]))
+            if ctype == "multipart/digest":
+                part_headers.set_default_type("message/rfc822")
+            child_path = f"{path}.{number}" if path else str(number)
+            self.walk_entity(
+                part_headers,
+                buf,
+                body_start,
+                part_end,
+                prefix,
+                child_path,
+                depth + 1,
+                related=related,
+            )
+
+    @staticmethod
+    def location(
+        headers: Message, ctype: str, filename: str | None, prefix: str, path: str, top: bool
+    ) -> str:
+        """'body', 'part 2 (text/html)', 'attachment dossier.pdf', with the nesting prefix."""
+        if filename:
+            return f"{prefix}attachment {safe_name(filename)}"
+        disposition = str(headers.get("content-disposition", "")).split(";", 1)[0].strip()
+        if top or not path:
+            return f"{prefix}body"
+        if disposition.lower() == "attachment":
+            return f"{prefix}attachment (part {path}, {ctype})"
+        return f"{prefix}part {path} ({ctype})"

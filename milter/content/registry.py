@@ -1,0 +1,183 @@
+"""registry -- what a detector is, and the table of detectors by name.
+
+A detector is a class registered with `@register("name")`.  At policy load it is built once from
+the `ScanConfig` and declares what it wants to see:
+
+- `shapes()`: RE2 patterns (over UTF-8 text) for candidate values -- BSN-shaped digit runs, IBANs,
+  phone numbers.  The scanner joins every shape of every detector into ONE alternation and makes a
+  single pass over each text; where two shapes could match the same text the one with the lower
+  `priority` claims it (a phone number claims its digits before the BSN detector sees them).
+- `keyword_sets()`: words it wants the positions of (context words like "BSN", the officer's case
+  keywords).  All keywords share one whole-word, case- and accent-insensitive matcher; every
+  detector that asked for a word hears about it.
+
+Per message the scanner calls `start()` for a `DetectorRun`, feeds it matches segment by segment
+(`on_shape`, `on_keyword`, then `on_segment` with the whole segment), and asks it for `findings()`.
+Detectors that need the whole text instead (officer regexes) override `on_segment` only.
+
+Adding a detector is one module under `detectors/` plus its name in `detectors/__init__.py`; the
+scanner core does not change.
+
+Refuses: registering the same name twice; a shape with its own capture groups (the scanner uses
+group numbers to dispatch).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, TypeVar
+
+from milter.content.findings import CONFIDENCES, Confidence, Finding
+
+if TYPE_CHECKING:
+    from milter.content.config import ScanConfig
+
+MAX_WHERE = 20
+_RANK: dict[Confidence, int] = {"low": 1, "medium": 2, "high": 3}
+MAX_SAMPLES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One piece of extracted text: where it came from and its UTF-8 bytes."""
+
+    where: str
+    data: bytes
+    header: bool = False  # subject or file name, not message body
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """A candidate pattern (RE2 syntax, no capture groups) a detector wants to see."""
+
+    tag: str
+    pattern: str
+    priority: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordSet:
+    """Words whose positions a detector wants: whole word, case- and accent-insensitive.
+
+    A word ending in `*` also matches words that start with it (`cliënt*`: cliënten, cliëntdossier).
+    """
+
+    tag: str
+    words: tuple[str, ...]
+
+
+class DetectorRun:
+    """The per-message state of one detector.  Override the hooks you need."""
+
+    def on_shape(self, tag: str, data: bytes, start: int, end: int) -> int | None:
+        """A shape of this detector matched data[start:end] in the current segment.
+
+        Return where the single pass resumes (None: after the match); a detector that rejects
+        a candidate ending in letters returns an earlier position so a keyword there is seen.
+        """
+        return None
+
+    def on_keyword(self, tag: str, key: str, start: int, end: int) -> None:
+        """A keyword of set `tag` (normalised to `key`) is at data[start:end]."""
+
+    def on_segment(self, segment: Segment) -> None:
+        """The single pass over `segment` is done: settle its candidates."""
+
+    def findings(self) -> tuple[Finding, ...]:
+        """What this detector found in the whole message."""
+        return ()
+
+
+class Detector(ABC):
+    """A registered detector, built once per policy load."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, config: ScanConfig) -> None:
+        self.config = config
+
+    def shapes(self) -> tuple[Shape, ...]:
+        """Candidate patterns for the shared single pass."""
+        return ()
+
+    def keyword_sets(self) -> tuple[KeywordSet, ...]:
+        """Words for the shared keyword matcher."""
+        return ()
+
+    @abstractmethod
+    def start(self) -> DetectorRun:
+        """Fresh state for one message."""
+
+
+DetectorFactory = Callable[["ScanConfig"], Detector]
+REGISTRY: dict[str, type[Detector]] = {}
+
+_D = TypeVar("_D", bound=type[Detector])
+
+
+def register(name: str) -> Callable[[_D], _D]:
+    """Class decorator: make a detector available under `name`."""
+
+    def add(cls: _D) -> _D:
+        if name in REGISTRY:
+            raise ValueError(f"detector {name!r} registered twice")
+        cls.name = name
+        REGISTRY[name] = cls
+        return cls
+
+    return add
+
+
+@dataclass(slots=True)
+class _Value:
+    rank: int
+    sample: str
+    order: int
+
+
+@dataclass(slots=True)
+class Tally:
+    """Collects one detector's values over a message and turns them into a `Finding`.
+
+    Values are counted by `key` (the normalised value, kept in memory only); each keeps its best
+    confidence and one sample, made by `mask` the first time the value is seen.
+    """
+
+    detector: str
+    mask: Callable[[str], str]
+    values: dict[str, _Value] = field(default_factory=dict)
+    where: list[str] = field(default_factory=list)
+
+    def add(self, key: str, confidence: Confidence, where: str) -> None:
+        """Record value `key` seen at `where` with `confidence` (masked by `mask` for samples)."""
+        rank = _RANK[confidence]
+        known = self.values.get(key)
+        if known is None:
+            self.values[key] = _Value(rank, self.mask(key), len(self.values))
+        elif rank > known.rank:
+            known.rank = rank
+        if where not in self.where and len(self.where) < MAX_WHERE:
+            self.where.append(where)
+
+    def finding(self) -> Finding | None:
+        """The finding, or None when nothing was seen."""
+        if not self.values:
+            return None
+        ranked = sorted(self.values.values(), key=lambda v: (-v.rank, v.order))
+        samples: list[str] = []
+        for value in ranked:
+            if value.sample not in samples:
+                samples.append(value.sample)
+            if len(samples) == MAX_SAMPLES:
+                break
+        counts = tuple(sum(1 for v in self.values.values() if v.rank >= r) for r in (1, 2, 3))
+        return Finding(
+            detector=self.detector,
+            count=len(self.values),
+            confidence=CONFIDENCES[ranked[0].rank - 1],
+            where=tuple(self.where),
+            samples=tuple(samples),
+            counts=(counts[0], counts[1], counts[2]),
+        )

@@ -1,0 +1,299 @@
+"""scan -- the content scanner: a compiled configuration, and one scan per message.
+
+`CompiledScanner` is built once per policy load (by `compile_config`) and is immutable and
+thread-safe to share.  Per message:
+
+    facts = scanner.scan_message(raw_bytes_or_binary_file)
+
+or, as the milter sees a message arrive,
+
+    session = scanner.session()
+    session.header(name, value)        # for every header, in order
+    session.body(chunk)                # for every body chunk
+    facts = session.finish()
+    session.close()                    # (or use it as a context manager)
+
+The session spools the message in memory up to 1 MiB and in an unlinked temporary file past
+that; the walk then reads the file through mmap, so memory stays bounded whatever the message
+size (decoded parts are bounded by the limits).  Past max_message_bytes nothing more is kept and
+the facts say `truncated`.
+
+Text goes straight from the MIME walk into the single detector pass and is dropped; nothing here
+keeps, logs or returns message text.
+
+Refuses: nothing on bad input -- malformed MIME, bad encodings, hostile archives and documents
+become unscannable/truncated findings.  An exception out of `finish`/`scan_message` is a bug;
+the caller should tempfail the message.
+"""
+
+from __future__ import annotations
+
+import mmap
+import tempfile
+from dataclasses import dataclass, field
+from typing import IO
+
+from milter.content import detectors as _detectors  # noqa: F401  (registers the detectors)
+from milter.content.config import ConfigError, ScanConfig, ScanLimits
+from milter.content.findings import ContentFacts, Finding
+from milter.content.matcher import Matcher
+from milter.content.mime import Buffer, Walker
+from milter.content.registry import MAX_WHERE, REGISTRY, Detector, DetectorRun, Segment
+
+SPOOL_MEMORY_BYTES = 1 * 2**20
+READ_CHUNK = 1 * 2**20
+MAX_DEPTH_CEILING = 64
+
+
+class CompiledScanner:
+    """The scanner for one configuration (see the module docstring)."""
+
+    def __init__(self, config: ScanConfig) -> None:
+        if config.limits.max_depth > MAX_DEPTH_CEILING:
+            raise ConfigError(f"limits.max_depth must be at most {MAX_DEPTH_CEILING}")
+        seen: set[str] = set()
+        built: list[Detector] = []
+        for name in config.detectors:
+            cls = REGISTRY.get(name)
+            if cls is None:
+                raise ConfigError(f"unknown detector {name!r} (known: {', '.join(REGISTRY)})")
+            if name in seen:
+                raise ConfigError(f"detector {name!r} listed twice")
+            seen.add(name)
+            built.append(cls(config))
+        self.config = config
+        self.detectors: tuple[Detector, ...] = tuple(built)
+        try:
+            self.matcher = Matcher(self.detectors)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+
+    def session(self) -> ScanSession:
+        """A new incremental scan for one message."""
+        return ScanSession(self)
+
+    def scan_message(self, data: bytes | bytearray | memoryview | IO[bytes]) -> ContentFacts:
+        """Scan one whole RFC 5322 message (headers and body)."""
+        if isinstance(data, bytes | bytearray | memoryview):
+            limit = self.config.limits.max_message_bytes
+            raw = bytes(data)
+            collector = _Collector(self)
+            if len(raw) > limit:
+                raw = raw[:limit]
+                collector.truncated("message", "max_message_bytes exceeded")
+            return collector.scan(raw)
+        with self.session() as session:
+            session.raw(data)
+            return session.finish()
+
+
+class _Spool:
+    """Message bytes: in memory up to SPOOL_MEMORY_BYTES, then in an unlinked temp file."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.memory = bytearray()
+        self.file: IO[bytes] | None = None
+        self.map: mmap.mmap | None = None
+        self.size = 0
+        self.overflow = False
+
+    def write(self, chunk: bytes) -> None:
+        if self.size + len(chunk) > self.limit:
+            chunk = chunk[: max(0, self.limit - self.size)]
+            self.overflow = True
+        if not chunk:
+            return
+        if self.file is None and len(self.memory) + len(chunk) <= SPOOL_MEMORY_BYTES:
+            self.memory += chunk
+        else:
+            if self.file is None:
+                self.file = tempfile.TemporaryFile(prefix="postwarden-")  # noqa: SIM115
+                self.file.write(self.memory)
+                self.memory = bytearray()
+            self.file.write(chunk)
+        self.size += len(chunk)
+
+    def buffer(self) -> Buffer:
+        if self.file is None:
+            return bytes(self.memory)
+        self.file.flush()
+        if self.map is None:
+            self.map = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ)
+        return self.map
+
+    def close(self) -> None:
+        if self.map is not None:
+            self.map.close()
+            self.map = None
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+        self.memory = bytearray()
+
+
+class ScanSession:
+    """An incremental scan: headers, then body chunks, then `finish`."""
+
+    def __init__(self, scanner: CompiledScanner) -> None:
+        self._scanner = scanner
+        self._spool = _Spool(scanner.config.limits.max_message_bytes)
+        self._in_body = False
+        self._facts: ContentFacts | None = None
+
+    def header(self, name: str, value: str) -> None:
+        """One header as the milter reports it (value without the name and colon)."""
+        if self._in_body:
+            return  # headers after the body started are not part of this message
+        line = f"{name}: {value}".replace("\r\n", "\n").replace("\n", "\r\n")
+        self._spool.write(_encode(line) + b"\r\n")
+
+    def body(self, chunk: bytes) -> None:
+        """The next piece of the body, as it arrives."""
+        if not self._in_body:
+            self._spool.write(b"\r\n")
+            self._in_body = True
+        self._spool.write(bytes(chunk))
+
+    def raw(self, stream: IO[bytes]) -> None:
+        """A whole message (headers and body) from a binary file."""
+        self._in_body = True
+        while True:
+            chunk = stream.read(READ_CHUNK)
+            if not chunk:
+                return
+            self._spool.write(chunk)
+
+    def finish(self) -> ContentFacts:
+        """Scan what arrived; never raises on malformed input."""
+        if self._facts is None:
+            if not self._in_body:
+                self._spool.write(b"\r\n")
+                self._in_body = True
+            collector = _Collector(self._scanner)
+            if self._spool.overflow:
+                collector.truncated("message", "max_message_bytes exceeded")
+            self._facts = collector.scan(self._spool.buffer())
+        return self._facts
+
+    def close(self) -> None:
+        """Free the spool (memory and temporary file)."""
+        self._spool.close()
+
+    def __enter__(self) -> ScanSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _encode(text: str) -> bytes:
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
+
+
+@dataclass(slots=True)
+class _Notes:
+    """Unscannable or truncated parts: where, and the distinct fixed reasons."""
+
+    detector: str
+    where: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, where: str, reason: str) -> None:
+        if where not in self.where and len(self.where) < MAX_WHERE:
+            self.where.append(where)
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+    def finding(self) -> Finding | None:
+        if not self.reasons:
+            return None
+        count = max(1, len(self.where))
+        return Finding(
+            self.detector,
+            count,
+            "high",
+            tuple(self.where),
+            (),
+            "; ".join(self.reasons),
+            counts=(count, count, count),
+        )
+
+
+class _Collector:
+    """The sink of one message's walk: limits, the detector runs, and the notes."""
+
+    def __init__(self, scanner: CompiledScanner) -> None:
+        self.limits: ScanLimits = scanner.config.limits
+        self.matcher = scanner.matcher
+        self.runs: list[DetectorRun] = [d.start() for d in scanner.detectors]
+        self.unreadable = _Notes("unscannable")
+        self.cut = _Notes("truncated")
+        self.parts = 0
+        self.scanned = 0
+        self.decompressed = 0
+        self.protected_parts = 0
+        self.readable = False
+        self.parts_exceeded = False
+
+    def scan(self, buf: Buffer) -> ContentFacts:
+        Walker(self).walk_message(buf, 0, len(buf), "", 0)
+        findings: list[Finding] = []
+        for run in self.runs:
+            findings.extend(run.findings())
+        for notes in (self.unreadable, self.cut):
+            note = notes.finding()
+            if note is not None:
+                findings.append(note)
+        return ContentFacts(
+            findings=tuple(findings),
+            encrypted=self.protected_parts > 0 and not self.readable,
+            readable=self.readable,
+            parts=self.parts,
+            bytes_scanned=self.scanned,
+        )
+
+    # --- Sink
+
+    def text(self, where: str, data: bytes, *, header: bool = False) -> None:
+        left = self.limits.max_total_bytes - self.scanned
+        if left <= 0:
+            self.truncated(where, "max_total_bytes exceeded")
+            return
+        if len(data) > left:
+            data = data[:left]
+            self.truncated(where, "max_total_bytes exceeded")
+        self.scanned += len(data)
+        if not header and not self.readable and data.strip():
+            self.readable = True
+        self.matcher.run(Segment(where, data, header), self.runs)
+
+    def unscannable(self, where: str, reason: str) -> None:
+        self.unreadable.add(where, reason)
+
+    def truncated(self, where: str, reason: str) -> None:
+        self.cut.add(where, reason)
+
+    def protected(self, where: str) -> None:
+        self.protected_parts += 1
+
+    def take_part(self, where: str) -> bool:
+        if self.parts >= self.limits.max_parts:
+            if not self.parts_exceeded:
+                self.parts_exceeded = True
+                self.truncated(where, "max_parts exceeded")
+            return False
+        self.parts += 1
+        return True
+
+    def decompressed_left(self) -> int:
+        left = self.limits.max_decompressed_bytes - self.decompressed
+        if left <= 0:
+            self.truncated("archive", "max_decompressed_bytes exceeded")
+        return max(0, left)
+
+    def spend_decompressed(self, size: int) -> None:
+        self.decompressed += size

@@ -1,0 +1,84 @@
+"""Unit tests for the date_of_birth detector."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from milter.content.detectors.date_of_birth import dates_in
+from tests.unit.content.helpers import finding, only
+
+SCANNER = only("date_of_birth")
+
+
+def dob(text: str):  # type: ignore[no-untyped-def]
+    return finding(text, "date_of_birth", SCANNER)
+
+
+class TestDatesIn:
+    """The date forms."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("12-03-2011", (2011, 3, 12)),
+            ("12/03/2011", (2011, 3, 12)),
+            ("1.3.2011", (2011, 3, 1)),
+            ("2011-03-12", (2011, 3, 12)),
+            ("12 maart 2011", (2011, 3, 12)),
+            ("12 mrt. 2011", (2011, 3, 12)),
+            ("3 March 2012", (2012, 3, 3)),
+            ("March 3, 2012", (2012, 3, 3)),
+            ("3rd of nothing", None),
+            ("31-02-2011", None),
+            ("12-03-11", None),
+            ("12-03-1850", None),
+            ("112-03-2011", None),
+            ("12-03-20111", None),
+            ("12-03/2011", None),
+        ],
+    )
+    def test_forms(self, text: str, expected: tuple[int, int, int] | None) -> None:
+        """Accepted forms give a real calendar date; others nothing."""
+        found = dates_in(f" {text} ".encode())
+        assert found == ([datetime.date(*expected)] if expected else [])
+
+
+class TestDateOfBirth:
+    """Keyword rules."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Geboortedatum: 14-07-2012",
+            "geb. 14-07-2012",
+            "geboren op 14 juli 2012",
+            "DOB 2012-07-14",
+            "Date of birth: July 14, 2012",
+            "born 14/07/2012",
+            "Naam\tGeboortedatum\tBSN\nJan\t14-07-2012\t-",
+        ],
+    )
+    def test_with_keyword_is_high(self, text: str) -> None:
+        """A date near a birth keyword is a high-confidence date of birth."""
+        found = dob(text)
+        assert found is not None and found.confidence == "high"
+        assert found.samples == ("**-**-**12",)
+
+    @pytest.mark.parametrize(
+        "text",
+        ["Afspraak op 14-07-2012", "Datum: 14-07-2012", "geboren", "geboortedatum 31-02-2012"],
+    )
+    def test_without_keyword_nothing(self, text: str) -> None:
+        """A date without a birth keyword (or a keyword without a date) is not reported."""
+        assert dob(text) is None
+
+    def test_far_from_keyword(self) -> None:
+        """A date 300 characters after the keyword is out of reach."""
+        assert dob("geboren " + "x" * 300 + " 14-07-2012") is None
+
+    def test_unique_dates(self) -> None:
+        """Two keywords, two dates, counted once each."""
+        found = dob("geb. 01-01-2010, geb. 02-02-2011, geboren 01-01-2010")
+        assert found is not None and found.count == 2

@@ -1,0 +1,203 @@
+"""Unit tests for milter.content.formats: text decoding, HTML, sniffing, PDF, office, zip."""
+
+from __future__ import annotations
+
+import base64
+import io
+import zipfile
+
+import pytest
+
+from milter.content.formats import Unscannable
+from milter.content.formats.archive import open_zip
+from milter.content.formats.html import html_to_text
+from milter.content.formats.ooxml import office_kind, office_text
+from milter.content.formats.pdf import pdf_text
+from milter.content.formats.sniff import looks_textual, sniff
+from milter.content.formats.text import decode_base64, decode_header, to_utf8, transfer_decode
+from tests.corpus.make_corpus import amr, docx, m4a, mp3_id3, mp3_sync, pdf, png, wav, xlsx
+
+
+class TestTransferDecoding:
+    """Base64 and quoted-printable, leniently."""
+
+    @pytest.mark.parametrize(
+        ("encoded", "decoded"),
+        [
+            (b"aGVsbG8=", b"hello"),
+            (b"aGVsbG8", b"hello"),
+            (b"aGVs\r\nbG8=\r\n", b"hello"),
+            (b"aGVs!!bG8=", b"hello"),
+            (b"aGVsbG8=d29ybGQ=", b"helloworld"),
+            (b"", b""),
+            (b"a", b""),
+        ],
+    )
+    def test_base64(self, encoded: bytes, decoded: bytes) -> None:
+        """Junk is skipped, padding repaired, chunks after '=' read too."""
+        assert decode_base64(encoded) == decoded
+
+    def test_quoted_printable_soft_break(self) -> None:
+        """A soft line break inside a number disappears."""
+        assert transfer_decode(b"BSN 1112=\r\n22333 =3D", "Quoted-Printable") == b"BSN 111222333 ="
+
+    def test_unknown_encoding_passes_through(self) -> None:
+        """x-unknown encodings are read as they are."""
+        assert transfer_decode(b"abc", "x-uuencode") == b"abc"
+
+
+class TestCharsets:
+    """to_utf8 never raises."""
+
+    @pytest.mark.parametrize(
+        ("data", "charset", "expected"),
+        [
+            ("cliënt".encode(), "utf-8", "cliënt"),
+            ("cliënt".encode("latin-1"), "iso-8859-1", "cliënt"),
+            ("cliënt".encode("latin-1"), "utf-8", "cliënt"),
+            ("cliënt".encode(), "x-bogus", "cliënt"),
+            ("cliënt".encode("cp1252"), None, "cliënt"),
+            (b"abc", "base64_codec", "abc"),
+            ("cliënt".encode("utf-16"), "utf-16", "cliënt"),
+        ],
+    )
+    def test_table(self, data: bytes, charset: str | None, expected: str) -> None:
+        """Declared, wrong, unknown and non-text charsets all give UTF-8 text."""
+        assert to_utf8(data, charset).decode("utf-8") == expected
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            (
+                "=?UTF-8?B?" + base64.b64encode(b"BSN 111222333").decode() + "?=",
+                "BSN 111222333",
+            ),
+            ("=?iso-8859-1?q?Cli=EBnt?=", "Cliënt"),
+            ("=?x-bogus?q?abc?=", "abc"),
+            ("plain", "plain"),
+            ("=?utf-8?b?!!!?=", ""),
+        ],
+    )
+    def test_decode_header(self, value: str, expected: str) -> None:
+        """RFC 2047 encoded words are decoded; broken ones survive."""
+        assert decode_header(value) == expected
+
+
+class TestHtml:
+    """HTML to text."""
+
+    @pytest.mark.parametrize(
+        ("markup", "expected"),
+        [
+            ("<p>a</p><p>b</p>", "\na\n\nb\n"),
+            ("<td>1</td><td>2</td>", "\t1\t\t2\t"),
+            ("BSN&nbsp;&#49;11<b>222</b>333", "BSN 111222333"),
+            ("<script>x</script>y", "y"),
+            ("<head><title>t</title><body>z", "z"),
+            ("<img alt='foto'>", " foto "),
+            ("<p>unclosed <b>tags", "\nunclosed tags"),
+        ],
+    )
+    def test_text(self, markup: str, expected: str) -> None:
+        """Tags go, entities decode, blocks and cells become white space, scripts vanish."""
+        assert html_to_text(markup) == expected
+
+
+class TestSniff:
+    """Magic bytes win over declared types."""
+
+    @pytest.mark.parametrize(
+        ("data", "expected"),
+        [
+            (mp3_id3(), ("audio", "mp3")),
+            (mp3_sync(), ("audio", "mp3")),
+            (wav(), ("audio", "wav")),
+            (amr(), ("audio", "amr")),
+            (m4a(), ("audio", "m4a")),
+            (png(100), ("image", "png")),
+            (b"\xff\xd8\xff\xe0", ("image", "jpeg")),
+            (b"%PDF-1.4", ("document", "pdf")),
+            (b"PK\x03\x04", ("archive", "zip")),
+            (b"hello", None),
+            (b"\xff\xfb\xf0\x00", None),
+        ],
+    )
+    def test_table(self, data: bytes, expected: tuple[str, str] | None) -> None:
+        """Audio by ID3/frame sync/RIFF/ftyp/#!AMR, images, pdf, zip; unknown is None."""
+        assert sniff(data[:64]) == expected
+
+    @pytest.mark.parametrize(
+        ("data", "textual"),
+        [
+            (b"Naam;BSN\n", True),
+            ("cliënt".encode("latin-1") * 3, True),
+            (b"\x00\x01\x02", False),
+            (b"", False),
+        ],
+    )
+    def test_looks_textual(self, data: bytes, textual: bool) -> None:
+        """Text without NUL bytes reads as text."""
+        assert looks_textual(data) is textual
+
+
+class TestPdf:
+    """pypdf text extraction and its refusals."""
+
+    def test_text(self) -> None:
+        """Text of a simple PDF is extracted."""
+        text, cut = pdf_text(pdf(["BSN 111222333", "Cliënt"]), 10_000)
+        assert "111222333" in text and "Cliënt" in text and cut is None
+
+    def test_limits(self) -> None:
+        """Text past max_chars, or pages past the time budget, are cut with the reason."""
+        assert pdf_text(pdf(["a" * 50]), 10)[1] == "max_total_bytes exceeded"
+        assert pdf_text(pdf(["a"]), 10, time_budget=-1.0) == ("", "pdf time budget exceeded")
+
+    @pytest.mark.parametrize(
+        ("data", "reason"),
+        [
+            (pdf(["x"], encrypted=True), "encrypted pdf"),
+            (pdf([]), "pdf without text (scanned image?)"),
+            (pdf(["x"])[:100], "damaged pdf"),
+            (b"%PDF-garbage", "damaged pdf"),
+        ],
+    )
+    def test_unscannable(self, data: bytes, reason: str) -> None:
+        """Encrypted, text-less and damaged PDFs are unscannable with a fixed reason."""
+        with pytest.raises(Unscannable) as caught:
+            pdf_text(data, 10_000)
+        assert caught.value.reason == reason
+
+
+class TestOffice:
+    """docx and xlsx read from their XML."""
+
+    def _read(self, data: bytes) -> str:
+        archive = open_zip(data)
+        kind = office_kind(set(archive.namelist()))
+        assert kind is not None
+        return office_text(archive, kind, archive.read, 100_000)
+
+    def test_docx_runs_joined(self) -> None:
+        """Runs in one paragraph join without spaces; paragraphs are lines."""
+        assert (
+            self._read(docx([["BSN ", "1112", "22333"], ["tweede"]])) == "BSN 111222333\ntweede\n"
+        )
+
+    def test_xlsx_cells(self) -> None:
+        """Shared strings and numbers become tab-separated rows."""
+        text = self._read(xlsx([["BSN", 111222333], ["x", "y"]]))
+        assert text == "BSN\t111222333\t\nx\ty\t\n"
+
+    def test_doctype_refused(self) -> None:
+        """A DTD in OOXML XML is refused."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("word/document.xml", '<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
+        with pytest.raises(Unscannable, match="damaged office document"):
+            self._read(buffer.getvalue())
+
+    def test_not_a_zip(self) -> None:
+        """Garbage is a damaged zip."""
+        with pytest.raises(Unscannable, match="damaged zip"):
+            open_zip(b"PK\x03\x04garbage")

@@ -1,0 +1,143 @@
+"""Unit tests for milter.content.mime: header/body split, multipart split, the walk."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+import pytest
+
+from milter.content.formats.text import transfer_decode
+from milter.content.mime import safe_name, split_headers, split_multipart
+from tests.unit.content.helpers import DEFAULT
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
+
+class TestSplitHeaders:
+    """Where the header block ends."""
+
+    @pytest.mark.parametrize(
+        ("raw", "body_start"),
+        [
+            (b"A: b\r\n\r\nbody", 8),
+            (b"A: b\nC: d\n\nbody", 11),
+            (b"A: b\n folded\n\nx", 14),
+            (b"no header here\n\nx", 0),
+            (b"A: b\nnot a header\n", 5),
+            (b"A: b", 4),
+            (b"", 0),
+            (b"From x@y Mon\nA: b\n\nz", 19),
+        ],
+    )
+    def test_table(self, raw: bytes, body_start: int) -> None:
+        """A blank line ends the headers; a line that is not a header starts the body."""
+        assert split_headers(raw, 0, len(raw))[1] == body_start
+
+
+class TestSplitMultipart:
+    """Boundary delimiter lines, as the stdlib FeedParser reads them."""
+
+    def test_parts_preamble_epilogue(self) -> None:
+        """Parts between delimiters; preamble and epilogue kept apart."""
+        body = b"pre\r\n--b\r\n\r\none\r\n--b\r\n\r\ntwo\r\n--b--\r\nepi"
+        parts, preamble, epilogue = split_multipart(body, 0, len(body), b"b")  # type: ignore[misc]
+        assert [body[s:e] for s, e in parts] == [b"\r\none", b"\r\ntwo"]
+        assert body[slice(*preamble)] == b"pre"
+        assert body[slice(*epilogue)] == b"epi"
+
+    def test_longer_boundary_is_not_ours(self) -> None:
+        """'--bx' is not a delimiter for boundary 'b'; trailing white space is allowed."""
+        body = b"--b \n\nA\n--bx\nB\n--b--\n"
+        parts, _, _ = split_multipart(body, 0, len(body), b"b")  # type: ignore[misc]
+        assert [body[s:e] for s, e in parts] == [b"\nA\n--bx\nB"]
+
+    def test_missing_close_delimiter(self) -> None:
+        """Without a close delimiter the last part runs to the end."""
+        body = b"--b\n\nA"
+        parts, _, _ = split_multipart(body, 0, len(body), b"b")  # type: ignore[misc]
+        assert [body[s:e] for s, e in parts] == [b"\nA"]
+
+    def test_absent_boundary(self) -> None:
+        """No delimiter at all: None (the caller reads the body as text)."""
+        assert split_multipart(b"hello --b", 0, 9, b"b") is None
+
+
+class TestSafeName:
+    """File names in locations."""
+
+    @pytest.mark.parametrize(
+        ("name", "expected"),
+        [
+            ("dossier.pdf", "dossier.pdf"),
+            ("BSN 111222333.pdf", "BSN #########.pdf"),
+            ("a\x00b/c", "a_b_c"),
+            ("x" * 80, "x" * 60 + "..."),
+        ],
+    )
+    def test_table(self, name: str, expected: str) -> None:
+        """Control characters and slashes go, digit runs of 5+ are masked, long names cut."""
+        assert safe_name(name) == expected
+
+
+def _stdlib_leaves(raw: bytes) -> list[tuple[str, bytes]]:
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    leaves = []
+    for part in message.walk():
+        if part.is_multipart() or part.get_content_type() in ("message/rfc822",):
+            continue
+        payload = part.get_payload(decode=True) or b""
+        leaves.append((part.get_content_type(), payload.strip()))
+    return leaves
+
+
+def _our_leaves(raw: bytes) -> list[tuple[str, bytes]]:
+    from milter.content import mime
+
+    leaves: list[tuple[str, bytes]] = []
+
+    class Recorder(mime.Walker):
+        def walk_entity(
+            self,
+            headers,
+            buf,
+            start,
+            end,
+            prefix,
+            path,
+            depth,
+            *,
+            top=False,  # type: ignore[no-untyped-def]
+            related=False,
+        ):
+            ctype = headers.get_content_type()
+            if ctype.startswith("multipart/") or ctype == "message/rfc822":
+                super().walk_entity(
+                    headers, buf, start, end, prefix, path, depth, top=top, related=related
+                )
+                return
+            cte = str(headers.get("content-transfer-encoding", ""))
+            leaves.append((ctype, transfer_decode(bytes(buf[start:end]), cte).strip()))
+
+    from milter.content.scan import _Collector
+
+    Recorder(_Collector(DEFAULT)).walk_message(raw, 0, len(raw), "", 0)
+    return leaves
+
+
+DIFFERENTIAL = sorted(
+    p.name
+    for p in CORPUS.glob("*.eml")
+    if not p.name.startswith(("broken_mime", "too_", "bad_base64", "pgp_mime_encrypted"))
+)
+
+
+class TestAgreesWithStdlib:
+    """Our body splitter and the stdlib FeedParser see the same leaf parts."""
+
+    @pytest.mark.parametrize("name", DIFFERENTIAL)
+    def test_same_leaves(self, name: str) -> None:
+        """Same content types and decoded payloads, in the same order, for every corpus message."""
+        raw = (CORPUS / name).read_bytes()
+        assert _our_leaves(raw) == _stdlib_leaves(raw)
