@@ -77,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="GROUP",
         help="group of the unix sockets (mode 0660), e.g. postfix",
     )
+    s.add_argument(
+        "--nameserver",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="ask this nameserver instead of the policy's (repeat for several)",
+    )
 
     s.add_argument(
         "--audit-log",
@@ -268,10 +275,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.metrics_listen,
             socket_group=args.socket_group,
             audit_log=args.audit_log,
+            nameservers=tuple(args.nameserver),
         )
     except PolicyError as exc:
         _policy_errors(exc)
         return 2
+    except BrokenPipeError:  # e.g. `postwarden check ... | head`
+        return 0
     except OSError as exc:
         print(f"postwarden: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
         return 2

@@ -425,6 +425,11 @@ def _satisfied(cond: Condition, findings: tuple[Finding, ...], used: set[str]) -
     return any([_satisfied(c, findings, used) for c in cond.conditions])
 
 
+def _plain_header(where: str) -> bool:
+    """A location S/MIME and PGP leave readable: the subject, a file name."""
+    return where.endswith("subject") or where.endswith("(file name)")
+
+
 def _in_scope(rule: ContentRule, kept: list[Address | Malformed], policy: Policy) -> bool:
     external = any(
         not isinstance(a, Address) or a.is_literal or not policy.is_owned(a.domain) for a in kept
@@ -465,9 +470,12 @@ def _content_hits(
     hits = []
     for rule in rules:
         used: set[str] = set()
-        if not _satisfied(rule.when, content.findings, used):
-            continue
+        findings = content.findings
         if rule.unless_encrypted and content.encrypted:
+            # Encryption protects the body, never the Subject or attachment file names: what
+            # was found there still went out in plain text.
+            findings = tuple(f for f in findings if any(_plain_header(w) for w in f.where))
+        if not _satisfied(rule.when, findings, used):
             continue
         if not _in_scope(rule, kept, policy):
             continue

@@ -40,6 +40,7 @@ DIAGNOSTICS
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -115,6 +116,9 @@ def _ident(value: str | None, default: str = "none") -> str:
     if value is None or value == "":
         return default
     return value if _IDENT.fullmatch(value) else "other"
+
+
+NOTICE_RESULTS = ("sent", "rate_limited", "dropped", "failed")
 
 
 class Finding(Protocol):
@@ -254,6 +258,18 @@ class Metrics:
             "Configured time between audit checkpoints.",
             registry=r,
         )
+        self.exceptions = Gauge(
+            "postwarden_policy_exceptions",
+            "Accepted risks (policy exceptions) in the policy in force, by state.",
+            ["state"],
+            registry=r,
+        )
+        self.notices = Counter(
+            "postwarden_notices",
+            "Sender notices about retired addresses, by result.",
+            ["result"],
+            registry=r,
+        )
         self.build = Info("postwarden_build", "Postwarden build information.", registry=r)
         self.build.info(
             {"version": __version__, "python": ".".join(map(str, sys.version_info[:3]))}
@@ -276,6 +292,10 @@ class Metrics:
             self.decision_seconds.labels(path)
         for result in ("ok", "refused"):
             self.policy_reloads.labels(result)
+        for result in NOTICE_RESULTS:
+            self.notices.labels(result)
+        for state in ("active", "expired"):
+            self.exceptions.labels(state)
         self.policy_reload_ok.set(1)
 
     # -- decisions -----------------------------------------------------------------------------
@@ -359,6 +379,16 @@ class Metrics:
         self.policy_info.labels(policy.sha256).set(1)
         self.policy_loaded.set(when)
         self._reset_domains(policy)
+
+    def count_exceptions(self, policy: Policy, today: dt.date) -> None:
+        """Active and expired accepted risks (refreshed on load and daily)."""
+        active = sum(1 for exc in policy.exceptions if exc.active(today))
+        self.exceptions.labels("active").set(active)
+        self.exceptions.labels("expired").set(len(policy.exceptions) - active)
+
+    def notice(self, result: str) -> None:
+        """A sender notice was sent, rate limited, dropped or failed."""
+        self.notices.labels(result if result in NOTICE_RESULTS else "failed").inc()
 
     def policy_reload(self, ok: bool) -> None:
         self.policy_reloads.labels("ok" if ok else "refused").inc()

@@ -17,12 +17,15 @@ DIAGNOSTICS
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
+import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import FrameType
 
@@ -31,10 +34,12 @@ import structlog
 from milter.adapter import ListenSpec, MilterServer, PolicyHolder
 from milter.address import Address, Malformed
 from milter.audit import AuditError, AuditFinding, AuditLog
+from milter.domains.watch import DomainStatus, DomainWatcher
 from milter.engine import Decision, Envelope, RecipientDecision, SubmissionPath
 from milter.gather import DnsGatherer
 from milter.metrics import Metrics
-from milter.policy import PolicyError, load_policy
+from milter.notify import Notifier
+from milter.policy import Policy, PolicyError, load_policy
 
 log = structlog.get_logger("postwarden")
 
@@ -122,25 +127,82 @@ class DecisionLog:
         self.metrics.observe_decision_seconds(path, seconds)
 
 
-def reload_policy(holder: PolicyHolder, metrics: Metrics) -> bool:
-    """Load the policy file again; on any error keep the policy in force."""
+def reload_policy(
+    holder: PolicyHolder,
+    metrics: Metrics,
+    audit: AuditLog | None = None,
+    on_loaded: Callable[[Policy], None] | None = None,
+) -> bool:
+    """Load the policy file again, validated fully before an atomic swap; on any error keep
+    the policy in force. Messages in flight finish under the snapshot they started with."""
     source = holder.current.source
     try:
         policy = load_policy(source)
     except PolicyError as exc:
-        for issue in exc.issues:
-            log.error("policy_reload_refused", issue=str(issue))
+        issues = [str(issue) for issue in exc.issues]
+        for issue in issues:
+            log.error("policy_reload_refused", issue=issue)
         metrics.policy_reload(ok=False)
+        _audit_reload(audit, "refused", holder.current.sha256, issues)
         return False
-    except OSError as exc:
-        log.error("policy_reload_refused", issue=f"{source}: {exc.strerror}")
-        metrics.policy_reload(ok=False)
-        return False
+    if policy.sha256 == holder.current.sha256:
+        return True  # same file: nothing to swap
     holder.replace(policy)
     metrics.policy_loaded_now(policy, time.time())
     metrics.policy_reload(ok=True)
+    metrics.count_exceptions(policy, dt.date.today())
+    _audit_reload(audit, "ok", policy.sha256, [])
     log.info("policy_reloaded", policy=source, sha256=policy.sha256[:12])
+    if on_loaded is not None:
+        on_loaded(policy)
     return True
+
+
+def _audit_reload(audit: AuditLog | None, result: str, sha256: str, issues: list[str]) -> None:
+    if audit is None:
+        return
+    try:
+        audit.record(
+            "policy_reload", {"result": result, "policy_sha256": sha256, "issues": issues[:20]}
+        )
+    except (OSError, AuditError) as exc:
+        log.error("audit_write_failed", path=audit.path, error=str(exc))
+
+
+class PolicyFileWatch:
+    """Reload when the policy file changes (mtime, size or inode), checked every few seconds:
+    an officer's save takes effect without a signal, and a broken save is refused."""
+
+    def __init__(self, path: str, reload: Callable[[], object], interval_s: float = 2.0) -> None:
+        self._path = path
+        self._reload = reload
+        self._interval = interval_s
+        self._stop = threading.Event()
+        self._seen = self._stamp()
+        self._thread = threading.Thread(target=self._run, name="policy-watch", daemon=True)
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self._path)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            stamp = self._stamp()
+            if stamp is not None and stamp != self._seen:
+                self._seen = stamp
+                try:
+                    self._reload()
+                except Exception:  # the watch must outlive any bad reload
+                    log.exception("policy_watch_failed")
 
 
 def reopen_audit(audit: AuditLog) -> bool:
@@ -162,6 +224,25 @@ def open_audit(path: str, metrics: Metrics, checkpoint_interval_s: float) -> Aud
     return audit
 
 
+def _domain_watcher(
+    policy: Policy, dns: DnsGatherer, metrics: Metrics, interval_s: float
+) -> DomainWatcher:
+    """The background domain watch: every owned and retired domain, as gauges (only when the
+    policy has a dns section: without one Postwarden makes no DNS lookups at all)."""
+
+    def report(statuses: list[DomainStatus]) -> None:
+        for status in statuses:
+            metrics.set_domain_state(status.domain, status.role, status.state)
+
+    return DomainWatcher(
+        {o.domain: o.expect for o in policy.owned_domains},
+        {r.domain: r.expect for r in policy.retired_domains},
+        dns.resolver(policy.dns),
+        report,
+        interval_s=interval_s,
+    )
+
+
 def serve(
     policy_path: str,
     listen: str,
@@ -171,6 +252,8 @@ def serve(
     socket_group: str | None = None,
     audit_log: str | None = None,
     audit_checkpoint_s: float = 60.0,
+    nameservers: tuple[str, ...] = (),
+    watch_interval_s: float = 300.0,
 ) -> int:
     configure_logging()
     policy = load_policy(policy_path)
@@ -196,12 +279,12 @@ def serve(
     if listen_local:
         listeners.append((ListenSpec.parse(listen_local), "local"))
     observer = DecisionLog(metrics, audit, holder)
+    dns = DnsGatherer(nameservers, observer=metrics.observe_dns)  # every query counted, timed
+    notifier = Notifier(on_result=metrics.notice)
+    metrics.count_exceptions(policy, dt.date.today())
+    watchers: list[DomainWatcher] = []  # the domain watch runs only with a dns section
     server = MilterServer(
-        listeners,
-        holder,
-        observer,
-        socket_group=socket_group,
-        dns=DnsGatherer(observer=metrics.observe_dns),  # every DNS query counted and timed
+        listeners, holder, observer, socket_group=socket_group, notifier=notifier, dns=dns
     )
     server.bind()
     metrics.track_connections(lambda: server.active_sessions)
@@ -214,8 +297,25 @@ def serve(
         log.info("shutting_down", signal=signal.Signals(signum).name)
         server.stop()
 
+    def on_loaded(new: Policy) -> None:
+        while watchers:
+            watchers.pop().stop(timeout=2.0)
+        if new.dns is not None:
+            watchers.append(_domain_watcher(new, dns, metrics, watch_interval_s))
+            watchers[0].start()
+
+    reload_lock = threading.Lock()
+
+    def reload() -> None:
+        with reload_lock:  # SIGHUP and the file watch never swap at the same time
+            reload_policy(holder, metrics, audit, on_loaded)
+
     def on_hup(_signum: int, _frame: FrameType | None) -> None:
-        threading.Thread(target=reload_policy, args=(holder, metrics), daemon=True).start()
+        threading.Thread(target=reload, daemon=True).start()
+
+    file_watch = PolicyFileWatch(policy.source, reload)
+    file_watch.start()
+    on_loaded(policy)
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
@@ -230,6 +330,9 @@ def serve(
     )
     server.serve_forever()
     server.drain(grace_s)
+    file_watch.stop()
+    on_loaded(dataclasses.replace(policy, dns=None))  # stops the domain watch
+    notifier.close()
     if audit is not None:
         audit.close()
     log.info("stopped")

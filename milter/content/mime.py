@@ -29,22 +29,14 @@ import re
 from email.message import Message
 
 from milter.content.formats.text import decode_header
+from milter.content.names import safe_name
 from milter.content.sink import Sink
 
 Buffer = bytes | mmap.mmap
 
 MAX_HEADER_BYTES = 1 * 2**20
 _HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
-_DIGIT_RUN = re.compile(r"\d{5,}")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
-NAME_LIMIT = 60
-
-
-def safe_name(name: str) -> str:
-    """A file name fit for logs: control characters gone, long digit runs masked, cut at 60."""
-    name = _UNSAFE.sub("_", name).strip()
-    name = _DIGIT_RUN.sub(lambda m: "#" * len(m.group()), name)
-    return name[:NAME_LIMIT] + ("..." if len(name) > NAME_LIMIT else "") or "(unnamed)"
 
 
 def split_headers(buf: Buffer, start: int, end: int) -> tuple[int, int]:
@@ -266,9 +258,9 @@ class Walker:
     def location(
         headers: Message, ctype: str, filename: str | None, prefix: str, path: str, top: bool
     ) -> str:
-        """'body', 'part 2 (text/html)', 'attachment dossier.pdf', with the nesting prefix."""
+        """'body', 'part 2 (text/html)', 'attachment 2 (.pdf file)', with the nesting prefix."""
         if filename:
-            return f"{prefix}attachment {safe_name(filename)}"
+            return f"{prefix}attachment {path or 1} {safe_name(filename)}"
         disposition = str(headers.get("content-disposition", "")).split(";", 1)[0].strip()
         if top or not path:
             return f"{prefix}body"

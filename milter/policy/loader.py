@@ -996,6 +996,7 @@ def _check_pattern(node: Node, text: str, name: str, issues: _Issues) -> str | N
         return None
     return text
 
+
 def _check_address(node: Node, text: str, spec: _Address, name: str, issues: _Issues) -> str | None:
     parsed = parse_address(text)
     if not isinstance(parsed, Address) or parsed.is_null or parsed.routed_domains:

@@ -1180,9 +1180,10 @@ def add_cases() -> None:
     )
     case(
         "gpg_file_with_note",
-        "a .gpg file next to a readable note",
+        "a .gpg file next to a readable note (its file name says 'dossier')",
         message("Stukken", EXT, gpg),
         EXT,
+        allow_low=["case_keywords"],
     )
 
     # --- unscannable
@@ -1289,6 +1290,7 @@ def add_cases() -> None:
         ),
         EXT,
         unscannable=True,
+        allow_low=["case_keywords"],
     )
     case(
         "pdf_encrypted",

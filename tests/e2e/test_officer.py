@@ -10,8 +10,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 from tests.e2e.postfix import (
     MilterFactory,
     PostfixFactory,

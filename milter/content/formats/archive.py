@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Callable
 
 from milter.content.formats import Unscannable
+from milter.content.names import safe_name
 from milter.content.sink import Sink
 
 MemberInspector = Callable[[str, bytes, str, int], None]  # (name, data, where, depth)
@@ -69,11 +70,13 @@ def walk_zip(data: bytes, where: str, depth: int, sink: Sink, inspect: MemberIns
     archive = open_zip(data)
     protected_members = 0
     with archive:
+        number = 0
         for info in archive.infolist():
             if info.is_dir():
                 continue
+            number += 1
             name = info.filename.rsplit("/", 1)[-1] or info.filename
-            member_where = f"{where}/{name}"
+            member_where = f"{where}/member {number} {safe_name(info.filename)}"
             if not sink.take_part(member_where):
                 return
             sink.text(

@@ -210,3 +210,25 @@ class TestNeverRaises:
 def test_collector_is_internal() -> None:
     """The collector is not part of the public API."""
     assert not hasattr(scan_module, "Collector")
+
+
+class TestHeadersAndNames:
+    """Text outside the body that the recipient sees is scanned too."""
+
+    def test_file_name_is_scanned_and_masked_in_where(self) -> None:
+        """A BSN in an attachment's file name is found; the location does not repeat the name."""
+        raw = (
+            b"Subject: stukken\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+            b"Content-Type: application/octet-stream\r\n"
+            b'Content-Disposition: attachment; filename="BSN 111222333.bin"\r\n\r\n'
+            + bytes(range(256)) * 4
+            + b"\r\n--b--\r\n"
+        )
+        found = DEFAULT.scan_message(raw).by_detector("bsn")
+        assert found is not None and found.confidence == "high"
+        assert found.where == ("attachment 1 (.bin file) (file name)",)
+
+    def test_undecodable_subject_is_read_raw(self) -> None:
+        """An encoded word that does not decode is scanned as written."""
+        facts = DEFAULT.scan_message(b"Subject: =?x-none?q?BSN_111222333?=\r\n\r\nhoi\r\n")
+        assert facts.by_detector("bsn") is not None
