@@ -81,6 +81,7 @@ class Observer(Protocol):
         queue_id: str | None,
         sender: Address | Malformed | None = None,
         policy_sha256: str | None = None,
+        client: str | None = None,
     ) -> None: ...
 
     def internal_error(self, path: SubmissionPath) -> None: ...
@@ -257,13 +258,13 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
                 decision = decide_recipient(address, "smtp", facts, msg.policy, msg.sender)
                 if decision.action == "tempfail" and decision.reply is not None:
                     self._observer.recipient_refused(
-                        decision, msg.queue_id, msg.sender, msg.policy.sha256
+                        decision, msg.queue_id, msg.sender, msg.policy.sha256, msg.client
                     )
                     return reply_packet(decision.reply)
                 if decision.action == "reject" and decision.reply is not None:
                     # Refused now; Postfix never shows this recipient to us again.
                     self._observer.recipient_refused(
-                        decision, msg.queue_id, msg.sender, msg.policy.sha256
+                        decision, msg.queue_id, msg.sender, msg.policy.sha256, msg.client
                     )
                     if decision.notify:
                         self._notice(msg, decision)

@@ -290,6 +290,8 @@ def message_fields(
         "path": decision.path,
         "message_id_sha256": message_id_hash(message_id),
         "sender": address_text(envelope.sender),
+        "client": envelope.client,
+        "auth_user": clean_text(envelope.auth_user, MAX_RAW) if envelope.auth_user else None,
         "action": decision.action,
         "rule": decision.rule,
         "reason": decision.reason,
@@ -315,12 +317,14 @@ def refusal_fields(
     path: str = "smtp",
     sender: Address | Malformed | None = None,
     policy_sha256: str | None = None,
+    client: str | None = None,
 ) -> dict[str, Any]:
     """The fields of a 'recipient_refused' record (a refusal at RCPT time)."""
     return {
         "queue_id": queue_id,
         "path": path,
         "sender": None if sender is None else address_text(sender),
+        "client": client,
         "recipient": recipient_fields(refusal),
         "rules": [refusal.rule] if refusal.rule else [],
         "policy_sha256": policy_sha256,
@@ -597,8 +601,9 @@ class AuditLog:
         path: str = "smtp",
         sender: Address | Malformed | None = None,
         policy_sha256: str | None = None,
+        client: str | None = None,
     ) -> Head:
-        fields = refusal_fields(refusal, queue_id, path, sender, policy_sha256)
+        fields = refusal_fields(refusal, queue_id, path, sender, policy_sha256, client)
         return self.record("recipient_refused", fields)
 
 

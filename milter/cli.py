@@ -84,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="HOST[:PORT]",
         help="ask this nameserver instead of the policy's (repeat for several)",
     )
+    s.add_argument(
+        "--watch-interval",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="how often the domain watch re-checks DNS (with a dns section; default 300)",
+    )
 
     s.add_argument(
         "--audit-log",
@@ -276,6 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             socket_group=args.socket_group,
             audit_log=args.audit_log,
             nameservers=tuple(args.nameserver),
+            watch_interval_s=args.watch_interval,
         )
     except PolicyError as exc:
         _policy_errors(exc)

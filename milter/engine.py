@@ -191,9 +191,14 @@ def _refusal(
 
 def may_notify(sender: Address | Malformed | None, policy: Policy) -> bool:
     """A notice may go to this sender: a real address, not the null sender (bounces and
-    notices themselves, so notices never loop), not in a retired domain."""
+    notices themselves, so notices never loop), not in a retired or lookalike domain."""
     if not isinstance(sender, Address) or sender.is_null or sender.is_literal:
         return False
+    lookalikes = policy.lookalikes
+    if lookalikes is not None and not policy.is_owned(sender.domain) and (
+        lookalikes.index.match(sender.domain) is not None
+    ):
+        return False  # never answer an address that imitates ours
     return _retired_match(sender, policy) is None
 
 

@@ -380,11 +380,19 @@ class Metrics:
         self.policy_loaded.set(when)
         self._reset_domains(policy)
 
-    def count_exceptions(self, policy: Policy, today: dt.date) -> None:
-        """Active and expired accepted risks (refreshed on load and daily)."""
-        active = sum(1 for exc in policy.exceptions if exc.active(today))
-        self.exceptions.labels("active").set(active)
-        self.exceptions.labels("expired").set(len(policy.exceptions) - active)
+    def track_exceptions(self, current: Callable[[], Policy]) -> None:
+        """Active and expired accepted risks of the policy in force, counted at each scrape
+        (an exception expires at midnight, not at a reload)."""
+
+        def count(active: bool) -> Callable[[], float]:
+            def value() -> float:
+                today = dt.date.today()
+                return sum(1 for e in current().exceptions if e.active(today) is active)
+
+            return value
+
+        self.exceptions.labels("active").set_function(count(True))
+        self.exceptions.labels("expired").set_function(count(False))
 
     def notice(self, result: str) -> None:
         """A sender notice was sent, rate limited, dropped or failed."""

@@ -18,7 +18,6 @@ DIAGNOSTICS
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 import os
 import signal
@@ -99,11 +98,12 @@ class DecisionLog:
         queue_id: str | None,
         sender: Address | Malformed | None = None,
         policy_sha256: str | None = None,
+        client: str | None = None,
     ) -> None:
         if self.audit is not None:
             if policy_sha256 is None and self.policies is not None:
                 policy_sha256 = self.policies.current.sha256
-            self.audit.recipient_refused(refusal, queue_id, "smtp", sender, policy_sha256)
+            self.audit.recipient_refused(refusal, queue_id, "smtp", sender, policy_sha256, client)
         self.metrics.observe_recipient(refusal, "smtp")
         log.info(
             "recipient_refused",
@@ -150,7 +150,6 @@ def reload_policy(
     holder.replace(policy)
     metrics.policy_loaded_now(policy, time.time())
     metrics.policy_reload(ok=True)
-    metrics.count_exceptions(policy, dt.date.today())
     _audit_reload(audit, "ok", policy.sha256, [])
     log.info("policy_reloaded", policy=source, sha256=policy.sha256[:12])
     if on_loaded is not None:
@@ -281,7 +280,7 @@ def serve(
     observer = DecisionLog(metrics, audit, holder)
     dns = DnsGatherer(nameservers, observer=metrics.observe_dns)  # every query counted, timed
     notifier = Notifier(on_result=metrics.notice)
-    metrics.count_exceptions(policy, dt.date.today())
+    metrics.track_exceptions(lambda: holder.current)
     watchers: list[DomainWatcher] = []  # the domain watch runs only with a dns section
     server = MilterServer(
         listeners, holder, observer, socket_group=socket_group, notifier=notifier, dns=dns

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,24 @@ class DnsStack:
     dns: DnsServer
     sink: Sink
     policy: Path
+    metrics_port: int
+
+    def domain_state(self, domain: str) -> str | None:
+        """The state the running milter's domain watch exports for `domain`."""
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            text = resp.read().decode()
+        for line in text.splitlines():
+            ours = line.startswith("postwarden_domain_state{") and f'domain="{domain}"' in line
+            if ours and line.endswith(" 1.0"):
+                return line.split('state="')[1].split('"')[0]
+        return None
+
+    def wait_state(self, domain: str, state: str, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.domain_state(domain) != state and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert self.domain_state(domain) == state
 
 
 @pytest.fixture
@@ -89,7 +108,7 @@ def stack(
     try:
         policy = tmp_path / "policy.yaml"
         policy.write_text(policy_text(dns.address))
-        smtp_port, local_port = free_port(), free_port()
+        smtp_port, local_port, metrics_port = free_port(), free_port(), free_port()
         milter_factory(
             [
                 sys.executable,
@@ -102,13 +121,19 @@ def stack(
                 f"inet:127.0.0.1:{smtp_port}",
                 "--listen-local",
                 f"inet:127.0.0.1:{local_port}",
+                "--metrics-listen",
+                f"127.0.0.1:{metrics_port}",
+                "--watch-interval",
+                "1",
             ],
-            [smtp_port, local_port],
+            [smtp_port, local_port, metrics_port],
             cwd=str(ROOT),
         )
         params = deploy_main_cf()
         params.pop("smtpd_milters"), params.pop("non_smtpd_milters")
-        yield DnsStack(postfix_factory(smtp_port, local_port, **params), dns, sink, policy)
+        yield DnsStack(
+            postfix_factory(smtp_port, local_port, **params), dns, sink, policy, metrics_port
+        )
     finally:
         dns.stop()
 
@@ -145,6 +170,7 @@ class TestOwnershipDrift:
         stack.sink.wait_for(lambda m: m.header("Subject") == "before-move")
         before = audit(stack.policy, stack.dns.address)
         assert before.returncode == 0, before.stdout + before.stderr
+        stack.wait_state("samen-veilig.nl", "ok")  # the running milter's own watch
 
         stack.dns.restart(MOVED, blackhole=["traag.example"], ttl=1)
         time.sleep(1.5)  # the resolver's cache honours the 1 s TTL
@@ -165,6 +191,7 @@ class TestOwnershipDrift:
         assert after.returncode == 1, after.stdout + after.stderr
         states = {s["domain"]: s["state"] for s in json.loads(after.stdout)}
         assert states["samen-veilig.nl"] == "drift"
+        stack.wait_state("samen-veilig.nl", "drift")  # and the gauge the alert watches
 
 
 class TestExistenceAndTrouble:

@@ -49,6 +49,7 @@ class Recorder:
         queue_id: str | None,
         sender: object = None,
         policy_sha256: str | None = None,
+        client: str | None = None,
     ) -> None:
         self.refusals.append(refusal)
 

@@ -268,3 +268,23 @@ class TestAcceptedRisks:
             policy,
         )
         assert d.action == "accept"
+
+
+class TestNoticeSafety:
+    def test_never_to_a_lookalike_sender(self) -> None:
+        """A sender in a domain that imitates ours never gets a notice."""
+        from milter.domains.lookalike import LookalikeIndex
+        from milter.policy.model import Lookalikes
+
+        policy = dataclasses.replace(
+            REDIRECT,
+            lookalikes=Lookalikes("flag", (), 2, LookalikeIndex(["samen-veilig.nl"])),
+        )
+        rd = decide_recipient(
+            parse_address("c@bjzflevo.nl"),
+            "smtp",
+            Facts(),
+            policy,
+            parse_address("x@samenveilig.nl"),
+        )
+        assert rd.action == "reject" and rd.notify is False
