@@ -8,7 +8,6 @@ deploy/postfix's milter_header_checks names.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from tests.e2e.postfix import (
@@ -16,10 +15,9 @@ from tests.e2e.postfix import (
     PostfixFactory,
     PostfixInstance,
     Sink,
-    free_port,
     smtp_send,
 )
-from tests.e2e.test_retired_domains import POLICY, ROOT, deploy_main_cf
+from tests.e2e.stack import POLICY, ROOT, Ports, start_postfix, start_postwarden
 
 CORPUS = ROOT / "tests" / "corpus"
 TOOL = "crisistool@samen-veilig.nl"
@@ -32,27 +30,9 @@ def corpus(name: str) -> bytes:
 def start(
     postfix_factory: PostfixFactory, milter_factory: MilterFactory, policy: Path, **overrides: str
 ) -> PostfixInstance:
-    smtp_port, local_port = free_port(), free_port()
-    milter_factory(
-        [
-            sys.executable,
-            "-m",
-            "milter",
-            "serve",
-            "--policy",
-            str(policy),
-            "--listen",
-            f"inet:127.0.0.1:{smtp_port}",
-            "--listen-local",
-            f"inet:127.0.0.1:{local_port}",
-        ],
-        [smtp_port, local_port],
-        cwd=str(ROOT),
-    )
-    params = deploy_main_cf()
-    params.pop("smtpd_milters"), params.pop("non_smtpd_milters")
-    params.update(overrides)
-    return postfix_factory(smtp_port, local_port, **params)
+    ports = Ports.free()
+    start_postwarden(milter_factory, ports, policy)
+    return start_postfix(postfix_factory, ports, **overrides)
 
 
 class TestClientData:

@@ -23,10 +23,10 @@ from tests.e2e.postfix import (
     PostfixFactory,
     PostfixInstance,
     Sink,
-    free_port,
     smtp_send,
 )
-from tests.e2e.test_retired_domains import ROOT, SENDER, deploy_main_cf, message
+from tests.e2e.stack import ROOT, Ports, start_postfix, start_postwarden
+from tests.e2e.test_retired_domains import SENDER, message
 from tests.support.dnsserver import DnsServer, DnsServerError, Zone
 
 OUR_MX = ((10, "mx1.samen-veilig.nl"), (20, "mx2.samen-veilig.nl"))
@@ -108,32 +108,10 @@ def stack(
     try:
         policy = tmp_path / "policy.yaml"
         policy.write_text(policy_text(dns.address))
-        smtp_port, local_port, metrics_port = free_port(), free_port(), free_port()
-        milter_factory(
-            [
-                sys.executable,
-                "-m",
-                "milter",
-                "serve",
-                "--policy",
-                str(policy),
-                "--listen",
-                f"inet:127.0.0.1:{smtp_port}",
-                "--listen-local",
-                f"inet:127.0.0.1:{local_port}",
-                "--metrics-listen",
-                f"127.0.0.1:{metrics_port}",
-                "--watch-interval",
-                "1",
-            ],
-            [smtp_port, local_port, metrics_port],
-            cwd=str(ROOT),
-        )
-        params = deploy_main_cf()
-        params.pop("smtpd_milters"), params.pop("non_smtpd_milters")
-        yield DnsStack(
-            postfix_factory(smtp_port, local_port, **params), dns, sink, policy, metrics_port
-        )
+        ports = Ports.free()
+        start_postwarden(milter_factory, ports, policy, "--watch-interval", "1")
+        pf = start_postfix(postfix_factory, ports)
+        yield DnsStack(pf, dns, sink, policy, ports.metrics)
     finally:
         dns.stop()
 

@@ -15,10 +15,10 @@ from tests.e2e.postfix import (
     PostfixFactory,
     PostfixInstance,
     Sink,
-    free_port,
     smtp_send,
 )
-from tests.e2e.test_retired_domains import POLICY, ROOT, SENDER, deploy_main_cf, message
+from tests.e2e.stack import POLICY, ROOT, Ports, start_postfix, start_postwarden
+from tests.e2e.test_retired_domains import SENDER, message
 
 
 @dataclass
@@ -87,28 +87,9 @@ def make_desk(
     assert "lookalikes:\n  action: quarantine" in text and "release_requires: 1" in text
     policy.write_text(text.replace("release_requires: 1", f"release_requires: {release_requires}"))
     audit = tmp_path / "audit.jsonl"
-    smtp_port, local_port = free_port(), free_port()
-    milter_factory(
-        [
-            sys.executable,
-            "-m",
-            "milter",
-            "serve",
-            "--policy",
-            str(policy),
-            "--listen",
-            f"inet:127.0.0.1:{smtp_port}",
-            "--listen-local",
-            f"inet:127.0.0.1:{local_port}",
-            "--audit-log",
-            str(audit),
-        ],
-        [smtp_port, local_port],
-        cwd=str(ROOT),
-    )
-    params = deploy_main_cf()
-    params.pop("smtpd_milters"), params.pop("non_smtpd_milters")
-    pf = postfix_factory(smtp_port, local_port, **params)
+    ports = Ports.free()
+    start_postwarden(milter_factory, ports, policy, "--audit-log", str(audit))
+    pf = start_postfix(postfix_factory, ports)
     return Desk(pf, sink, policy, audit, tmp_path / "officer.jsonl")
 
 

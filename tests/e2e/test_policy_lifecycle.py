@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -15,10 +14,10 @@ from tests.e2e.postfix import (
     PostfixFactory,
     PostfixInstance,
     Sink,
-    free_port,
     smtp_send,
 )
-from tests.e2e.test_retired_domains import POLICY, ROOT, SENDER, deploy_main_cf, message
+from tests.e2e.stack import POLICY, ROOT, Ports, start_postfix, start_postwarden
+from tests.e2e.test_retired_domains import SENDER, message
 
 CORPUS = ROOT / "tests" / "corpus"
 
@@ -30,34 +29,15 @@ def start(
     edit: dict[str, str],
 ) -> tuple[PostfixInstance, MilterProcess, Path, Path]:
     """Postfix first (the notice relay is its SMTP port), then the milter on an edited policy."""
-    smtp_port, local_port = free_port(), free_port()
-    params = deploy_main_cf()
-    params.pop("smtpd_milters"), params.pop("non_smtpd_milters")
-    pf = postfix_factory(smtp_port, local_port, **params)
+    ports = Ports.free()
+    pf = start_postfix(postfix_factory, ports)
     text = POLICY.read_text().replace("relay: 127.0.0.1:25", f"relay: 127.0.0.1:{pf.smtp_port}")
     for old, new in edit.items():
         assert old in text, old
         text = text.replace(old, new)
     policy, audit = tmp_path / "policy.yaml", tmp_path / "audit.jsonl"
     policy.write_text(text)
-    milter = milter_factory(
-        [
-            sys.executable,
-            "-m",
-            "milter",
-            "serve",
-            "--policy",
-            str(policy),
-            "--listen",
-            f"inet:127.0.0.1:{smtp_port}",
-            "--listen-local",
-            f"inet:127.0.0.1:{local_port}",
-            "--audit-log",
-            str(audit),
-        ],
-        [smtp_port, local_port],
-        cwd=str(ROOT),
-    )
+    milter = start_postwarden(milter_factory, ports, policy, "--audit-log", str(audit))
     return pf, milter, policy, audit
 
 

@@ -14,7 +14,6 @@ import shutil
 import stat
 import sys
 import tempfile
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,24 +29,17 @@ from tests.e2e.postfix import (
     free_port,
     smtp_send,
 )
+from tests.e2e.stack import (
+    POLICY,
+    ROOT,
+    Ports,
+    deploy_main_cf,
+    start_postfix,
+    start_postwarden,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-POLICY = ROOT / "policies" / "example.yaml"
 SENDER = "casetool@samen-veilig.nl"
 RETIRED_TEXT = "This address no longer exists."
-
-
-def deploy_main_cf() -> dict[str, str]:
-    """The parameters of deploy/postfix/main.cf (what we tell admins to use), with the
-    /etc/postfix files it names taken from deploy/postfix/ instead."""
-    params: dict[str, str] = {}
-    for line in (ROOT / "deploy" / "postfix" / "main.cf").read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            params[key.strip()] = value.strip().replace(
-                "/etc/postfix/", str(ROOT / "deploy" / "postfix") + "/"
-            )
-    return params
 
 
 def message(subject: str, to: str = "a@partner.example") -> str:
@@ -62,40 +54,17 @@ class Stack:
     postfix: PostfixInstance
     milter: MilterProcess
     sink: Sink
-    metrics_port: int
+    ports: Ports
 
     def metrics(self) -> str:
-        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        with urllib.request.urlopen(url, timeout=5) as resp:
-            return str(resp.read().decode())
+        return self.ports.metrics_text()
 
 
 @pytest.fixture
 def stack(postfix_factory: PostfixFactory, milter_factory: MilterFactory, sink: Sink) -> Stack:
-    smtp_port, local_port, metrics_port = free_port(), free_port(), free_port()
-    milter = milter_factory(
-        [
-            sys.executable,
-            "-m",
-            "milter",
-            "serve",
-            "--policy",
-            str(POLICY),
-            "--listen",
-            f"inet:127.0.0.1:{smtp_port}",
-            "--listen-local",
-            f"inet:127.0.0.1:{local_port}",
-            "--metrics-listen",
-            f"127.0.0.1:{metrics_port}",
-        ],
-        [smtp_port, local_port, metrics_port],
-        cwd=str(ROOT),
-    )
-    params = deploy_main_cf()
-    for key in ("smtpd_milters", "non_smtpd_milters"):
-        params.pop(key)
-    postfix = postfix_factory(smtp_port, local_port, **params)
-    return Stack(postfix, milter, sink, metrics_port)
+    ports = Ports.free()
+    milter = start_postwarden(milter_factory, ports)
+    return Stack(start_postfix(postfix_factory, ports), milter, sink, ports)
 
 
 class TestSmtpPath:
