@@ -20,6 +20,7 @@ state is reset on MAIL and ABORT because Postfix reuses a connection for several
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import grp
@@ -32,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import libmilter as lm
 import structlog
@@ -64,6 +65,11 @@ _OPTIONS = lm.SMFIF_ADDHDRS | lm.SMFIF_DELRCPT | lm.SMFIF_ADDRCPT | lm.SMFIF_QUA
 _NO_REPLY = lm.SMFIP_NR_HDR | lm.SMFIP_NR_BODY
 _RECV_CHUNK = 65536
 _IDLE_TIMEOUT_S = 300.0
+# Per event (RCPT, end of message): shorter than deploy/'s milter_command_timeout (30 s), so a
+# stalled lookup or scan is answered with tempfail by us, not by Postfix's timeout.
+_MESSAGE_BUDGET_S = 25.0
+_WORKERS = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="decide")
+_T = TypeVar("_T")
 
 
 class Observer(Protocol):
@@ -186,17 +192,29 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
     def serve(self) -> None:
         """Read packets until Postfix closes; any protocol error closes the connection."""
         sock = self.transport
-        sock.settimeout(_IDLE_TIMEOUT_S)
+        partial_since: float | None = None  # when the packet now being received started
         try:
             while not self.closed:
                 if self._quickack:
                     # Postfix does not set TCP_NODELAY; ack at once so Nagle doesn't stall it.
                     with contextlib.suppress(OSError):
                         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+                # Idle between packets for at most _IDLE_TIMEOUT_S; a packet that has begun
+                # must be complete within the same time (no dribbling one byte at a time).
+                left = _IDLE_TIMEOUT_S
+                if partial_since is not None:
+                    left -= time.monotonic() - partial_since
+                    if left <= 0:
+                        raise TimeoutError
+                sock.settimeout(left)
                 data = sock.recv(_RECV_CHUNK)
                 if not data:
                     break
                 self.dataReceived(data)
+                if self._partial is None and self._partialHeader is None:
+                    partial_since = None
+                elif partial_since is None:
+                    partial_since = time.monotonic()
         except TimeoutError:
             log.info("milter_connection_idle_closed", path=self.path)
         except OSError:
@@ -229,6 +247,18 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
                 self._msg.failed = True
             return TEMPFAIL_PACKET
 
+    def _within_budget(self, work: Callable[[], _T]) -> _T:
+        """Run `work` (pure computation and lookups: it sends nothing to Postfix) in a worker
+        and wait at most _MESSAGE_BUDGET_S. Overrunning raises TimeoutError, which _guard
+        turns into a tempfail in time, before Postfix's own milter timeouts; the late worker's
+        result is dropped, and only this thread ever writes to the connection."""
+        future = _WORKERS.submit(work)
+        try:
+            return future.result(timeout=_MESSAGE_BUDGET_S)
+        except concurrent.futures.TimeoutError:
+            log.warning("milter_budget_exceeded", path=self.path, budget_s=_MESSAGE_BUDGET_S)
+            raise TimeoutError("per-message time budget exceeded") from None
+
     # -- events ----------------------------------------------------------------------------
     def mailFrom(self, frAddr: bytes, cmdDict: dict[bytes, bytes]) -> bytes:
         def step() -> bytes:
@@ -252,10 +282,14 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
             if msg.queue_id is None and cmdDict.get(b"i"):
                 msg.queue_id = _text(cmdDict[b"i"])
             if self.path == "smtp":
-                # DNS questions for this recipient are asked now, within the message's budget.
-                dns = self._dns.gather(msg.policy, [address], msg.dns)
-                facts = Facts(dns=dns, now=dt.datetime.now(dt.UTC))
-                decision = decide_recipient(address, "smtp", facts, msg.policy, msg.sender)
+
+                def work() -> RecipientDecision:
+                    # DNS questions for this recipient, asked now within the message's budget.
+                    dns = self._dns.gather(msg.policy, [address], msg.dns)
+                    facts = Facts(dns=dns, now=dt.datetime.now(dt.UTC))
+                    return decide_recipient(address, "smtp", facts, msg.policy, msg.sender)
+
+                decision = self._within_budget(work)
                 if decision.action == "tempfail" and decision.reply is not None:
                     self._observer.recipient_refused(
                         decision, msg.queue_id, msg.sender, msg.policy.sha256, msg.client
@@ -293,15 +327,19 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
                 msg.client,
                 msg.auth_user,
             )
-            try:
-                scan = msg.start_scan_if_needed()
-                content = scan.finish() if scan is not None else None
-            finally:
-                msg.drop_scan()
-            # Local path: the DNS questions for all recipients, now (SMTP path: asked at RCPT).
-            dns = self._dns.gather(msg.policy, envelope.recipients, msg.dns)
-            facts = Facts(content=content, now=dt.datetime.now(dt.UTC), dns=dns)
-            decision = decide(envelope, facts, msg.policy)
+
+            def work() -> Decision:
+                try:
+                    scan = msg.start_scan_if_needed()
+                    content = scan.finish() if scan is not None else None
+                finally:
+                    msg.drop_scan()
+                # Local path: DNS questions for all recipients now (SMTP path: asked at RCPT).
+                dns = self._dns.gather(msg.policy, envelope.recipients, msg.dns)
+                facts = Facts(content=content, now=dt.datetime.now(dt.UTC), dns=dns)
+                return decide(envelope, facts, msg.policy)
+
+            decision = self._within_budget(work)
             # Recorded before it is applied: no decision without its audit record.
             self._observer.decision(decision, envelope, msg.message_id)
             packet = self._apply(decision, msg)
@@ -370,7 +408,8 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
         # (compared case-sensitively).
         for (raw, _), rd in zip(msg.recipients, decision.recipients, strict=True):
             if rd.action == "remove" or rd.action == "redirect":
-                self.send(_packet(lm.SMFIR_DELRCPT, raw + b"\0"))
+                for spelling in _spellings(raw, self.path):
+                    self.send(_packet(lm.SMFIR_DELRCPT, spelling + b"\0"))
             if rd.action == "redirect" and rd.redirect_to is not None:
                 self.send(_packet(lm.SMFIR_ADDRCPT, f"<{rd.redirect_to}>".encode() + b"\0"))
         for name, value in decision.headers:
@@ -400,6 +439,21 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
             "",
         )
         self._notifier.request(sender, recipient, domain, msg.policy.organisation, notices)
+
+
+def _spellings(raw: bytes, path: SubmissionPath) -> list[bytes]:
+    """The recipient as Postfix may have it on file. Postfix matches delrcpt, exactly, against
+    the recipient as it was submitted; on the local path it shows the milter the rewritten
+    address (trailing dot and bang path resolved). Unknown spellings are ignored by Postfix."""
+    spellings = [raw]
+    if path == "local":
+        local, at, domain = raw.strip(b"<>").rpartition(b"@")
+        domain = domain.rstrip(b".")
+        if at and local and domain:
+            for spelling in (local + b"@" + domain + b".", domain + b"!" + local):
+                if spelling not in spellings:  # user@domain. and domain!user (swap_bangpath)
+                    spellings.append(spelling)
+    return spellings
 
 
 def _header_bytes(name: str, value: str) -> bytes:

@@ -151,7 +151,8 @@ class TestLocalPath:
             assert c.rcpt("a@partner.example").cmd == b"c"
             assert c.rcpt("B@BJZUTRECHT.NL.").cmd == b"c"
             result = c.eom()
-        assert result.of(b"-") == ["<B@BJZUTRECHT.NL.>"]
+        # As Postfix gave it, plus the spellings its rewriting may have hidden from us.
+        assert result.of(b"-") == ["<B@BJZUTRECHT.NL.>", "B@BJZUTRECHT.NL.", "BJZUTRECHT.NL!B"]
         headers = result.of(b"h")
         assert len(headers) == 1 and headers[0].startswith("X-Postwarden-Removed-Recipients\0")
         assert "bjzutrecht.nl" in headers[0] and "retired_domain" in headers[0]
