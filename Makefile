@@ -102,3 +102,33 @@ lint: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# Long fuzzing, not run by CI (issue 8): >= 100 000 hostile milter connections and 20 000
+# valid split ones against a running daemon, >= 10 000 generated MIME messages, 10 000 damaged
+# policies (tests/fuzz/fuzz_*.py, Hypothesis; FUZZ_SEED repeats a run), then atheris
+# (coverage-guided) on the adapter, the policy loader and the scanner for ATHERIS_SECONDS each.
+FUZZ_CASES        ?= 100000
+FUZZ_VALID_CASES  ?= 20000
+FUZZ_MIME_CASES   ?= 10000
+FUZZ_POLICY_CASES ?= 10000
+ATHERIS_SECONDS   ?= 300
+
+.PHONY: fuzz soak
+
+fuzz: venv
+	FUZZ_CASES=$(FUZZ_CASES) FUZZ_VALID_CASES=$(FUZZ_VALID_CASES) \
+	  FUZZ_MIME_CASES=$(FUZZ_MIME_CASES) FUZZ_POLICY_CASES=$(FUZZ_POLICY_CASES) \
+	  $(PY) -m pytest -s --timeout=0 tests/fuzz/fuzz_protocol.py \
+	  tests/fuzz/fuzz_mime.py tests/fuzz/fuzz_policy.py $(PYTEST_ARGS)
+	for target in adapter policy mime; do \
+	  $(PY) -m tests.fuzz.atheris_fuzz $$target -max_total_time=$(ATHERIS_SECONDS) \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 || exit 1; \
+	done
+
+# The crash test at soak size: a few thousand messages over 40 SMTP sessions through a real
+# Postfix while the milter is SIGKILLed ten times, then a paced run with three SIGTERMs.
+SOAK_MESSAGES ?= 3000
+
+soak: venv system-deps
+	SOAK_MESSAGES=$(SOAK_MESSAGES) $(PY) -m pytest -s --timeout=0 tests/fuzz/soak_crash.py \
+	  $(PYTEST_ARGS)

@@ -68,6 +68,9 @@ _IDLE_TIMEOUT_S = 300.0
 # Per event (RCPT, end of message): shorter than deploy/'s milter_command_timeout (30 s), so a
 # stalled lookup or scan is answered with tempfail by us, not by Postfix's timeout.
 _MESSAGE_BUDGET_S = 25.0
+# Postfix sends body chunks of at most 64 KiB and headers up to header_size_limit (100 KiB by
+# default); a declared length far beyond is not Postfix, and is not buffered.
+_MAX_PACKET = 8 << 20
 _WORKERS = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="decide")
 _T = TypeVar("_T")
 
@@ -211,6 +214,8 @@ class MilterSession(lm.MilterProtocol):  # type: ignore[misc]
                 if not data:
                     break
                 self.dataReceived(data)
+                if self._partial is not None and self._partial[0] > _MAX_PACKET:
+                    raise ValueError("milter packet longer than any Postfix sends")
                 if self._partial is None and self._partialHeader is None:
                     partial_since = None
                 elif partial_since is None:
@@ -558,6 +563,10 @@ class MilterServer:
                     try:
                         conn, _addr = listener.accept()
                     except (BlockingIOError, InterruptedError):
+                        continue
+                    except OSError as exc:  # EMFILE and friends: back off, keep serving
+                        log.error("milter_accept_failed", error=exc.strerror)
+                        time.sleep(0.1)
                         continue
                     conn.setblocking(True)
                     self._start_session(conn, key.data)

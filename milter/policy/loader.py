@@ -952,6 +952,15 @@ def _check_domain(node: Node, text: str, spec: _Domain, name: str, issues: _Issu
     except DomainError as exc:
         issues.at(node, f"{name}: invalid domain {_quote(text)}: {exc}")
         return None
+    mixed = _mixed_script_label(domain)
+    if mixed is not None:
+        issues.at(
+            node,
+            f"{name}: domain {_quote(text)} mixes scripts in one label ({mixed})",
+            "a letter from another alphabet (e.g. a Cyrillic e) makes it a different "
+            "domain; type it again in one alphabet",
+        )
+        return None
     if "." not in domain:
         issues.at(
             node,
@@ -1065,6 +1074,25 @@ def _check_host_port(node: Node, text: str, name: str, issues: _Issues) -> str |
         issues.at(node, f"{name}: expected host:port, got {_quote(text)}", "e.g. 127.0.0.1:25")
         return None
     return text
+
+
+def _mixed_script_label(domain: str) -> str | None:
+    """The scripts mixed in one label of `domain` (an A-label name), or None."""
+    import idna
+
+    for label in domain.split("."):
+        if not label.startswith("xn--"):
+            continue
+        try:
+            text = idna.decode(label)
+        except idna.IDNAError:
+            continue
+        scripts = {
+            unicodedata.name(c, "UNKNOWN").split(" ")[0] for c in text if c.isalpha()
+        }
+        if len(scripts) > 1:
+            return " and ".join(sorted(s.lower() for s in scripts))
+    return None
 
 
 def _check_choice(node: Node, text: str, spec: _Choice, name: str, issues: _Issues) -> str | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import binascii
 import codecs
+import email.errors
 import email.header
 import re
 from email.header import Header
@@ -102,8 +103,8 @@ def decode_header(value: str | Header | None) -> str:
         return ""
     try:
         chunks = email.header.decode_header(value)
-    except (ValueError, LookupError, binascii.Error, AssertionError):
-        return str(value)
+    except (ValueError, LookupError, binascii.Error, AssertionError, email.errors.MessageError):
+        return str(value)  # HeaderParseError (bad base64 in an encoded word) included
     out: list[str] = []
     for chunk, charset in chunks:
         if isinstance(chunk, bytes):

@@ -1,0 +1,78 @@
+"""``make bench-experiments``: measure proposed milter changes before anyone makes them.
+
+Each variant of tests/bench/variants.py (the milter with one experimental patch) is measured
+against the unpatched milter, at protocol level (unix socket: 5 KB, 50 KB and 1 MB on one
+connection, 5 KB on eight) and end to end (Postfix alone, Postwarden over a unix socket, and
+Postwarden with each variant, alternating rounds as in bench_e2e). The JSON result is the
+last line printed.
+
+    python -m tests.bench.experiments [--quick] [--variants lean-framing,skip-body ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from tests.bench import bench_e2e, bench_protocol
+
+DEFAULT_VARIANTS = ("lean-framing", "nr-mail", "lean-framing,nr-mail")
+PROTOCOL_CELLS = (("5KB", 1), ("50KB", 1), ("1MB", 1), ("5KB", 8))
+
+
+def protocol(variants: tuple[str, ...], quick: bool) -> dict[str, Any]:
+    """Decisions/s, EOM latency and milter CPU per message for baseline and each variant."""
+    out: dict[str, Any] = {}
+    for variant in ("", *variants):
+        cells: dict[str, Any] = {}
+        for size, conns in PROTOCOL_CELLS:
+            result = bench_protocol.run(
+                quick=quick,
+                transports=("unix",),
+                concurrency=(conns,),
+                sizes=(size,),
+                variant=variant,
+            )
+            cell = result["transports"]["unix"][f"{size}/c{conns}"]
+            cells[f"{size}/c{conns}"] = {
+                "decisions_per_s": cell["decisions_per_s"],
+                "eom_p99_ms": cell["eom_latency"]["p99_ms"],
+                "milter_cpu_ms_per_message": cell["milter_cpu_ms_per_message"],
+            }
+            print(f"experiment protocol {variant or 'baseline'} {size} x{conns}", file=sys.stderr)
+        out[variant or "baseline"] = cells
+    return out
+
+
+def end_to_end(variants: tuple[str, ...], quick: bool) -> dict[str, Any]:
+    settings = bench_e2e.settings_from_env()
+    settings.configs = (
+        "postfix",
+        "postwarden-unix",
+        *(f"postwarden-unix+{v}" for v in variants),
+    )
+    if quick:
+        settings.runs, settings.messages, settings.warmup_messages = 1, 300, 50
+    else:
+        settings.runs = min(settings.runs, 5)
+    result = bench_e2e.run(settings)
+    return {"settings": result["settings"], "results": result["results"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--variants", nargs="*", default=list(DEFAULT_VARIANTS))
+    parser.add_argument("--skip-e2e", action="store_true")
+    args = parser.parse_args()
+    variants = tuple(args.variants)
+    out: dict[str, Any] = {"protocol": protocol(variants, args.quick)}
+    if not args.skip_e2e:
+        out["e2e"] = end_to_end(variants, args.quick)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

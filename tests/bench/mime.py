@@ -1,0 +1,125 @@
+"""Realistic test messages: a Dutch text body plus a PDF attachment, at a chosen size.
+
+Outbound mail from a care organisation is mostly a short letter with a scanned or exported
+document attached, so that is what the benchmarks send: multipart/mixed, a text/plain part
+(quoted-printable) and an application/pdf part (base64) holding a small but valid PDF (one
+page of text and an embedded image) padded to size. The content is neutral: no citizen
+service numbers, birth dates or case keywords, so every policy accepts it and throughput runs
+measure the accept path. Deterministic for a given size and seed.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import random
+from email.message import EmailMessage
+
+SENDER = "medewerker@samen-veilig.nl"
+RECIPIENTS = ("contact@partner.example", "secretariaat@partner.example")
+
+_PARAGRAPHS = (
+    "Beste collega's,\n\nHierbij stuur ik jullie de notulen van het overleg van afgelopen "
+    "dinsdag. Graag ontvang ik eventuele aanvullingen voor het einde van de week, dan kan ik "
+    "de definitieve versie op tijd rondsturen.",
+    "Tijdens het overleg is afgesproken dat de werkgroep de planning voor het komende kwartaal "
+    "opnieuw bekijkt. De nieuwe roosters worden besproken in de teamvergadering en daarna "
+    "gedeeld via het intranet.",
+    "Voor de training over veilig mailen zijn nog enkele plaatsen beschikbaar. Aanmelden kan "
+    "via de afdeling opleidingen; de training duurt een ochtend en wordt op locatie gegeven.",
+    "De evaluatie van het nieuwe werkproces laat zien dat de doorlooptijd korter is geworden. "
+    "We willen de ervaringen van de teams graag meenemen in de volgende versie van de handleiding.",
+    "Wil je bij vragen contact opnemen met het secretariaat? Zij kunnen je verder helpen met "
+    "het maken van een afspraak of het reserveren van een vergaderruimte.",
+)
+_CLOSING = (
+    "\n\nMet vriendelijke groet,\n\nA. de Vries\nSecretariaat Samen Veilig Midden-Nederland\n"
+)
+
+
+def letter_text(size: int, seed: int = 0) -> str:
+    """Plain text of about `size` characters made of whole paragraphs."""
+    rng = random.Random(seed)
+    parts = [_PARAGRAPHS[0]]
+    while sum(len(p) + 2 for p in parts) < size - len(_CLOSING):
+        parts.append(rng.choice(_PARAGRAPHS[1:]))
+    return "\n\n".join(parts) + _CLOSING
+
+
+def make_pdf(size: int, seed: int = 0) -> bytes:
+    """A valid one-page PDF of exactly max(size, minimum) bytes: text plus a padded image."""
+    rng = random.Random(seed)
+    text = b"BT /F1 11 Tf 72 760 Td (Notulen overleg werkgroep planning) Tj ET\n"
+    content = text + b"q 200 0 0 150 72 560 cm /Im1 Do Q\n"
+
+    def build(image: bytes) -> bytes:
+        objects = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Type /XObject /Subtype /Image /Width 200 /Height 150 /ColorSpace /DeviceRGB"
+            b" /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream"
+            % (len(image), image),
+        ]
+        out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        offsets = []
+        for number, body in enumerate(objects, start=1):
+            offsets.append(len(out))
+            out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        xref = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+        out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+            len(objects) + 1,
+            xref,
+        )
+        return bytes(out)
+
+    # JPEG markers around random bytes: looks like a scan to a file-type sniffer.
+    overhead = len(build(b"\xff\xd8\xff\xd9"))
+    filler = rng.randbytes(max(0, size - overhead))
+    return build(b"\xff\xd8" + filler + b"\xff\xd9")
+
+
+def build_message(size: int, seed: int = 0, subject: str | None = None) -> bytes:
+    """A multipart message of about `size` bytes (CRLF line ends), text plus PDF."""
+    text_size = min(3000, max(600, size // 5))
+
+    def render(pdf_size: int) -> bytes:
+        msg = EmailMessage(policy=email.policy.SMTP)
+        msg["From"] = f"A. de Vries <{SENDER}>"
+        msg["To"] = ", ".join(RECIPIENTS)
+        msg["Subject"] = subject or "Notulen overleg werkgroep planning"
+        msg["Date"] = "Mon, 02 Mar 2026 10:15:00 +0100"
+        msg["Message-ID"] = f"<bench-{size}-{seed}@samen-veilig.nl>"
+        msg.set_content(letter_text(text_size, seed), cte="quoted-printable")
+        msg.add_attachment(
+            make_pdf(pdf_size, seed),
+            maintype="application",
+            subtype="pdf",
+            filename="notulen-overleg.pdf",
+        )
+        msg.set_boundary(f"=_bench_{size}_{seed}")  # deterministic bytes
+        return msg.as_bytes()
+
+    guess = max(0, int((size - text_size - 1200) * 57 / 78))
+    first = render(guess)
+    # base64 grows by 78/57 with line ends: one correction lands within a line of the target.
+    corrected = max(0, guess + int((size - len(first)) * 57 / 78))
+    return render(corrected)
+
+
+def split_message(message: bytes) -> tuple[list[tuple[str, str]], bytes]:
+    """Headers (name, unfolded value) and body, as Postfix hands them to a milter."""
+    head, _, body = message.partition(b"\r\n\r\n")
+    headers: list[tuple[str, str]] = []
+    for line in head.decode("ascii", "replace").split("\r\n"):
+        if line[:1] in (" ", "\t") and headers:
+            name, value = headers[-1]
+            headers[-1] = (name, value + "\r\n" + line)
+        else:
+            name, _, value = line.partition(":")
+            headers.append((name, value.lstrip(" ")))
+    return headers, body

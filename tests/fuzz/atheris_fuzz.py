@@ -1,0 +1,159 @@
+"""Coverage-guided fuzzing with atheris (libFuzzer) for ``make fuzz``; run as a script.
+
+    python -m tests.fuzz.atheris_fuzz TARGET [libFuzzer options, e.g. -atheris_runs=100000]
+
+It starts from a few valid inputs (written to a fresh temporary corpus directory).
+
+Targets, each fed raw bytes by libFuzzer:
+
+adapter  the milter session parser: the input is split at points taken from its first byte and
+         fed to ``MilterSession.dataReceived`` piece by piece, the way ``serve()`` reads them.
+         Protocol errors end a connection by design; what counts as a finding is a hang (the
+         -timeout option) or memory running away (-rss_limit_mb).
+policy   ``load_policy_text``: anything but a ``PolicyError`` escaping is a bug, and so is a
+         refusal whose issues carry no line.
+mime     ``CompiledScanner.scan_message`` of the example policy: it must never raise.
+
+The instrumented modules are imported inside ``atheris.instrument_imports`` so libFuzzer sees
+their branches. Atheris is optional: without it this prints how to get it and exits 0.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY = ROOT / "policies" / "example.yaml"
+
+try:
+    import atheris
+except ImportError:  # pragma: no cover - depends on the machine
+    atheris = None
+
+
+class _Transport:
+    """Stands in for the connection socket: replies are counted and dropped."""
+
+    family = socket.AF_UNIX
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def sendall(self, data: bytes) -> None:
+        self.sent += len(data)
+
+    def close(self) -> None:
+        pass
+
+
+def adapter_target() -> Callable[[bytes], None]:
+    with atheris.instrument_imports():
+        import libmilter  # noqa: F401 - imported to be instrumented
+
+        from milter.adapter import MilterSession, PolicyHolder
+        from milter.policy import load_policy
+    holder = PolicyHolder(load_policy(POLICY))
+
+    class Quiet:
+        def __getattr__(self, name: str) -> Callable[..., None]:
+            return lambda *args, **kwargs: None
+
+    def one(data: bytes) -> None:
+        if not data:
+            return
+        step = data[0] % 17 + 1
+        session = MilterSession(_Transport(), "smtp" if data[0] & 1 else "local", holder, Quiet())
+        try:
+            for at in range(1, len(data), step):
+                session.dataReceived(data[at : at + step])
+                if session.closed:
+                    break
+        except Exception:
+            pass  # as in serve(): a protocol error closes the connection with a tempfail
+
+    return one
+
+
+def policy_target() -> Callable[[bytes], None]:
+    with atheris.instrument_imports():
+        from milter.policy import PolicyError, load_policy_text
+
+    def one(data: bytes) -> None:
+        try:
+            load_policy_text(data, "fuzz.yaml")
+        except PolicyError as error:
+            assert error.issues and all(i.line >= 1 for i in error.issues), str(error)
+
+    return one
+
+
+def mime_target() -> Callable[[bytes], None]:
+    with atheris.instrument_imports():
+        import milter.content.formats.archive
+        import milter.content.formats.html
+        import milter.content.formats.ooxml
+        import milter.content.formats.pdf
+        import milter.content.leaf
+        import milter.content.mime
+        import milter.content.scan  # noqa: F401 - imported to be instrumented
+        from milter.policy import load_policy
+    scanner = load_policy(POLICY).content.scanner
+
+    def one(data: bytes) -> None:
+        scanner.scan_message(data)
+
+    return one
+
+
+def _silence_logs() -> None:
+    import structlog
+
+    def drop(*_args: object) -> None:
+        raise structlog.DropEvent
+
+    structlog.configure(processors=[drop])
+
+
+TARGETS = {"adapter": adapter_target, "policy": policy_target, "mime": mime_target}
+
+
+def seeds(name: str) -> list[bytes]:
+    """Valid inputs to start from: libFuzzer mutates them into the interesting broken ones."""
+    if name == "adapter":
+        from tests.reliability.conversations import HEALTH, script
+
+        return [bytes([n]) + script(conv, 0x803C3)[0] for n, conv in enumerate(HEALTH * 3)]
+    if name == "policy":
+        return [POLICY.read_bytes()]
+    from tests.reliability.mime_cases import CLIENT_TEXT
+
+    return [
+        b"From: a@b\r\nContent-Type: text/plain\r\n\r\n" + CLIENT_TEXT.encode(),
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nBSN 111222333\r\n--b--\r\n",
+    ]
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2 or argv[1] not in TARGETS:
+        print(f"usage: {argv[0]} {{{','.join(TARGETS)}}} [libFuzzer options]", file=sys.stderr)
+        return 2
+    if atheris is None:
+        print("atheris is not installed (pip install 'atheris>=2.3'); skipping", file=sys.stderr)
+        return 0
+    _silence_logs()
+    target = TARGETS[argv[1]]()
+    corpus = Path(tempfile.mkdtemp(prefix=f"postwarden-atheris-{argv[1]}-"))
+    for n, seed in enumerate(seeds(argv[1])):
+        (corpus / f"seed{n}").write_bytes(seed)
+    options = [a for a in argv[2:] if a.startswith("-")] + [str(corpus)]
+    atheris.Setup([argv[0], *options], target)
+    atheris.Fuzz()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
