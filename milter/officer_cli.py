@@ -20,7 +20,7 @@ import sys
 import time
 from typing import Any
 
-from milter.quarantine import HoldQueue, QuarantineError, format_table
+from milter.quarantine import HoldQueue, QuarantineError, format_table, require_root
 
 DEFAULT_POLICY = "/etc/postwarden/policy.yaml"
 DEFAULT_AUDIT = "/var/log/postwarden/audit.jsonl"
@@ -97,6 +97,7 @@ def _decisions_for(audit_log: str, queue_id: str) -> list[dict[str, Any]]:
 def run_quarantine(args: argparse.Namespace) -> int:
     queue = HoldQueue(args.postfix_config)
     try:
+        require_root()  # before anything else: Postfix's tools and the officer trail need it
         if args.quarantine_command == "list":
             held = queue.list()
             if args.json:

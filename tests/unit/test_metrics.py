@@ -242,6 +242,41 @@ class TestPolicy:
         assert value(metrics, "postwarden_policy_last_reload_successful") == 1
 
 
+class TestExceptionsAndNotices:
+    def test_exceptions_counted_active_and_expired_at_scrape_time(self, metrics: Metrics) -> None:
+        """Accepted risks are counted from the policy in force, by today's date."""
+        import datetime as dt
+
+        from milter.policy.model import RiskAcceptance
+
+        def risk(expires: dt.date) -> RiskAcceptance:
+            return RiskAcceptance(
+                "a@samen-veilig.nl", "r", "x.example", "FG", "why", "T-1", expires
+            )
+
+        today = dt.date.today()
+        policy = dataclasses.replace(
+            POLICY,
+            exceptions=(
+                risk(today),
+                risk(today + dt.timedelta(days=9)),
+                risk(today - dt.timedelta(days=1)),
+            ),
+        )
+        metrics.track_exceptions(lambda: policy)
+        assert value(metrics, "postwarden_policy_exceptions", state="active") == 2
+        assert value(metrics, "postwarden_policy_exceptions", state="expired") == 1
+
+    def test_notice_results(self, metrics: Metrics) -> None:
+        """Sender notices are counted by result; an unknown result counts as failed."""
+        metrics.notice("sent")
+        metrics.notice("rate_limited")
+        metrics.notice("nonsense")
+        assert value(metrics, "postwarden_notices_total", result="sent") == 1
+        assert value(metrics, "postwarden_notices_total", result="rate_limited") == 1
+        assert value(metrics, "postwarden_notices_total", result="failed") == 1
+
+
 class TestAudit:
     def test_checkpoint_gauges(self, metrics: Metrics) -> None:
         """The last checkpoint's seq, time and 48-bit hash prefix are exported."""
