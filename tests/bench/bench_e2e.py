@@ -268,7 +268,7 @@ def one_run(
         cpu_busy_pct=100 * (snap1.busy - snap0.busy) / span,
         cpu_steal_pct=100 * (snap1.steal - snap0.steal) / span,
         foreign_cpu_pct=servers.foreign_cpu_pct(snap0, snap1),
-        cpu_ms_per_msg=(snap1.ours - snap0.ours) * 1000 / count,
+        cpu_ms_per_msg=servers.our_cpu_seconds(snap0, snap1) * 1000 / count,
     )
 
 

@@ -104,13 +104,23 @@ def held_connections(sock: Path, pid: int, count: int) -> dict[str, Any]:
     return out
 
 
-def run(*, quick: bool = False) -> dict[str, Any]:
+def run(
+    *, quick: bool = False, env: dict[str, str] | None = None, messages: int | None = None
+) -> dict[str, Any]:
+    """Growth over `messages` (10 000; quick 1000) and 100 (quick 20) held connections;
+    `env` is added to the milter's environment (e.g. MALLOC_ARENA_MAX)."""
     total, every, held = (1000, 250, 20) if quick else (10_000, 1000, 100)
+    total = messages or total
     with servers.work_dir("memory") as work:
         sock = work / "smtpd.sock"
-        milter = servers.postwarden(work, "postwarden", f"unix:{sock}", f"unix:{work / 'l.sock'}")
+        milter = servers.postwarden(
+            work, "postwarden", f"unix:{sock}", f"unix:{work / 'l.sock'}", env=env
+        )
         with milter:
-            out: dict[str, Any] = {"rss_kib_at_start": servers.rss_kib(milter.pid)}
+            out: dict[str, Any] = {
+                "env": env or {},
+                "rss_kib_at_start": servers.rss_kib(milter.pid),
+            }
             out["over_messages"] = growth_over_messages(sock, milter.pid, total, every)
             out["held_connections"] = held_connections(sock, milter.pid, held)
     return out

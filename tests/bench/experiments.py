@@ -3,10 +3,11 @@
 Each variant of tests/bench/variants.py (the milter with one experimental patch) is measured
 against the unpatched milter, at protocol level (unix socket: 5 KB, 50 KB and 1 MB on one
 connection, 5 KB on eight) and end to end (Postfix alone, Postwarden over a unix socket, and
-Postwarden with each variant, alternating rounds as in bench_e2e). The JSON result is the
-last line printed.
+Postwarden with each variant, alternating rounds as in bench_e2e); with --memory also the
+memory benchmark with glibc's default allocator arenas and with MALLOC_ARENA_MAX=2. The JSON
+result is the last line printed.
 
-    python -m tests.bench.experiments [--quick] [--variants lean-framing,skip-body ...]
+    python -m tests.bench.experiments [--quick] [--variants lean-framing nr-mail ...] [--memory]
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import json
 import sys
 from typing import Any
 
-from tests.bench import bench_e2e, bench_protocol
+from tests.bench import bench_e2e, bench_memory, bench_protocol
 
 DEFAULT_VARIANTS = ("lean-framing", "nr-mail", "lean-framing,nr-mail")
 PROTOCOL_CELLS = (("5KB", 1), ("50KB", 1), ("1MB", 1), ("5KB", 8))
@@ -61,16 +62,27 @@ def end_to_end(variants: tuple[str, ...], quick: bool) -> dict[str, Any]:
     return {"settings": result["settings"], "results": result["results"]}
 
 
+def memory(quick: bool) -> dict[str, Any]:
+    """RSS with the default glibc allocator and with MALLOC_ARENA_MAX=2 (threads share arenas)."""
+    return {
+        "default": bench_memory.run(quick=quick),
+        "MALLOC_ARENA_MAX=2": bench_memory.run(quick=quick, env={"MALLOC_ARENA_MAX": "2"}),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--variants", nargs="*", default=list(DEFAULT_VARIANTS))
     parser.add_argument("--skip-e2e", action="store_true")
+    parser.add_argument("--memory", action="store_true", help="also the allocator experiment")
     args = parser.parse_args()
     variants = tuple(args.variants)
     out: dict[str, Any] = {"protocol": protocol(variants, args.quick)}
     if not args.skip_e2e:
         out["e2e"] = end_to_end(variants, args.quick)
+    if args.memory:
+        out["memory"] = memory(args.quick)
     print(json.dumps(out))
 
 

@@ -97,23 +97,27 @@ SERVER_SESSIONS: set[int] = set()
 
 @dataclass(frozen=True)
 class CpuSnapshot:
-    """Machine-wide CPU seconds (all cores) and the part this benchmark used."""
+    """Machine-wide CPU seconds (all cores), and CPU ticks of our processes (by pid and start
+    time, with their parent), of the reaped children of our session leaders and of this
+    process."""
 
     busy: float
     steal: float
     total: float
-    ours: float
+    procs: dict[tuple[int, int], tuple[int, int]]  # (pid, start) -> (ticks, parent pid)
+    reaped: dict[tuple[int, int], int]  # session leader (pid, start) -> reaped children's ticks
+    own_children_s: float
 
 
 def cpu_snapshot() -> CpuSnapshot:
-    """/proc/stat totals plus the CPU of our sessions (live processes, and reaped children of
-    server session leaders and of this process)."""
+    """/proc/stat totals plus the CPU of our sessions: the benchmark's own and its servers'."""
     tick = os.sysconf("SC_CLK_TCK")
     with open("/proc/stat") as f:
         values = [int(v) for v in f.readline().split()[1:9]]
     idle, steal = values[3] + values[4], values[7]
     own_session = os.getsid(0)
-    ours = 0
+    procs: dict[tuple[int, int], tuple[int, int]] = {}
+    reaped: dict[tuple[int, int], int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -121,24 +125,48 @@ def cpu_snapshot() -> CpuSnapshot:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        session = int(fields[3])
+        session, pid = int(fields[3]), int(entry.name)
         if session == own_session or session in SERVER_SESSIONS:
-            ours += int(fields[11]) + int(fields[12])
-            if session in SERVER_SESSIONS and int(entry.name) == session:
-                ours += int(fields[13]) + int(fields[14])  # its reaped children
+            key = (pid, int(fields[19]))
+            procs[key] = (int(fields[11]) + int(fields[12]), int(fields[1]))
+            if pid == session and session in SERVER_SESSIONS:
+                reaped[key] = int(fields[13]) + int(fields[14])
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return CpuSnapshot(
         busy=(sum(values) - idle - steal) / tick,
         steal=steal / tick,
         total=sum(values) / tick,
-        ours=ours / tick + children.ru_utime + children.ru_stime,
+        procs=procs,
+        reaped=reaped,
+        own_children_s=children.ru_utime + children.ru_stime,
     )
+
+
+def our_cpu_seconds(before: CpuSnapshot, after: CpuSnapshot) -> float:
+    """CPU our processes used between two snapshots.
+
+    Live processes count their increase; a process that ended counts through the reaped-
+    children total of its parent (a server's session leader, or this process) minus what it
+    had used before `before`. A process that ended unreaped by us (e.g. a Postfix daemon
+    outliving its master) counts nothing: that CPU is unknowable, never negative.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    ticks = 0
+    for key, (now, _parent) in after.procs.items():
+        ticks += now - before.procs.get(key, (0, 0))[0]
+    for key, now in after.reaped.items():
+        ticks += now - before.reaped.get(key, 0)
+    leaders = {pid for pid, _start in after.reaped} | {os.getpid()}
+    for key, (then, parent) in before.procs.items():
+        if key not in after.procs and parent in leaders:
+            ticks -= then  # its whole life is in the parent's reaped total
+    return ticks / tick + after.own_children_s - before.own_children_s
 
 
 def foreign_cpu_pct(before: CpuSnapshot, after: CpuSnapshot) -> float:
     """Share of the machine's CPU (all cores) used by work that is not ours in between."""
     total = max(1e-9, after.total - before.total)
-    foreign = (after.busy - before.busy) - (after.ours - before.ours)
+    foreign = (after.busy - before.busy) - our_cpu_seconds(before, after)
     return max(0.0, 100 * foreign / total)
 
 
@@ -296,11 +324,13 @@ def postwarden(
     socket_group: str | None = None,
     production_extras: bool = True,
     variant: str = "",
+    env: Mapping[str, str] | None = None,
 ) -> Service:
     """``python -m milter serve`` as deployed: metrics on, audit trail on when supported.
 
     Its JSON log goes to a file, as journald would take it; readiness is both sockets listening.
-    `variant` (e.g. "lean-framing") runs it through tests/bench/variants.py's patches instead.
+    `variant` (e.g. "lean-framing") runs it through tests/bench/variants.py's patches instead;
+    `env` adds environment variables (e.g. MALLOC_ARENA_MAX).
     """
     launcher = ["tests.bench.variants", variant] if variant else ["milter"]
     argv = [sys.executable, "-m", *launcher, "serve", "--policy", str(policy)]
@@ -317,7 +347,8 @@ def postwarden(
     def ready() -> bool:
         return all(_spec_listening(spec) for spec in (listen, listen_local))
 
-    return Service(name, argv, work_dir / f"{name}.log", ready, cwd=ROOT)
+    full_env = {**os.environ, **env} if env else None
+    return Service(name, argv, work_dir / f"{name}.log", ready, cwd=ROOT, env=full_env)
 
 
 def _spec_listening(spec: str) -> bool:

@@ -11,6 +11,8 @@ Variants:
                 SMFIP_NOBODY | SMFIP_NOEOH: Postfix then sends no headers or body at all
   nr-mail       also negotiate SMFIP_NR_MAIL: MAIL always continues, so Postfix need not
                 wait for that reply (one round trip less per message)
+  tracemalloc   trace Python allocations; on SIGUSR2 append the 15 biggest growths since the
+                previous SIGUSR2 (by line) to $BENCH_TRACEMALLOC_OUT (diagnosis of RSS growth)
   none          no patch (the baseline, through the same launcher)
 """
 
@@ -106,11 +108,36 @@ def nr_mail() -> None:
     adapter.MilterSession.__init__ = init  # type: ignore[method-assign]
 
 
+def trace_allocations() -> None:
+    import os
+    import signal
+    import tracemalloc
+
+    tracemalloc.start(5)
+    out = os.environ.get("BENCH_TRACEMALLOC_OUT", "tracemalloc.txt")
+    previous: list[tracemalloc.Snapshot] = []
+
+    def dump(_signum: int, _frame: object) -> None:
+        snap = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)]
+        )
+        with open(out, "a") as f:
+            total = sum(stat.size for stat in snap.statistics("filename"))
+            f.write(f"--- traced {total / 1024:.0f} KiB\n")
+            if previous:
+                for stat in snap.compare_to(previous[-1], "lineno")[:15]:
+                    f.write(f"{stat}\n")
+        previous[:] = [snap]
+
+    signal.signal(signal.SIGUSR2, dump)
+
+
 VARIANTS: dict[str, Callable[[], None]] = {
     "none": lambda: None,
     "lean-framing": lean_framing,
     "skip-body": skip_body,
     "nr-mail": nr_mail,
+    "tracemalloc": trace_allocations,
 }
 
 

@@ -74,7 +74,8 @@ def canonical(spelling: str) -> str:
 
 
 def is_retired(address: str) -> bool:
-    domain = address.rpartition("@")[2].rstrip(".").lower()
+    """In (or under) a domain the example policy retired, in any spelling ``canonical`` knows."""
+    domain = canonical(address).rpartition("@")[2]
     return any(domain == d or domain.endswith("." + d) for d in ("bjzutrecht.nl", "bjzflevo.nl"))
 
 

@@ -1,0 +1,51 @@
+"""Addresses Postfix rewrites after the milter has decided: aliases into a retired domain.
+
+A milter sees the recipients as the client (or sendmail) gave them. Postfix expands
+virtual_alias_maps (and canonical maps, aliases, .forward) afterwards, in cleanup and local
+delivery, so an old alias such as ``oudteam@... -> someone@bjzutrecht.nl`` — exactly what the
+incident's old address books and forwarding rules look like — delivers to the retired domain
+whatever Postwarden decided. Only a check on the final recipient can stop it: a transport_maps
+entry per retired domain (``bjzutrecht.nl error:5.7.1 ...`` and ``.bjzutrecht.nl ...``) in the
+deploy/ configuration, generated from the policy. Strict xfail until deploy/ has it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.postfix import smtp_send
+from tests.reliability.conversations import SENDER, is_retired
+from tests.reliability.lab import Lab
+
+pytestmark = pytest.mark.e2e
+
+ALIAS = "oudteam@partner.example"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="needs a deploy/ fix: virtual aliases are expanded after the milter; a transport_maps "
+    "error: entry is not it (smtpd then refuses at RCPT before the milter sees the recipient)",
+)
+class TestAliasIntoRetiredDomain:
+    def test_alias_pointing_into_a_retired_domain_is_not_delivered(
+        self, lab: Lab, tmp_path: Path
+    ) -> None:
+        """SMTP and sendmail to an alias of b@bjzutrecht.nl: nothing reaches bjzutrecht.nl."""
+        aliases = tmp_path / "virtual"
+        aliases.write_text(f"{ALIAS} b@bjzutrecht.nl\n")
+        postfix = lab.postfix(lab.milter(), virtual_alias_maps=f"texthash:{aliases}")
+        lab.sink.clear()
+        smtp_send(postfix.smtp_port, SENDER, [ALIAS], "Subject: alias smtp\n\nhallo\n")
+        postfix.sendmail(SENDER, [ALIAS], "Subject: alias local\n\nhallo\n")
+        deadline = time.monotonic() + 20
+        while postfix.postqueue_json() or len(lab.sink.messages) < 2:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        delivered = [r for m in lab.sink.messages for r in m.rcpt_tos]
+        assert [r for r in delivered if is_retired(r)] == []
