@@ -16,20 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.postfix import REQUIRED_BINARIES, PostfixInstance, Sink
+from tests.e2e.stack import deploy_main_cf
 from tests.reliability.inprocess import POLICY, ROOT
 from tests.reliability.service import MilterService
 
 DEPLOY = ROOT / "deploy" / "postfix"
-
-
-def deploy_main_cf() -> dict[str, str]:
-    """deploy/postfix/main.cf as parameters, its /etc/postfix files taken from deploy/."""
-    params: dict[str, str] = {}
-    for line in (DEPLOY / "main.cf").read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            params[key.strip()] = value.strip().replace("/etc/postfix/", f"{DEPLOY}/")
-    return params
 
 
 def require_postfix() -> None:
