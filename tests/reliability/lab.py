@@ -20,7 +20,6 @@ from tests.e2e.stack import deploy_main_cf
 from tests.reliability.inprocess import POLICY, ROOT
 from tests.reliability.service import MilterService
 
-DEPLOY = ROOT / "deploy" / "postfix"
 
 
 def require_postfix() -> None:
