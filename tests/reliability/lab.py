@@ -17,9 +17,8 @@ import pytest
 
 from tests.e2e.postfix import REQUIRED_BINARIES, PostfixInstance, Sink
 from tests.e2e.stack import deploy_main_cf
-from tests.reliability.inprocess import POLICY, ROOT
+from tests.reliability.inprocess import POLICY
 from tests.reliability.service import MilterService
-
 
 
 def require_postfix() -> None:
