@@ -1,11 +1,12 @@
 """``make bench-experiments``: measure proposed milter changes before anyone makes them.
 
-Each variant of tests/bench/variants.py (the milter with one experimental patch) is measured
-against the unpatched milter, at protocol level (unix socket: 5 KB, 50 KB and 1 MB on one
-connection, 5 KB on eight) and end to end (Postfix alone, Postwarden over a unix socket, and
-Postwarden with each variant, alternating rounds as in bench_e2e); with --memory also the
-memory benchmark with glibc's default allocator arenas and with MALLOC_ARENA_MAX=2. The JSON
-result is the last line printed.
+First python-libmilter's framing and dispatch alone, stock and with the lean replacement, on
+the exact byte stream of each message size. Then each variant of tests/bench/variants.py (the
+milter with one experimental patch) against the unpatched milter, at protocol level (unix
+socket: 5 KB, 50 KB and 1 MB on one connection, 5 KB on eight) and end to end (Postfix alone,
+Postwarden over a unix socket, and Postwarden with each variant, alternating rounds as in
+bench_e2e); with --memory also the memory benchmark with glibc's default allocator arenas and
+with MALLOC_ARENA_MAX=2. The JSON result is the last line printed.
 
     python -m tests.bench.experiments [--quick] [--variants lean-framing nr-mail ...] [--memory]
 """
@@ -15,9 +16,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from typing import Any
 
-from tests.bench import bench_e2e, bench_memory, bench_protocol
+import libmilter as lm
+
+from tests.bench import bench_e2e, bench_memory, bench_protocol, variants
+from tests.bench.milterload import BODY_CHUNK, Transaction
+from tests.bench.mime import build_message
+from tests.support.milterclient import packet
 
 DEFAULT_VARIANTS = ("lean-framing", "nr-mail", "lean-framing,nr-mail")
 PROTOCOL_CELLS = (("5KB", 1), ("50KB", 1), ("1MB", 1), ("5KB", 8))
@@ -62,6 +69,67 @@ def end_to_end(variants: tuple[str, ...], quick: bool) -> dict[str, Any]:
     return {"settings": result["settings"], "results": result["results"]}
 
 
+class _NullMilter(lm.MilterProtocol):  # type: ignore[misc]
+    """python-libmilter with callbacks that do nothing: only framing and dispatch remain."""
+
+    def __init__(self) -> None:
+        lm.MilterProtocol.__init__(self, 0, lm.SMFIP_NR_HDR | lm.SMFIP_NR_BODY)
+        self.protos &= ~(lm.SMFIP_NOHDRS | lm.SMFIP_NOBODY)
+
+    def send(self, msg: bytes) -> None:
+        pass
+
+    def mailFrom(self, frAddr: bytes, cmdDict: dict[bytes, bytes]) -> bytes:
+        return lm.CONTINUE
+
+    def rcpt(self, recip: bytes, cmdDict: dict[bytes, bytes]) -> bytes:
+        return lm.CONTINUE
+
+    def header(self, key: bytes, val: bytes, cmdDict: dict[bytes, bytes]) -> None:
+        return None
+
+    def body(self, chunk: bytes, cmdDict: dict[bytes, bytes]) -> None:
+        return None
+
+    def eob(self, cmdDict: dict[bytes, bytes]) -> bytes:
+        return lm.ACCEPT
+
+
+class _LeanNullMilter(_NullMilter):
+    dataReceived = variants._lean_data_received
+    _procCmdAndData = variants._lean_dispatch
+
+
+def _wire(message: bytes) -> bytes:
+    """The bytes smtpd sends a milter for one message (MAIL, 2 RCPT, headers, body, EOM)."""
+    tx = Transaction.from_message(message)
+    out = [packet(b"M", b"<" + tx.sender.encode() + b">\0")]
+    out += [packet(b"R", b"<" + r.encode() + b">\0") for r in tx.recipients]
+    out += [packet(b"L", n.encode() + b"\0" + v.encode() + b"\0") for n, v in tx.headers]
+    out += [packet(b"B", tx.body[i : i + BODY_CHUNK]) for i in range(0, len(tx.body), BODY_CHUNK)]
+    return b"".join([*out, packet(b"E")])
+
+
+def framing(quick: bool) -> dict[str, Any]:
+    """CPU per message of python-libmilter's framing/dispatch alone, stock vs lean, fed the
+    byte stream of real messages in 64 KiB reads (no sockets: exact, contention-free)."""
+    out: dict[str, Any] = {}
+    for name, size in bench_protocol.SIZES.items():
+        stream = _wire(build_message(size))
+        reads = [stream[i : i + 65536] for i in range(0, len(stream), 65536)]
+        count = max(5, (200 if quick else 2000) * 5 * 1024 // size)
+        cells = {}
+        for label, cls in (("stock", _NullMilter), ("lean", _LeanNullMilter)):
+            milter = cls()
+            start = time.process_time()
+            for _ in range(count):
+                for data in reads:
+                    milter.dataReceived(data)
+            cells[f"{label}_us_per_message"] = round((time.process_time() - start) * 1e6 / count, 1)
+        out[name] = cells
+    return out
+
+
 def memory(quick: bool) -> dict[str, Any]:
     """RSS with the default glibc allocator and with MALLOC_ARENA_MAX=2 (threads share arenas)."""
     return {
@@ -78,7 +146,8 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="also the allocator experiment")
     args = parser.parse_args()
     variants = tuple(args.variants)
-    out: dict[str, Any] = {"protocol": protocol(variants, args.quick)}
+    out: dict[str, Any] = {"framing": framing(args.quick)}
+    out["protocol"] = protocol(variants, args.quick)
     if not args.skip_e2e:
         out["e2e"] = end_to_end(variants, args.quick)
     if args.memory:

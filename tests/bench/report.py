@@ -186,7 +186,12 @@ def content(summary: dict[str, Any]) -> str:
     data = summary.get("content", {})
     if "mb_per_s" not in data:
         return f"(content scan: {data.get('error') or data.get('skipped')})"
-    rates = ", ".join(f"{k} {v} MB/s" for k, v in data["mb_per_s"].items())
+    rates = ", ".join(
+        f"{kind} {v.get('wall', v)} MB/s wall ({v.get('cpu')} MB/s CPU)"
+        if isinstance(v, dict)
+        else f"{kind} {v} MB/s"
+        for kind, v in data["mb_per_s"].items()
+    )
     argv = " ".join(data.get("argv", [])[1:])
     return f"Content scan (tests/bench/bench_content.py {argv}): {rates}."
 

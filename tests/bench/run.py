@@ -132,7 +132,7 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
     n = over.get("samples", [{}])[-1].get("messages") if over else None
     out.append(
         _check(
-            f"no RSS growth over {n} messages (KiB after the first 1000, tolerance 1 MiB)",
+            f"no RSS growth over {n} messages (KiB after the first batch, tolerance 1 MiB)",
             over.get("growth_after_first_batch_kib"),
             FLAT_TOLERANCE_KIB,
             False,
