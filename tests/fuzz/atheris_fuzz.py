@@ -2,7 +2,9 @@
 
     python -m tests.fuzz.atheris_fuzz TARGET [libFuzzer options, e.g. -atheris_runs=100000]
 
-It starts from a few valid inputs (written to a fresh temporary corpus directory).
+It starts from a few valid inputs written to a fresh temporary directory, which also receives
+the new corpus entries and any crash-*/timeout-*/oom-* file libFuzzer writes (the path is
+printed first).
 
 Targets, each fed raw bytes by libFuzzer:
 
@@ -149,7 +151,11 @@ def main(argv: list[str]) -> int:
     corpus = Path(tempfile.mkdtemp(prefix=f"postwarden-atheris-{argv[1]}-"))
     for n, seed in enumerate(seeds(argv[1])):
         (corpus / f"seed{n}").write_bytes(seed)
-    options = [a for a in argv[2:] if a.startswith("-")] + [str(corpus)]
+    options = [a for a in argv[2:] if a.startswith("-")]
+    if not any(a.startswith("-artifact_prefix=") for a in options):
+        options.append(f"-artifact_prefix={corpus}/")  # crash files there, not in the cwd
+    options.append(str(corpus))
+    print(f"corpus and crash files: {corpus}", file=sys.stderr)
     atheris.Setup([argv[0], *options], target)
     atheris.Fuzz()
     return 0
