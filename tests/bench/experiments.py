@@ -1,14 +1,14 @@
 """``make bench-experiments``: measure proposed milter changes before anyone makes them.
 
-First python-libmilter's framing and dispatch alone, stock and with the lean replacement, on
-the exact byte stream of each message size. Then each variant of tests/bench/variants.py (the
-milter with one experimental patch) against the unpatched milter, at protocol level (unix
-socket: 5 KB, 50 KB and 1 MB on one connection, 5 KB on eight) and end to end (Postfix alone,
-Postwarden over a unix socket, and Postwarden with each variant, alternating rounds as in
-bench_e2e); with --memory also the memory benchmark with glibc's default allocator arenas and
-with MALLOC_ARENA_MAX=2. The JSON result is the last line printed.
+First the framing and dispatch alone, python-libmilter's (stock) and the adapter's own (which
+replaced it), on the exact byte stream of each message size. Then each variant of
+tests/bench/variants.py (the milter with one experimental patch) against the unpatched milter,
+at protocol level (unix socket: 5 KB, 50 KB and 1 MB on one connection, 5 KB on eight) and end
+to end (Postfix alone, Postwarden over a unix socket, and Postwarden with each variant,
+alternating rounds as in bench_e2e); with --memory also the memory benchmark with glibc's
+default allocator arenas and with MALLOC_ARENA_MAX=2. The JSON result is the last line printed.
 
-    python -m tests.bench.experiments [--quick] [--variants lean-framing nr-mail ...] [--memory]
+    python -m tests.bench.experiments [--quick] [--variants skip-body inline-budget ...] [--memory]
 """
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ from typing import Any
 
 import libmilter as lm
 
-from tests.bench import bench_e2e, bench_memory, bench_protocol, variants
+from milter.adapter import CONTINUE_PACKET, MilterSession, PolicyHolder
+from milter.policy import load_policy
+from tests.bench import bench_e2e, bench_memory, bench_protocol, servers
 from tests.bench.milterload import BODY_CHUNK, Transaction
 from tests.bench.mime import build_message
 from tests.support.milterclient import packet
 
-DEFAULT_VARIANTS = ("lean-framing", "nr-mail", "lean-framing,nr-mail")
+DEFAULT_VARIANTS = ("inline-budget", "skip-body")
 PROTOCOL_CELLS = (("5KB", 1), ("50KB", 1), ("1MB", 1), ("5KB", 8))
 
 
@@ -95,9 +97,34 @@ class _NullMilter(lm.MilterProtocol):  # type: ignore[misc]
         return lm.ACCEPT
 
 
-class _LeanNullMilter(_NullMilter):
-    dataReceived = variants._lean_data_received
-    _procCmdAndData = variants._lean_dispatch
+class _NullTransport:
+    family = 0
+
+    def sendall(self, data: bytes) -> None:
+        pass
+
+
+class _AdapterNullMilter(MilterSession):
+    """The adapter's own framing and dispatch, with event handlers that do nothing."""
+
+    def __init__(self) -> None:
+        policy = load_policy(servers.ROOT / "policies" / "example.yaml")
+        super().__init__(_NullTransport(), "smtp", PolicyHolder(policy), None)  # type: ignore[arg-type]
+
+    def mail_from(self, sender: bytes, macros: dict[bytes, bytes]) -> bytes:
+        return CONTINUE_PACKET
+
+    def rcpt(self, recip: bytes, macros: dict[bytes, bytes]) -> bytes:
+        return CONTINUE_PACKET
+
+    def header(self, key: bytes, val: bytes) -> None:
+        return None
+
+    def body(self, chunk: bytes) -> None:
+        return None
+
+    def end_of_message(self, macros: dict[bytes, bytes]) -> bytes:
+        return bytes(lm.ACCEPT)
 
 
 def _wire(message: bytes) -> bytes:
@@ -111,7 +138,7 @@ def _wire(message: bytes) -> bytes:
 
 
 def framing(quick: bool) -> dict[str, Any]:
-    """CPU per message of python-libmilter's framing/dispatch alone, stock vs lean, fed the
+    """CPU per message of the framing/dispatch alone, python-libmilter's vs ours, fed the
     byte stream of real messages in 64 KiB reads (no sockets: exact, contention-free)."""
     out: dict[str, Any] = {}
     for name, size in bench_protocol.SIZES.items():
@@ -119,12 +146,14 @@ def framing(quick: bool) -> dict[str, Any]:
         reads = [stream[i : i + 65536] for i in range(0, len(stream), 65536)]
         count = max(5, (200 if quick else 2000) * 5 * 1024 // size)
         cells = {}
-        for label, cls in (("stock", _NullMilter), ("lean", _LeanNullMilter)):
-            milter = cls()
+        for label, feed in (
+            ("stock", _NullMilter().dataReceived),
+            ("adapter", _AdapterNullMilter().feed),
+        ):
             start = time.process_time()
             for _ in range(count):
                 for data in reads:
-                    milter.dataReceived(data)
+                    feed(data)
             cells[f"{label}_us_per_message"] = round((time.process_time() - start) * 1e6 / count, 1)
         out[name] = cells
     return out

@@ -9,7 +9,7 @@ printed first).
 Targets, each fed raw bytes by libFuzzer:
 
 adapter  the milter session parser: the input is split at points taken from its first byte and
-         fed to ``MilterSession.dataReceived`` piece by piece, the way ``serve()`` reads them.
+         fed to ``MilterSession.feed`` piece by piece, the way ``serve()`` reads them.
          Protocol errors end a connection by design; what counts as a finding is a hang (the
          -timeout option) or memory running away (-rss_limit_mb).
 policy   ``load_policy_text``: anything but a ``PolicyError`` escaping is a bug, and so is a
@@ -54,8 +54,6 @@ class _Transport:
 
 def adapter_target() -> Callable[[bytes], None]:
     with atheris.instrument_imports():
-        import libmilter  # noqa: F401 - imported to be instrumented
-
         from milter.adapter import MilterSession, PolicyHolder
         from milter.policy import load_policy
     holder = PolicyHolder(load_policy(POLICY))
@@ -71,7 +69,7 @@ def adapter_target() -> Callable[[bytes], None]:
         session = MilterSession(_Transport(), "smtp" if data[0] & 1 else "local", holder, Quiet())
         try:
             for at in range(1, len(data), step):
-                session.dataReceived(data[at : at + step])
+                session.feed(data[at : at + step])
                 if session.closed:
                     break
         except Exception:

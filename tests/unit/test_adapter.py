@@ -22,6 +22,7 @@ from tests.support.milterclient import (
     SMFIP_NOHELO,
     SMFIP_NR_BODY,
     SMFIP_NR_HDR,
+    SMFIP_NR_MAIL,
     MilterClient,
     packet,
 )
@@ -100,12 +101,31 @@ class TestNegotiation:
                 assert c.milter_protocol & flag
             assert not c.milter_protocol & (SMFIP_NOHDRS | SMFIP_NOBODY)
 
+    def test_mail_needs_no_reply(self, running: Running) -> None:
+        """MAIL always continues, so Postfix is told not to wait for its reply."""
+        with MilterClient(running.smtp) as c:
+            assert c.milter_protocol & SMFIP_NR_MAIL
+
+    def test_an_mta_without_no_reply_flags_gets_every_reply(self, running: Running) -> None:
+        """Offered no NR_* flags (protocol 2), MAIL, headers and body chunks are answered."""
+        c = MilterClient(running.smtp)
+        try:
+            c.negotiate(version=2, protocol=0x7F)
+            assert c.milter_protocol & (SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY) == 0
+            assert c.mail("s@samen-veilig.nl").cmd == b"c"
+            assert c.rcpt("a@partner.example").cmd == b"c"
+            assert c.header("Subject", "hallo").cmd == b"c"
+            assert c.body(b"Tekst.\r\n").cmd == b"c"
+            assert c.eom().final.cmd == b"a"
+        finally:
+            c.close()
+
 
 class TestSmtpPath:
     def test_retired_recipient_refused_at_rcpt(self, running: Running) -> None:
         """RCPT to a retired domain gets one 550 5.7.1 reply with the policy text."""
         with MilterClient(running.smtp) as c:
-            assert c.mail("tool@samen-veilig.nl", MACROS).cmd == b"c"
+            assert c.mail("tool@samen-veilig.nl", MACROS) is None  # no reply: SMFIP_NR_MAIL
             assert c.rcpt("a@partner.example").cmd == b"c"
             reply = c.rcpt("b@bjzutrecht.nl", esmtp="NOTIFY=NEVER")
             assert reply.cmd == b"y"
@@ -122,7 +142,7 @@ class TestSmtpPath:
         """On a reused connection every reply belongs to its own command (upstream issue #14)."""
         with MilterClient(running.smtp) as c:
             for n in range(5):
-                assert c.mail(f"s{n}@samen-veilig.nl").cmd == b"c"
+                assert c.mail(f"s{n}@samen-veilig.nl") is None
                 assert c.rcpt(f"x{n}@bjzutrecht.nl").cmd == b"y"
                 assert c.rcpt(f"a{n}@partner.example").cmd == b"c"
                 assert c.rcpt(f"c{n}@mail.bjzflevo.nl").cmd == b"y"
@@ -208,6 +228,21 @@ class TestFailClosed:
             c.mail("s@samen-veilig.nl")
             assert c.rcpt("b@bjzutrecht.nl").cmd == b"y"
 
+    def test_error_at_mail_tempfails_the_first_rcpt(
+        self, running: Running, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """MAIL gets no reply (NR_MAIL): an error there makes RCPT and end of message 4xx."""
+        real = adapter.parse_address
+        monkeypatch.setattr(
+            adapter, "parse_address", lambda raw: 1 / 0 if b"samen" in raw else real(raw)
+        )
+        with MilterClient(running.smtp) as c:
+            assert c.mail("s@samen-veilig.nl") is None
+            reply = c.rcpt("a@partner.example")
+            assert reply.cmd == b"y" and reply.text.startswith("451 4.3.0")
+            assert c.eom().final.text.startswith("451")
+        assert running.recorder.decisions == []
+
     def test_eom_without_mail_tempfails(self, running: Running) -> None:
         """An end of message with no message state is a tempfail."""
         with MilterClient(running.smtp) as c:
@@ -278,6 +313,7 @@ class TestPolicySnapshot:
         try:
             with MilterClient(server.sockets[0][0].getsockname()) as c:
                 c.mail("s@samen-veilig.nl")
+                assert c.rcpt("a@partner.example").cmd == b"c"  # MAIL has been handled
                 holder.replace(relaxed)
                 assert c.rcpt("b@bjzutrecht.nl").cmd == b"y"  # old snapshot still in force
                 assert c.eom().final.cmd == b"a"
@@ -319,3 +355,83 @@ class TestContentPath:
         assert decision.action == "quarantine" and decision.client_data
         assert recorder.message_ids == ["<dossier-1@samen-veilig.nl>"]
         assert len(recorder.durations) == 1 and recorder.durations[0] > 0
+
+
+class _Wire:
+    """Stands in for the connection socket: keeps what the session sends."""
+
+    family = socket.AF_UNIX
+
+    def __init__(self) -> None:
+        self.sent = b""
+
+    def sendall(self, data: bytes) -> None:
+        self.sent += data
+
+
+def _session() -> tuple[adapter.MilterSession, _Wire]:
+    wire = _Wire()
+    session = adapter.MilterSession(wire, "smtp", PolicyHolder(POLICY), Recorder())  # type: ignore[arg-type]
+    return session, wire
+
+
+NEGOTIATE = packet(
+    b"O", (6).to_bytes(4, "big") + (0x1FF).to_bytes(4, "big") + (0x1FFFFF).to_bytes(4, "big")
+)
+
+
+class TestFraming:
+    def test_packets_split_anywhere_give_the_same_replies(self) -> None:
+        """A stream fed one byte at a time is answered exactly as when fed whole."""
+        stream = NEGOTIATE + b"".join(
+            [
+                packet(b"M", b"<s@samen-veilig.nl>\0"),
+                packet(b"R", b"<b@bjzutrecht.nl>\0NOTIFY=NEVER\0"),
+                packet(b"R", b"<a@partner.example>\0"),
+                packet(b"L", b"Subject\0hallo\0"),
+                packet(b"B", b"Tekst.\r\n"),
+                packet(b"E"),
+            ]
+        )
+        whole, whole_wire = _session()
+        whole.feed(stream)
+        dribbled, dribbled_wire = _session()
+        for at in range(len(stream)):
+            dribbled.feed(stream[at : at + 1])
+        assert whole_wire.sent == dribbled_wire.sent
+        assert whole_wire.sent.count(b"550 5.7.1") == 1 and whole_wire.sent.endswith(b"\0\0\0\1a")
+
+    def test_oversized_length_is_refused_before_buffering(self) -> None:
+        """A header declaring more than _MAX_PACKET raises at once; nothing is kept."""
+        session, _ = _session()
+        session.feed(NEGOTIATE)
+        with pytest.raises(adapter.ProtocolError):
+            session.feed((adapter._MAX_PACKET + 1).to_bytes(4, "big") + b"B" + b"x" * 100)
+
+    @pytest.mark.parametrize(
+        "bad",
+        [
+            packet(b"Z", b"x"),
+            packet(b""),
+            packet(b"L", b"no-nul"),
+            packet(b"L", b"a\0b\0c\0"),
+            packet(b"O", b"short"),
+        ],
+        ids=["unknown", "empty", "header-without-nul", "header-extra-field", "short-optneg"],
+    )
+    def test_malformed_packets_are_protocol_errors(self, bad: bytes) -> None:
+        """Packets Postfix never sends raise ProtocolError (serve() then closes)."""
+        session, _ = _session()
+        session.feed(NEGOTIATE)
+        with pytest.raises(adapter.ProtocolError):
+            session.feed(bad)
+
+    def test_macros_apply_only_to_their_own_stage(self) -> None:
+        """The queue id in an RCPT-stage macro packet is not taken as MAIL's."""
+        session, _ = _session()
+        session.feed(NEGOTIATE + packet(b"D", b"Ri\x004QWRONG\0") + packet(b"M", b"<s@x.nl>\0"))
+        assert session._msg is not None and session._msg.queue_id is None
+        session.feed(packet(b"D", b"Mi\x004QRIGHT\0{mail_addr}\0t@samen-veilig.nl\0"))
+        session.feed(packet(b"M", b"<s@x.nl>\0"))
+        assert session._msg is not None and session._msg.queue_id == "4QRIGHT"
+        assert str(session._msg.sender) == "t@samen-veilig.nl"
