@@ -49,6 +49,7 @@ REFUSES (parse_address returns Malformed, normalise_domain raises DomainError)
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import unicodedata
@@ -266,22 +267,48 @@ def _unicode_label(label: str) -> str:
     return alabel
 
 
+# The fast paths for plain ASCII below skip the per-character unicodedata loops; their results
+# are those of the general code (tests compare both, switching this off).
+_ascii_fast_path = True
+# Distinct domains remembered by normalise_domain: recipients repeat, and IDNA is not cheap.
+DOMAIN_CACHE_SIZE = 4096
+
+
+def _has_space(text: str) -> bool:
+    if _ascii_fast_path and text.isascii() and text.isprintable():
+        return " " in text  # the only printable ASCII white space
+    return any(ch.isspace() for ch in text)
+
+
+def _bad_host_characters(name: str) -> bool:
+    """White space, control characters or surrogates (never allowed in a host name)."""
+    if _ascii_fast_path and name.isascii():
+        return not name.isprintable() or " " in name  # ASCII controls are its unprintables
+    return any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cs") for ch in name)
+
+
 def normalise_domain(name: str) -> str:
     """Return `name` as a lower-case A-label host name without trailing dot.
 
     Applies UTS-46 mapping (case, width, ideographic full stops), IDNA 2008 to
     non-ASCII labels, RFC 1123 label syntax to ASCII labels and the 63/253 octet
     limits.  Raises DomainError (a ValueError) with a short reason otherwise.
+    Results are cached (DOMAIN_CACHE_SIZE names; refusals are not cached).
     """
     if not isinstance(name, str):
         raise DomainError(_D_NOT_STRING)
+    if not _ascii_fast_path:
+        return _normalise_domain(name)
+    return _normalise_domain_cached(name)
+
+
+def _normalise_domain(name: str) -> str:
     if not name:
         raise DomainError(_D_EMPTY_NAME)
     if len(name) > MAX_RAW_OCTETS:
         raise DomainError(_D_NAME_LONG)
-    for ch in name:
-        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cs"):
-            raise DomainError(_D_BAD_CHAR)
+    if _bad_host_characters(name):
+        raise DomainError(_D_BAD_CHAR)
     if name.isascii():
         mapped = name.lower()
     else:
@@ -311,6 +338,9 @@ def normalise_domain(name: str) -> str:
     if len(result) > MAX_NAME_OCTETS:
         raise DomainError(_D_NAME_LONG)
     return result
+
+
+_normalise_domain_cached = functools.lru_cache(maxsize=DOMAIN_CACHE_SIZE)(_normalise_domain)
 
 
 def is_within(domain: str, parent: str) -> bool:
@@ -361,7 +391,7 @@ def _parse_domain_part(text: str, prefix: str) -> tuple[str, bool]:
     """Return (normalised domain, is_literal) for the part after '@'."""
     if not text:
         raise _Refused(_R_EMPTY_DOMAIN)
-    if any(ch.isspace() for ch in text):
+    if _has_space(text):
         raise _Refused(_R_SPACE)
     if "<" in text or ">" in text:
         raise _Refused(_R_ANGLE)
@@ -440,7 +470,7 @@ def _split_mailbox(text: str) -> tuple[str, str]:
     local = text if at < 0 else text[:at]
     if '"' in local:
         raise _Refused(_R_QUOTES if local.count('"') % 2 else _R_QUOTING)
-    if any(ch.isspace() for ch in local):
+    if _has_space(local):
         raise _Refused(_R_SPACE)
     if "<" in local or ">" in local:
         raise _Refused(_R_ANGLE)
@@ -474,16 +504,20 @@ def _inner_domains(local: str) -> list[str]:
     return found
 
 
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in text)
+def _refuse_bad_characters(text: str) -> None:
+    if _ascii_fast_path and text.isascii():
+        if not text.isprintable():  # ASCII has no surrogates; its controls are its unprintables
+            raise _Refused(_R_CONTROL)
+        return
+    if any(unicodedata.category(ch) == "Cs" for ch in text):
+        raise _Refused(_R_UNICODE)
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise _Refused(_R_CONTROL)
 
 
 def _parse(raw: str, text: str) -> Address:
     """Parse `text` (raw before the NUL, already stripped); raise _Refused."""
-    if any(unicodedata.category(ch) == "Cs" for ch in text):
-        raise _Refused(_R_UNICODE)
-    if _has_control(text):
-        raise _Refused(_R_CONTROL)
+    _refuse_bad_characters(text)
     if text.startswith("<") or text.endswith(">"):
         if not (len(text) >= 2 and text.startswith("<") and text.endswith(">")):
             raise _Refused(_R_ANGLE)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import string
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -443,6 +445,53 @@ class TestParseAddress:
             assert first.local == local
             again = parsed(str(first))
             assert (again.local, again.domain) == (local, "dom.nl")
+
+
+# --------------------------------------------------------------------------- ASCII fast path
+
+# Any ASCII, controls and space included, and the parser's special characters more often.
+ASCII_TEXT = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=127), max_size=60),
+    st.text(alphabet='<>@"\\%!.,:;[]()aAzZ09-_ \t\x00\x7f' + "xn--IPv6", max_size=40),
+    st.builds("{}@{}".format, SAFE_LOCAL, DOMAIN),
+)
+
+
+@contextlib.contextmanager
+def general_path() -> Iterator[None]:
+    """parse_address and normalise_domain without the ASCII fast path and the domain cache."""
+    address_module._ascii_fast_path = False
+    try:
+        yield
+    finally:
+        address_module._ascii_fast_path = True
+
+
+def outcome(name: str) -> str:
+    try:
+        return normalise_domain(name)
+    except DomainError as err:
+        return f"refused: {err}"
+
+
+class TestAsciiFastPath:
+    @settings(max_examples=500, deadline=None)
+    @given(ASCII_TEXT)
+    def test_parse_address_gives_what_the_general_path_gives(self, raw: str) -> None:
+        """On ASCII input the fast path returns exactly the general path's result."""
+        fast = parse_address(raw)
+        with general_path():
+            general = parse_address(raw)
+        assert fast == general
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.one_of(ASCII_TEXT, DOMAIN))
+    def test_normalise_domain_gives_what_the_general_path_gives(self, name: str) -> None:
+        """On ASCII input the fast (cached) path returns or refuses exactly as the general path."""
+        fast, again = outcome(name), outcome(name)  # the second answer comes from the cache
+        with general_path():
+            general = outcome(name)
+        assert fast == again == general
 
 
 # --------------------------------------------------------------------------- normalise_domain
