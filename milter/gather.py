@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from milter.address import Address, Malformed
 from milter.domains.dns import Observer, Resolver, check_domain
-from milter.domains.model import DnsSettings, DomainFacts
+from milter.domains.model import DnsSettings, DomainFacts, Expectation
 from milter.domains.ownership import questions_for
 from milter.policy.model import Policy
 
@@ -52,16 +52,13 @@ class DnsGatherer:
                 self._resolvers = {settings: resolver}  # keep only the settings in force
             return resolver
 
-    def gather(
-        self,
-        policy: Policy,
-        recipients: Iterable[Address | Malformed],
-        state: MessageDns,
-    ) -> dict[str, DomainFacts] | None:
-        """Answers for these recipients (added to `state`); None if the policy has no DNS."""
+    def _questions(
+        self, policy: Policy, recipients: Iterable[Address | Malformed], state: MessageDns
+    ) -> dict[str, Expectation | None]:
+        """What DNS must still be asked for these recipients (not yet in `state`)."""
         settings: DnsSettings | None = policy.dns
         if settings is None:
-            return None
+            return {}
         domains = [
             a.domain
             for a in recipients
@@ -72,13 +69,45 @@ class DnsGatherer:
         questions = questions_for(
             domains, owned, retired, check_existence=settings.refuse_nonexistent
         )
-        todo = [d for d in questions if d not in state.answers]
+        return {d: e for d, e in questions.items() if d not in state.answers}
+
+    def answered(
+        self, policy: Policy, recipients: Iterable[Address | Malformed], state: MessageDns
+    ) -> bool:
+        """True when gather() would send no DNS query: every answer it needs is in `state`
+        or in the resolver's cache (then gathering takes microseconds and cannot stall)."""
+        todo = self._questions(policy, recipients, state)
+        if not todo or policy.dns is None:
+            return True
+        resolver = self.resolver(policy.dns)
+        for domain, expectation in todo.items():
+            mx = resolver.cached_status(domain, "MX")
+            if mx is None or mx == "nodata":  # nodata: A/AAAA would be asked next
+                return False
+            if (
+                expectation is not None
+                and expectation.ns
+                and mx != "nxdomain"
+                and resolver.cached_status(domain, "NS") is None
+            ):
+                return False
+        return True
+
+    def gather(
+        self,
+        policy: Policy,
+        recipients: Iterable[Address | Malformed],
+        state: MessageDns,
+    ) -> dict[str, DomainFacts] | None:
+        """Answers for these recipients (added to `state`); None if the policy has no DNS."""
+        settings: DnsSettings | None = policy.dns
+        if settings is None:
+            return None
+        todo = self._questions(policy, recipients, state)
         if todo:
             resolver = self.resolver(settings)
             if state.deadline is None:
                 state.deadline = resolver.clock() + settings.budget_ms / 1000.0
-            for domain in todo:
-                state.answers[domain] = check_domain(
-                    domain, questions[domain], resolver, state.deadline
-                )
+            for domain, expectation in todo.items():
+                state.answers[domain] = check_domain(domain, expectation, resolver, state.deadline)
         return state.answers

@@ -239,6 +239,16 @@ class Resolver:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
 
+    def cached_status(self, name: str, rdtype: str) -> str | None:
+        """The status of a live cached answer for (name, rdtype), None if a lookup would have
+        to ask a server; counts nothing (callers decide how to run the lookup with it)."""
+        key = (normalise_host(name), rdtype.upper())
+        with self._lock:
+            entry = self._cache.get(key)
+            if entry is None or entry[0] <= self.clock():
+                return None
+            return entry[1].status
+
     def clear_cache(self) -> None:
         """Forget every cached answer (policy reload, tests)."""
         with self._lock:

@@ -243,6 +243,22 @@ class TestFailClosed:
             assert c.eom().final.text.startswith("451")
         assert running.recorder.decisions == []
 
+    def test_decisions_needing_no_dns_or_scan_skip_the_worker_pool(
+        self, running: Running, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """RCPT and end of message with nothing that can stall are decided in the session."""
+
+        def no_pool(*_: object) -> None:
+            raise AssertionError("handed to the worker pool")
+
+        monkeypatch.setattr(adapter._WORKERS, "submit", no_pool)
+        with MilterClient(running.smtp) as c:
+            c.mail("s@samen-veilig.nl")
+            assert c.rcpt("a@partner.example").cmd == b"c"
+            assert c.rcpt("b@bjzutrecht.nl").cmd == b"y"
+            assert c.eom().final.cmd == b"a"
+        assert running.recorder.errors == 0
+
     def test_eom_without_mail_tempfails(self, running: Running) -> None:
         """An end of message with no message state is a tempfail."""
         with MilterClient(running.smtp) as c:
