@@ -478,7 +478,7 @@ def _split_mailbox(text: str) -> tuple[str, str]:
         raise _Refused(_R_NO_DOMAIN)
     if not local:
         raise _Refused(_R_EMPTY_LOCAL)
-    if any(ch in _LOCAL_SPECIALS for ch in local):
+    if not _LOCAL_SPECIALS.isdisjoint(local):
         raise _Refused(_R_LOCAL_CHAR)
     return local, text[at + 1 :]
 
