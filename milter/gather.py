@@ -75,7 +75,8 @@ class DnsGatherer:
         self, policy: Policy, recipients: Iterable[Address | Malformed], state: MessageDns
     ) -> bool:
         """True when gather() would send no DNS query: every answer it needs is in `state`
-        or in the resolver's cache (then gathering takes microseconds and cannot stall)."""
+        or in the resolver's cache (then gathering takes microseconds and cannot stall; an
+        answer expiring in between is looked up within the policy's DNS budget)."""
         todo = self._questions(policy, recipients, state)
         if not todo or policy.dns is None:
             return True

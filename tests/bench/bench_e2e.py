@@ -131,7 +131,7 @@ def rspamd_available() -> str | None:
 
 
 def parse_config(name: str) -> tuple[str, str]:
-    """'postwarden-unix+lean-framing' -> ('postwarden-unix', 'lean-framing')."""
+    """'postwarden-unix+skip-body' -> ('postwarden-unix', 'skip-body')."""
     base, _, variant = name.partition("+")
     if base not in CONFIGS or (variant and not base.startswith("postwarden")):
         raise ValueError(f"unknown configuration {name!r}; known: {', '.join(CONFIGS)}")
@@ -390,7 +390,7 @@ def run(settings: Settings) -> dict[str, Any]:
 
 def settings_from_env() -> Settings:
     """Defaults, overridden by BENCH_RUNS, BENCH_MESSAGES, BENCH_SESSIONS, BENCH_SIZES_KB,
-    BENCH_CONFIGS (space-separated, e.g. "postfix postwarden-unix+lean-framing") and
+    BENCH_CONFIGS (space-separated, e.g. "postfix postwarden-unix+inline-budget") and
     BENCH_REUSE_CONNECTIONS=1 (smtp-source -d)."""
     env = os.environ
     s = Settings()

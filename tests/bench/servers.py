@@ -329,7 +329,7 @@ def postwarden(
     """``python -m milter serve`` as deployed: metrics on, audit trail on when supported.
 
     Its JSON log goes to a file, as journald would take it; readiness is both sockets listening.
-    `variant` (e.g. "lean-framing") runs it through tests/bench/variants.py's patches instead;
+    `variant` (e.g. "skip-body") runs it through tests/bench/variants.py's patches instead;
     `env` adds environment variables (e.g. MALLOC_ARENA_MAX).
     """
     launcher = ["tests.bench.variants", variant] if variant else ["milter"]

@@ -25,14 +25,17 @@ import libmilter as lm
 def skip_body() -> None:
     from milter import adapter
 
-    original = adapter.MilterSession.__init__
+    original = adapter.MilterSession._negotiate
 
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
+    def negotiate(self: Any, packet: bytes) -> bytes:
+        reply = original(self, packet)
         if getattr(self._policies.current, "content", None) is None:
-            self.protocol |= lm.SMFIP_NOHDRS | lm.SMFIP_NOBODY | lm.SMFIP_NOEOH
+            offered = int.from_bytes(packet[9:13], "big")
+            self.protocol |= (lm.SMFIP_NOHDRS | lm.SMFIP_NOBODY | lm.SMFIP_NOEOH) & offered
+            reply = reply[:-4] + self.protocol.to_bytes(4, "big")
+        return reply
 
-    adapter.MilterSession.__init__ = init  # type: ignore[method-assign]
+    adapter.MilterSession._negotiate = negotiate  # type: ignore[method-assign]
 
 
 def trace_allocations() -> None:
