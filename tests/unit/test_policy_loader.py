@@ -550,7 +550,10 @@ class TestLoadPolicyText:
 
     def test_empty_retired_domains_and_flow_style(self) -> None:
         """retired_domains may be an empty list; flow style mappings are fine."""
-        text = "version: 1\norganisation: X\nowned_domains: [{domain: x.nl}]\nretired_domains: []\n...\n"
+        text = (
+            "version: 1\norganisation: X\nowned_domains: [{domain: x.nl}]\nretired_domains: []\n"
+            "...\n"
+        )
         assert load_policy_text(text).retired_domains == ()
 
     def test_sha256_of_str_is_of_utf8_bytes(self) -> None:
