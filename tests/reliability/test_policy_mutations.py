@@ -24,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from milter.policy import load_policy_text
+from milter.policy.loader import MAX_POLICY_BYTES
 from tests.e2e.postfix import smtp_send
 from tests.reliability.conversations import RETIRED, SENDER, Conversation, Message
 from tests.reliability.inprocess import POLICY, ROOT
@@ -318,6 +319,11 @@ BROKEN = {
     "bad date": lambda text: text.replace("retired_since: 2017-12-31", "retired_since: 2017-02-30"),
     "not utf-8": lambda text: text.replace("organisation:", "organisation: \udcff", 1),
     "empty": lambda text: "",
+    "cut short": lambda text: text[: text.index("\nlookalikes:") + 1],
+    "condition key twice": lambda text: re.sub(
+        r"^( *)- (any: .*)$", r"\1- \2\n\1  \2", text, count=1, flags=re.M
+    ),
+    "too large": lambda text: text + "#" * MAX_POLICY_BYTES + "\n",
 }
 
 
