@@ -4,6 +4,7 @@ SYNOPSIS
     parse_address(raw) -> Address | Malformed
     normalise_domain(name) -> str            (raises DomainError)
     is_within(domain, parent) -> bool
+    parent_domains(domain) -> a.b.nl, b.nl, nl   (index lookups: O(labels), not O(list))
 
 DESCRIPTION
     parse_address takes a MAIL FROM or RCPT TO argument as a milter gets it from
@@ -52,6 +53,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import idna
@@ -62,6 +64,7 @@ __all__ = [
     "Malformed",
     "is_within",
     "normalise_domain",
+    "parent_domains",
     "parse_address",
 ]
 
@@ -311,6 +314,16 @@ def normalise_domain(name: str) -> str:
     if len(result) > MAX_NAME_OCTETS:
         raise DomainError(_D_NAME_LONG)
     return result
+
+
+def parent_domains(domain: str) -> Iterator[str]:
+    """`domain` and every domain it lies within, most specific first: a.b.nl, b.nl, nl.
+
+    With a set or dict of domains, "is `domain` inside one of them" is a walk over its labels
+    (``any(d in listed for d in parent_domains(domain))``), however long the list is."""
+    while domain:
+        yield domain
+        _, _, domain = domain.partition(".")
 
 
 def is_within(domain: str, parent: str) -> bool:

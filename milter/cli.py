@@ -163,7 +163,14 @@ def _parser() -> argparse.ArgumentParser:
 
     pol = sub.add_parser("policy", help="policy file commands")
     psub = pol.add_subparsers(dest="policy_command", required=True, metavar="COMMAND")
-    pc = psub.add_parser("check", help="validate a policy file")
+    pc = psub.add_parser(
+        "check",
+        help="validate a policy file",
+        description="Check a policy file as the milter would load it: exit 0 with a summary "
+        "(and warnings), or 1 with every problem as file:line:column. A policy is at most 1 MiB "
+        "and its last line is '...' (the YAML end marker; only comments may follow), so a "
+        "copy cut short is refused instead of loading without its last sections.",
+    )
     pc.add_argument("file", metavar="FILE")
     pm = psub.add_parser(
         "postfix-map",
