@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 import libmilter as lm
 import structlog
 
-from milter.address import Address, Malformed, is_within, parse_address
+from milter.address import Address, Malformed, parse_address
 from milter.engine import (
     Decision,
     Envelope,
@@ -571,14 +571,8 @@ class MilterSession:
         sender, recipient = msg.sender, rd.address
         if not isinstance(sender, Address) or not isinstance(recipient, Address):
             return
-        domain = next(
-            (
-                r.domain
-                for r in msg.policy.retired_domains
-                if any(is_within(d, r.domain) for d in recipient.domains)
-            ),
-            "",
-        )
+        zones = (msg.policy.retired_zone(d) for d in recipient.domains)
+        domain = next((zone.domain for zone in zones if zone is not None), "")
         self._notifier.request(sender, recipient, domain, msg.policy.organisation, notices)
 
 

@@ -4,6 +4,7 @@ SYNOPSIS
     parse_address(raw) -> Address | Malformed
     normalise_domain(name) -> str            (raises DomainError)
     is_within(domain, parent) -> bool
+    parent_domains(domain) -> a.b.nl, b.nl, nl   (index lookups: O(labels), not O(list))
 
 DESCRIPTION
     parse_address takes a MAIL FROM or RCPT TO argument as a milter gets it from
@@ -53,6 +54,7 @@ import functools
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import idna
@@ -63,6 +65,7 @@ __all__ = [
     "Malformed",
     "is_within",
     "normalise_domain",
+    "parent_domains",
     "parse_address",
 ]
 
@@ -341,6 +344,16 @@ def _normalise_domain(name: str) -> str:
 
 
 _normalise_domain_cached = functools.lru_cache(maxsize=DOMAIN_CACHE_SIZE)(_normalise_domain)
+
+
+def parent_domains(domain: str) -> Iterator[str]:
+    """`domain` and every domain it lies within, most specific first: a.b.nl, b.nl, nl.
+
+    With a set or dict of domains, "is `domain` inside one of them" is a walk over its labels
+    (``any(d in listed for d in parent_domains(domain))``), however long the list is."""
+    while domain:
+        yield domain
+        _, _, domain = domain.partition(".")
 
 
 def is_within(domain: str, parent: str) -> bool:

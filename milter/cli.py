@@ -4,6 +4,9 @@ Subcommands:
   serve         run the milter for Postfix
   check         show the decision the milter would make for an envelope (and message)
   policy check  validate a policy file: exit 0 with a summary, or 1 with file:line:column errors
+  policy postfix-map
+                the Postfix transport table for the retired domains (the backstop after
+                address rewriting); --check TABLE exits 1 when the installed one is stale
   audit verify  check the audit trail's hash chain: exit 0 with 'ok: ...', or 1 with the first
                 broken record as file:line: edited|deleted|reordered|inserted|truncated: ...
 
@@ -23,6 +26,7 @@ from milter import __version__, officer_cli
 from milter.adapter import ListenSpec, ListenSpecError
 from milter.audit import Checkpoint, verify
 from milter.policy import PolicyError, lint, load_policy, summarise
+from milter.policy.model import Policy
 
 DEFAULT_LISTEN = "inet:127.0.0.1:10027"
 DEFAULT_LISTEN_LOCAL = "inet:127.0.0.1:10028"
@@ -159,8 +163,25 @@ def _parser() -> argparse.ArgumentParser:
 
     pol = sub.add_parser("policy", help="policy file commands")
     psub = pol.add_subparsers(dest="policy_command", required=True, metavar="COMMAND")
-    pc = psub.add_parser("check", help="validate a policy file")
+    pc = psub.add_parser(
+        "check",
+        help="validate a policy file",
+        description="Check a policy file as the milter would load it: exit 0 with a summary "
+        "(and warnings), or 1 with every problem as file:line:column. A policy is at most 1 MiB "
+        "and its last line is '...' (the YAML end marker; only comments may follow), so a "
+        "copy cut short is refused instead of loading without its last sections.",
+    )
     pc.add_argument("file", metavar="FILE")
+    pm = psub.add_parser(
+        "postfix-map",
+        help="print the Postfix transport table for the retired domains (deploy/postfix)",
+    )
+    pm.add_argument("file", metavar="FILE")
+    pm.add_argument(
+        "--check",
+        metavar="TABLE",
+        help="print nothing; exit 1 if TABLE (the installed table) differs from the policy's",
+    )
 
     aud = sub.add_parser("audit", help="audit trail commands")
     asub = aud.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
@@ -213,6 +234,29 @@ def _policy_errors(exc: PolicyError) -> None:
         print(issue, file=sys.stderr)
 
 
+def _postfix_map(policy: Policy, source: str, installed: str | None) -> int:
+    from milter.postfix_map import entries, transport_table
+
+    table = transport_table(policy, source)
+    if installed is None:
+        sys.stdout.write(table)
+        return 0
+    try:
+        with open(installed, encoding="utf-8") as fh:
+            current = fh.read()
+    except OSError as exc:
+        print(f"{installed}: {exc.strerror}", file=sys.stderr)
+        return 1
+    if entries(current) != entries(table):
+        print(
+            f"{installed} is out of date with {source}: run postwarden policy postfix-map "
+            f"{source} > {installed} && postfix reload",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def _domains_audit(policy_path: str, want_json: bool, nameservers: tuple[str, ...]) -> int:
     import json
 
@@ -243,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             except OSError as exc:
                 print(f"{args.file}: {exc.strerror}", file=sys.stderr)
                 return 1
+            if args.policy_command == "postfix-map":
+                return _postfix_map(policy, args.file, args.check)
             print(summarise(policy))
             for warning in lint.warnings(policy, dt.date.today()):
                 print(f"warning: {warning}")

@@ -172,9 +172,9 @@ class Decision:
 
 def _retired_match(address: Address, policy: Policy) -> tuple[str, RetiredDomain] | None:
     for domain in address.domains:
-        for retired in policy.retired_domains:
-            if is_within(domain, retired.domain):
-                return domain, retired
+        retired = policy.retired_zone(domain)
+        if retired is not None:
+            return domain, retired
     return None
 
 
@@ -195,8 +195,10 @@ def may_notify(sender: Address | Malformed | None, policy: Policy) -> bool:
     if not isinstance(sender, Address) or sender.is_null or sender.is_literal:
         return False
     lookalikes = policy.lookalikes
-    if lookalikes is not None and not policy.is_owned(sender.domain) and (
-        lookalikes.index.match(sender.domain) is not None
+    if (
+        lookalikes is not None
+        and not policy.is_owned(sender.domain)
+        and (lookalikes.index.match(sender.domain) is not None)
     ):
         return False  # never answer an address that imitates ours
     return _retired_match(sender, policy) is None
@@ -248,8 +250,7 @@ def decide_recipient(
 
 def owned_zone(domain: str, policy: Policy) -> OwnedDomain | None:
     """The most specific owned domain that contains `domain`."""
-    parents = [o for o in policy.owned_domains if is_within(domain, o.domain)]
-    return max(parents, key=lambda o: len(o.domain), default=None)
+    return policy.owned_zone(domain)
 
 
 def _dns_decision(

@@ -65,7 +65,7 @@ class DnsGatherer:
             if isinstance(a, Address) and not a.is_literal and not a.is_null
         ]
         owned = {o.domain: o.expect for o in policy.owned_domains}
-        retired = [r.domain for r in policy.retired_domains]
+        retired = policy.retired_names()
         questions = questions_for(
             domains, owned, retired, check_existence=settings.refuse_nonexistent
         )

@@ -31,8 +31,9 @@ DESCRIPTION
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
-from milter.address import is_within
+from milter.address import parent_domains
 from milter.domains.model import Answer, DomainFacts, Expectation, host_matches
 
 __all__ = ["assess", "mismatched", "questions_for"]
@@ -52,14 +53,14 @@ def questions_for(
 
     All domains are normalised A-labels.  Pass the keys as gather()'s `domains`.
     """
-    retired_list = tuple(retired)
+    retired_names = retired if isinstance(retired, AbstractSet) else frozenset(retired)
     questions: dict[str, Expectation | None] = {}
     for domain in recipient_domains:
-        if any(is_within(domain, r) for r in retired_list):
+        names = list(parent_domains(domain))  # the domain, then each parent: O(labels) lookups
+        if any(name in retired_names for name in names):
             continue
-        parents = [o for o in owned if is_within(domain, o)]
-        if parents:
-            zone = max(parents, key=len)  # the most specific owned domain
+        zone = next((name for name in names if name in owned), None)  # the most specific
+        if zone is not None:
             expectation = owned[zone]
             if expectation is not None and (expectation.mx or expectation.ns):
                 questions[zone] = expectation

@@ -6,12 +6,14 @@ is built from a file with a problem in it: ``load_policy`` returns a ``Policy`` 
 ``PolicyError`` carrying every issue found (up to ``MAX_ISSUES``), sorted by position, each as
 ``file:line:column: message (hint: ...)`` with 1-based line and column.
 
-Refused: bytes that are not UTF-8 or not printable; YAML syntax errors; an empty file; more than
-one YAML document; anchors, aliases and merge keys (``<<``); duplicate keys in any mapping (PyYAML
-would silently keep the last); unknown keys; missing required keys; wrong types (including YAML
-1.1 booleans such as ``yes`` where text is needed); dates that are not a real ``YYYY-MM-DD``;
-domains ``milter.address.normalise_domain`` refuses; a domain listed twice, both owned and retired,
-or inside another listed domain; empty ``owned_domains``; text that is blank, multi-line, longer
+Refused: a file over ``MAX_POLICY_BYTES`` (1 MiB); bytes that are not UTF-8 or not printable;
+YAML syntax errors; an empty file; more than one YAML document; a document that does not end with
+the end marker ``...`` (a file cut short at a line break is otherwise valid YAML); anchors,
+aliases and merge keys (``<<``); duplicate keys in any mapping (PyYAML would silently keep the
+last); unknown keys; missing required keys; wrong types (including YAML 1.1 booleans such as
+``yes`` where text is needed); dates that are not a real ``YYYY-MM-DD``; domains
+``milter.address.normalise_domain`` refuses; a domain listed twice, both owned and retired, or
+inside another listed domain; empty ``owned_domains``; text that is blank, multi-line, longer
 than 200 characters or contains control or invisible formatting characters; any ``version`` but
 the integer 1.
 
@@ -41,6 +43,7 @@ from milter.address import (
     Malformed,
     is_within,
     normalise_domain,
+    parent_domains,
     parse_address,
 )
 from milter.domains.model import normalise_host_pattern, parse_nameserver
@@ -61,6 +64,7 @@ from milter.policy.model import (
 
 __all__ = [
     "MAX_ISSUES",
+    "MAX_POLICY_BYTES",
     "PolicyError",
     "PolicyIssue",
     "load_policy",
@@ -69,6 +73,10 @@ __all__ = [
 ]
 
 MAX_ISSUES = 50
+# A policy is a hand-kept file: the example is 10 kB, 1 MiB holds some 6 000 retired domains
+# written out in full. The pure-Python YAML composer (it keeps every line and column) gets through
+# 150-250 kB of policy per CPU second, so the cap also bounds a reload: seconds, not minutes.
+MAX_POLICY_BYTES = 1 << 20
 SUPPORTED_VERSION = 1
 MAX_TEXT = 200
 
@@ -125,12 +133,17 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
     source = os.fspath(path)
     try:
         with open(source, "rb") as handle:
-            data = handle.read()
+            data = handle.read(MAX_POLICY_BYTES + 1)  # no more than the cap: it may be /dev/zero
+            size = len(data)
+            if size > MAX_POLICY_BYTES and os.path.isfile(source):
+                size = max(size, os.fstat(handle.fileno()).st_size)
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise PolicyError(
             [PolicyIssue(source, 0, 0, f"cannot read policy file: {reason}")]
         ) from None
+    if size > MAX_POLICY_BYTES:
+        raise _too_large(source, size)
     return load_policy_text(data, source)
 
 
@@ -138,6 +151,8 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
     """Check policy ``text`` (bytes must be UTF-8) that came from ``source``; raise ``PolicyError``
     if it is refused. ``Policy.sha256`` is of the bytes (a ``str`` is hashed as UTF-8)."""
     data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    if len(data) > MAX_POLICY_BYTES:
+        raise _too_large(source, len(data))
     sha256 = hashlib.sha256(data).hexdigest()
     issues = _Issues(source)
     root = _compose(text, issues)
@@ -167,6 +182,21 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         release_requires=(values.get("quarantine") or {}).get("release_requires", 1),
         dns=_dns_settings(values.get("dns")),
         lookalikes=lookalikes,
+    )
+
+
+def _too_large(source: str, size: int) -> PolicyError:
+    return PolicyError(
+        [
+            PolicyIssue(
+                source,
+                1,
+                1,
+                f"the policy file is {size} bytes, more than the limit of {MAX_POLICY_BYTES} "
+                f"bytes ({MAX_POLICY_BYTES >> 20} MiB)",
+                "a policy is a hand-kept file of some kB; is this the right file?",
+            )
+        ]
     )
 
 
@@ -631,9 +661,18 @@ class _PlainLoader(yaml.SafeLoader):
 
     def __init__(self, stream: str, issues: _Issues) -> None:
         self.plain_issues = issues
+        self.plain_end: yaml.DocumentEndEvent | None = None
         super().__init__(stream)
 
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+    def compose_document(self) -> Node | None:
+        """Composer.compose_document, keeping the document's end event: was '...' written?"""
+        self.get_event()  # type: ignore[no-untyped-call]  # DocumentStartEvent
+        node = self.compose_node(None, None)
+        self.plain_end = self.get_event()  # type: ignore[no-untyped-call]
+        self.anchors = {}
+        return node
+
+    def compose_node(self, parent: Node | None, index: int | None) -> Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]  # unannotated in the stubs
         if isinstance(event, yaml.AliasEvent):
             self.plain_issues.at_mark(
@@ -647,7 +686,7 @@ class _PlainLoader(yaml.SafeLoader):
                 f"anchor '&{event.anchor}' is not allowed",
                 "write the value out in full; policy files use no anchors or aliases",
             )
-        return super().compose_node(parent, index)
+        return super().compose_node(parent, index)  # type: ignore[arg-type]  # None for the root
 
 
 def _compose(text: str | bytes, issues: _Issues) -> Node | None:
@@ -690,6 +729,16 @@ def _compose(text: str | bytes, issues: _Issues) -> Node | None:
     if root is None or (isinstance(root, ScalarNode) and root.tag == _NULL and not root.value):
         issues.add(1, 1, "the policy file is empty", "start from policies/example.yaml")
         return None
+    end = loader.plain_end
+    if end is None or not end.explicit:
+        # A file cut short at a line break between two sections is still valid YAML, and would
+        # load without the sections after the cut. The end marker is the proof it is complete.
+        issues.at_mark(
+            None if end is None else end.start_mark,
+            "the policy does not end with '...': the file may be cut short",
+            "a policy's last line is '...' (three dots; only comments may follow); check that "
+            "the whole file was copied, then add it",
+        )
     return root
 
 
@@ -779,12 +828,7 @@ def _walk_map(node: Node, spec: _Map, name: str, issues: _Issues) -> Any:
             continue
         key = str(key_node.value)
         if key in seen:
-            first = seen[key].start_mark
-            issues.at(
-                key_node,
-                f"duplicate key '{key}' (first at line {first.line + 1})",
-                "YAML would silently keep only the last one; remove one of them",
-            )
+            _duplicate_key(key_node, seen[key], issues)
             ok = False
             continue
         seen[key] = key_node
@@ -810,6 +854,14 @@ def _walk_map(node: Node, spec: _Map, name: str, issues: _Issues) -> Any:
     if not ok or (spec.check is not None and not spec.check(values, node, issues)):
         return None
     return spec.build(values)
+
+
+def _duplicate_key(repeat: Node, first: Node, issues: _Issues) -> None:
+    issues.at(
+        repeat,
+        f"duplicate key {_quote(str(repeat.value))} (first at line {first.start_mark.line + 1})",
+        "YAML would silently keep only the last one; remove one of them",
+    )
 
 
 def _unknown_key(node: Node, key: str, spec: _Map, allowed: list[str], issues: _Issues) -> None:
@@ -876,6 +928,16 @@ def _walk_condition(node: Node, name: str, issues: _Issues) -> Any:
         issues.at(node, f"{name}: expected a condition, got {_kind(node)}", hint)
         return None
     keys = [str(k.value) for k, _ in node.value if isinstance(k, ScalarNode)]
+    first: dict[str, Node] = {}
+    repeated = False
+    for key_node, _ in node.value:
+        if isinstance(key_node, ScalarNode) and str(key_node.value) in first:
+            _duplicate_key(key_node, first[str(key_node.value)], issues)
+            repeated = True
+        elif isinstance(key_node, ScalarNode):
+            first[str(key_node.value)] = key_node
+    if repeated:  # reported at the repeat, like any other duplicate key
+        return None
     if keys in (["all"], ["any"]):
         items = node.value[0][1]
         if not isinstance(items, SequenceNode) or not items.value:
@@ -1087,9 +1149,7 @@ def _mixed_script_label(domain: str) -> str | None:
             text = idna.decode(label)
         except idna.IDNAError:
             continue
-        scripts = {
-            unicodedata.name(c, "UNKNOWN").split(" ")[0] for c in text if c.isalpha()
-        }
+        scripts = {unicodedata.name(c, "UNKNOWN").split(" ")[0] for c in text if c.isalpha()}
         if len(scripts) > 1:
             return " and ".join(sorted(s.lower() for s in scripts))
     return None
@@ -1107,14 +1167,27 @@ def _check_choice(node: Node, text: str, spec: _Choice, name: str, issues: _Issu
 
 
 def _check_domains(issues: _Issues) -> None:
-    """Each domain may appear once: not twice, not owned and retired, not inside another."""
+    """Each domain may appear once: not twice, not owned and retired, not inside another.
+
+    Reported at the later of the two entries, against the first earlier entry it overlaps. The
+    domains are indexed by name and by every parent domain of theirs, so each entry costs a walk
+    over its own labels, not a comparison with every other entry (100 000 retired domains).
+    """
     seen = sorted(issues.domains, key=lambda d: (d.node.start_mark.line, d.node.start_mark.column))
+    by_name: dict[str, int] = {}  # a domain -> index in `seen` of its first entry
+    by_parent: dict[str, int] = {}  # a domain -> index of the first entry inside it
     for index, later in enumerate(seen):
-        for earlier in seen[:index]:
-            problem = _overlap(earlier, later)
+        names = list(parent_domains(later.domain))
+        candidates = [by_name.get(name) for name in names]  # equal to later, or later inside
+        candidates.append(by_parent.get(later.domain))  # inside later
+        first = min((c for c in candidates if c is not None), default=None)
+        if first is not None:
+            problem = _overlap(seen[first], later)
             if problem is not None:
                 issues.at(later.node, *problem)
-                break
+        by_name.setdefault(later.domain, index)
+        for name in names[1:]:
+            by_parent.setdefault(name, index)
 
 
 def _overlap(earlier: _DomainSeen, later: _DomainSeen) -> tuple[str, str] | None:

@@ -7,10 +7,11 @@ values only from input it has already checked. Inside the engine the policy is t
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from milter.address import is_within
+from milter.address import parent_domains
 
 RetiredAction = Literal["refuse", "redirect"]
 Confidence = Literal["low", "medium", "high"]
@@ -172,7 +173,39 @@ class Policy:
     release_requires: int = 1  # officers who must agree before a quarantined message is released
     dns: Any = None  # milter.domains.model.DnsSettings; None = no DNS checks at all
     lookalikes: Lookalikes | None = None
+    # The domain lists by name, built once per load: a recipient is looked up by walking its own
+    # labels (a.b.nl, b.nl, nl), so the cost per recipient does not grow with the lists.
+    _owned_by_name: dict[str, OwnedDomain] = field(init=False, repr=False, compare=False)
+    _retired_by_name: dict[str, RetiredDomain] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        owned = {o.domain: o for o in reversed(self.owned_domains)}  # the first entry wins
+        retired = {r.domain: r for r in reversed(self.retired_domains)}
+        object.__setattr__(self, "_owned_by_name", owned)
+        object.__setattr__(self, "_retired_by_name", retired)
 
     def is_owned(self, domain: str) -> bool:
         """True if ``domain`` (normalised) is an owned domain or inside one."""
-        return any(is_within(domain, owned.domain) for owned in self.owned_domains)
+        return self.owned_zone(domain) is not None
+
+    def owned_zone(self, domain: str) -> OwnedDomain | None:
+        """The most specific owned domain that ``domain`` (normalised) is or lies inside."""
+        return next(
+            (self._owned_by_name[d] for d in parent_domains(domain) if d in self._owned_by_name),
+            None,
+        )
+
+    def retired_zone(self, domain: str) -> RetiredDomain | None:
+        """The most specific retired domain that ``domain`` (normalised) is or lies inside."""
+        return next(
+            (
+                self._retired_by_name[d]
+                for d in parent_domains(domain)
+                if d in self._retired_by_name
+            ),
+            None,
+        )
+
+    def retired_names(self) -> AbstractSet[str]:
+        """The retired domains' names, as a set (for lookups by ``parent_domains``)."""
+        return self._retired_by_name.keys()

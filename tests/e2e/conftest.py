@@ -63,7 +63,8 @@ def sink(sink_server: Sink) -> Sink:
 
 @pytest.fixture
 def postfix_factory(postfix_binaries: None, sink: Sink) -> Iterator[PostfixFactory]:
-    """``make(milter_port, local_milter_port, **main_cf_overrides)`` -> started instance.
+    """``make(milter_port, local_milter_port, master_extra="", **main_cf_overrides)`` ->
+    started instance (``master_extra``: master.cf services added or replaced).
 
     A milter is a port on 127.0.0.1, a literal milter spec, or "" for none. Every
     instance is stopped at teardown, which also prints its maillog tail (shown on failure).
@@ -71,7 +72,11 @@ def postfix_factory(postfix_binaries: None, sink: Sink) -> Iterator[PostfixFacto
     instances: list[PostfixInstance] = []
 
     def make(
-        milter_port: MilterSpec, local_milter_port: MilterSpec, **overrides: object
+        milter_port: MilterSpec,
+        local_milter_port: MilterSpec,
+        *,
+        master_extra: str = "",
+        **overrides: object,
     ) -> PostfixInstance:
         instance = PostfixInstance(
             _instance_dir(),
@@ -79,6 +84,7 @@ def postfix_factory(postfix_binaries: None, sink: Sink) -> Iterator[PostfixFacto
             smtpd_milter=milter_port,
             non_smtpd_milter=local_milter_port,
             overrides=overrides,
+            master_extra=master_extra,
         )
         instances.append(instance)
         instance.start()

@@ -209,6 +209,16 @@ postlog    unix-dgram n  -       n       -       1       postlogd
 """
 
 
+def _merge_master_cf(base: str, extra: str) -> str:
+    """``base`` with the services of ``extra`` (master.cf lines, continuation lines indented)
+    appended; a service named in both is taken from ``extra``."""
+    named = {line.split()[0] for line in extra.splitlines() if line[:1].strip()}
+    kept = [
+        line for line in base.splitlines() if not line[:1].strip() or line.split()[0] not in named
+    ]
+    return "\n".join([*kept, extra.rstrip("\n")]).rstrip("\n") + "\n"
+
+
 class PostfixError(RuntimeError):
     """A Postfix command failed."""
 
@@ -228,8 +238,10 @@ class PostfixInstance:
         smtpd_milter: MilterSpec = "",
         non_smtpd_milter: MilterSpec = "",
         overrides: Mapping[str, object] | None = None,
+        master_extra: str = "",
     ) -> None:
         self.base_dir = base_dir
+        self.master_extra = master_extra
         self.config_dir = base_dir / "etc"
         self.queue_dir = base_dir / "spool"
         self.data_dir = base_dir / "data"
@@ -292,7 +304,9 @@ class PostfixInstance:
 
     def _write_config(self) -> None:
         main_cf = "".join(f"{k} = {v}\n" for k, v in self.params.items())
-        master_cf = MASTER_CF.format(listen=f"{LOOPBACK}:{self.smtp_port}")
+        master_cf = _merge_master_cf(
+            MASTER_CF.format(listen=f"{LOOPBACK}:{self.smtp_port}"), self.master_extra
+        )
         # Postfix re-reads main.cf in 0.3 s steps until its mtime is >1 s in the past
         # ("let it cool down"), so backdate the files to avoid ~2 s per command.
         past = time.time() - 60

@@ -1,8 +1,9 @@
 """One way to stand up Postwarden inside a real Postfix for an e2e test.
 
-Postfix is configured with the lines of deploy/postfix/main.cf (what admins are told to use),
-only the milter addresses pointing at this test's ports and the /etc/postfix files it names
-taken from deploy/postfix/. Postwarden runs as its own process (`python -m milter serve`).
+Postfix is configured with the lines of deploy/postfix/main.cf and master.cf (what admins are
+told to use), only the milter addresses pointing at this test's ports and the /etc/postfix
+files they name taken from deploy/postfix/. Postwarden runs as its own process
+(`python -m milter serve`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,22 @@ def deploy_main_cf() -> dict[str, str]:
     return params
 
 
+def deploy_master_cf() -> str:
+    """The services of deploy/postfix/master.cf, with the /etc/postfix files they name taken
+    from deploy/postfix/ and the chroot column "n" (the test instances have no chroot)."""
+    lines = []
+    for line in (ROOT / "deploy" / "postfix" / "master.cf").read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        line = line.replace("/etc/postfix/", str(ROOT / "deploy" / "postfix") + "/")
+        if line[:1].strip():
+            fields = line.split()
+            fields[4] = "n"
+            line = " ".join(fields)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
 @dataclass
 class Ports:
     smtp: int
@@ -61,7 +78,7 @@ def start_postfix(
     params = deploy_main_cf()
     del params["smtpd_milters"], params["non_smtpd_milters"]
     params.update(overrides)
-    return postfix_factory(ports.smtp, ports.local, **params)
+    return postfix_factory(ports.smtp, ports.local, master_extra=deploy_master_cf(), **params)
 
 
 def start_postwarden(

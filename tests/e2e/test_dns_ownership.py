@@ -63,6 +63,7 @@ dns:
 lookalikes:
   action: quarantine
   allow: [partner-veilig.nl]
+...
 """
     )
 

@@ -186,8 +186,8 @@ def observed(
         pytest.fail(str(err), pytrace=False)
     policy = base / "policy.yaml"
     policy.write_text(
-        POLICY.read_text()
-        + f"\ndns:\n  nameservers: ['{dns.address}']\n  timeout_ms: 500\n  budget_ms: 1500\n"
+        POLICY.read_text().removesuffix("...\n")  # a section added before the end marker
+        + f"dns:\n  nameservers: ['{dns.address}']\n  timeout_ms: 500\n  budget_ms: 1500\n...\n"
     )
     milter = MilterProcess(
         [

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.postfix import REQUIRED_BINARIES, PostfixInstance, Sink
-from tests.e2e.stack import deploy_main_cf
+from tests.e2e.stack import deploy_main_cf, deploy_master_cf
 from tests.reliability.inprocess import POLICY
 from tests.reliability.service import MilterService
 
@@ -65,6 +65,7 @@ class Lab:
             smtpd_milter=milter.smtp_port if milter else "",
             non_smtpd_milter=milter.local_port if milter else "",
             overrides=params,
+            master_extra=deploy_master_cf(),
         )
         self.postfixes.append(instance)
         instance.start()

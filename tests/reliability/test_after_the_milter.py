@@ -4,9 +4,9 @@ A milter sees the recipients as the client (or sendmail) gave them. Postfix expa
 virtual_alias_maps (and canonical maps, aliases, .forward) afterwards, in cleanup and local
 delivery, so an old alias such as ``oudteam@... -> someone@bjzutrecht.nl`` — exactly what the
 incident's old address books and forwarding rules look like — delivers to the retired domain
-whatever Postwarden decided. Only a check on the final recipient can stop it: a transport_maps
-entry per retired domain (``bjzutrecht.nl error:5.7.1 ...`` and ``.bjzutrecht.nl ...``) in the
-deploy/ configuration, generated from the policy. Strict xfail until deploy/ has it.
+whatever Postwarden decided. Only a check on the final recipient can stop it: the queue
+manager's transport table generated from the policy (deploy/postfix/master.cf,
+``postwarden policy postfix-map``) bounces it.
 """
 
 from __future__ import annotations
@@ -25,12 +25,6 @@ pytestmark = pytest.mark.e2e
 ALIAS = "oudteam@partner.example"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="needs a deploy/ fix: virtual aliases are expanded after the milter; a transport_maps "
-    "error: entry is not it (smtpd then refuses at RCPT before the milter sees the recipient)",
-)
 class TestAliasIntoRetiredDomain:
     def test_alias_pointing_into_a_retired_domain_is_not_delivered(
         self, lab: Lab, tmp_path: Path
@@ -49,3 +43,7 @@ class TestAliasIntoRetiredDomain:
             time.sleep(0.2)
         delivered = [r for m in lab.sink.messages for r in m.rcpt_tos]
         assert [r for r in delivered if is_retired(r)] == []
+        bounced = postfix.wait_log(
+            r"to=<b@bjzutrecht\.nl>, orig_to=<oudteam@.*status=bounced", count=2
+        )
+        assert all("postwarden rule retired_domain" in line for line in bounced)

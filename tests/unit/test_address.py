@@ -18,6 +18,7 @@ from milter.address import (
     Malformed,
     is_within,
     normalise_domain,
+    parent_domains,
     parse_address,
 )
 
@@ -619,3 +620,27 @@ class TestIsWithin:
     def test_suffix_without_dot_is_not_within(self, prefix: str, parent: str) -> None:
         """prefix + parent is not within parent unless prefix ends with a dot."""
         assert not is_within(prefix + parent, parent)
+
+
+# --------------------------------------------------------------------------- parent_domains
+
+
+class TestParentDomains:
+    def test_most_specific_first(self) -> None:
+        """A domain, then each domain it lies within, down to the top-level label."""
+        assert list(parent_domains("mail.bjzutrecht.nl")) == [
+            "mail.bjzutrecht.nl",
+            "bjzutrecht.nl",
+            "nl",
+        ]
+
+    def test_empty_domain_has_none(self) -> None:
+        """The empty string yields nothing (it lies within no domain)."""
+        assert list(parent_domains("")) == []
+
+    @settings(max_examples=200, deadline=None)
+    @given(DOMAIN, DOMAIN)
+    def test_agrees_with_is_within(self, domain: str, parent: str) -> None:
+        """parent is among parent_domains(domain) exactly when is_within(domain, parent)."""
+        for candidate in (parent, domain, parent + "." + domain, domain + "." + parent):
+            assert (candidate in set(parent_domains(domain))) is is_within(domain, candidate)

@@ -40,6 +40,19 @@ class TestPolicyCheck:
         assert code == 1 and out == ""
         assert f"{bad}:" in err and "retierd_domains" in err
 
+    def test_cut_short_policy_names_its_end(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A copy cut short before its last sections exits 1, naming where the file ends."""
+        text = Path(EXAMPLE).read_text()
+        cut = text[: text.index("\nlookalikes:") + 1]
+        bad = tmp_path / "cut.yaml"
+        bad.write_text(cut)
+        code, out, err = run(capsys, "policy", "check", str(bad))
+        assert code == 1 and out == ""
+        line = cut.count("\n") + 1
+        assert err.startswith(f"{bad}:{line}:1: the policy does not end with '...'")
+
     def test_missing_file(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """A policy file that does not exist is an error, not a crash."""
         code, _, err = run(capsys, "policy", "check", str(tmp_path / "nope.yaml"))

@@ -36,7 +36,9 @@ retired_domains:
     reply:
       nl: "Dit adres bestaat niet meer; gebruik @samen-veilig.nl."
       en: "This address is retired; use @samen-veilig.nl."
+...
 """
+END = "...\n"  # the end marker a policy must close with
 NL_LINE = 'nl: "Dit adres bestaat niet meer; gebruik @samen-veilig.nl."'
 
 
@@ -44,6 +46,12 @@ def edit(old: str, new: str, text: str = VALID) -> str:
     """VALID with ``old`` (which must occur exactly once) replaced by ``new``."""
     assert text.count(old) == 1, old
     return text.replace(old, new)
+
+
+def append(extra: str, text: str = VALID) -> str:
+    """``text`` with ``extra`` lines added at its end, before the end marker '...'."""
+    assert text.endswith(END)
+    return text.removesuffix(END) + extra + END
 
 
 def retired_entry(domain: str) -> str:
@@ -105,7 +113,7 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
         7,
         "unknown key 'de'",
     ),
-    ("duplicate-top-level-key", VALID + "version: 1\n", 13, 1, "duplicate key 'version'"),
+    ("duplicate-top-level-key", append("version: 1\n"), 13, 1, "duplicate key 'version'"),
     (
         "duplicate-nested-key",
         edit("    reply:\n", "    owner: FG\n    reply:\n"),
@@ -115,7 +123,7 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
     ),
     (
         "duplicate-domain-normalised",
-        VALID + retired_entry("BJZUTRECHT.NL."),
+        append(retired_entry("BJZUTRECHT.NL.")),
         13,
         13,
         "domain 'bjzutrecht.nl' (written 'BJZUTRECHT.NL.') is listed twice (first at line 7)",
@@ -129,14 +137,14 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
     ),
     (
         "owned-and-retired",
-        VALID + retired_entry("samen-veilig.nl"),
+        append(retired_entry("samen-veilig.nl")),
         13,
         13,
         "both owned and retired",
     ),
     (
         "retired-inside-owned",
-        VALID + retired_entry("mail.samen-veilig.nl"),
+        append(retired_entry("mail.samen-veilig.nl")),
         13,
         13,
         "retired domain 'mail.samen-veilig.nl' lies inside owned domain 'samen-veilig.nl'",
@@ -150,7 +158,7 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
     ),
     (
         "retired-inside-retired",
-        VALID + retired_entry("mail.bjzutrecht.nl"),
+        append(retired_entry("mail.bjzutrecht.nl")),
         13,
         13,
         "lies inside retired domain 'bjzutrecht.nl'",
@@ -167,7 +175,7 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
     ),
     (
         "null-instead-of-list",
-        VALID.split("  - domain: bjzutrecht.nl")[0],
+        VALID.split("  - domain: bjzutrecht.nl")[0] + END,
         6,
         17,
         "retired_domains: expected a list, got nothing",
@@ -234,7 +242,7 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
     ),
     (
         "missing-retired-domains",
-        VALID.split("retired_domains:")[0],
+        VALID.split("retired_domains:")[0] + END,
         1,
         1,
         "missing required key 'retired_domains'",
@@ -312,10 +320,11 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
     ("anchor", edit("owner: Hoofd", "owner: &who Hoofd"), 9, 12, "anchor '&who' is not allowed"),
     (
         "alias",
-        VALID
-        + retired_entry("bjzflevo.nl")
-        .replace("owner: FG", "owner: *who")
-        .replace("retired_since: 2018-06-30", "retired_since: &d 2018-06-30"),
+        append(
+            retired_entry("bjzflevo.nl")
+            .replace("owner: FG", "owner: *who")
+            .replace("retired_since: 2018-06-30", "retired_since: &d 2018-06-30")
+        ),
         15,
         12,
         "alias '*who' is not allowed",
@@ -327,7 +336,7 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
         5,
         "merge keys ('<<') are not allowed",
     ),
-    ("two-documents", VALID + "---\nversion: 1\n", 13, 1, "only one YAML document is allowed"),
+    ("two-documents", append("---\nversion: 1\n"), 13, 1, "only one YAML document is allowed"),
     ("empty-file", "", 1, 1, "the policy file is empty"),
     ("only-comments", "# nothing yet\n\n", 1, 1, "the policy file is empty"),
     ("only-document-marker", "---\n", 1, 1, "the policy file is empty"),
@@ -349,7 +358,7 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
         ),
         13,
         1,
-        "YAML syntax error: found unexpected end of stream",
+        "YAML syntax error: found unexpected document separator",
     ),
     (
         "bad-indentation",
@@ -467,7 +476,7 @@ class TestRefusals:
 
     def test_missing_keys_reported_together(self) -> None:
         """All keys missing from one mapping are named in one issue, in schema order."""
-        error = refusal(VALID + "  - domain: bjzflevo.nl\n")
+        error = refusal(append("  - domain: bjzflevo.nl\n"))
         assert [str(i) for i in error.issues] == [
             "p.yaml:13:5: retired_domains entry is missing required keys 'retired_since', 'owner',"
             " 'reply' (hint: required here: domain, retired_since, owner, reply)"
@@ -479,7 +488,7 @@ class TestRefusals:
         text = edit("owner: Hoofd Informatiemanagement", "owner: yes", text)
         text = edit("version: 1\n", "version: 2\ncolour: blue\n", text)
         text = edit("  - domain: samen-veilig.nl", "  - domain: samen_veilig.nl", text)
-        error = refusal(text + retired_entry("bjzutrecht.nl"))
+        error = refusal(append(retired_entry("bjzutrecht.nl"), text))
         assert [(i.line, i.column) for i in error.issues] == [
             (1, 10),
             (2, 1),
@@ -493,7 +502,7 @@ class TestRefusals:
     def test_issues_capped(self) -> None:
         """More than MAX_ISSUES problems: the first MAX_ISSUES are kept and the rest counted."""
         extra = "".join(f"unknown_{n}: 1\n" for n in range(MAX_ISSUES + 10))
-        error = refusal(VALID + extra)
+        error = refusal(append(extra))
         assert len(error.issues) == MAX_ISSUES
         assert error.omitted == 10
         assert str(error).splitlines()[-1] == "... and 10 more issues"
@@ -501,7 +510,7 @@ class TestRefusals:
     def test_aliased_node_reported_once(self) -> None:
         """A problem inside an anchored value that is aliased is reported once, not per use."""
         text = edit("owner: Hoofd Informatiemanagement", "owner: &who yes")
-        text += retired_entry("bjzflevo.nl").replace("owner: FG", "owner: *who")
+        text = append(retired_entry("bjzflevo.nl").replace("owner: FG", "owner: *who"), text)
         messages = [i.message for i in refusal(text).issues]
         assert messages.count("owner: expected text, got a boolean (yes)") == 1
 
@@ -541,7 +550,10 @@ class TestLoadPolicyText:
 
     def test_empty_retired_domains_and_flow_style(self) -> None:
         """retired_domains may be an empty list; flow style mappings are fine."""
-        text = "version: 1\norganisation: X\nowned_domains: [{domain: x.nl}]\nretired_domains: []\n"
+        text = (
+            "version: 1\norganisation: X\nowned_domains: [{domain: x.nl}]\nretired_domains: []\n"
+            "...\n"
+        )
         assert load_policy_text(text).retired_domains == ()
 
     def test_sha256_of_str_is_of_utf8_bytes(self) -> None:
@@ -556,7 +568,7 @@ class TestLoadPolicyText:
 
     def test_explicit_document_markers_accepted(self) -> None:
         """One document with '---' and '...' markers is still one document."""
-        assert load_policy_text("---\n" + VALID + "...\n").version == 1
+        assert load_policy_text("---\n" + VALID).version == 1
 
     def test_default_source(self) -> None:
         """Without a source, issues name '<policy>'."""

@@ -28,7 +28,9 @@ retired_domains:
     reply:
       nl: "Dit adres bestaat niet meer; gebruik @samen-veilig.nl."
       en: "This address is retired; use @samen-veilig.nl."
+...
 """
+END = "...\n"  # the end marker the loader requires (not something JSON Schema can see)
 
 
 def edit(old: str, new: str) -> str:
@@ -109,7 +111,7 @@ INVALID: dict[str, str] = {
     "null-where-list": edit("owned_domains:\n  - domain: samen-veilig.nl", "owned_domains:"),
     "missing-owner": edit("    owner: Hoofd Informatiemanagement\n", ""),
     "missing-organisation": edit("organisation: Samen Veilig Midden-Nederland\n", ""),
-    "missing-retired-domains": VALID.split("retired_domains:")[0],
+    "missing-retired-domains": VALID.split("retired_domains:")[0] + END,
     "missing-reply-nl": edit(f"      {NL_LINE}\n", ""),
     "empty-owned-domains": edit("owned_domains:\n  - domain: samen-veilig.nl", "owned_domains: []"),
     "date-day-first": edit(DATE_LINE, "retired_since: 31-12-2017"),
@@ -138,7 +140,7 @@ INVALID: dict[str, str] = {
 VALID_VARIANTS: dict[str, str] = {
     "base": VALID,
     "example": EXAMPLE,
-    "no-retired-domains": VALID.split("retired_domains:")[0] + "retired_domains: []\n",
+    "no-retired-domains": VALID.split("retired_domains:")[0] + "retired_domains: []\n" + END,
     "domain-upper-case-trailing-dot": edit("bjzutrecht.nl", "BJZUTRECHT.NL."),
     "domain-idn": edit("samen-veilig.nl\n", "zorgcliënt.nl\n"),
     "domain-a-label": edit("samen-veilig.nl\n", "xn--zorgclint-e3a.nl\n"),
@@ -182,11 +184,11 @@ VALID_VARIANTS: dict[str, str] = {
         "    reply:\n",
         "    action: redirect\n    redirect_to: oud@samen-veilig.nl\n    notify_sender: true\n"
         "    reply:\n",
-    )
+    ).removesuffix(END)
     + "notices:\n  from: postmaster@samen-veilig.nl\n  relay: 127.0.0.1:25\n"
     "  subject: {nl: Oud adres, en: Old address}\n"
     "  body:\n    nl: |\n      Het adres {recipient} bestaat niet meer.\n"
-    "    en: |\n      The address {recipient} no longer exists.\n",
+    "    en: |\n      The address {recipient} no longer exists.\n" + END,
 }
 
 

@@ -8,13 +8,14 @@ import pytest
 
 from milter.policy import PolicyError, load_policy_text
 from milter.policy.model import AllOf, AnyOf, DetectorCondition
-from tests.unit.test_policy_loader import VALID
+from tests.unit.test_policy_loader import VALID, append
 
 RULE = "  - {id: r1, when: {detector: bsn, confidence: high}, action: quarantine}\n"
 
 
 def with_top(text: str) -> str:
-    return VALID + text
+    """VALID with a top-level section added at its end (line 13), before the end marker."""
+    return append(text)
 
 
 def refused(text: str) -> PolicyError:

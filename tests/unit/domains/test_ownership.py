@@ -62,6 +62,13 @@ class TestQuestionsFor:
         got = questions_for(recipients, OWNED, RETIRED, check_existence=check_existence)
         assert got == expected
 
+    def test_retired_as_a_set(self) -> None:
+        """A set of retired domains (the policy's index) is honoured like a list."""
+        retired = frozenset(f"old{n}.example" for n in range(10000)) | {"bjzutrecht.nl"}
+        got = questions_for(["mail.bjzutrecht.nl", "x.old42.example", "old42.example.nl"], OWNED,
+                            retired)  # fmt: skip
+        assert got == {"old42.example.nl": None}
+
 
 class TestAssess:
     @pytest.mark.parametrize(
