@@ -241,6 +241,7 @@ class MilterSession:
         self.protocol = _PROTOCOL
         self._pending = bytearray()  # bytes of the packet(s) not yet complete
         self._last_macros: bytes | None = None  # the latest SMFIC_MACRO packet
+        self._handling = False  # packets are being handled (and their replies sent)
 
     # -- connection loop -------------------------------------------------------------------
     def serve(self) -> None:
@@ -283,12 +284,23 @@ class MilterSession:
             with contextlib.suppress(OSError):
                 sock.close()
 
+    @property
+    def between_messages(self) -> bool:
+        """No message is in flight and no packet half received: closing loses nothing."""
+        return self._msg is None and not self._pending and not self._handling
+
+    def hang_up(self) -> None:
+        """Close the connection from another thread (at shutdown); ``serve`` then returns."""
+        with contextlib.suppress(OSError):
+            self.transport.shutdown(socket.SHUT_RDWR)
+
     def feed(self, data: bytes) -> None:
         """Add received bytes; handle every packet now complete, in order. A declared length
         beyond _MAX_PACKET raises ProtocolError at once (nothing of it is buffered)."""
         pending = self._pending
         pending += data
         pos, end = 0, len(pending)
+        self._handling = True
         try:
             while end - pos >= 4 and not self.closed:
                 length = int.from_bytes(pending[pos : pos + 4], "big")
@@ -301,6 +313,7 @@ class MilterSession:
                 self._dispatch(bytes(memoryview(pending)[start:pos]))
         finally:
             del pending[:pos]
+            self._handling = False
 
     def send(self, msg: bytes) -> None:
         """Write one reply packet (only this session's thread ever writes)."""
@@ -682,7 +695,7 @@ class MilterServer:
         self._policies = policies
         self._observer = observer
         self._stop = threading.Event()
-        self._sessions: set[threading.Thread] = set()
+        self._sessions: dict[threading.Thread, MilterSession] = {}
         self._lock = threading.Lock()
         self.sockets: list[tuple[socket.socket, ListenSpec, SubmissionPath]] = []
 
@@ -726,11 +739,11 @@ class MilterServer:
                 session.serve()
             finally:
                 with self._lock:
-                    self._sessions.discard(threading.current_thread())
+                    self._sessions.pop(threading.current_thread(), None)
 
         thread = threading.Thread(target=run, name=f"milter-{path}", daemon=True)
         with self._lock:
-            self._sessions.add(thread)
+            self._sessions[thread] = session
         thread.start()
 
     def stop(self) -> None:
@@ -738,12 +751,19 @@ class MilterServer:
         self._stop.set()
 
     def drain(self, grace_s: float = 10.0) -> None:
-        """Give connections in flight `grace_s` to finish (Postfix retries what is cut off)."""
+        """Give messages in flight `grace_s` to finish (Postfix retries what is cut off).
+        A connection with no message in flight is closed at once, and every other one as soon
+        as its message is decided: Postfix keeps milter connections open for whole SMTP
+        sessions, so waiting for them to close would always take the whole grace period."""
         deadline = time.monotonic() + grace_s
         while time.monotonic() < deadline:
             with self._lock:
-                if not self._sessions:
-                    return
+                sessions = list(self._sessions.values())
+            if not sessions:
+                return
+            for session in sessions:
+                if session.between_messages:
+                    session.hang_up()
             time.sleep(0.05)
 
     @property

@@ -7,6 +7,7 @@ import os
 import socket
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -451,3 +452,43 @@ class TestFraming:
         session.feed(packet(b"M", b"<s@x.nl>\0"))
         assert session._msg is not None and session._msg.queue_id == "4QRIGHT"
         assert str(session._msg.sender) == "t@samen-veilig.nl"
+
+
+class TestDrain:
+    @staticmethod
+    def drain_in_background(server: MilterServer, grace_s: float) -> threading.Thread:
+        server.stop()
+        thread = threading.Thread(target=server.drain, args=(grace_s,), daemon=True)
+        thread.start()
+        return thread
+
+    def test_connection_between_messages_is_closed_at_once(self, running: Running) -> None:
+        """At shutdown an idle connection (Postfix keeps one per session) is closed, not waited
+        for until the grace period ends."""
+        with MilterClient(running.smtp) as c:
+            started = time.monotonic()
+            drain = self.drain_in_background(running.server, 10.0)
+            with pytest.raises(ConnectionError):
+                c.read()
+            drain.join(5)
+            assert not drain.is_alive()
+            assert time.monotonic() - started < 5.0
+
+    def test_message_in_flight_is_decided_then_closed(self, running: Running) -> None:
+        """A message begun before shutdown still gets its verdict; then the connection closes
+        and the drain ends well inside the grace period."""
+        with MilterClient(running.smtp) as c:
+            c.mail("tool@samen-veilig.nl", MACROS)
+            assert c.rcpt("a@partner.example").cmd == b"c"
+            started = time.monotonic()
+            drain = self.drain_in_background(running.server, 10.0)
+            time.sleep(0.3)  # the drain is looking at a connection with a message in flight
+            assert drain.is_alive()
+            c.header("Subject", "hallo")
+            c.body(b"Tekst.\r\n")
+            assert c.eom().final.cmd == b"a"
+            with pytest.raises(ConnectionError):
+                c.read()
+            drain.join(5)
+            assert not drain.is_alive()
+            assert time.monotonic() - started < 5.0
