@@ -149,9 +149,15 @@ class _Run(DetectorRun):
 
     def on_shape(self, tag: str, data: bytes, start: int, end: int) -> int | None:
         token = data[start:end]
-        digits = normalise(token)
-        if digits is None or not elfproef(digits):
-            return None
+        if len(token) == 9 and token.isdigit():  # the usual form: checked without a str
+            if (sum(map(mul, _WEIGHTS, token)) - _ZERO_SUM) % 11 or token == b"000000000":
+                return None
+            digits = token.decode("ascii")
+        else:
+            found = normalise(token)
+            if found is None or not elfproef(found):
+                return None
+            digits = found
         grouped_by = b" " if b" " in token else b""
         if stands_alone(data, start, end, grouped_by):
             self.candidates.append((start, end, digits))

@@ -46,17 +46,15 @@ class _Run(DetectorRun):
     def on_shape(self, tag: str, data: bytes, start: int, end: int) -> int | None:
         token = data[start:end]
         number = national(token)
-        if number is None:
-            return None
-        if token[:1] == b"(" and start > 0 and data[start - 1 : start].isalnum():
-            return None
-        if stands_alone(data, start, end, b" " if b" " in token else b""):
+        # ('(020) 1234567' glued to a letter before the '(' is refused by stands_alone too)
+        if number is not None and stands_alone(data, start, end, b" " if b" " in token else b""):
             self.found.append(number)
         return None
 
     def on_segment(self, segment: Segment) -> None:
+        add = self.tally.add
         for number in self.found:
-            self.tally.add(number, "low", segment.where)
+            add(number, "low", segment.where)
         self.found.clear()
 
     def findings(self) -> tuple[Finding, ...]:
