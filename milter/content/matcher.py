@@ -100,6 +100,7 @@ class Matcher:
         first = self._first
         shape_of = self._shape_of
         lookup = self.keywords.lookup
+        cache = self.keywords.cache
         skip_lower = self._shapes_skip_lower
         lower = _LOWER
         word = ASCII_WORD
@@ -107,7 +108,7 @@ class Matcher:
         size = len(data)
         pos = 0
         while pos <= size:
-            start, end = first(data, pos)
+            start, end = first(data, pos, size)[0]
             if start < 0:
                 return
             pos = end if end > start else end + 1
@@ -133,5 +134,6 @@ class Matcher:
                 after = data[end]
                 if (after in word) if after < 0x80 else is_word_char_at(data, end):
                     continue
-            for listener, key in lookup(token):
+            found = cache.get(token)
+            for listener, key in lookup(token) if found is None else found:
                 runs[listener.detector].on_keyword(listener.tag, key, start, end)

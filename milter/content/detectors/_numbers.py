@@ -89,17 +89,20 @@ def after_currency(data: bytes, start: int) -> bool:
 
 def in_url_or_address(data: bytes, start: int, end: int) -> bool:
     """True when the whitespace-delimited word around the number is a URL or e-mail address."""
-    lo = max(0, start - URL_BEFORE)
-    hi = min(len(data), end + URL_AFTER)
-    if start > lo and data[start - 1] in _LEFT_STOPS:
-        # The usual case, decided without copying the window: the word starts with the number
+    if start and data[start - 1] in _LEFT_STOPS:
+        # The usual case, decided without copying a window: the word starts with the number
         # and ends at most two bytes after it ('06-12345678.' followed by a space).
+        size = len(data)
         stop = end
-        while stop < hi and stop - end < 2 and data[stop] not in _RIGHT_STOPS:
+        if stop < size and data[stop] not in _RIGHT_STOPS:
             stop += 1
-        if stop == hi or data[stop] in _RIGHT_STOPS:
+            if stop < size and data[stop] not in _RIGHT_STOPS:
+                stop += 1
+        if stop == size or data[stop] in _RIGHT_STOPS:
             word = data[start:stop]
-            return any(hint in word for hint in _URL_HINTS)
+            return b"@" in word or b"://" in word or b"www." in word  # _URL_HINTS
+    lo = max(0, start - URL_BEFORE)
+    hi = end + URL_AFTER
     window = data[lo:hi]
     if b"://" not in window and b"www." not in window and b"@" not in window:
         return False
