@@ -34,7 +34,8 @@ _OBJ_NUMBERS = re.compile(rb"(?<![0-9])(\d{1,10})[ \t\r\n\f\x00]+\d{1,5}[ \t\r\n
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _TOKEN = re.compile(
     rb"(?:[ \t\r\n\f\x00]|%[^\r\n]*)*"
-    rb"(<<|>>|\[|\]|\(|<|/[^ \t\r\n\f\x00()<>\[\]{}/%]*|[^ \t\r\n\f\x00()<>\[\]{}/%]+|\{|\}|\)|>)"
+    rb"(\d+[ \t\r\n\f\x00]+\d+[ \t\r\n\f\x00]+R(?![^ \t\r\n\f\x00()<>\[\]{}/%])"  # N G R
+    rb"|<<|>>|\[|\]|\(|<|/[^ \t\r\n\f\x00()<>\[\]{}/%]*|[^ \t\r\n\f\x00()<>\[\]{}/%]+|\{|\}|\)|>)"
 )
 _NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)\Z")
 _INT = re.compile(rb"\d+\Z")
@@ -175,14 +176,9 @@ class _Reader:
         if first == 0x2F:
             return Name(_name(token))
         if _NUMBER.match(token):
-            if _INT.match(token):
-                saved = self.pos
-                generation = self.token()
-                if generation is not None and _INT.match(generation) and self.token() == b"R":
-                    return Ref(int(token))
-                self.pos = saved
-                return int(token)
-            return float(token)
+            return int(token) if _INT.match(token) else float(token)
+        if token[-1] == 0x52 and 0x30 <= first <= 0x39:  # 'N G R', one token
+            return Ref(int(token.split()[0]))
         if token in (b"true", b"false"):
             return token == b"true"
         if token == b"null":
