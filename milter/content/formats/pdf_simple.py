@@ -37,6 +37,7 @@ _TOKEN = re.compile(
     rb"(\d+[ \t\r\n\f\x00]+\d+[ \t\r\n\f\x00]+R(?![^ \t\r\n\f\x00()<>\[\]{}/%])"  # N G R
     rb"|<<|>>|\[|\]|\(|<|/[^ \t\r\n\f\x00()<>\[\]{}/%]*|[^ \t\r\n\f\x00()<>\[\]{}/%]+|\{|\}|\)|>)"
 )
+_STRING_SPECIAL = re.compile(rb"[()\\]")
 _NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)\Z")
 _INT = re.compile(rb"\d+\Z")
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
@@ -85,41 +86,40 @@ def _literal(data: bytes, pos: int) -> tuple[bytes, int]:
     chunk = data[pos:close]
     if b"\\" not in chunk and b"(" not in chunk:
         return chunk, close + 1
-    out = bytearray()
+    out: list[bytes] = []
     depth = 1
     size = len(data)
-    while pos < size:
-        byte = data[pos]
-        if byte == 0x5C:  # backslash
-            pos += 1
-            if pos >= size:
-                break
+    while True:
+        special = _STRING_SPECIAL.search(data, pos)
+        if special is None:
+            raise NotSimple
+        at = special.start()
+        out.append(data[pos:at])
+        byte = data[at]
+        pos = at + 1
+        if byte == 0x28:  # (
+            depth += 1
+            out.append(b"(")
+        elif byte == 0x29:  # )
+            depth -= 1
+            if depth == 0:
+                return b"".join(out), pos
+            out.append(b")")
+        elif pos < size:  # a backslash escape
             nxt = data[pos]
             if 0x30 <= nxt <= 0x37:
                 end = pos
                 while end < size and end - pos < 3 and 0x30 <= data[end] <= 0x37:
                     end += 1
-                out.append(int(data[pos:end], 8) & 0xFF)
+                out.append(bytes((int(data[pos:end], 8) & 0xFF,)))
                 pos = end
-                continue
-            if nxt == 0x0D:  # line continuation
+            elif nxt == 0x0D:  # line continuation
                 pos += 2 if data[pos + 1 : pos + 2] == b"\n" else 1
-                continue
-            if nxt == 0x0A:
+            elif nxt == 0x0A:
                 pos += 1
-                continue
-            out += _ESCAPES.get(nxt, bytes((nxt,)))
-            pos += 1
-            continue
-        if byte == 0x28:
-            depth += 1
-        elif byte == 0x29:
-            depth -= 1
-            if depth == 0:
-                return bytes(out), pos + 1
-        out.append(byte)
-        pos += 1
-    raise NotSimple
+            else:
+                out.append(_ESCAPES.get(nxt, bytes((nxt,))))
+                pos += 1
 
 
 class _Reader:
@@ -476,10 +476,12 @@ def _page_text(doc: _Document, page: dict[str, Value], resources: dict[str, Valu
                 raise NotSimple
             continue
         op = str(value)
-        numbers = [float(v) for v in operands if isinstance(v, int | float)]
         if op == "Tj" and operands:
             show(operands[-1])
-        elif op == "TJ" and operands and isinstance(operands[-1], list):
+            operands.clear()
+            continue
+        numbers = [float(v) for v in operands if isinstance(v, int | float)]
+        if op == "TJ" and operands and isinstance(operands[-1], list):
             for element in operands[-1]:
                 if isinstance(element, int | float):
                     if element <= TJ_SPACE:
