@@ -74,6 +74,19 @@ def stands_alone(data: bytes, start: int, end: int, grouped_by: bytes = b"") -> 
                 return False
         elif _alnum_at(data, end):
             return False
+    if start >= 2 and data[start - 1] in _LEFT_STOPS:
+        # The usual case without a call: the number starts a word, no currency sign before it
+        # (after_currency), and the word ends at most two bytes after it (in_url_or_address).
+        prev = data[start - 2]
+        if prev not in _SPACE and prev not in _CURRENCY_LAST:
+            stop = end
+            if stop < size and data[stop] not in _RIGHT_STOPS:
+                stop += 1
+                if stop < size and data[stop] not in _RIGHT_STOPS:
+                    stop += 1
+            if stop == size or data[stop] in _RIGHT_STOPS:
+                word = data[start:stop]
+                return not (b"@" in word or b"://" in word or b"www." in word)
     return not (after_currency(data, start) or in_url_or_address(data, start, end))
 
 
