@@ -161,7 +161,7 @@ def inspect_content(
     extension = _extension(filename)
     if ctype in NOTHING_TO_READ or extension in ("p7s", "sig"):
         return
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole part)
         return
     if _unscannable_by_magic(walker, data[:SNIFF_BYTES], where):
         return

@@ -26,8 +26,18 @@ SHAPES = (
 )
 
 
+_SEPARATORS = b" .-/()+\t\xc2\xa0"  # what digits_of drops
+
+
 def national(token: bytes) -> str | None:
     """The 10-digit national form (0...) of a phone-shaped token, or None."""
+    if token[:1] == b"0" and b"(" not in token:  # the usual form, without a str until the end
+        compact = token.translate(None, _SEPARATORS)
+        if compact.startswith(b"0031"):
+            compact = b"0" + compact[4:]
+        if len(compact) == 10 and compact[1] != 0x30:
+            return compact.decode("ascii", "replace")
+        return None
     digits = digits_of(token.replace(b"(0)", b""))
     if token.startswith(b"+"):
         digits = "0" + digits[2:]

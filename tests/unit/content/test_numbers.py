@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from milter.content.detectors._numbers import in_url_or_address, stands_alone
+from milter.content.detectors.phone_nl import national
 
 # ---- the straightforward version the optimised checks must agree with ----------------------
 
@@ -125,3 +126,25 @@ class TestAgreesWithReference:
         for data, expected in cases.items():
             start = data.index(b"111")
             assert stands_alone(data, start, start + 9) == expected, data
+
+
+def reference_national(token: bytes) -> str | None:
+    digits = token.replace(b"(0)", b"").translate(None, b" .-/()+\t\xc2\xa0").decode()
+    if token.startswith(b"+"):
+        digits = "0" + digits[2:]
+    elif digits.startswith("0031"):
+        digits = "0" + digits[4:]
+    if len(digits) == 10 and digits[0] == "0" and digits[1] != "0":
+        return digits
+    return None
+
+
+class TestNationalPhone:
+    """phone_nl.national's fast path for tokens in national form."""
+
+    @settings(max_examples=1000, deadline=None)
+    @given(st.lists(st.sampled_from(list("0123456789 -+()")), min_size=1, max_size=16))
+    def test_agrees_with_reference(self, chars: list[str]) -> None:
+        """The 10-digit national form is the same as the plain version computes."""
+        token = "".join(chars).encode()
+        assert national(token) == reference_national(token)
