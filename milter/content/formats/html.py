@@ -127,15 +127,16 @@ def _tokenise(markup: str, parser: _TextExtractor) -> bool:
     pos = 0
     size = len(markup)
     while pos < size:
-        found = _MARKUP.search(markup, pos)
-        stop = size if found is None else found.start()
+        at = markup.find("<", pos)  # (str.find: a regex search would try every position)
+        stop = size if at < 0 else at
         if stop > pos:
             text = markup[pos:stop]
-            if "<" in text:
-                return False  # a construct only html.parser knows how to read
             parser.handle_data(unescape(text) if "&" in text else text)
-        if found is None:
+        if at < 0:
             return True
+        found = _MARKUP.match(markup, at)
+        if found is None:
+            return False  # a construct only html.parser knows how to read
         pos = found.end()
         name = found.group("start")
         if name is not None:
