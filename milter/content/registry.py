@@ -151,6 +151,18 @@ class Tally:
         if where not in self.where and len(self.where) < MAX_WHERE:
             self.where.append(where)
 
+    def add_all(self, keys: list[str], confidence: Confidence, where: str) -> None:
+        """`add` for many values of one confidence seen at one place (one call, not many)."""
+        if not keys:
+            return
+        rank = _RANK[confidence]
+        values = self.values
+        for key in keys:
+            if values.get(key, 0) < rank:
+                values[key] = rank
+        if where not in self.where and len(self.where) < MAX_WHERE:
+            self.where.append(where)
+
     def finding(self) -> Finding | None:
         """The finding, or None when nothing was seen."""
         if not self.values:

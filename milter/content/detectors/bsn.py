@@ -164,7 +164,9 @@ class _Run(DetectorRun):
         return None
 
     def on_keyword(self, tag: str, key: str, start: int, end: int) -> None:
-        (self.keywords if tag == "keyword" else self.labels).add(start, end)
+        positions = self.keywords if tag == "keyword" else self.labels
+        positions.starts.append(start)  # Positions.add without the call: once per keyword
+        positions.ends.append(end)
 
     def on_segment(self, segment: Segment) -> None:
         for start, end, digits in self.candidates:

@@ -62,9 +62,7 @@ class _Run(DetectorRun):
         return None
 
     def on_segment(self, segment: Segment) -> None:
-        add = self.tally.add
-        for number in self.found:
-            add(number, "low", segment.where)
+        self.tally.add_all(self.found, "low", segment.where)
         self.found.clear()
 
     def findings(self) -> tuple[Finding, ...]:
