@@ -12,6 +12,9 @@ tag instead and fed to the same handlers; anything else in a document (a stray '
 an attribute value, marked sections, unterminated constructs) sends the whole document through
 html.parser.  A differential test checks both give the same text.
 
+A part without a charset in its MIME header is decoded with the charset its <meta> declares
+(`meta_charset`), as a browser would.
+
 Refuses: nothing -- html.parser reads any input; unclosed tags just end with the text.
 """
 
@@ -171,6 +174,24 @@ def _tokenise(markup: str, parser: _TextExtractor) -> bool:
                 return False
             pos = end
     return True
+
+
+_META_CHARSET = re.compile(
+    rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE
+)
+META_SNIFF_BYTES = 1024  # where the HTML spec's prescan looks for the meta charset
+
+
+def meta_charset(data: bytes) -> str | None:
+    """The charset a <meta> declares in the first 1024 bytes (UTF-16 names ignored), or None.
+
+    Used only when the MIME header declares none: the header wins, as in a browser.
+    """
+    found = _META_CHARSET.search(data, 0, META_SNIFF_BYTES)
+    if found is None:
+        return None
+    name = found.group(1).decode("ascii").lower()
+    return None if name.startswith("utf-16") else name
 
 
 def html_to_text(markup: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from milter.content.formats.html import _TextExtractor, _tokenise, html_to_text
+from milter.content.formats.html import _TextExtractor, _tokenise, html_to_text, meta_charset
+from tests.unit.content.helpers import DEFAULT, message
 
 
 def by_html_parser(markup: str) -> str:
@@ -76,3 +77,30 @@ class TestTokeniser:
         """A '<' that starts no tag is left to html.parser."""
         assert not _tokenise("a < b 111222333", _TextExtractor())
         assert html_to_text("a < b 111222333") == "a < b 111222333"
+
+
+class TestMetaCharset:
+    """The charset an HTML part declares in a <meta> when its MIME header declares none."""
+
+    def test_found_in_both_forms(self) -> None:
+        """<meta charset> and the http-equiv Content-Type form are both read."""
+        assert meta_charset(b'<html><head><meta charset="windows-1250">') == "windows-1250"
+        http_equiv = b'<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=ISO-8859-2">'
+        assert meta_charset(http_equiv) == "iso-8859-2"
+
+    def test_absent_late_or_utf16(self) -> None:
+        """No meta, a meta after the first 1024 bytes, or a UTF-16 name: None."""
+        assert meta_charset(b"<html><body>x</body></html>") is None
+        assert meta_charset(b" " * 1100 + b'<meta charset="koi8-r">') is None
+        assert meta_charset(b'<meta charset="utf-16le">') is None
+
+    def test_used_when_the_header_has_no_charset(self) -> None:
+        """A cp850 page without a MIME charset is decoded as cp850 (its 'ë' is not cp1252's)."""
+        page = "<p>Gesprek met de cliënt</p>"
+        with_meta = ('<meta charset="cp850">' + page).encode("cp850")
+        found = DEFAULT.scan_message(message(with_meta, ctype="text/html", subject="x"))
+        assert found.by_detector("case_keywords") is not None
+        without = DEFAULT.scan_message(message(page.encode("cp850"), ctype="text/html"))
+        assert without.by_detector("case_keywords") is None  # read as cp1252: 'cli‰nt'
+        header_wins = message(with_meta, ctype="text/html; charset=cp1252", subject="x")
+        assert DEFAULT.scan_message(header_wins).by_detector("case_keywords") is None
