@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import io
 import zipfile
+from random import Random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from milter.content.formats import Unscannable
 from milter.content.formats.archive import open_zip
@@ -14,7 +17,13 @@ from milter.content.formats.html import html_to_text
 from milter.content.formats.ooxml import office_kind, office_text
 from milter.content.formats.pdf import pdf_text
 from milter.content.formats.sniff import looks_textual, sniff
-from milter.content.formats.text import decode_base64, decode_header, to_utf8, transfer_decode
+from milter.content.formats.text import (
+    _lenient_base64,
+    decode_base64,
+    decode_header,
+    to_utf8,
+    transfer_decode,
+)
 from tests.corpus.make_corpus import amr, docx, m4a, mp3_id3, mp3_sync, pdf, png, wav, xlsx
 from tests.unit.content.helpers import DEFAULT, message
 
@@ -265,3 +274,24 @@ class TestXlsxDates:
         )
         found = DEFAULT.scan_message(raw).by_detector("date_of_birth")
         assert found is not None and found.confidence == "high"
+
+
+class TestBase64FastPath:
+    """decode_base64's binascii fast path reads exactly what the lenient path reads."""
+
+    @settings(max_examples=1500, deadline=None)
+    @given(
+        st.binary(max_size=60),
+        st.lists(st.sampled_from([b"\r\n", b"\n", b" ", b"*", b"=", b"==", b"-", b"\x00"])),
+        st.randoms(use_true_random=False),
+    )
+    def test_same_bytes_as_lenient(self, raw: bytes, noise: list[bytes], rng: Random) -> None:
+        """Valid, damaged, cut and noisy base64 decode to the same bytes either way."""
+        encoded = bytearray(base64.b64encode(raw))
+        for piece in noise:
+            at = rng.randint(0, len(encoded))
+            encoded[at:at] = piece
+        data = (
+            bytes(encoded)[: rng.randint(0, len(encoded))] if rng.random() < 0.3 else bytes(encoded)
+        )
+        assert decode_base64(data) == _lenient_base64(data)
