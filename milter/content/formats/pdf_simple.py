@@ -423,7 +423,23 @@ def _pages(doc: _Document) -> Iterator[tuple[dict[str, Value], dict[str, Value]]
             yield node, resources
 
 
-def _page_text(doc: _Document, page: dict[str, Value], resources: dict[str, Value]) -> str:
+class _OutOfTime(Exception):
+    """The time budget ran out inside a page; `text` is what was read of it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("pdf time budget exceeded")
+        self.text = text
+
+
+CHECK_EVERY = 8192  # operators between looks at the clock inside one page
+
+
+def _page_text(
+    doc: _Document,
+    page: dict[str, Value],
+    resources: dict[str, Value],
+    out_of_time: Callable[[], bool] = lambda: False,
+) -> str:
     contents = doc.get(page.get("Contents"))
     streams = contents if isinstance(contents, list) else [contents] if contents else []
     parts: list[bytes] = []
@@ -443,6 +459,7 @@ def _page_text(doc: _Document, page: dict[str, Value], resources: dict[str, Valu
     table: dict[int, str] | None = None
     operands: list[Value] = []
     reader = _Reader(data)
+    countdown = CHECK_EVERY
     y = 0.0  # the line's vertical position in text space (enough to tell lines apart)
     leading = 0.0
     line_y: float | None = None
@@ -476,6 +493,11 @@ def _page_text(doc: _Document, page: dict[str, Value], resources: dict[str, Valu
                 raise NotSimple
             continue
         op = str(value)
+        countdown -= 1
+        if not countdown:
+            countdown = CHECK_EVERY
+            if out_of_time():
+                raise _OutOfTime("".join(out))
         if op == "Tj" and operands:
             show(operands[-1])
             operands.clear()
@@ -537,12 +559,15 @@ def simple_pdf_text(
             if clock() > deadline:
                 return "\n".join(texts), "pdf time budget exceeded"
             pages += 1
-            text = _page_text(doc, page, resources)
+            try:
+                text = _page_text(doc, page, resources, lambda: clock() > deadline)
+            except _OutOfTime as cut:
+                return "\n".join([*texts, cut.text])[:max_chars], "pdf time budget exceeded"
             texts.append(text)
             size += len(text)
             if size >= max_chars:
                 return "\n".join(texts)[:max_chars], "max_total_bytes exceeded"
-    except (NotSimple, RecursionError, ValueError, TypeError, KeyError, IndexError, OverflowError):
+    except Exception:  # NotSimple, and any surprise in hostile input: pypdf has the last word
         return None
     if not pages:
         return None

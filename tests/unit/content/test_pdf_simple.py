@@ -202,3 +202,17 @@ class TestFallback:
         data = one_page(b"BT /F1 9 Tf (x) Tj ET" + b" " * 100_000, deflate=True)
         assert simple_pdf_text(data, 10**6, time.monotonic() + 10, max_inflated=50_000) is None
         assert simple_pdf_text(data, 10**6, time.monotonic() + 10) is not None
+
+
+class TestBudgetInsideAPage:
+    """A page with a huge content stream is cut by the time budget, not read to the end."""
+
+    def test_cut_within_the_page(self) -> None:
+        """The clock is consulted every few thousand operators inside one page."""
+        content = b"BT /F1 9 Tf " + b"(BSN 111222333) Tj T* " * 20_000 + b"ET"
+        ticks = iter(range(1_000_000))
+        found = simple_pdf_text(one_page(content), 10**8, 3.0, clock=lambda: next(ticks))
+        assert found is not None
+        text, cut = found
+        assert cut == "pdf time budget exceeded"
+        assert text.startswith("BSN 111222333") and text.count("BSN") < 20_000
