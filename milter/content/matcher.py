@@ -36,7 +36,6 @@ _LOWER = frozenset(b"abcdefghijklmnopqrstuvwxyz")
 class _Handler:
     detector: int
     tag: str
-    fullmatch: Callable[[bytes], re.Match[bytes] | None]
 
 
 class Matcher:
@@ -59,11 +58,11 @@ class Matcher:
             if group_count(shape.pattern, latin1=True):
                 raise ValueError(f"shape {shape.tag!r} must not contain capture groups")
             try:
-                python = re.compile(shape.pattern.encode("ascii"))
+                re.compile(shape.pattern.encode("ascii"))  # its twin must be valid re syntax
             except (re.error, UnicodeError) as exc:
                 raise ValueError(f"shape {shape.tag!r} is not plain ASCII RE2/re syntax") from exc
             alternatives.append(f"(?:{shape.pattern})")
-            self._handlers.append(_Handler(index, shape.tag, python.fullmatch))
+            self._handlers.append(_Handler(index, shape.tag))
             twins.append(b"(" + shape.pattern.encode("ascii") + b")")
             starts_lower = first_byte_range(shape.pattern)[1] >= b"a"
             self._shapes_skip_lower = self._shapes_skip_lower and not starts_lower
