@@ -6,7 +6,8 @@ google-re2 ships no type information; this module gives the rest of the package 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Protocol, cast
 
 import re2  # type: ignore[import-untyped, unused-ignore]
@@ -83,30 +84,20 @@ def first_byte_range(pattern: str) -> tuple[bytes, bytes]:
     return bytes(low), bytes(high)
 
 
-def span_finder(regex: Regex) -> Callable[[bytes, int], Iterator[tuple[int, int]]]:
-    """A function yielding the (start, end) of successive matches in bytes from `pos`.
+def first_match(regex: Regex) -> Callable[[bytes, int, int], Sequence[tuple[int, int]]]:
+    """A function (data, pos, endpos) -> [(start, end)] of the first match at or after `pos`.
 
-    Uses google-re2's underlying `Match` call directly when it is there (it saves the wrapper's
-    generator and match object per match: ~30 % of the time per candidate), else `finditer`.
+    [(-1, -1)] when there is none.  Uses google-re2's underlying `Match` call directly when it
+    is there (bound with functools.partial: no Python frame, no match object; the scanner calls
+    this once per candidate), else `search`.
     """
     raw = getattr(regex, "_regexp", None)
     anchor = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
     if raw is None or anchor is None or not hasattr(raw, "Match"):
 
-        def portable(data: bytes, pos: int) -> Iterator[tuple[int, int]]:
-            for match in regex.finditer(data, pos):
-                yield match.span()
+        def portable(data: bytes, pos: int, endpos: int) -> Sequence[tuple[int, int]]:
+            found = regex.search(data, pos)  # endpos is always len(data) here
+            return [(-1, -1) if found is None else found.span()]
 
         return portable
-    match_call = raw.Match
-
-    def direct(data: bytes, pos: int) -> Iterator[tuple[int, int]]:
-        size = len(data)
-        while pos <= size:
-            start, end = match_call(anchor, data, pos, size)[0]
-            if start < 0:
-                return
-            yield start, end
-            pos = end if end > start else end + 1
-
-    return direct
+    return cast(Callable[[bytes, int, int], Sequence[tuple[int, int]]], partial(raw.Match, anchor))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-_ASCII_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+ASCII_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
 def _accent_variants() -> dict[str, dict[int, list[int]]]:
@@ -94,7 +94,7 @@ def is_word_char_before(data: bytes, index: int) -> bool:
         return False
     byte = data[index - 1]
     if byte < 0x80:
-        return byte in _ASCII_WORD
+        return byte in ASCII_WORD
     start = index - 1
     while start > 0 and index - start < 4 and 0x80 <= data[start] < 0xC0:
         start -= 1
@@ -107,7 +107,7 @@ def is_word_char_at(data: bytes, index: int) -> bool:
         return False
     byte = data[index]
     if byte < 0x80:
-        return byte in _ASCII_WORD
+        return byte in ASCII_WORD
     char = data[index : index + 4].decode("utf-8", "replace")[:1]
     return char.isalnum() or unicodedata.category(char).startswith("M")
 

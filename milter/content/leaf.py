@@ -28,11 +28,12 @@ from typing import TYPE_CHECKING
 from milter.content import crypto, der
 from milter.content.formats import Unscannable
 from milter.content.formats.archive import member_cap, open_zip, read_member, walk_zip
-from milter.content.formats.html import html_to_text
+from milter.content.formats.html import html_to_text, meta_charset
 from milter.content.formats.ooxml import office_kind, office_text
 from milter.content.formats.pdf import pdf_text
 from milter.content.formats.sniff import AUDIO, IMAGE, looks_textual, sniff
 from milter.content.formats.text import to_str, to_utf8, transfer_decode
+from milter.content.mime import PARAM_ERRORS
 
 if TYPE_CHECKING:
     from milter.content.mime import Buffer, Walker
@@ -126,7 +127,7 @@ def inspect(
 def _charset(headers: Message) -> str | None:
     try:
         return headers.get_content_charset()
-    except (ValueError, LookupError, UnicodeError, TypeError):
+    except PARAM_ERRORS:  # a charset that does not decode: the text fallbacks apply
         return None
 
 
@@ -160,7 +161,7 @@ def inspect_content(
     extension = _extension(filename)
     if ctype in NOTHING_TO_READ or extension in ("p7s", "sig"):
         return
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole part)
         return
     if _unscannable_by_magic(walker, data[:SNIFF_BYTES], where):
         return
@@ -190,7 +191,7 @@ def inspect_content(
         ):
             _message(walker, data, where, depth)
         elif ctype == "text/html" or extension in HTML_EXTENSIONS:
-            text = html_to_text(to_str(data, charset))
+            text = html_to_text(to_str(data, charset or meta_charset(data)))
             emit_text(walker, where, text.encode("utf-8", "replace"), None)
         elif (
             ctype.startswith("text/") or extension in TEXT_EXTENSIONS or looks_textual(data[:8192])

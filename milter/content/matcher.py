@@ -3,10 +3,12 @@
 All shapes of all detectors (ordered by priority) and one alternation of all keywords become one
 RE2 pattern without capture groups, compiled in Latin-1 (byte) mode over the UTF-8 text.  The
 scan loop takes each match, finds the first shape whose Python `re` twin fullmatches the matched
-bytes and hands it to the owning detector run -- or, when no shape does, treats it as a keyword
-and tells every run that asked for that word.  RE2 scans in linear time with DFAs only (capture
-groups would make it run its NFA over a large program for every match: measured 10x slower), so
-the cost is one pass over the text plus a little Python per candidate.
+bytes (one `re` call: all twins joined as an alternation of groups, in priority order; the
+group that took part is the shape) and hands it to the owning detector run -- or, when no shape
+does, treats it as a keyword and tells every run that asked for that word.  RE2 scans in linear
+time with DFAs only (capture groups would make it run its NFA over a large program for every
+match: measured 10x slower), so the cost is one pass over the text plus a little Python per
+candidate.
 
 Refuses: shapes with capture groups, or outside the ASCII syntax RE2 and Python `re` share.
 """
@@ -17,8 +19,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from milter.content._re2 import Regex, compile_re2, first_byte_range, group_count, span_finder
-from milter.content.keywords import KeywordTable, Listener, is_word_char_at, is_word_char_before
+from milter.content._re2 import Regex, compile_re2, first_byte_range, first_match, group_count
+from milter.content.keywords import (
+    ASCII_WORD,
+    KeywordTable,
+    Listener,
+    is_word_char_at,
+    is_word_char_before,
+)
 from milter.content.registry import Detector, DetectorRun, Segment
 
 _LOWER = frozenset(b"abcdefghijklmnopqrstuvwxyz")
@@ -28,7 +36,6 @@ _LOWER = frozenset(b"abcdefghijklmnopqrstuvwxyz")
 class _Handler:
     detector: int
     tag: str
-    fullmatch: Callable[[bytes], re.Match[bytes] | None]
 
 
 class Matcher:
@@ -45,16 +52,18 @@ class Matcher:
         )
         alternatives: list[str] = []
         self._handlers: list[_Handler] = []
+        twins: list[bytes] = []
         self._shapes_skip_lower = True
         for _, index, shape in ordered:
             if group_count(shape.pattern, latin1=True):
                 raise ValueError(f"shape {shape.tag!r} must not contain capture groups")
             try:
-                python = re.compile(shape.pattern.encode("ascii"))
+                re.compile(shape.pattern.encode("ascii"))  # its twin must be valid re syntax
             except (re.error, UnicodeError) as exc:
                 raise ValueError(f"shape {shape.tag!r} is not plain ASCII RE2/re syntax") from exc
             alternatives.append(f"(?:{shape.pattern})")
-            self._handlers.append(_Handler(index, shape.tag, python.fullmatch))
+            self._handlers.append(_Handler(index, shape.tag))
+            twins.append(b"(" + shape.pattern.encode("ascii") + b")")
             starts_lower = first_byte_range(shape.pattern)[1] >= b"a"
             self._shapes_skip_lower = self._shapes_skip_lower and not starts_lower
         self.keywords = KeywordTable()
@@ -70,7 +79,11 @@ class Matcher:
         self._regex: Regex | None = (
             compile_re2("|".join(alternatives), latin1=True) if alternatives else None
         )
-        self._spans = span_finder(self._regex) if self._regex is not None else None
+        self._first = first_match(self._regex) if self._regex is not None else None
+        # fullmatch of the alternation = the first twin that fullmatches; lastindex names it
+        self._shape_of: Callable[[bytes], re.Match[bytes] | None] | None = (
+            re.compile(b"|".join(twins)).fullmatch if twins else None
+        )
 
     def run(self, segment: Segment, runs: Sequence[DetectorRun]) -> None:
         """One pass over `segment`: dispatch every candidate, then close the segment."""
@@ -80,32 +93,46 @@ class Matcher:
             run.on_segment(segment)
 
     def _pass(self, data: bytes, runs: Sequence[DetectorRun]) -> None:
-        assert self._spans is not None
-        spans = self._spans
-        handlers = self._handlers
+        # The hot loop of the scanner: one iteration per candidate, so names are local and
+        # nothing is built for a candidate that no detector takes.
+        assert self._first is not None
+        first = self._first
+        shape_of = self._shape_of
         lookup = self.keywords.lookup
+        cache = self.keywords.cache
+        skip_lower = self._shapes_skip_lower
+        lower = _LOWER
+        word = ASCII_WORD
+        handlers = [None, *((runs[h.detector].on_shape, h.tag) for h in self._handlers)]
         size = len(data)
         pos = 0
-        while pos < size:
-            resumed = False
-            for start, end in spans(data, pos):
-                token = data[start:end]
-                resume: int | None = None
-                # No shape starts with a lower-case letter (checked at construction): such a
-                # match is a keyword, no need to try the shapes.
-                if self._shapes_skip_lower and token[0] in _LOWER:
-                    handler = None
-                else:
-                    handler = next((h for h in handlers if h.fullmatch(token)), None)
-                if handler is not None:
-                    resume = runs[handler.detector].on_shape(handler.tag, data, start, end)
-                else:
-                    if not is_word_char_before(data, start) and not is_word_char_at(data, end):
-                        for listener, key in lookup(token):
-                            runs[listener.detector].on_keyword(listener.tag, key, start, end)
+        while pos <= size:
+            start, end = first(data, pos, size)[0]
+            if start < 0:
+                return
+            pos = end if end > start else end + 1
+            token = data[start:end]
+            # No shape starts with a lower-case letter (checked at construction): such a match
+            # is a keyword, no need to try the shapes.
+            shape = None
+            if shape_of is not None and not (skip_lower and token[0] in lower):
+                shape = shape_of(token)
+            if shape is not None:
+                on_shape, tag = handlers[shape.lastindex or 0]  # type: ignore[misc]
+                resume = on_shape(tag, data, start, end)
                 if resume is not None and resume < end:
                     pos = max(resume, start + 1)
-                    resumed = True
-                    break
-            if not resumed:
-                return
+                continue
+            before = data[start - 1] if start else 0x20
+            if before < 0x80:
+                if before in word:
+                    continue
+            elif is_word_char_before(data, start):
+                continue
+            if end < size:
+                after = data[end]
+                if (after in word) if after < 0x80 else is_word_char_at(data, end):
+                    continue
+            found = cache.get(token)
+            for listener, key in lookup(token) if found is None else found:
+                runs[listener.detector].on_keyword(listener.tag, key, start, end)

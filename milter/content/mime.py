@@ -122,12 +122,34 @@ def split_multipart(
     return parts, preamble, epilogue
 
 
+# What the stdlib raises on malformed header parameters: RFC 2231 pieces mixed with a whole
+# value ('boundary*=b; boundary*0=b') make email.utils.decode_params compare int with None
+# (TypeError), bad charsets and percent escapes the others.
+PARAM_ERRORS = (ValueError, LookupError, UnicodeError, TypeError, IndexError, AttributeError)
+BAD_PARAMETERS = "malformed MIME header parameters"
+
+
+class MalformedParameters(Exception):
+    """A header's parameters (RFC 2045/2231) cannot be decoded by the stdlib."""
+
+
+def boundary_of(headers: Message) -> str | None:
+    """The multipart boundary; None when absent.  Raises MalformedParameters."""
+    try:
+        return headers.get_boundary()
+    except PARAM_ERRORS as exc:
+        raise MalformedParameters from exc
+
+
 def filename_of(headers: Message) -> str | None:
-    """The attachment's file name (RFC 2231 and RFC 2047 decoded), or None."""
+    """The attachment's file name (RFC 2231 and RFC 2047 decoded), or None.
+
+    Raises MalformedParameters when the parameters cannot be decoded.
+    """
     try:
         name = headers.get_filename()
-    except (ValueError, LookupError, UnicodeError, TypeError, IndexError):
-        name = None
+    except PARAM_ERRORS as exc:
+        raise MalformedParameters from exc
     if not name:
         return None
     name = str(name)
@@ -174,10 +196,18 @@ class Walker:
         from milter.content import leaf  # leaf walks nested messages through this module
 
         ctype = headers.get_content_type()
-        filename = filename_of(headers)
+        try:
+            filename = filename_of(headers)
+        except MalformedParameters:
+            filename = None
+            malformed = True
+        else:
+            malformed = False
         where = self.location(headers, ctype, filename, prefix, path, top)
         if not self.sink.take_part(where):
             return
+        if malformed:
+            self._malformed(headers, where)
         if filename:  # the recipient sees the name too: 'BSN 111222333 dossier.pdf'
             self.sink.text(f"{where} (file name)", filename.encode("utf-8", "replace"), header=True)
         maintype = ctype.split("/", 1)[0]
@@ -216,7 +246,11 @@ class Walker:
         """Walk the parts of a multipart entity."""
         from milter.content import leaf
 
-        boundary = headers.get_boundary()
+        try:
+            boundary = boundary_of(headers)
+        except MalformedParameters:
+            self._malformed(headers, where)
+            boundary = None
         found = None
         if boundary:
             raw = (
@@ -253,6 +287,15 @@ class Walker:
                 depth + 1,
                 related=related,
             )
+
+    def _malformed(self, headers: Message, where: str) -> None:
+        """Parameters the stdlib cannot decode: unscannable, and their raw text is scanned."""
+        self.sink.unscannable(where, BAD_PARAMETERS)
+        raw = "\n".join(
+            str(headers.get(name, "")) for name in ("content-type", "content-disposition")
+        )
+        if raw.strip():  # a file name that did not decode may still name a client
+            self.sink.text(f"{where} (header)", raw.encode("utf-8", "replace"), header=True)
 
     @staticmethod
     def location(

@@ -131,33 +131,35 @@ def register(name: str) -> Callable[[_D], _D]:
 
 
 @dataclass(slots=True)
-class _Value:
-    rank: int
-    sample: str
-    order: int
-
-
-@dataclass(slots=True)
 class Tally:
     """Collects one detector's values over a message and turns them into a `Finding`.
 
     Values are counted by `key` (the normalised value, kept in memory only); each keeps its best
-    confidence and one sample, made by `mask` the first time the value is seen.
+    confidence.  Samples are made by `mask` when the finding is built, for the few values shown.
     """
 
     detector: str
     mask: Callable[[str], str]
-    values: dict[str, _Value] = field(default_factory=dict)
+    values: dict[str, int] = field(default_factory=dict)  # key -> best rank, in order first seen
     where: list[str] = field(default_factory=list)
 
     def add(self, key: str, confidence: Confidence, where: str) -> None:
         """Record value `key` seen at `where` with `confidence` (masked by `mask` for samples)."""
         rank = _RANK[confidence]
-        known = self.values.get(key)
-        if known is None:
-            self.values[key] = _Value(rank, self.mask(key), len(self.values))
-        elif rank > known.rank:
-            known.rank = rank
+        if self.values.get(key, 0) < rank:
+            self.values[key] = rank  # a known key keeps its place: order is first seen
+        if where not in self.where and len(self.where) < MAX_WHERE:
+            self.where.append(where)
+
+    def add_all(self, keys: list[str], confidence: Confidence, where: str) -> None:
+        """`add` for many values of one confidence seen at one place (one call, not many)."""
+        if not keys:
+            return
+        rank = _RANK[confidence]
+        values = self.values
+        for key in keys:
+            if values.get(key, 0) < rank:
+                values[key] = rank
         if where not in self.where and len(self.where) < MAX_WHERE:
             self.where.append(where)
 
@@ -165,18 +167,20 @@ class Tally:
         """The finding, or None when nothing was seen."""
         if not self.values:
             return None
-        ranked = sorted(self.values.values(), key=lambda v: (-v.rank, v.order))
+        ranked = sorted(self.values.items(), key=lambda item: -item[1])  # stable: first seen
         samples: list[str] = []
-        for value in ranked:
-            if value.sample not in samples:
-                samples.append(value.sample)
+        for key, _ in ranked:
+            sample = self.mask(key)
+            if sample not in samples:
+                samples.append(sample)
             if len(samples) == MAX_SAMPLES:
                 break
-        counts = tuple(sum(1 for v in self.values.values() if v.rank >= r) for r in (1, 2, 3))
+        ranks = self.values.values()
+        counts = tuple(sum(1 for rank in ranks if rank >= r) for r in (1, 2, 3))
         return Finding(
             detector=self.detector,
             count=len(self.values),
-            confidence=CONFIDENCES[ranked[0].rank - 1],
+            confidence=CONFIDENCES[ranked[0][1] - 1],
             where=tuple(self.where),
             samples=tuple(samples),
             counts=(counts[0], counts[1], counts[2]),

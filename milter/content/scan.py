@@ -267,7 +267,7 @@ class _Collector:
             data = data[:left]
             self.truncated(where, "max_total_bytes exceeded")
         self.scanned += len(data)
-        if not header and not self.readable and data.strip():
+        if not header and not self.readable and data and not data.isspace():  # no copy
             self.readable = True
         self.matcher.run(Segment(where, data, header), self.runs)
 

@@ -38,6 +38,7 @@ SCENARIOS = (("50KB", 1), ("1MB", 1), ("5KB", 8))
 RATE_HZ = 250
 CONTENT_PARTS = {  # first match on the nearest milter/content frame
     "milter/content/formats/pdf.py": "content scan: PDF text (pypdf)",
+    "milter/content/formats/pdf_simple.py": "content scan: PDF text (fast path)",
     "milter/content/detectors/": "content scan: detectors and matching",
     "milter/content/matcher.py": "content scan: detectors and matching",
     "milter/content/keywords.py": "content scan: detectors and matching",

@@ -114,13 +114,6 @@ class TestEncodedWords:
         assert verdict_problems(milter, case) == []
 
 
-RFC2231_CRASH = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="needs content fix: email.utils.decode_params raises TypeError when a parameter is "
-    "given both whole and in RFC 2231 pieces (boundary*=x; boundary*0=y); "
-    "milter/content/mime.py:walk_multipart calls headers.get_boundary() unguarded",
-)
 MIXED_CONTINUATIONS = (
     b"From: a@b\r\nMIME-Version: 1.0\r\n"
     b"Content-Type: multipart/mixed; boundary*=b; boundary*0=b\r\n\r\n"
@@ -129,13 +122,11 @@ MIXED_CONTINUATIONS = (
 
 
 class TestRfc2231Parameters:
-    @RFC2231_CRASH
     def test_boundary_given_whole_and_in_pieces_gets_facts(self, scanner: object) -> None:
         """A boundary both plain and continued (found by atheris) is scanned, not a crash."""
         case = MimeCase(MIXED_CONTINUATIONS, "boundary*= and boundary*0=", True, False)
         assert scan_problems(scanner, case, CEILING_S)[0] == []
 
-    @RFC2231_CRASH
     def test_boundary_given_whole_and_in_pieces_is_decided(self, milter: InProcessMilter) -> None:
         """Through the milter the same message gets a verdict, not a tempfail on every retry."""
         case = MimeCase(MIXED_CONTINUATIONS, "boundary*= and boundary*0=", True, False)

@@ -38,26 +38,55 @@ def _alnum_at(data: bytes, index: int) -> bool:
     return data[index : index + 4].decode("utf-8", "replace")[:1].isalnum()
 
 
+_GLUED_BEFORE = frozenset(_ALNUM | {0x5F, 0x2B})  # '_' glues in identifiers, '+' is a phone
+_GLUED_AFTER = frozenset(_ALNUM | {0x5F})
+_CURRENCY_LAST = frozenset(code[-1] for code in _CURRENCY)
+_LEFT_STOPS = frozenset(b" \n\t\r")  # what ends the word around a number, as in_url_or_address
+_RIGHT_STOPS = frozenset(b" \n\t")  # cuts it (a CR after the number does not end the word)
+URL_BEFORE = 256  # how far around a number in_url_or_address looks for a URL hint
+URL_AFTER = 64
+
+
 def stands_alone(data: bytes, start: int, end: int, grouped_by: bytes = b"") -> bool:
     """True when data[start:end] is a number on its own (see the module docstring).
 
-    `grouped_by` is the separator used inside the number (b' ' for '111 222 333'): then that
-    separator followed by a digit on either side means the number goes on.
+    `grouped_by` is the (ASCII) separator used inside the number (b' ' for '111 222 333'): then
+    that separator followed by a digit on either side means the number goes on.
     """
-    if _alnum_before(data, start) or _alnum_at(data, end):
-        return False
-    if start >= 1 and data[start - 1] == 0x2B:  # '+': international phone number
-        return False
-    if start >= 2 and data[start - 1] in _GROUPING and data[start - 2] in _DIGITS:
-        return False
-    if end + 1 < len(data) and data[end] in _GROUPING and data[end + 1] in _DIGITS:
-        return False
-    if grouped_by:
-        sep = grouped_by[0]
-        if start >= 2 and data[start - 1] == sep and data[start - 2] in _DIGITS:
+    # Called for every phone- and BSN-shaped candidate: byte tests first, calls only when needed.
+    sep = grouped_by[0] if grouped_by else -1
+    if start:
+        before = data[start - 1]
+        if before < 0x80:
+            if before in _GLUED_BEFORE:
+                return False
+            if (before in _GROUPING or before == sep) and start >= 2 and data[start - 2] in _DIGITS:
+                return False
+        elif _alnum_before(data, start):
             return False
-        if end + 1 < len(data) and data[end] == sep and data[end + 1] in _DIGITS:
+    size = len(data)
+    if end < size:
+        after = data[end]
+        if after < 0x80:
+            if after in _GLUED_AFTER:
+                return False
+            if (after in _GROUPING or after == sep) and end + 1 < size and data[end + 1] in _DIGITS:
+                return False
+        elif _alnum_at(data, end):
             return False
+    if start >= 2 and data[start - 1] in _LEFT_STOPS:
+        # The usual case without a call: the number starts a word, no currency sign before it
+        # (after_currency), and the word ends at most two bytes after it (in_url_or_address).
+        prev = data[start - 2]
+        if prev not in _SPACE and prev not in _CURRENCY_LAST:
+            stop = end
+            if stop < size and data[stop] not in _RIGHT_STOPS:
+                stop += 1
+                if stop < size and data[stop] not in _RIGHT_STOPS:
+                    stop += 1
+            if stop == size or data[stop] in _RIGHT_STOPS:
+                word = data[start:stop]
+                return not (b"@" in word or b"://" in word or b"www." in word)
     return not (after_currency(data, start) or in_url_or_address(data, start, end))
 
 
@@ -66,13 +95,28 @@ def after_currency(data: bytes, start: int) -> bool:
     index = start
     while index > 0 and start - index < 3 and data[index - 1] in _SPACE:
         index -= 1
+    if index == 0 or data[index - 1] not in _CURRENCY_LAST:
+        return False
     return data[max(0, index - 3) : index].endswith(_CURRENCY)
 
 
 def in_url_or_address(data: bytes, start: int, end: int) -> bool:
     """True when the whitespace-delimited word around the number is a URL or e-mail address."""
-    lo = max(0, start - 256)
-    window = data[lo : end + 64]
+    if start and data[start - 1] in _LEFT_STOPS:
+        # The usual case, decided without copying a window: the word starts with the number
+        # and ends at most two bytes after it ('06-12345678.' followed by a space).
+        size = len(data)
+        stop = end
+        if stop < size and data[stop] not in _RIGHT_STOPS:
+            stop += 1
+            if stop < size and data[stop] not in _RIGHT_STOPS:
+                stop += 1
+        if stop == size or data[stop] in _RIGHT_STOPS:
+            word = data[start:stop]
+            return b"@" in word or b"://" in word or b"www." in word  # _URL_HINTS
+    lo = max(0, start - URL_BEFORE)
+    hi = end + URL_AFTER
+    window = data[lo:hi]
     if b"://" not in window and b"www." not in window and b"@" not in window:
         return False
     left = window[: start - lo]

@@ -149,16 +149,24 @@ class _Run(DetectorRun):
 
     def on_shape(self, tag: str, data: bytes, start: int, end: int) -> int | None:
         token = data[start:end]
-        digits = normalise(token)
-        if digits is None or not elfproef(digits):
-            return None
+        if len(token) == 9 and token.isdigit():  # the usual form: checked without a str
+            if (sum(map(mul, _WEIGHTS, token)) - _ZERO_SUM) % 11 or token == b"000000000":
+                return None
+            digits = token.decode("ascii")
+        else:
+            found = normalise(token)
+            if found is None or not elfproef(found):
+                return None
+            digits = found
         grouped_by = b" " if b" " in token else b""
         if stands_alone(data, start, end, grouped_by):
             self.candidates.append((start, end, digits))
         return None
 
     def on_keyword(self, tag: str, key: str, start: int, end: int) -> None:
-        (self.keywords if tag == "keyword" else self.labels).add(start, end)
+        positions = self.keywords if tag == "keyword" else self.labels
+        positions.starts.append(start)  # Positions.add without the call: once per keyword
+        positions.ends.append(end)
 
     def on_segment(self, segment: Segment) -> None:
         for start, end, digits in self.candidates:

@@ -16,6 +16,7 @@ Refuses: configured words without a letter or digit (ConfigError at policy load)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from milter.content.findings import Confidence, Finding
 from milter.content.keywords import word_key
@@ -28,6 +29,9 @@ from milter.content.registry import (
     Segment,
     register,
 )
+
+if TYPE_CHECKING:
+    from milter.content.config import ScanConfig
 
 
 @dataclass(slots=True)
@@ -63,9 +67,13 @@ class _Run(DetectorRun):
 class CaseKeywordsDetector(Detector):
     """Registered detector: see the module docstring."""
 
+    def __init__(self, config: ScanConfig) -> None:
+        super().__init__(config)
+        # built once per policy load (folding every word costs ~0.2 ms); never changed after
+        self.display = {word_key(w.rstrip("*")): w.rstrip("*") for w in config.case_keywords}
+
     def keyword_sets(self) -> tuple[KeywordSet, ...]:
         return (KeywordSet("case", tuple(self.config.case_keywords)),)
 
     def start(self) -> DetectorRun:
-        display = {word_key(w.rstrip("*")): w.rstrip("*") for w in self.config.case_keywords}
-        return _Run(display)
+        return _Run(self.display)

@@ -26,8 +26,18 @@ SHAPES = (
 )
 
 
+_SEPARATORS = b" .-/()+\t\xc2\xa0"  # what digits_of drops
+
+
 def national(token: bytes) -> str | None:
     """The 10-digit national form (0...) of a phone-shaped token, or None."""
+    if token[:1] == b"0" and b"(" not in token:  # the usual form, without a str until the end
+        compact = token.translate(None, _SEPARATORS)
+        if compact.startswith(b"0031"):
+            compact = b"0" + compact[4:]
+        if len(compact) == 10 and compact[1] != 0x30:
+            return compact.decode("ascii", "replace")
+        return None
     digits = digits_of(token.replace(b"(0)", b""))
     if token.startswith(b"+"):
         digits = "0" + digits[2:]
@@ -46,17 +56,13 @@ class _Run(DetectorRun):
     def on_shape(self, tag: str, data: bytes, start: int, end: int) -> int | None:
         token = data[start:end]
         number = national(token)
-        if number is None:
-            return None
-        if token[:1] == b"(" and start > 0 and data[start - 1 : start].isalnum():
-            return None
-        if stands_alone(data, start, end, b" " if b" " in token else b""):
+        # ('(020) 1234567' glued to a letter before the '(' is refused by stands_alone too)
+        if number is not None and stands_alone(data, start, end, b" " if b" " in token else b""):
             self.found.append(number)
         return None
 
     def on_segment(self, segment: Segment) -> None:
-        for number in self.found:
-            self.tally.add(number, "low", segment.where)
+        self.tally.add_all(self.found, "low", segment.where)
         self.found.clear()
 
     def findings(self) -> tuple[Finding, ...]:

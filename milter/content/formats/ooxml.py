@@ -5,7 +5,9 @@
   paragraphs end in a line break, table cells in a tab.
 - xlsx: xl/sharedStrings.xml and every xl/worksheets/sheet*.xml; cells become tab-separated
   values, rows lines.  Numbers are read as written in the file (a BSN stored as a number is
-  found); dates stored as Excel serial numbers are not recognised as dates.
+  found); a number in a cell with a date format (xl/styles.xml: built-in date formats, or a
+  custom format with day/month/year codes) is an Excel serial date and is read as
+  'serial dd-mm-yyyy' (1900 or 1904 date system), so a birth date column is seen as dates.
 - pptx: slides and notes; odt/ods/odp: content.xml.
 
 XML is parsed with expat, with no DTD allowed (OOXML never has one; this shuts out entity tricks).
@@ -16,6 +18,7 @@ malformed XML ('damaged office document'), members past the size caps (the calle
 
 from __future__ import annotations
 
+import datetime
 import re
 import zipfile
 from collections.abc import Callable
@@ -98,19 +101,109 @@ def _shared_strings(xml: bytes, max_chars: int) -> list[str]:
     return "".join(collector.parts).split("\x00")
 
 
+# Built-in number formats that show a date (ECMA-376 18.8.30 and the East Asian locale ones).
+_DATE_FORMAT_IDS = frozenset([*range(14, 18), 22, *range(27, 37), *range(50, 59)])
+_FORMAT_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+_EPOCH_1900 = datetime.date(1899, 12, 30)  # serial 1 = 1900-01-01 past Excel's 1900-02-29
+_EPOCH_1904 = datetime.date(1904, 1, 1)
+MAX_SERIAL = 2_958_465  # 9999-12-31
+
+
+def is_date_format(code: str) -> bool:
+    """True when an Excel number format code shows a date (d, m with y, or y)."""
+    bare = _FORMAT_QUOTED.sub("", code).lower()
+    return "y" in bare or "d" in bare
+
+
+class _StylesCollector:
+    """Which cell style indexes (cellXfs) use a date number format."""
+
+    def __init__(self) -> None:
+        self.custom: dict[int, str] = {}
+        self.in_cell_xfs = False
+        self.formats: list[int] = []
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        local = name.rsplit(" ", 1)[-1]
+        if local == "numFmt":
+            number = attrs.get("numFmtId", "")
+            if number.isdigit():
+                self.custom[int(number)] = attrs.get("formatCode", "")
+        elif local == "cellXfs":
+            self.in_cell_xfs = True
+        elif local == "xf" and self.in_cell_xfs:
+            try:
+                self.formats.append(int(attrs.get("numFmtId", "0")))
+            except ValueError:
+                self.formats.append(0)
+
+    def end(self, name: str) -> None:
+        if name.rsplit(" ", 1)[-1] == "cellXfs":
+            self.in_cell_xfs = False
+
+    def date_styles(self) -> frozenset[int]:
+        return frozenset(
+            index
+            for index, number in enumerate(self.formats)
+            if number in _DATE_FORMAT_IDS
+            or (number in self.custom and is_date_format(self.custom[number]))
+        )
+
+
+def _date_styles(xml: bytes) -> frozenset[int]:
+    collector = _StylesCollector()
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.StartElementHandler = collector.start
+    parser.EndElementHandler = collector.end
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as exc:
+        raise Unscannable("damaged office document") from exc
+    return collector.date_styles()
+
+
+def serial_date(text: str, epoch: datetime.date) -> str | None:
+    """'40980' -> '12-03-2012' for a date cell; None when it is no plausible serial."""
+    try:
+        serial = float(text)
+    except ValueError:
+        return None
+    if not 1 <= serial <= MAX_SERIAL:
+        return None
+    try:
+        day = epoch + datetime.timedelta(days=int(serial))
+    except OverflowError:
+        return None
+    return day.strftime("%d-%m-%Y")
+
+
 class _SheetCollector:
-    def __init__(self, shared: list[str], max_chars: int) -> None:
+    def __init__(
+        self,
+        shared: list[str],
+        max_chars: int,
+        date_styles: frozenset[int] = frozenset(),
+        epoch: datetime.date = _EPOCH_1900,
+    ) -> None:
         self.shared = shared
         self.parts: list[str] = []
         self.size = 0
         self.max_chars = max_chars
         self.kind = ""
+        self.dated = False
+        self.date_styles = date_styles
+        self.epoch = epoch
         self.value: list[str] | None = None
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         local = name.rsplit(" ", 1)[-1]
         if local == "c":
             self.kind = attrs.get("t", "")
+            style = attrs.get("s", "")
+            self.dated = (
+                bool(self.date_styles) and style.isdigit() and (int(style) in self.date_styles)
+            )
         elif local in ("v", "t"):
             self.value = []
 
@@ -123,6 +216,10 @@ class _SheetCollector:
                     text = self.shared[int(text)]
                 except (ValueError, IndexError):
                     text = ""
+            elif self.dated and local == "v" and self.kind in ("", "n"):
+                day = serial_date(text, self.epoch)
+                if day is not None:
+                    text = f"{text} {day}"  # the number stays: a BSN in a date cell is still read
             if self.size < self.max_chars:
                 self.parts.append(text)
                 self.size += len(text)
@@ -137,8 +234,14 @@ class _SheetCollector:
             self.value.append(text)
 
 
-def _sheet_text(xml: bytes, shared: list[str], max_chars: int) -> str:
-    collector = _SheetCollector(shared, max_chars)
+def _sheet_text(
+    xml: bytes,
+    shared: list[str],
+    max_chars: int,
+    date_styles: frozenset[int] = frozenset(),
+    epoch: datetime.date = _EPOCH_1900,
+) -> str:
+    collector = _SheetCollector(shared, max_chars, date_styles, epoch)
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartDoctypeDeclHandler = _refuse_doctype
     parser.StartElementHandler = collector.start
@@ -149,6 +252,9 @@ def _sheet_text(xml: bytes, shared: list[str], max_chars: int) -> str:
     except expat.ExpatError as exc:
         raise Unscannable("damaged office document") from exc
     return "".join(collector.parts)
+
+
+_DATE1904 = re.compile(rb"""date1904\s*=\s*["'](?:1|true)["']""")  # old Mac Excel
 
 
 def office_kind(names: set[str]) -> str | None:
@@ -184,8 +290,10 @@ def office_text(archive: zipfile.ZipFile, kind: str, read: Reader, max_chars: in
             if "xl/sharedStrings.xml" in infos
             else []
         )
+        styles = _date_styles(xml("xl/styles.xml")) if "xl/styles.xml" in infos else frozenset()
+        epoch = _EPOCH_1904 if _DATE1904.search(xml("xl/workbook.xml")) else _EPOCH_1900
         for name in sorted(n for n in infos if _SHEET.fullmatch(n)):
-            texts.append(_sheet_text(xml(name), shared, max_chars))
+            texts.append(_sheet_text(xml(name), shared, max_chars, styles, epoch))
     elif kind == "pptx":
         for name in sorted(n for n in infos if _SLIDE.fullmatch(n)):
             texts.append(_xml_text(xml(name), {"t"}, _PPTX_BREAKS, max_chars))

@@ -1,4 +1,4 @@
-"""pdf -- the text of a PDF attachment, via pypdf.
+"""pdf -- the text of a PDF attachment: simple PDFs directly (pdf_simple), the rest via pypdf.
 
 Encrypted PDFs are tried with the empty user password (common for 'no printing' PDFs); if that
 does not open them they are unscannable ('encrypted pdf').  A PDF whose pages give no text at all
@@ -17,6 +17,7 @@ import logging
 import time
 
 from milter.content.formats import Unscannable
+from milter.content.formats.pdf_simple import simple_pdf_text
 
 logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # pypdf warns about every quirk
 
@@ -27,6 +28,13 @@ def pdf_text(
     data: bytes, max_chars: int, time_budget: float = TIME_BUDGET_SECONDS
 ) -> tuple[str, str | None]:
     """(text, cut): the text of the PDF `data`; `cut` names the limit that stopped reading."""
+    deadline = time.monotonic() + time_budget
+    simple = simple_pdf_text(data, max_chars, deadline)
+    if simple is not None:
+        if simple[1] is None and not simple[0].strip():
+            raise Unscannable("pdf without text (scanned image?)")
+        return simple
+
     import pypdf  # imported late: loading pypdf costs ~0.1 s, and many messages carry no PDF
 
     try:
@@ -41,7 +49,6 @@ def pdf_text(
         texts: list[str] = []
         size = 0
         pages = 0
-        deadline = time.monotonic() + time_budget
         for page in reader.pages:
             if time.monotonic() > deadline:
                 return "\n".join(texts), "pdf time budget exceeded"

@@ -32,9 +32,20 @@ _UTF8_NAMES = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "", "unknown-8bit
 
 def decode_base64(data: bytes) -> bytes:
     """Base64 as mail clients read it: skip non-alphabet bytes, tolerate bad padding."""
+    if b"=" not in data.rstrip(b"= \t\r\n"):
+        # The usual part: padding at most at the end.  binascii skips line breaks and other
+        # non-alphabet bytes itself (no cleaned copy); what it refuses goes the lenient way.
+        try:
+            return binascii.a2b_base64(data)
+        except binascii.Error:
+            pass
+    return _lenient_base64(data)
+
+
+def _lenient_base64(data: bytes) -> bytes:
     clean = data.translate(None, _B64_DELETE)
     if b"=" in clean.rstrip(b"="):
-        return b"".join(decode_base64(chunk) for chunk in clean.split(b"=") if chunk)
+        return b"".join(_lenient_base64(chunk) for chunk in clean.split(b"=") if chunk)
     clean = clean.rstrip(b"=")
     usable = len(clean) - len(clean) % 4
     tail = clean[usable:]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from milter.content.detectors.date_of_birth import dates_in
+from milter.content.detectors.date_of_birth import _TEXTUAL, MONTHS, _may_name_a_month, dates_in
 from tests.unit.content.helpers import finding, only
 
 SCANNER = only("date_of_birth")
@@ -82,3 +84,29 @@ class TestDateOfBirth:
         """Two keywords, two dates, counted once each."""
         found = dob("geb. 01-01-2010, geb. 02-02-2011, geboren 01-01-2010")
         assert found is not None and found.count == 2
+
+
+_PIECES = st.sampled_from(
+    [
+        *MONTHS,
+        *("MAART", "Mrt.", "\u017feptember", "\u212aan", "\u0130", "\u0131"),
+        *(" ", "  ", ".", ",", "\n", "\xa0", "-", "_", "x", "\xe9", "st", "th", "maar"),
+        *("12", "3", "2011", "1999"),
+    ]
+)
+
+
+class TestMonthGuard:
+    """The cheap guard in front of the written-date regex."""
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(_PIECES, max_size=12).map("".join))
+    def test_never_hides_a_written_date(self, text: str) -> None:
+        """Whenever the written-date regex matches, the guard lets it run."""
+        window = text.encode("utf-8")
+        if _TEXTUAL.search(text) is not None:
+            assert _may_name_a_month(window)
+
+    def test_prose_without_months_is_skipped(self) -> None:
+        """Dutch prose ('maar', 'meisje') without a month name does not run the regex."""
+        assert not _may_name_a_month(b"maar het meisje kwam 12 dagen later, in 2011")

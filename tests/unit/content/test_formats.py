@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import io
 import zipfile
+from random import Random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from milter.content.formats import Unscannable
 from milter.content.formats.archive import open_zip
@@ -14,8 +17,15 @@ from milter.content.formats.html import html_to_text
 from milter.content.formats.ooxml import office_kind, office_text
 from milter.content.formats.pdf import pdf_text
 from milter.content.formats.sniff import looks_textual, sniff
-from milter.content.formats.text import decode_base64, decode_header, to_utf8, transfer_decode
+from milter.content.formats.text import (
+    _lenient_base64,
+    decode_base64,
+    decode_header,
+    to_utf8,
+    transfer_decode,
+)
 from tests.corpus.make_corpus import amr, docx, m4a, mp3_id3, mp3_sync, pdf, png, wav, xlsx
+from tests.unit.content.helpers import DEFAULT, message
 
 
 class TestTransferDecoding:
@@ -201,3 +211,87 @@ class TestOffice:
         """Garbage is a damaged zip."""
         with pytest.raises(Unscannable, match="damaged zip"):
             open_zip(b"PK\x03\x04garbage")
+
+
+STYLES = (
+    '<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+    '2006/main"><numFmts count="2"><numFmt numFmtId="164" formatCode="dd\\-mm\\-yyyy"/>'
+    '<numFmt numFmtId="165" formatCode="&quot;dag&quot; 0"/></numFmts><cellXfs count="4">'
+    '<xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="14"/><xf numFmtId="165"/></cellXfs>'
+    "</styleSheet>"
+)
+
+
+def dated_xlsx(cells: str, *, date1904: bool = False, styles: str | None = STYLES) -> bytes:
+    """An xlsx with one row of raw `<c>` cells, a styles part and a workbook."""
+    namespace = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    flag = ' date1904="1"' if date1904 else ""
+    members = [
+        ("xl/workbook.xml", f"<workbook {namespace}><workbookPr{flag}/></workbook>"),
+        ("xl/worksheets/sheet1.xml", f"<worksheet {namespace}><sheetData><row>{cells}</row>"
+         "</sheetData></worksheet>"),
+    ]  # fmt: skip
+    if styles is not None:
+        members.append(("xl/styles.xml", styles))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in members:
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+class TestXlsxDates:
+    """Excel serial dates in cells with a date format are read as dates."""
+
+    def _read(self, data: bytes) -> str:
+        return TestOffice()._read(data)
+
+    def test_custom_and_builtin_date_formats(self) -> None:
+        """Serial 40980 in a dd-mm-yyyy or built-in date cell reads as 12-03-2012."""
+        text = self._read(dated_xlsx('<c s="1"><v>40980</v></c><c s="2"><v>40980.5</v></c>'))
+        assert text == "40980 12-03-2012\t40980.5 12-03-2012\t\n"
+
+    def test_numbers_without_date_format_stay_numbers(self) -> None:
+        """Plain and quoted-text formats, strings, and sheets without styles are untouched."""
+        cells = '<c s="0"><v>40980</v></c><c s="3"><v>40980</v></c><c><v>111222333</v></c>'
+        assert self._read(dated_xlsx(cells)) == "40980\t40980\t111222333\t\n"
+        assert self._read(dated_xlsx('<c s="1"><v>40980</v></c>', styles=None)) == "40980\t\n"
+
+    def test_1904_date_system(self) -> None:
+        """Workbooks counting from 1904 (old Mac Excel) shift the serial."""
+        text = self._read(dated_xlsx('<c s="1"><v>39518</v></c>', date1904=True))
+        assert text == "39518 12-03-2012\t\n"
+
+    def test_birth_date_column_is_found(self) -> None:
+        """A geboortedatum header above a date cell gives a date_of_birth finding."""
+        header = '<c t="inlineStr"><is><t>Geboortedatum</t></is></c>'
+        sheet = dated_xlsx(header + '<c s="1"><v>40980</v></c>')
+        raw = message(
+            base64.encodebytes(sheet),
+            ctype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            cte="base64",
+            extra='Content-Disposition: attachment; filename="lijst.xlsx"\r\n',
+        )
+        found = DEFAULT.scan_message(raw).by_detector("date_of_birth")
+        assert found is not None and found.confidence == "high"
+
+
+class TestBase64FastPath:
+    """decode_base64's binascii fast path reads exactly what the lenient path reads."""
+
+    @settings(max_examples=1500, deadline=None)
+    @given(
+        st.binary(max_size=60),
+        st.lists(st.sampled_from([b"\r\n", b"\n", b" ", b"*", b"=", b"==", b"-", b"\x00"])),
+        st.randoms(use_true_random=False),
+    )
+    def test_same_bytes_as_lenient(self, raw: bytes, noise: list[bytes], rng: Random) -> None:
+        """Valid, damaged, cut and noisy base64 decode to the same bytes either way."""
+        encoded = bytearray(base64.b64encode(raw))
+        for piece in noise:
+            at = rng.randint(0, len(encoded))
+            encoded[at:at] = piece
+        data = (
+            bytes(encoded)[: rng.randint(0, len(encoded))] if rng.random() < 0.3 else bytes(encoded)
+        )
+        assert decode_base64(data) == _lenient_base64(data)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from milter.content import ContentFacts
 from milter.content.formats.text import transfer_decode
 from milter.content.mime import safe_name, split_headers, split_multipart
 from tests.unit.content.helpers import DEFAULT
@@ -143,3 +144,44 @@ class TestAgreesWithStdlib:
         """Same content types and decoded payloads, in the same order, for every corpus message."""
         raw = (CORPUS / name).read_bytes()
         assert _our_leaves(raw) == _stdlib_leaves(raw)
+
+
+class TestMalformedParameters:
+    """Header parameters the stdlib cannot decode (RFC 2231 pieces mixed with a whole value)."""
+
+    MIXED = b"boundary*=b; boundary*0=b"
+
+    def _facts(self, head: bytes, body: bytes) -> ContentFacts:
+        return DEFAULT.scan_message(b"From: a@b\r\nMIME-Version: 1.0\r\n" + head + b"\r\n" + body)
+
+    def test_boundary_mixed_pieces_is_unscannable_and_body_read(self) -> None:
+        """A boundary given whole and in pieces: unscannable, and the body is read as text."""
+        facts = self._facts(
+            b"Content-Type: multipart/mixed; " + self.MIXED + b"\r\n",
+            b"--b\r\nContent-Type: text/plain\r\n\r\nBSN 111222333\r\n--b--\r\n",
+        )
+        unscannable = facts.by_detector("unscannable")
+        assert unscannable is not None
+        assert unscannable.reason == "malformed MIME header parameters"
+        bsn = facts.by_detector("bsn")
+        assert bsn is not None and bsn.confidence == "high"
+
+    def test_filename_mixed_pieces_is_unscannable_and_header_read(self) -> None:
+        """A file name given whole and in pieces: unscannable, and the raw header is scanned."""
+        facts = self._facts(
+            b"Content-Type: text/plain\r\n"
+            b"Content-Disposition: attachment; filename*=BSN-111222333; filename*0=x\r\n",
+            b"hallo\r\n",
+        )
+        unscannable = facts.by_detector("unscannable")
+        assert unscannable is not None
+        assert unscannable.reason == "malformed MIME header parameters"
+        assert facts.by_detector("bsn") is not None
+
+    def test_charset_mixed_pieces_falls_back(self) -> None:
+        """A charset given whole and in pieces: the text is still read (UTF-8 fallback)."""
+        facts = self._facts(
+            b"Content-Type: text/plain; charset*=x; charset*0=y\r\n", b"BSN 111222333\r\n"
+        )
+        bsn = facts.by_detector("bsn")
+        assert bsn is not None and bsn.confidence == "high"

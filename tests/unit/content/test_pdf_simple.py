@@ -1,0 +1,218 @@
+"""Unit tests for milter.content.formats.pdf_simple: the pypdf-free fast path and its refusals."""
+
+from __future__ import annotations
+
+import io
+import time
+import zlib
+
+import pypdf
+import pytest
+
+from milter.content.formats import Unscannable
+from milter.content.formats.pdf import pdf_text
+from milter.content.formats.pdf_simple import simple_pdf_text
+from tests.corpus.make_corpus import pdf as corpus_pdf
+
+HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+
+
+def build(objects: list[bytes], *, xref: bool = True) -> bytes:
+    """A PDF of numbered `objects` (1 = catalog, 2 = pages, ...), with a classic xref table."""
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    start = len(out)
+    if xref:
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        start,
+    )
+    return bytes(out)
+
+
+def stream(data: bytes, extra: bytes = b"", *, deflate: bool = False) -> bytes:
+    """A stream object's text, optionally FlateDecode'd."""
+    if deflate:
+        data = zlib.compress(data)
+        extra += b" /Filter /FlateDecode"
+    return b"<< /Length %d%s >>\nstream\n%s\nendstream" % (len(data), extra, data)
+
+
+def one_page(content: bytes, font: bytes = HELVETICA, *, deflate: bool = False) -> bytes:
+    """A one-page PDF showing `content` with font /F1 = `font` (object 5)."""
+    return build(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R /Fm1 7 0 R >> >> >>",
+            stream(content, deflate=deflate),
+            font,
+            stream(b"\xff\xd8\xff\xd9", b" /Type /XObject /Subtype /Image /Width 1 /Height 1"),
+            stream(
+                b"BT /F1 9 Tf (in a form) Tj ET",
+                b" /Type /XObject /Subtype /Form /BBox [0 0 100 100]"
+                b" /Resources << /Font << /F1 5 0 R >> >>",
+            ),
+        ]
+    )
+
+
+def fast(data: bytes) -> str | None:
+    """The fast path's text, or None when it hands the document to pypdf."""
+    found = simple_pdf_text(data, 1_000_000, time.monotonic() + 10)
+    return None if found is None else found[0]
+
+
+def slow(data: bytes) -> str:
+    """pypdf's text, pages joined as pdf_text joins them."""
+    return "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def words(text: str) -> list[str]:
+    return text.split()
+
+
+class TestFastPath:
+    """Simple documents are read without pypdf, with the same words pypdf finds."""
+
+    @pytest.mark.parametrize(
+        "content",
+        [
+            b"BT /F1 11 Tf 14 TL 50 790 Td (BSN 111222333) Tj T* (Cli\xebnt) Tj ET",
+            b"BT /F1 11 Tf 50 790 Td (BSN) Tj 30 0 Td (111 222 333) Tj 0 -14 Td (tweede) Tj ET",
+            b"BT /F1 11 Tf 1 0 0 1 50 700 Tm [(Geboorte) -20 (datum:) -300 (12-03-2011)] TJ ET",
+            b"BT /F1 11 Tf 50 700 Td (a \\(haakjes\\) \\\\ \\101\\102 \\\nnaad) Tj ET",
+            b"BT /F1 11 Tf 50 700 Td <42534E20313131> Tj 12 TL (eerste) ' 1 2 (tweede) \" ET",
+            b"BT /F1 11 Tf 50 700 Td (nested (paren) text) Tj ET q 1 0 0 1 0 0 cm /Im1 Do Q",
+            b"BT /F1 11 Tf 1 0 0 1 50 700 Tm (links) Tj 1 0 0 1 300 700 Tm (rechts) Tj ET",
+        ],
+        ids=["lines", "td-moves", "tj-kerning", "escapes", "hex-quote-ops", "image", "tm-same"],
+    )
+    def test_same_words_as_pypdf(self, content: bytes) -> None:
+        """Tj, TJ, ' and " in a WinAnsi Type1 font give the words pypdf gives."""
+        data = one_page(content)
+        found = fast(data)
+        assert found is not None
+        assert words(found) == words(slow(data))
+
+    def test_corpus_pdf_is_read_the_same(self) -> None:
+        """The corpus generator's PDF: same text as pypdf, line by line."""
+        data = corpus_pdf(["BSN 111222333", "Cliënt: J. Jansen", "Geboortedatum: 12-03-2011"])
+        assert fast(data) == slow(data)
+
+    def test_standard_font_without_encoding(self) -> None:
+        """A standard-14 font without /Encoding is read with StandardEncoding, as pypdf does."""
+        font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>"
+        data = one_page(b"BT /F1 11 Tf 50 700 Td (it\x27s \xe9n 123) Tj ET", font)
+        assert fast(data) == slow(data)
+
+    def test_flate_content_and_object_stream(self) -> None:
+        """FlateDecode content and objects stored in an object stream (PDF 1.5) are read."""
+        inner = [b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", HELVETICA]
+        header = b"2 0 7 %d " % (len(inner[0]) + 1)
+        body = header + inner[0] + b" " + inner[1]
+        objstm = stream(body, b" /Type /ObjStm /N 2 /First %d" % len(header), deflate=True)
+        data = build(
+            [
+                b"<< /Type /Catalog /Pages 2 0 R >>",
+                b"<< /Type /Null >>",  # replaced by the object stream's object 2
+                b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font"
+                b" << /F1 7 0 R >> >> >>",
+                stream(b"BT /F1 11 Tf 50 700 Td (BSN 111222333) Tj ET", deflate=True),
+                objstm,
+            ]
+        ).replace(b"2 0 obj\n<< /Type /Null >>", b"9 0 obj\n<< /Type /Null >>")
+        assert fast(data) == "BSN 111222333"
+
+    def test_no_text_operators_is_empty(self) -> None:
+        """A page that only draws (a scan) has no text; pdf_text calls it unscannable."""
+        data = one_page(b"q 200 0 0 150 72 560 cm /Im1 Do Q")
+        assert fast(data) == ""
+        with pytest.raises(Unscannable, match="pdf without text"):
+            pdf_text(data, 10_000)
+
+    def test_limits_as_pypdf_path(self) -> None:
+        """max_chars and the time budget cut the fast path as they cut pypdf."""
+        data = one_page(b"BT /F1 11 Tf 50 700 Td (" + b"a" * 50 + b") Tj ET")
+        assert pdf_text(data, 10) == ("a" * 10, "max_total_bytes exceeded")
+        assert pdf_text(data, 10, time_budget=-1.0) == ("", "pdf time budget exceeded")
+
+
+class TestFallback:
+    """Anything not simple goes to pypdf (None here), and pdf_text still reads it."""
+
+    @pytest.mark.parametrize(
+        ("font", "content"),
+        [
+            (
+                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica"
+                b" /Encoding << /Differences [65 /B] >> >>",
+                b"BT /F1 11 Tf 50 700 Td (A) Tj ET",
+            ),
+            (
+                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
+                b"BT /F1 11 Tf 50 700 Td (BSN) Tj ET",
+            ),
+            (b"<< /Type /Font /Subtype /Type0 /BaseFont /X >>", b"BT /F1 11 Tf (x) Tj ET"),
+            (b"<< /Type /Font /Subtype /Type1 /BaseFont /Symbol >>", b"BT /F1 11 Tf (x) Tj ET"),
+            (HELVETICA, b"q /Fm1 Do Q"),
+            (HELVETICA, b"BI /W 1 /H 1 /BPC 8 /CS /G ID \x00 EI BT /F1 9 Tf (x) Tj ET"),
+            (HELVETICA, b"BT /F9 11 Tf (unknown font) Tj ET"),
+        ],
+        ids=["differences", "tounicode", "type0", "symbolic", "form", "inline-image", "no-font"],
+    )
+    def test_not_simple(self, font: bytes, content: bytes) -> None:
+        """Encodings we do not know exactly, forms and inline images are left to pypdf."""
+        assert fast(one_page(content, font)) is None
+
+    def test_form_text_still_found(self) -> None:
+        """A form XObject's text is found through pypdf."""
+        text, cut = pdf_text(one_page(b"q /Fm1 Do Q BT /F1 9 Tf (BSN 111222333) Tj ET"), 10_000)
+        assert "in a form" in text and "111222333" in text and cut is None
+
+    def test_encrypted_and_incremental(self) -> None:
+        """Encrypted files and files with an object defined twice are left to pypdf."""
+        assert fast(corpus_pdf(["x"], encrypted=True)) is None
+        data = one_page(b"BT /F1 9 Tf (oud) Tj ET")
+        update = b"\n4 0 obj\n" + stream(b"BT /F1 9 Tf (nieuw) Tj ET") + b"\nendobj\n"
+        assert fast(data + update) is None
+
+    @pytest.mark.parametrize(
+        "data",
+        [
+            one_page(b"BT /F1 9 Tf (x) Tj ET")[:120],
+            b"%PDF-garbage",
+            one_page(b"BT /F1 9 Tf (never closed Tj ET"),
+            one_page(b"BT /F1 9 Tf (x) Tj ET").replace(b"/Length", b"/Filter /LZWDecode /Length"),
+        ],
+        ids=["truncated", "garbage", "open-string", "other-filter"],
+    )
+    def test_damaged_or_unknown(self, data: bytes) -> None:
+        """Damaged syntax and filters other than FlateDecode are left to pypdf."""
+        assert fast(data) is None
+
+    def test_inflate_cap(self) -> None:
+        """A content stream inflating past the cap is left to pypdf."""
+        data = one_page(b"BT /F1 9 Tf (x) Tj ET" + b" " * 100_000, deflate=True)
+        assert simple_pdf_text(data, 10**6, time.monotonic() + 10, max_inflated=50_000) is None
+        assert simple_pdf_text(data, 10**6, time.monotonic() + 10) is not None
+
+
+class TestBudgetInsideAPage:
+    """A page with a huge content stream is cut by the time budget, not read to the end."""
+
+    def test_cut_within_the_page(self) -> None:
+        """The clock is consulted every few thousand operators inside one page."""
+        content = b"BT /F1 9 Tf " + b"(BSN 111222333) Tj T* " * 20_000 + b"ET"
+        ticks = iter(range(1_000_000))
+        found = simple_pdf_text(one_page(content), 10**8, 3.0, clock=lambda: next(ticks))
+        assert found is not None
+        text, cut = found
+        assert cut == "pdf time budget exceeded"
+        assert text.startswith("BSN 111222333") and text.count("BSN") < 20_000
