@@ -40,7 +40,9 @@ from milter.content.matcher import Matcher
 from milter.content.mime import Buffer, Walker
 from milter.content.registry import MAX_WHERE, REGISTRY, Detector, DetectorRun, Segment
 
-SPOOL_MEMORY_BYTES = 1 * 2**20
+# Bodies beyond this go to an unlinked temp file: 100 connections each mid-way through a large
+# message would otherwise hold 100 MiB between them (measured: 124 -> 72 MiB held).
+SPOOL_MEMORY_BYTES = 256 * 2**10
 READ_CHUNK = 1 * 2**20
 MAX_DEPTH_CEILING = 64
 
