@@ -145,23 +145,31 @@ class _Run(DetectorRun):
     tally: Tally = field(default_factory=lambda: Tally("bsn", _mask))
     keywords: Positions = field(default_factory=Positions)
     labels: Positions = field(default_factory=Positions)
-    candidates: list[tuple[int, int, str]] = field(default_factory=list)
+    matches: list[tuple[int, int]] = field(default_factory=list)
 
-    def on_shape(self, tag: str, data: bytes, start: int, end: int) -> int | None:
-        token = data[start:end]
-        if len(token) == 9 and token.isdigit():  # the usual form: checked without a str
-            if (sum(map(mul, _WEIGHTS, token)) - _ZERO_SUM) % 11 or token == b"000000000":
-                return None
-            digits = token.decode("ascii")
-        else:
-            found = normalise(token)
-            if found is None or not elfproef(found):
-                return None
-            digits = found
-        grouped_by = b" " if b" " in token else b""
-        if stands_alone(data, start, end, grouped_by):
-            self.candidates.append((start, end, digits))
-        return None
+    def shape_sink(self, tag: str) -> list[tuple[int, int]] | None:
+        return self.matches  # checked in on_segment, in one loop (one per segment, not match)
+
+    def _candidates(self, data: bytes) -> list[tuple[int, int, str]]:
+        """The matches that pass the 11-proef and stand alone: (start, end, 9 digits)."""
+        found: list[tuple[int, int, str]] = []
+        weights = _WEIGHTS
+        zero = _ZERO_SUM
+        for start, end in self.matches:
+            token = data[start:end]
+            if len(token) == 9 and token.isdigit():  # the usual form: checked without a str
+                if (sum(map(mul, weights, token)) - zero) % 11 or token == b"000000000":
+                    continue
+                digits = token.decode("ascii")
+            else:
+                normal = normalise(token)
+                if normal is None or not elfproef(normal):
+                    continue
+                digits = normal
+            if stands_alone(data, start, end, b" " if b" " in token else b""):
+                found.append((start, end, digits))
+        self.matches.clear()
+        return found
 
     def on_keyword(self, tag: str, key: str, start: int, end: int) -> None:
         positions = self.keywords if tag == "keyword" else self.labels
@@ -169,9 +177,9 @@ class _Run(DetectorRun):
         positions.ends.append(end)
 
     def on_segment(self, segment: Segment) -> None:
-        for start, end, digits in self.candidates:
-            self.tally.add(digits, self._confidence(start, end), segment.where)
-        self.candidates.clear()
+        if self.matches:
+            for start, end, digits in self._candidates(segment.data):
+                self.tally.add(digits, self._confidence(start, end), segment.where)
         self.keywords.clear()
         self.labels.clear()
 
