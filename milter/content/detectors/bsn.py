@@ -48,6 +48,7 @@ from milter.content.registry import (
 KEYWORD_WINDOW = 300
 LABEL_WINDOW = 40
 LABEL_LOOKBACK = 512  # where the label search starts before a number (then back to a word start)
+WORD_BACKTRACK = 64  # how far back at most it looks for that word start
 
 BSN_KEYWORDS: tuple[str, ...] = (
     "bsn",
@@ -183,7 +184,8 @@ class _Labels:
         """The end of the last label word that ends at or before `start`, or None."""
         lo = max(0, start - LABEL_LOOKBACK)
         tail = _WORD_TAIL_BYTES
-        while lo > 0 and data[lo - 1] in tail:  # not in the middle of a word
+        floor = max(0, lo - WORD_BACKTRACK)  # bounded: a megabyte-long 'word' is no label
+        while lo > floor and data[lo - 1] in tail:  # not in the middle of a word
             lo -= 1
         first = self.first
         lookup = self.table.lookup
