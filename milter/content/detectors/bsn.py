@@ -164,10 +164,11 @@ class _Labels:
     all mail) but looked up here, with the same fragments and whole-word rules as the shared
     keyword matcher, from a word start at least LABEL_LOOKBACK bytes before the number.
 
-    A label glued to another word by a non-ASCII character that is no letter (a no-break space,
-    dash or quote; before it or inside the matched word) is not counted: the shared pass read
-    such a pair as one word, which another detector's keyword could claim, and a label can only
-    lower a BSN's confidence, so in doubt it is left out.  (Property test:
+    A label glued to another word by a non-ASCII character that is no letter ('x\u00a0order',
+    'order\u2014bsn': a no-break space, dash or quote with letters on both sides) is not
+    counted: the shared pass read such a pair as one word, which another detector's keyword
+    could claim, and a label can only lower a BSN's confidence, so in doubt it is left out.
+    ('Tel.\u00a0111222333' and '\u00a0Factuur 111222333' are labels as before.)  (Property test:
     tests/unit/content/test_bsn_labels.py, old and new agree on text with ASCII separators and
     the new confidence is never lower with any separators.)
     """
@@ -199,9 +200,10 @@ class _Labels:
                 break
             pos = end if end > begin else end + 1
             before = data[begin - 1] if begin else 0x20
-            if before >= 0x80:  # a letter (not whole-word) or glued by a no-break space, dash...
-                continue
-            if before in word:
+            if before >= 0x80:  # a letter (not whole-word), or a no-break space, dash, quote...
+                if _glued_before(data, begin, tail):
+                    continue
+            elif before in word:
                 continue
             if end < size:
                 after = data[end]
@@ -216,11 +218,31 @@ class _Labels:
 
 
 def _glued(token: bytes) -> bool:
-    """True when a matched word holds a non-ASCII character that is no letter (two words)."""
-    return any(
-        not (char.isascii() or char.isalpha() or unicodedata.combining(char))
-        for char in token.decode("utf-8", "replace")
-    )
+    """True when a matched word goes on with letters after a non-ASCII non-letter (two words)."""
+    text = token.decode("utf-8", "replace")
+    seen_glue = False
+    for char in text:
+        if char.isascii() or char.isalpha() or unicodedata.combining(char):
+            if seen_glue and char.isalpha():
+                return True
+        else:
+            seen_glue = True
+    return False
+
+
+def _glued_before(data: bytes, begin: int, tail: frozenset[int]) -> bool:
+    """True when the non-ASCII bytes before data[begin] join it to a word (a letter among them).
+
+    Only letters (ASCII or not) and non-ASCII bytes run on in one matched word; a run of
+    no-break spaces, dashes or quotes after a space does not.
+    """
+    start = begin
+    floor = max(0, begin - WORD_BACKTRACK)
+    while start > floor and data[start - 1] in tail:
+        start -= 1
+    if start == floor and start > 0 and data[start - 1] in tail:
+        return True  # a very long run: count it as glued (the label is then left out)
+    return any(char.isalpha() for char in data[start:begin].decode("utf-8", "replace"))
 
 
 _LABELS = _Labels()
