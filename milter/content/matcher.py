@@ -103,7 +103,12 @@ class Matcher:
         skip_lower = self._shapes_skip_lower
         lower = _LOWER
         word = ASCII_WORD
-        handlers = [None, *((runs[h.detector].on_shape, h.tag) for h in self._handlers)]
+        # A shape whose run batches its matches (shape_sink) gets the sink's append and no tag.
+        handlers: list[tuple[Callable[..., int | None], str | None] | None] = [None]
+        for h in self._handlers:
+            run = runs[h.detector]
+            sink = run.shape_sink(h.tag)
+            handlers.append((run.on_shape, h.tag) if sink is None else (sink.append, None))
         size = len(data)
         pos = 0
         while pos <= size:
@@ -119,6 +124,9 @@ class Matcher:
                 shape = shape_of(token)
             if shape is not None:
                 on_shape, tag = handlers[shape.lastindex or 0]  # type: ignore[misc]
+                if tag is None:
+                    on_shape((start, end))
+                    continue
                 resume = on_shape(tag, data, start, end)
                 if resume is not None and resume < end:
                     pos = max(resume, start + 1)

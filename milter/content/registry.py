@@ -13,6 +13,10 @@ the `ScanConfig` and declares what it wants to see:
 
 Per message the scanner calls `start()` for a `DetectorRun`, feeds it matches segment by segment
 (`on_shape`, `on_keyword`, then `on_segment` with the whole segment), and asks it for `findings()`.
+A run that never moves the pass (its `on_shape` would always return None) may instead return a
+list from `shape_sink(tag)`: the scanner then appends each match's (start, end) to it and calls
+no method per match, and the run checks the whole batch in `on_segment` -- the same candidates in
+the same order, without a Python call each.
 Detectors that need the whole text instead (officer regexes) override `on_segment` only.
 
 Adding a detector is one module under `detectors/` plus its name in `detectors/__init__.py`; the
@@ -76,6 +80,14 @@ class DetectorRun:
 
         Return where the single pass resumes (None: after the match); a detector that rejects
         a candidate ending in letters returns an earlier position so a keyword there is seen.
+        """
+        return None
+
+    def shape_sink(self, tag: str) -> list[tuple[int, int]] | None:
+        """A list to append the (start, end) of this shape's matches to instead of `on_shape`.
+
+        None (the default): call `on_shape` for every match.  The list is read and cleared by
+        the run itself in `on_segment`.
         """
         return None
 

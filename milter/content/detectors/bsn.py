@@ -21,11 +21,19 @@ e-mail addresses, amounts ('€ 111.222.333'), and phone numbers (the phone_nl s
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from operator import mul
 
+from milter.content._re2 import compile_re2, first_match
 from milter.content.detectors._numbers import Positions, digits_of, stands_alone
 from milter.content.findings import Confidence, Finding
+from milter.content.keywords import (
+    ASCII_WORD,
+    KeywordTable,
+    Listener,
+    is_word_char_at,
+)
 from milter.content.mask import mask_tail
 from milter.content.registry import (
     Detector,
@@ -39,6 +47,8 @@ from milter.content.registry import (
 
 KEYWORD_WINDOW = 300
 LABEL_WINDOW = 40
+LABEL_LOOKBACK = 512  # where the label search starts before a number (then back to a word start)
+WORD_BACKTRACK = 64  # how far back at most it looks for that word start
 
 BSN_KEYWORDS: tuple[str, ...] = (
     "bsn",
@@ -140,48 +150,154 @@ def _mask(digits: str) -> str:
     return mask_tail(digits, 4)
 
 
+_WORD_TAIL_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") | frozenset(
+    range(0x80, 0x100)
+)
+
+
+class _Labels:
+    """The other-label words, searched for only before a number that has a BSN keyword near.
+
+    Labels matter only for the medium/high choice, i.e. for a number with a BSN keyword within
+    KEYWORD_WINDOW; nearly every number has none.  So they are not in the shared single pass
+    (there they cost a match, a lookup and a call for every 'order', 'tel', 'kenmerk', ... in
+    all mail) but looked up here, with the same fragments and whole-word rules as the shared
+    keyword matcher, from a word start at least LABEL_LOOKBACK bytes before the number.
+
+    A label glued to another word by a non-ASCII character that is no letter ('x\u00a0order',
+    'order\u2014bsn': a no-break space, dash or quote with letters on both sides) is not
+    counted: the shared pass read such a pair as one word, which another detector's keyword
+    could claim, and a label can only lower a BSN's confidence, so in doubt it is left out.
+    ('Tel.\u00a0111222333' and '\u00a0Factuur 111222333' are labels as before.)  (Property test:
+    tests/unit/content/test_bsn_labels.py, old and new agree on text with ASCII separators and
+    the new confidence is never lower with any separators.)
+    """
+
+    def __init__(self) -> None:
+        self.table = KeywordTable()
+        for word in OTHER_LABELS:
+            self.table.add(word, Listener(0, "label"))
+        pattern = self.table.pattern()
+        assert pattern is not None
+        self.first = first_match(compile_re2(pattern, latin1=True))
+
+    def last_end_before(self, data: bytes, start: int) -> int | None:
+        """The end of the last label word that ends at or before `start`, or None."""
+        lo = max(0, start - LABEL_LOOKBACK)
+        tail = _WORD_TAIL_BYTES
+        floor = max(0, lo - WORD_BACKTRACK)  # bounded: a megabyte-long 'word' is no label
+        while lo > floor and data[lo - 1] in tail:  # not in the middle of a word
+            lo -= 1
+        first = self.first
+        lookup = self.table.lookup
+        word = ASCII_WORD
+        size = len(data)
+        found: int | None = None
+        pos = lo
+        while pos < start:
+            begin, end = first(data, pos, start)[0]
+            if begin < 0 or end > start:  # (the portable first_match does not stop at endpos)
+                break
+            pos = end if end > begin else end + 1
+            before = data[begin - 1] if begin else 0x20
+            if before >= 0x80:  # a letter (not whole-word), or a no-break space, dash, quote...
+                if _glued_before(data, begin, tail):
+                    continue
+            elif before in word:
+                continue
+            if end < size:
+                after = data[end]
+                if (after in word) if after < 0x80 else is_word_char_at(data, end):
+                    continue
+            token = data[begin:end]
+            if not token.isascii() and _glued(token):
+                continue
+            if lookup(token):
+                found = end
+        return found
+
+
+def _glued(token: bytes) -> bool:
+    """True when a matched word goes on with letters after a non-ASCII non-letter (two words)."""
+    text = token.decode("utf-8", "replace")
+    seen_glue = False
+    for char in text:
+        if char.isascii() or char.isalpha() or unicodedata.combining(char):
+            if seen_glue and char.isalpha():
+                return True
+        else:
+            seen_glue = True
+    return False
+
+
+def _glued_before(data: bytes, begin: int, tail: frozenset[int]) -> bool:
+    """True when the non-ASCII bytes before data[begin] join it to a word (a letter among them).
+
+    Only letters (ASCII or not) and non-ASCII bytes run on in one matched word; a run of
+    no-break spaces, dashes or quotes after a space does not.
+    """
+    start = begin
+    floor = max(0, begin - WORD_BACKTRACK)
+    while start > floor and data[start - 1] in tail:
+        start -= 1
+    if start == floor and start > 0 and data[start - 1] in tail:
+        return True  # a very long run: count it as glued (the label is then left out)
+    return any(char.isalpha() for char in data[start:begin].decode("utf-8", "replace"))
+
+
+_LABELS = _Labels()
+
+
 @dataclass(slots=True)
 class _Run(DetectorRun):
     tally: Tally = field(default_factory=lambda: Tally("bsn", _mask))
     keywords: Positions = field(default_factory=Positions)
-    labels: Positions = field(default_factory=Positions)
-    candidates: list[tuple[int, int, str]] = field(default_factory=list)
+    matches: list[tuple[int, int]] = field(default_factory=list)
 
-    def on_shape(self, tag: str, data: bytes, start: int, end: int) -> int | None:
-        token = data[start:end]
-        if len(token) == 9 and token.isdigit():  # the usual form: checked without a str
-            if (sum(map(mul, _WEIGHTS, token)) - _ZERO_SUM) % 11 or token == b"000000000":
-                return None
-            digits = token.decode("ascii")
-        else:
-            found = normalise(token)
-            if found is None or not elfproef(found):
-                return None
-            digits = found
-        grouped_by = b" " if b" " in token else b""
-        if stands_alone(data, start, end, grouped_by):
-            self.candidates.append((start, end, digits))
-        return None
+    def shape_sink(self, tag: str) -> list[tuple[int, int]] | None:
+        return self.matches  # checked in on_segment, in one loop (one per segment, not match)
+
+    def _candidates(self, data: bytes) -> list[tuple[int, int, str]]:
+        """The matches that pass the 11-proef and stand alone: (start, end, 9 digits)."""
+        found: list[tuple[int, int, str]] = []
+        weights = _WEIGHTS
+        zero = _ZERO_SUM
+        for start, end in self.matches:
+            token = data[start:end]
+            if len(token) == 9 and token.isdigit():  # the usual form: checked without a str
+                if (sum(map(mul, weights, token)) - zero) % 11 or token == b"000000000":
+                    continue
+                digits = token.decode("ascii")
+            else:
+                normal = normalise(token)
+                if normal is None or not elfproef(normal):
+                    continue
+                digits = normal
+            if stands_alone(data, start, end, b" " if b" " in token else b""):
+                found.append((start, end, digits))
+        self.matches.clear()
+        return found
 
     def on_keyword(self, tag: str, key: str, start: int, end: int) -> None:
-        positions = self.keywords if tag == "keyword" else self.labels
-        positions.starts.append(start)  # Positions.add without the call: once per keyword
-        positions.ends.append(end)
+        self.keywords.starts.append(start)  # Positions.add without the call: once per keyword
+        self.keywords.ends.append(end)
 
     def on_segment(self, segment: Segment) -> None:
-        for start, end, digits in self.candidates:
-            self.tally.add(digits, self._confidence(start, end), segment.where)
-        self.candidates.clear()
+        if self.matches:
+            data = segment.data
+            for start, end, digits in self._candidates(data):
+                self.tally.add(digits, self._confidence(data, start, end), segment.where)
         self.keywords.clear()
-        self.labels.clear()
 
-    def _confidence(self, start: int, end: int) -> Confidence:
+    def _confidence(self, data: bytes, start: int, end: int) -> Confidence:
         near = self.keywords.distance(start, end)
         if near is None or near > KEYWORD_WINDOW:
             return "low"
-        label = self.labels.distance_before(start)
-        if label is not None and label <= LABEL_WINDOW and label < near:
-            return "medium"
+        label_end = _LABELS.last_end_before(data, start)
+        if label_end is not None:
+            label = start - label_end
+            if label <= LABEL_WINDOW and label < near:
+                return "medium"
         return "high"
 
     def findings(self) -> tuple[Finding, ...]:
@@ -197,7 +313,7 @@ class BsnDetector(Detector):
         return (Shape("number", SHAPE, priority=30),)
 
     def keyword_sets(self) -> tuple[KeywordSet, ...]:
-        return (KeywordSet("keyword", BSN_KEYWORDS), KeywordSet("label", OTHER_LABELS))
+        return (KeywordSet("keyword", BSN_KEYWORDS),)  # labels: _Labels, near numbers only
 
     def start(self) -> DetectorRun:
         return _Run()

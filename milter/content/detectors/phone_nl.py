@@ -51,19 +51,26 @@ def national(token: bytes) -> str | None:
 @dataclass(slots=True)
 class _Run(DetectorRun):
     tally: Tally = field(default_factory=lambda: Tally("phone_nl", mask_tail))
-    found: list[str] = field(default_factory=list)
+    matches: list[tuple[int, int]] = field(default_factory=list)
 
-    def on_shape(self, tag: str, data: bytes, start: int, end: int) -> int | None:
-        token = data[start:end]
-        number = national(token)
-        # ('(020) 1234567' glued to a letter before the '(' is refused by stands_alone too)
-        if number is not None and stands_alone(data, start, end, b" " if b" " in token else b""):
-            self.found.append(number)
-        return None
+    def shape_sink(self, tag: str) -> list[tuple[int, int]] | None:
+        return self.matches  # checked in on_segment, in one loop (one per segment, not match)
 
     def on_segment(self, segment: Segment) -> None:
-        self.tally.add_all(self.found, "low", segment.where)
-        self.found.clear()
+        if not self.matches:
+            return
+        data = segment.data
+        found: list[str] = []
+        for start, end in self.matches:
+            token = data[start:end]
+            number = national(token)
+            # ('(020) 1234567' glued to a letter before the '(' is refused by stands_alone too)
+            if number is not None and stands_alone(
+                data, start, end, b" " if b" " in token else b""
+            ):
+                found.append(number)
+        self.matches.clear()
+        self.tally.add_all(found, "low", segment.where)
 
     def findings(self) -> tuple[Finding, ...]:
         found = self.tally.finding()

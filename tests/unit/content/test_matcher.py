@@ -1,0 +1,70 @@
+"""Unit tests for the single pass's dispatch of shape matches (milter.content.matcher)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from milter.content import ScanConfig
+from milter.content.matcher import Matcher
+from milter.content.registry import Detector, DetectorRun, Segment, Shape
+
+CONFIG = ScanConfig()
+
+
+@dataclass(slots=True)
+class _Calls(DetectorRun):
+    seen: list[tuple[int, int]] = field(default_factory=list)
+
+    def on_shape(self, tag: str, data: bytes, start: int, end: int) -> int | None:
+        self.seen.append((start, end))
+        return None
+
+
+@dataclass(slots=True)
+class _Sink(DetectorRun):
+    matches: list[tuple[int, int]] = field(default_factory=list)
+    seen: list[tuple[int, int]] = field(default_factory=list)
+
+    def shape_sink(self, tag: str) -> list[tuple[int, int]] | None:
+        return self.matches
+
+    def on_segment(self, segment: Segment) -> None:
+        self.seen.extend(self.matches)
+        self.matches.clear()
+
+
+class _Numbers(Detector):
+    def __init__(self, config: ScanConfig, run: type[DetectorRun]) -> None:
+        super().__init__(config)
+        self.run = run
+
+    def shapes(self) -> tuple[Shape, ...]:
+        return (Shape("n", r"\d{3,}|\d+-\d+"),)
+
+    def start(self) -> DetectorRun:
+        return self.run()
+
+
+def spans(run: type[DetectorRun], text: bytes) -> list[tuple[int, int]]:
+    """The shape spans a run of kind `run` is given over `text`, one segment."""
+    detector = _Numbers(CONFIG, run)
+    started = detector.start()
+    Matcher([detector]).run(Segment("body", text), [started])
+    assert isinstance(started, _Calls | _Sink)
+    return started.seen
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789- ab", max_size=60))
+def test_sink_gets_what_on_shape_gets(text: str) -> None:
+    """A run with a shape_sink sees the same matches, in order, as one called per match."""
+    data = text.encode()
+    assert spans(_Sink, data) == spans(_Calls, data)
+
+
+def test_sink_is_filled_per_segment() -> None:
+    """The sink holds one segment's matches when on_segment runs."""
+    assert spans(_Sink, b"123 x 4-5 6789") == [(0, 3), (6, 9), (10, 14)]
