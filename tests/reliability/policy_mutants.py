@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import enum
-import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,6 +104,11 @@ def _span(*nodes: Node) -> tuple[int, int]:
     return min(n.start_mark.line for n in nodes), max(n.end_mark.line for n in nodes)
 
 
+def _signature(node: Node) -> object:
+    """What identifies a list item for alignment: a scalar's value, else its kind."""
+    return ("scalar", node.value) if isinstance(node, ScalarNode) else type(node).__name__
+
+
 def _tree_diff(a: Node, b: Node, out: list[tuple[str, tuple[int, int]]]) -> None:
     """Spans of the nodes that differ: ('original', lines) or ('mutant', lines)."""
     if type(a) is not type(b) or a.tag != b.tag:
@@ -113,13 +118,20 @@ def _tree_diff(a: Node, b: Node, out: list[tuple[str, tuple[int, int]]]) -> None
         if a.value != b.value:
             out.append(("original", _span(a)))
     elif isinstance(a, SequenceNode):
-        for x, y in itertools.zip_longest(a.value, b.value):
-            if y is None:
-                out.append(("original", _span(x)))
-            elif x is None:
-                out.append(("mutant", _span(y)))
-            else:
-                _tree_diff(x, y, out)
+        # Align the items first: an item lost or gained in the middle of a list (two keywords
+        # run together by a deleted comma) changes that item, not every one after it.
+        matcher = difflib.SequenceMatcher(
+            None, [_signature(x) for x in a.value], [_signature(y) for y in b.value], False
+        )
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+                for x, y in zip(a.value[i1:i2], b.value[j1:j2], strict=True):
+                    _tree_diff(x, y, out)
+                continue
+            if i2 > i1:
+                out.append(("original", _span(*a.value[i1:i2])))
+            if j2 > j1:
+                out.append(("mutant", _span(*b.value[j1:j2])))
     elif isinstance(a, MappingNode):
         left = {str(k.value): (k, v) for k, v in a.value}
         right = {str(k.value): (k, v) for k, v in b.value}
