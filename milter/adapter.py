@@ -242,6 +242,7 @@ class MilterSession:
         self._pending = bytearray()  # bytes of the packet(s) not yet complete
         self._last_macros: bytes | None = None  # the latest SMFIC_MACRO packet
         self._handling = False  # packets are being handled (and their replies sent)
+        self._mail_failed = False  # the last MAIL raised: its message gets tempfails
 
     # -- connection loop -------------------------------------------------------------------
     def serve(self) -> None:
@@ -354,6 +355,7 @@ class MilterSession:
             return
         if kind == lm.SMFIC_ABORT:
             self._reset()
+            self._mail_failed = False
             return
         if kind == lm.SMFIC_QUIT or kind == lm.SMFIC_QUIT_NC:
             self._reset()
@@ -420,14 +422,20 @@ class MilterSession:
             self._msg = _Message(policy, parse_address(sender), queue_id, [])
             self._msg.client = _text(macros.get(b"client_addr"))[:64] or None
             self._msg.auth_user = _text(macros.get(b"auth_authen"))[:128] or None
+            self._mail_failed = False
             return CONTINUE_PACKET
 
+        # Until the message is set up: an error at MAIL (which Postfix gets no reply to) is
+        # answered by tempfails at RCPT and end of message, and counted once, here.
+        self._mail_failed = True
         return self._guard(step)
 
     def rcpt(self, recip: bytes, macros: dict[bytes, bytes]) -> bytes:
         def step() -> bytes:
             msg = self._msg
-            if msg is None:  # also after an error at MAIL, which Postfix gets no reply to
+            if msg is None:
+                if self._mail_failed:
+                    return TEMPFAIL_PACKET
                 raise RuntimeError("RCPT before MAIL")
             if msg.failed:
                 return TEMPFAIL_PACKET
@@ -471,6 +479,8 @@ class MilterSession:
             msg = self._msg
             self._msg = None
             if msg is None:
+                if self._mail_failed:
+                    return TEMPFAIL_PACKET
                 raise RuntimeError("end of message before MAIL")
             if msg.failed:
                 msg.drop_scan()

@@ -232,7 +232,8 @@ class TestFailClosed:
     def test_error_at_mail_tempfails_the_first_rcpt(
         self, running: Running, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """MAIL gets no reply (NR_MAIL): an error there makes RCPT and end of message 4xx."""
+        """MAIL gets no reply (NR_MAIL): an error there makes RCPT and end of message 4xx,
+        and is counted as one internal error."""
         real = adapter.parse_address
         monkeypatch.setattr(
             adapter, "parse_address", lambda raw: 1 / 0 if b"samen" in raw else real(raw)
@@ -243,6 +244,7 @@ class TestFailClosed:
             assert reply.cmd == b"y" and reply.text.startswith("451 4.3.0")
             assert c.eom().final.text.startswith("451")
         assert running.recorder.decisions == []
+        assert running.recorder.errors == 1  # one error, counted once
 
     def test_decisions_needing_no_dns_or_scan_skip_the_worker_pool(
         self, running: Running, monkeypatch: pytest.MonkeyPatch
