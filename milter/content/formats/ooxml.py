@@ -71,12 +71,13 @@ class _Collector:
             self.size += len(text)
 
 
-def _parse(xml: bytes, collector: _Collector) -> None:
+def _parse(xml: bytes, collector: _Collector | _StylesCollector) -> None:
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartDoctypeDeclHandler = _refuse_doctype
     parser.StartElementHandler = collector.start
     parser.EndElementHandler = collector.end
-    parser.CharacterDataHandler = collector.data
+    if isinstance(collector, _Collector):
+        parser.CharacterDataHandler = collector.data
     try:
         parser.Parse(xml, True)
     except expat.ExpatError as exc:
@@ -152,14 +153,7 @@ class _StylesCollector:
 
 def _date_styles(xml: bytes) -> frozenset[int]:
     collector = _StylesCollector()
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.StartDoctypeDeclHandler = _refuse_doctype
-    parser.StartElementHandler = collector.start
-    parser.EndElementHandler = collector.end
-    try:
-        parser.Parse(xml, True)
-    except expat.ExpatError as exc:
-        raise Unscannable("damaged office document") from exc
+    _parse(xml, collector)
     return collector.date_styles()
 
 
