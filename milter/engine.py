@@ -178,6 +178,18 @@ def _retired_match(address: Address, policy: Policy) -> tuple[str, RetiredDomain
     return None
 
 
+def retired_refusal(domain: str, retired: RetiredDomain, note: str = "") -> tuple[str, str]:
+    """The reason and the reply text for a recipient in `domain`, within `retired`; `note`
+    is added to the reason (Postfix's transport table says where it was found)."""
+    where = domain if domain == retired.domain else f"{domain} (within {retired.domain})"
+    reason = f"recipient domain {where} is retired since {retired.retired_since.isoformat()}"
+    text = (
+        f"{retired.reply.en} / {retired.reply.nl} "
+        f"(postwarden rule {RULE_RETIRED_DOMAIN}: {reason}{note})"
+    )
+    return reason, text
+
+
 def _refusal(
     address: Address | Malformed,
     path: SubmissionPath,
@@ -223,10 +235,8 @@ def decide_recipient(
     match = _retired_match(recipient, policy)
     if match is not None:
         domain, retired = match
-        where = domain if domain == retired.domain else f"{domain} (within {retired.domain})"
-        reason = f"recipient domain {where} is retired since {retired.retired_since.isoformat()}"
+        reason, text = retired_refusal(domain, retired)
         rule = RULE_RETIRED_DOMAIN
-        text = f"{retired.reply.en} / {retired.reply.nl} (postwarden rule {rule}: {reason})"
         notify = retired.notify_sender and may_notify(sender, policy)
         if retired.action == "redirect" and retired.redirect_to is not None:
             return RecipientDecision(

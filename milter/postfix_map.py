@@ -20,7 +20,7 @@ the policy already names.
 
 from __future__ import annotations
 
-from milter.engine import RULE_RETIRED_DOMAIN
+from milter.engine import retired_refusal
 from milter.policy.model import Policy, RetiredDomain
 from milter.verdict import smtp_safe
 
@@ -35,11 +35,8 @@ HEADER = """\
 
 
 def _entry_text(retired: RetiredDomain) -> str:
-    reason = (
-        f"recipient domain {retired.domain} is retired since {retired.retired_since.isoformat()}"
-    )
-    text = f"{retired.reply.en} / {retired.reply.nl} (postwarden rule {RULE_RETIRED_DOMAIN}: "
-    return smtp_safe(f"{text}{reason}; found after address rewriting)")
+    _, text = retired_refusal(retired.domain, retired, "; found after address rewriting")
+    return smtp_safe(text)
 
 
 def transport_table(policy: Policy, source: str) -> str:
