@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "corpus"))
 from make_corpus import B
 
 from milter.content import ScanConfig, compile_config
+from tests.support.pdf import assemble
 
 _WORDS_TEXT = """
 de het een van en in is dat op te met voor zijn niet aan er ook als bij door om maar
@@ -143,18 +144,7 @@ def pdf_pages(lines: list[str], per_page: int = 60) -> bytes:
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
     refs = b" ".join(b"%d 0 R" % k for k in kids)
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (refs, len(kids))
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    size = len(objects) + 1
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
-    return bytes(out)
+    return assemble(objects, header=b"%PDF-1.4\n")
 
 
 def pdf_message(size: int) -> bytes:

@@ -14,6 +14,8 @@ import email.policy
 import random
 from email.message import EmailMessage
 
+from tests.support.pdf import assemble
+
 SENDER = "medewerker@samen-veilig.nl"
 RECIPIENTS = ("contact@partner.example", "secretariaat@partner.example")
 
@@ -63,19 +65,7 @@ def make_pdf(size: int, seed: int = 0) -> bytes:
             b" /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream"
             % (len(image), image),
         ]
-        out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-        offsets = []
-        for number, body in enumerate(objects, start=1):
-            offsets.append(len(out))
-            out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-        xref = len(out)
-        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-        out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-            len(objects) + 1,
-            xref,
-        )
-        return bytes(out)
+        return assemble(objects)
 
     # JPEG markers around random bytes: looks like a scan to a file-type sniffer.
     overhead = len(build(b"\xff\xd8\xff\xd9"))

@@ -19,6 +19,7 @@ import base64
 import io
 import quopri
 import struct
+import sys
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -26,6 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+if __package__ in (None, ""):  # run as a script: tests/corpus/make_corpus.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.support.pdf import assemble
 
 HERE = Path(__file__).resolve().parent
 INTERNAL = "samen-veilig.nl"
@@ -216,20 +221,10 @@ def pdf(lines: list[str], encrypted: bool = False) -> bytes:
             + b"42" * 32
             + b"> >>"
         )
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    trailer = b"<< /Size %d /Root 1 0 R" % (len(objects) + 1)
+    trailer = b""
     if encrypted:
-        trailer += b" /Encrypt 6 0 R /ID [<" + b"00" * 16 + b"> <" + b"00" * 16 + b">]"
-    out += b"trailer\n" + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+        trailer = b" /Encrypt 6 0 R /ID [<" + b"00" * 16 + b"> <" + b"00" * 16 + b">]"
+    return assemble(objects, trailer=trailer)
 
 
 def zip_bytes(members: list[tuple[str, bytes]], encrypt: bool = False) -> bytes:

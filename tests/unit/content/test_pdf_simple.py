@@ -13,26 +13,14 @@ from milter.content.formats import Unscannable
 from milter.content.formats.pdf import pdf_text
 from milter.content.formats.pdf_simple import simple_pdf_text
 from tests.corpus.make_corpus import pdf as corpus_pdf
+from tests.support.pdf import assemble
 
 HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
 
 
 def build(objects: list[bytes], *, xref: bool = True) -> bytes:
     """A PDF of numbered `objects` (1 = catalog, 2 = pages, ...), with a classic xref table."""
-    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    start = len(out)
-    if xref:
-        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        start,
-    )
-    return bytes(out)
+    return assemble(objects, header=b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n", xref=xref)
 
 
 def stream(data: bytes, extra: bytes = b"", *, deflate: bool = False) -> bytes:
