@@ -5,38 +5,21 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from milter.content.detectors._numbers import in_url_or_address, stands_alone
+from milter.content.detectors._numbers import (
+    _alnum_at,
+    _alnum_before,
+    in_url_or_address,
+    stands_alone,
+)
 from milter.content.detectors.phone_nl import national
 
 # ---- the straightforward version the optimised checks must agree with ----------------------
 
 _DIGITS = frozenset(b"0123456789")
-_ALNUM = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _GROUPING = frozenset(b".,-/")
 _SPACE = frozenset(b" \t\r\n\x0b\x0c")
 _CURRENCY = (b"\xe2\x82\xac", b"EUR", b"eur", b"$", b"\xc2\xa3", b"USD")
 _URL_HINTS = (b"://", b"www.", b"@")
-
-
-def _alnum_before(data: bytes, index: int) -> bool:
-    if index <= 0:
-        return False
-    byte = data[index - 1]
-    if byte < 0x80:
-        return byte in _ALNUM or byte == 0x5F
-    start = index - 1
-    while start > 0 and index - start < 4 and 0x80 <= data[start] < 0xC0:
-        start -= 1
-    return data[start:index].decode("utf-8", "replace").isalnum()
-
-
-def _alnum_at(data: bytes, index: int) -> bool:
-    if index >= len(data):
-        return False
-    byte = data[index]
-    if byte < 0x80:
-        return byte in _ALNUM or byte == 0x5F
-    return data[index : index + 4].decode("utf-8", "replace")[:1].isalnum()
 
 
 def reference_in_url(data: bytes, start: int, end: int) -> bool:
