@@ -13,9 +13,9 @@ aliases and merge keys (``<<``); duplicate keys in any mapping (PyYAML would sil
 last); unknown keys; missing required keys; wrong types (including YAML 1.1 booleans such as
 ``yes`` where text is needed); dates that are not a real ``YYYY-MM-DD``; domains
 ``milter.address.normalise_domain`` refuses; a domain listed twice, both owned and retired, or
-inside another listed domain; empty ``owned_domains``; text that is blank, multi-line, longer
-than 200 characters or contains control or invisible formatting characters; any ``version`` but
-the integer 1.
+inside another listed domain; empty ``owned_domains``, or more than ``MAX_OWNED_DOMAINS`` (500) of
+them; text that is blank, multi-line, longer than 200 characters or contains control or invisible
+formatting characters; any ``version`` but the integer 1.
 
 To add a section: add a ``_Map`` (or field) to the specs below and, if it needs one, a model class
 in ``model.py``; the walker itself does not change.
@@ -64,6 +64,7 @@ from milter.policy.model import (
 
 __all__ = [
     "MAX_ISSUES",
+    "MAX_OWNED_DOMAINS",
     "MAX_POLICY_BYTES",
     "PolicyError",
     "PolicyIssue",
@@ -77,6 +78,9 @@ MAX_ISSUES = 50
 # written out in full. The pure-Python YAML composer (it keeps every line and column) gets through
 # 150-250 kB of policy per CPU second, so the cap also bounds a reload: seconds, not minutes.
 MAX_POLICY_BYTES = 1 << 20
+# Loading indexes each owned domain's lookalikes (~20-40 ms, mostly dnstwist's permutations):
+# 500 bounds a load, and so a reload, to some 10-20 s. Retired domains are set look-ups only.
+MAX_OWNED_DOMAINS = 500
 SUPPORTED_VERSION = 1
 MAX_TEXT = 200
 
@@ -422,11 +426,13 @@ class _Choice:
 
 @dataclass(frozen=True)
 class _List:
-    """A YAML list of ``item``s with at least ``min_items`` entries."""
+    """A YAML list of ``item``s with at least ``min_items`` and at most ``max_items`` entries."""
 
     item: _Spec
     min_items: int = 0
     hint: str | None = None  # shown when the value is not a list at all
+    max_items: int | None = None
+    max_hint: str | None = None  # shown with the entry past max_items
 
 
 @dataclass(frozen=True)
@@ -597,7 +603,14 @@ _POLICY = _Map(
         "version": _Field(_Integer(allowed=(SUPPORTED_VERSION,))),
         "organisation": _Field(_Text()),
         "owned_domains": _Field(
-            _List(_OWNED, min_items=1, hint="write one '- domain: example.nl' line per domain")
+            _List(
+                _OWNED,
+                min_items=1,
+                hint="write one '- domain: example.nl' line per domain",
+                max_items=MAX_OWNED_DOMAINS,
+                max_hint="each owned domain is indexed for lookalikes when the policy loads "
+                "(tens of milliseconds each); list the domains your organisation sends from",
+            )
         ),
         "retired_domains": _Field(
             _List(_RETIRED, hint="write 'retired_domains: []' if there are none")
@@ -881,6 +894,14 @@ def _walk_list(node: Node, spec: _List, name: str, issues: _Issues) -> Any:
         issues.at(
             node,
             f"{name}: needs at least {spec.min_items} entr{'y' if spec.min_items == 1 else 'ies'}",
+        )
+        return None
+    if spec.max_items is not None and len(node.value) > spec.max_items:
+        issues.at(
+            node.value[spec.max_items],
+            f"{name}: at most {spec.max_items} entries; this is entry {spec.max_items + 1} "
+            f"of {len(node.value)}",
+            spec.max_hint,
         )
         return None
     items = [_walk(item, spec.item, f"{name} entry", issues) for item in node.value]

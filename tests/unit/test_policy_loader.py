@@ -17,7 +17,7 @@ from milter.policy import (
     load_policy_text,
     summarise,
 )
-from milter.policy.loader import MAX_ISSUES
+from milter.policy.loader import MAX_ISSUES, MAX_OWNED_DOMAINS
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "policies" / "example.yaml"
 
@@ -292,6 +292,16 @@ REFUSALS: list[tuple[str, str | bytes, int, int, str]] = [
         3,
         16,
         "owned_domains: needs at least 1 entry",
+    ),
+    (
+        "too-many-owned-domains",  # named at the first entry past the cap: line 4 + 500
+        edit(
+            "  - domain: veiligthuisutrecht.nl\n",
+            "".join(f"  - domain: d{i}.example\n" for i in range(MAX_OWNED_DOMAINS)),
+        ),
+        4 + MAX_OWNED_DOMAINS,
+        5,
+        f"owned_domains: at most {MAX_OWNED_DOMAINS} entries; this is entry 501 of 501",
     ),
     (
         "action-redirect",
