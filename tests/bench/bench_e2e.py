@@ -1,6 +1,6 @@
 """End-to-end benchmark: smtp-source -> real Postfix (+ milter) -> smtp-sink, side by side.
 
-One sitting, five configurations, each its own private Postfix instance (tests/e2e/postfix.py's
+One sitting, six configurations, each its own private Postfix instance (tests/e2e/postfix.py's
 PostfixInstance, spool on tmpfs, ``in_flow_delay = 0``, no DNS, relayhost = one smtp-sink):
 
   postfix          Postfix alone
@@ -8,6 +8,9 @@ PostfixInstance, spool on tmpfs, ``in_flow_delay = 0``, no DNS, relayhost = one 
   postwarden-unix  + Postwarden over a unix socket (group postfix, dir mode 0750)
   rspamd-tcp       + Rspamd 3.4 proxy milter (tests/bench/rspamd) over loopback TCP
   rspamd-unix      + the same Rspamd over a unix socket
+  noop-unix        + a milter that does nothing (tests/bench/noop_milter.py) but ask for and
+                   read what Postwarden asks for: the floor, what the milter protocol alone
+                   costs Postfix here
 
 Before timing, each configuration must show it enforces the rule (a bjzutrecht.nl recipient
 is refused; Postfix alone delivers it) and gets a warm-up run. Then, for R rounds, every size
@@ -51,7 +54,14 @@ from tests.bench.variants import VARIANTS
 from tests.e2e.postfix import PostfixInstance, smtp_send
 
 SMTP_SOURCE = "/usr/sbin/smtp-source"
-CONFIGS = ("postfix", "postwarden-tcp", "postwarden-unix", "rspamd-tcp", "rspamd-unix")
+CONFIGS = (
+    "postfix",
+    "postwarden-tcp",
+    "postwarden-unix",
+    "rspamd-tcp",
+    "rspamd-unix",
+    "noop-unix",
+)
 RECIPIENT = "rcpt@partner.example"  # -N prefixes a sequence number: unique recipients
 RETIRED = "old-contact@bjzutrecht.nl"
 DRAIN_TIMEOUT_S = 180.0
@@ -191,6 +201,9 @@ def sitting(settings: Settings) -> Iterator[Sitting]:
                 spec, milter = _start_postwarden(stack, work, sockets, name, transport, variant)
             elif base.startswith("rspamd"):
                 spec, milter = rspamd_specs[base], rspamd_service
+            elif base == "noop-unix":
+                spec = f"unix:{sockets}/noop.sock"
+                milter = stack.enter_context(servers.noop_milter(work, spec))
             pf = PostfixInstance(
                 work / f"pf-{len(here.targets)}", relay_port=sink.port, smtpd_milter=spec
             )
@@ -327,15 +340,46 @@ def ratios(results: dict[str, dict[str, Any]], key: str = "median_msg_s") -> dic
     best_rspamd = max(rspamd, key=lambda n: rspamd[n]) if rspamd else None
     out["rspamd_best_transport"] = best_rspamd
     for name in rate:
-        if name == "postfix" or name.startswith("rspamd"):
+        if name == "postfix" or name.startswith(("rspamd", "noop")):
             continue
         if "postfix" in rate:
             out[f"{name}/postfix"] = round(rate[name] / rate["postfix"], 3)
         if best_rspamd:
             out[f"{name}/rspamd-best"] = round(rate[name] / rate[best_rspamd], 3)
-    for name in rspamd:
+    for name in [n for n in rate if n.startswith(("rspamd", "noop"))]:
         if "postfix" in rate:
             out[f"{name}/postfix"] = round(rate[name] / rate["postfix"], 3)
+    return out
+
+
+def ceilings(results: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """What the milter protocol alone leaves for any milter, from the CPU accounts.
+
+    The no-op milter's configuration costs the machine P ms per message besides the milter's
+    own CPU (Postfix talking the protocol, smtp-source, the sink). As the sitting is CPU-bound,
+    a milter costing M ms gives at best cores / (P + M) msg/s, so: the ratios even a milter of
+    zero cost could reach, and the milter CPU per message each target allows (negative: out of
+    reach for any milter that asks for the message).
+    """
+    noop, base = results.get("noop-unix"), results.get("postfix")
+    rspamd = {n: r for n, r in results.items() if n.startswith("rspamd")}
+    if not noop or not base or noop.get("milter_cpu_ms_per_msg") is None:
+        return None
+    protocol_ms = noop["cpu_ms_per_msg_median"] - noop["milter_cpu_ms_per_msg"]
+    out: dict[str, Any] = {
+        "postfix_alone_cpu_ms": base["cpu_ms_per_msg_median"],
+        "with_milter_protocol_cpu_ms": round(protocol_ms, 3),
+        "zero_cost_milter_b_over_a": round(base["cpu_ms_per_msg_median"] / protocol_ms, 3),
+        "milter_budget_ms_for_b_over_a_0.85": round(
+            base["cpu_ms_per_msg_median"] / 0.85 - protocol_ms, 3
+        ),
+    }
+    if rspamd:
+        best = min(rspamd, key=lambda n: rspamd[n]["cpu_ms_per_msg_median"])
+        cpu_c = rspamd[best]["cpu_ms_per_msg_median"]
+        out["rspamd_cheapest_transport"] = best
+        out["zero_cost_milter_b_over_c"] = round(cpu_c / protocol_ms, 3)
+        out["milter_budget_ms_for_b_over_c_1.4"] = round(cpu_c / 1.4 - protocol_ms, 3)
     return out
 
 
@@ -385,6 +429,7 @@ def run(settings: Settings) -> dict[str, Any]:
         out["ratios_cpu_bound"] = {
             size: ratios(res, "cpu_bound_msg_s_median") for size, res in out["results"].items()
         }
+        out["ceilings"] = {size: ceilings(res) for size, res in out["results"].items()}
     return out
 
 

@@ -9,7 +9,14 @@ import json
 import sys
 from typing import Any
 
-E2E_ORDER = ("postfix", "postwarden-tcp", "postwarden-unix", "rspamd-tcp", "rspamd-unix")
+E2E_ORDER = (
+    "postfix",
+    "noop-unix",
+    "postwarden-tcp",
+    "postwarden-unix",
+    "rspamd-tcp",
+    "rspamd-unix",
+)
 
 
 def _row(cells: list[object]) -> str:
@@ -81,6 +88,45 @@ def e2e(summary: dict[str, Any]) -> str:
                 )
             )
     return "\n".join(lines)
+
+
+def ceilings(summary: dict[str, Any]) -> str:
+    """The floor the no-op milter measured, as the ratios and milter budgets it leaves."""
+    rows = [
+        _row(
+            [
+                "size",
+                "CPU ms/msg, Postfix alone",
+                "... with the milter protocol (no-op milter's own CPU excluded)",
+                "b/a of a zero-cost milter",
+                "milter CPU allowed for b/a 0.85",
+                "b/c of a zero-cost milter",
+                "milter CPU allowed for b/c 1.4",
+            ]
+        ),
+        _row(["---"] * 7),
+    ]
+    for size, c in summary.get("e2e", {}).get("ceilings", {}).items():
+        if not c:
+            continue
+        rows.append(
+            _row(
+                [
+                    size,
+                    c["postfix_alone_cpu_ms"],
+                    c["with_milter_protocol_cpu_ms"],
+                    c["zero_cost_milter_b_over_a"],
+                    f"{c['milter_budget_ms_for_b_over_a_0.85']} ms",
+                    c.get("zero_cost_milter_b_over_c", "-"),
+                    f"{c['milter_budget_ms_for_b_over_c_1.4']} ms"
+                    if "milter_budget_ms_for_b_over_c_1.4" in c
+                    else "-",
+                ]
+            )
+        )
+    if len(rows) == 2:
+        return "(no noop-unix configuration in this sitting)"
+    return "\n".join(rows)
 
 
 def protocol(summary: dict[str, Any]) -> str:
@@ -202,6 +248,8 @@ def render(summary: dict[str, Any]) -> str:
             machine(summary),
             "### End to end",
             e2e(summary),
+            "### What the milter protocol leaves (from the no-op milter's CPU account)",
+            ceilings(summary),
             "### Protocol level",
             protocol(summary),
             "### Memory",

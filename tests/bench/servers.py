@@ -358,6 +358,18 @@ def _spec_listening(spec: str) -> bool:
     return tcp_listening(int(rest.rpartition(":")[2]))
 
 
+def noop_milter(work_dir: Path, listen: str) -> Service:
+    """tests/bench/noop_milter.py on `listen` (unix:PATH): the do-nothing milter, the floor."""
+    argv = [sys.executable, "-m", "tests.bench.noop_milter", listen]
+    return Service(
+        "noop-milter",
+        argv,
+        work_dir / "noop-milter.log",
+        lambda: _spec_listening(listen),
+        cwd=ROOT,
+    )
+
+
 # -- Rspamd --------------------------------------------------------------------------------------
 
 

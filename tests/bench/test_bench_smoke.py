@@ -15,7 +15,15 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from tests.bench import bench_e2e, bench_memory, bench_protocol, profile_milter, run, servers
+from tests.bench import (
+    bench_e2e,
+    bench_memory,
+    bench_protocol,
+    profile_milter,
+    report,
+    run,
+    servers,
+)
 from tests.bench.mime import build_message
 from tests.e2e.postfix import REQUIRED_BINARIES
 
@@ -102,7 +110,8 @@ class TestMilterTools:
 @pytest.mark.e2e
 class TestEndToEnd:
     def test_runs_postfix_alone_and_with_postwarden(self) -> None:
-        """One round of 20 messages through Postfix alone and Postfix + Postwarden (unix)."""
+        """One round of 20 messages through Postfix alone, + Postwarden (unix) and + the
+        no-op milter; the ceilings are computed from the no-op milter's CPU account."""
         missing = [str(p) for p in REQUIRED_BINARIES if not Path(p).exists()]
         if missing or os.geteuid() != 0:
             pytest.fail("needs root and the postfix package (like tests/e2e)", pytrace=False)
@@ -110,13 +119,18 @@ class TestEndToEnd:
             runs=1,
             messages=20,
             sizes_kb=(10,),
-            configs=("postfix", "postwarden-unix"),
+            configs=("postfix", "postwarden-unix", "noop-unix"),
             warmup_messages=5,
         )
         result = bench_e2e.run(settings)
         json.dumps(result)
         assert result["enforcement"]["postwarden-unix"]["retired_domain_refused"] is True
         assert result["enforcement"]["postfix"]["retired_domain_refused"] is False
-        assert set(result["results"]["10KB"]) == {"postfix", "postwarden-unix"}
+        assert set(result["results"]["10KB"]) == {"postfix", "postwarden-unix", "noop-unix"}
+        assert result["enforcement"]["noop-unix"]["retired_domain_refused"] is False
         assert result["results"]["10KB"]["postwarden-unix"]["milter_cpu_ms_per_msg"] is not None
         assert "postwarden-unix/postfix" in result["ratios"]["10KB"]
+        ceiling = result["ceilings"]["10KB"]
+        assert ceiling["with_milter_protocol_cpu_ms"] > 0
+        assert "milter_budget_ms_for_b_over_a_0.85" in ceiling
+        assert "| 10KB | " in report.ceilings({"e2e": result})
