@@ -6,7 +6,8 @@ Subcommands:
   policy check  validate a policy file: exit 0 with a summary, or 1 with file:line:column errors
   policy postfix-map
                 the Postfix transport table for the retired domains (the backstop after
-                address rewriting); --check TABLE exits 1 when the installed one is stale
+                address rewriting); --check TABLE exits 1 when the installed one is stale;
+                --install TABLE replaces it (atomically, only when it differs)
   audit verify  check the audit trail's hash chain: exit 0 with 'ok: ...', or 1 with the first
                 broken record as file:line: edited|deleted|reordered|inserted|truncated: ...
 
@@ -177,10 +178,17 @@ def _parser() -> argparse.ArgumentParser:
         help="print the Postfix transport table for the retired domains (deploy/postfix)",
     )
     pm.add_argument("file", metavar="FILE")
-    pm.add_argument(
+    how = pm.add_mutually_exclusive_group()
+    how.add_argument(
         "--check",
         metavar="TABLE",
         help="print nothing; exit 1 if TABLE (the installed table) differs from the policy's",
+    )
+    how.add_argument(
+        "--install",
+        metavar="TABLE",
+        help="write the table to TABLE (a temp file renamed over it) when it differs; then run "
+        "'postfix reload' (systemd/postwarden-transport.service does both)",
     )
 
     aud = sub.add_parser("audit", help="audit trail commands")
@@ -234,12 +242,24 @@ def _policy_errors(exc: PolicyError) -> None:
         print(issue, file=sys.stderr)
 
 
-def _postfix_map(policy: Policy, source: str, installed: str | None) -> int:
-    from milter.postfix_map import entries, transport_table
+def _postfix_map(policy: Policy, source: str, installed: str | None, install: bool) -> int:
+    from milter.postfix_map import entries, install_table, transport_table
 
     table = transport_table(policy, source)
     if installed is None:
         sys.stdout.write(table)
+        return 0
+    if install:
+        try:
+            changed = install_table(installed, table)
+        except OSError as exc:
+            print(
+                f"{installed}: {exc.strerror or exc}; the installed table is unchanged",
+                file=sys.stderr,
+            )
+            return 1
+        count = len(entries(table))
+        print(f"{installed}: {'written' if changed else 'already up to date'} ({count} entries)")
         return 0
     try:
         with open(installed, encoding="utf-8") as fh:
@@ -250,7 +270,7 @@ def _postfix_map(policy: Policy, source: str, installed: str | None) -> int:
     if entries(current) != entries(table):
         print(
             f"{installed} is out of date with {source}: run postwarden policy postfix-map "
-            f"{source} > {installed} && postfix reload",
+            f"{source} --install {installed} && postfix reload",
             file=sys.stderr,
         )
         return 1
@@ -288,7 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{args.file}: {exc.strerror}", file=sys.stderr)
                 return 1
             if args.policy_command == "postfix-map":
-                return _postfix_map(policy, args.file, args.check)
+                table = args.install or args.check
+                return _postfix_map(policy, args.file, table, install=bool(args.install))
             print(summarise(policy))
             for warning in lint.warnings(policy, dt.date.today()):
                 print(f"warning: {warning}")

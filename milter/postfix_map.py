@@ -20,6 +20,9 @@ the policy already names.
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 from milter.engine import retired_refusal
 from milter.policy.model import Policy, RetiredDomain
 from milter.verdict import smtp_safe
@@ -28,7 +31,8 @@ HEADER = """\
 # Postwarden: transport table for retired domains (transport(5), texthash).
 # Generated from {source} by `postwarden policy postfix-map`; do not edit.
 # Regenerate after every policy change and run `postfix reload`
-# (deploy/postfix/master.cf: only the queue manager reads it).
+# (systemd/postwarden-transport.path does both; deploy/postfix/master.cf: only the queue
+# manager reads it).
 # Catches recipients that Postfix rewrites into a retired domain after Postwarden decided
 # (virtual aliases, canonical maps, .forward, sendmail source routes): they bounce.
 """
@@ -53,3 +57,34 @@ def transport_table(policy: Policy, source: str) -> str:
 def entries(table: str) -> list[str]:
     """The entries of a transport table, comments and blank lines left out."""
     return [line for line in table.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def install_table(path: str, table: str) -> bool:
+    """Put ``table`` at ``path`` unless it is there already: written to a temp file in the same
+    directory, fsync'ed, given mode 0644, renamed over ``path`` (Postfix never reads half a
+    table), the directory fsync'ed. True when the file was replaced. Raises OSError, with
+    ``path`` as it was."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            if fh.read() == table:
+                return False
+    except FileNotFoundError:
+        pass
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".postwarden_transport.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(table)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return True

@@ -39,14 +39,16 @@ def deploy_main_cf() -> dict[str, str]:
     return params
 
 
-def deploy_master_cf() -> str:
+def deploy_master_cf(etc: Path | None = None) -> str:
     """The services of deploy/postfix/master.cf, with the /etc/postfix files they name taken
-    from deploy/postfix/ and the chroot column "n" (the test instances have no chroot)."""
+    from `etc` (default: deploy/postfix/) and the chroot column "n" (the test instances have
+    no chroot)."""
+    etc = etc or ROOT / "deploy" / "postfix"
     lines = []
     for line in (ROOT / "deploy" / "postfix" / "master.cf").read_text().splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        line = line.replace("/etc/postfix/", str(ROOT / "deploy" / "postfix") + "/")
+        line = line.replace("/etc/postfix/", f"{etc}/")
         if line[:1].strip():
             fields = line.split()
             fields[4] = "n"

@@ -53,7 +53,11 @@ class Lab:
             service.start()
         return service
 
-    def postfix(self, milter: MilterService | None, **overrides: object) -> PostfixInstance:
+    def postfix(
+        self, milter: MilterService | None, etc: Path | None = None, **overrides: object
+    ) -> PostfixInstance:
+        """A Postfix instance as deployed (deploy/'s main.cf and master.cf) behind `milter`;
+        `etc` replaces deploy/postfix/ as the place of the files master.cf names."""
         require_postfix()
         params: dict[str, object] = deploy_main_cf()
         params.pop("smtpd_milters", None)
@@ -65,7 +69,7 @@ class Lab:
             smtpd_milter=milter.smtp_port if milter else "",
             non_smtpd_milter=milter.local_port if milter else "",
             overrides=params,
-            master_extra=deploy_master_cf(),
+            master_extra=deploy_master_cf(etc),
         )
         self.postfixes.append(instance)
         instance.start()

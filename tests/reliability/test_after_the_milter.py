@@ -11,6 +11,8 @@ manager's transport table generated from the policy (deploy/postfix/master.cf,
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import pytest
 
 from tests.e2e.postfix import smtp_send
 from tests.reliability.conversations import SENDER, is_retired
+from tests.reliability.inprocess import POLICY, ROOT
 from tests.reliability.lab import Lab
 
 pytestmark = pytest.mark.e2e
@@ -47,3 +50,65 @@ class TestAliasIntoRetiredDomain:
             r"to=<b@bjzutrecht\.nl>, orig_to=<oudteam@.*status=bounced", count=2
         )
         assert all("postwarden rule retired_domain" in line for line in bounced)
+
+
+def install_table(policy: Path, table: Path) -> None:
+    """What systemd/postwarden-transport.service runs before `postfix reload`."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "milter",
+            "policy",
+            "postfix-map",
+            str(policy),
+            "--install",
+            str(table),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+class TestTableRegeneration:
+    def test_domain_retired_later_bounces_after_install_and_reload(
+        self, lab: Lab, tmp_path: Path
+    ) -> None:
+        """A domain the policy retires while Postfix runs: after `postfix-map --install` and
+        `postfix reload` (postwarden-transport.service), an alias into it bounces."""
+        etc = tmp_path / "etc"
+        etc.mkdir()
+        table = etc / "postwarden_transport"
+        install_table(POLICY, table)
+        aliases = tmp_path / "virtual"
+        aliases.write_text(f"{ALIAS} c@oud-partner.example\n")
+        postfix = lab.postfix(lab.milter(), etc=etc, virtual_alias_maps=f"texthash:{aliases}")
+        lab.sink.clear()
+        smtp_send(postfix.smtp_port, SENDER, [ALIAS], "Subject: before\n\nhallo\n")
+        postfix.wait_log(r"to=<c@oud-partner\.example>, orig_to=<oudteam@.*status=sent")
+
+        retired = tmp_path / "policy.yaml"
+        retired.write_text(
+            POLICY.read_text().replace(
+                "retired_domains:\n",
+                "retired_domains:\n"
+                "  - domain: oud-partner.example\n"
+                "    retired_since: 2026-11-01\n"
+                "    owner: FG\n"
+                "    reply: {nl: Dit adres bestaat niet meer., en: This address is retired.}\n",
+                1,
+            )
+        )
+        install_table(retired, table)
+        postfix.reload()
+        smtp_send(postfix.smtp_port, SENDER, [ALIAS], "Subject: after\n\nhallo\n")
+        (bounced,) = postfix.wait_log(
+            r"to=<c@oud-partner\.example>, orig_to=<oudteam@.*status=bounced"
+        )
+        assert "postwarden rule retired_domain" in bounced
+        subjects = [
+            m.header("Subject") for m in lab.sink.messages if "c@oud-partner.example" in m.rcpt_tos
+        ]
+        assert subjects == ["before"]

@@ -90,3 +90,69 @@ class TestCommand:
         assert main(["policy", "postfix-map", str(bad)]) == 1
         out, err = capsys.readouterr()
         assert out == "" and f"{bad}:" in err
+
+
+class TestInstall:
+    def test_writes_a_missing_table(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--install creates the table (mode 0644) and says so with its entry count."""
+        table = tmp_path / "postwarden_transport"
+        assert main(["policy", "postfix-map", str(EXAMPLE), "--install", str(table)]) == 0
+        assert entries(table.read_text()) == entries(SHIPPED.read_text())
+        assert table.stat().st_mode & 0o777 == 0o644
+        count = len(entries(SHIPPED.read_text()))
+        assert capsys.readouterr().out == f"{table}: written ({count} entries)\n"
+
+    def test_leaves_an_up_to_date_table_alone(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The same table is not rewritten: same inode and mtime."""
+        table = tmp_path / "postwarden_transport"
+        main(["policy", "postfix-map", str(EXAMPLE), "--install", str(table)])
+        before = table.stat()
+        capsys.readouterr()
+        assert main(["policy", "postfix-map", str(EXAMPLE), "--install", str(table)]) == 0
+        after = table.stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+        assert "already up to date" in capsys.readouterr().out
+
+    def test_replaces_a_stale_table_by_rename(self, tmp_path: Path) -> None:
+        """A stale table is replaced whole (a new inode), no temp file is left behind, and
+        --check then passes."""
+        table = tmp_path / "postwarden_transport"
+        table.write_text("old.example error:5.7.1 gone\n")
+        before = table.stat().st_ino
+        assert main(["policy", "postfix-map", str(EXAMPLE), "--install", str(table)]) == 0
+        assert table.stat().st_ino != before
+        assert [p.name for p in tmp_path.iterdir()] == ["postwarden_transport"]
+        assert main(["policy", "postfix-map", str(EXAMPLE), "--check", str(table)]) == 0
+
+    def test_broken_policy_keeps_the_installed_table(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A policy that does not load exits 1 with its position; the table is untouched."""
+        table = tmp_path / "postwarden_transport"
+        table.write_text(SHIPPED.read_text())
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(EXAMPLE.read_text().replace("retired_domains:", "retierd_domains:"))
+        assert main(["policy", "postfix-map", str(bad), "--install", str(table)]) == 1
+        assert f"{bad}:" in capsys.readouterr().err
+        assert table.read_text() == SHIPPED.read_text()
+
+    def test_unwritable_place_is_an_error_and_changes_nothing(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A directory that does not exist: exit 1 naming the table, nothing written."""
+        table = tmp_path / "missing-dir" / "postwarden_transport"
+        assert main(["policy", "postfix-map", str(EXAMPLE), "--install", str(table)]) == 1
+        err = capsys.readouterr().err
+        assert str(table) in err and "unchanged" in err
+        assert not table.parent.exists()
+
+    def test_check_and_install_exclude_each_other(self, tmp_path: Path) -> None:
+        """Both at once is a usage error (exit 2), not a guess."""
+        table = str(tmp_path / "t")
+        with pytest.raises(SystemExit) as info:
+            main(["policy", "postfix-map", str(EXAMPLE), "--check", table, "--install", table])
+        assert info.value.code == 2

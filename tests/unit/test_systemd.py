@@ -44,3 +44,33 @@ class TestMilterUnit:
             "NoNewPrivileges=yes",
         ):
             assert line in text
+
+
+class TestTransportUnits:
+    """postwarden-transport.path/.service keep Postfix's retired-domain table in step."""
+
+    @staticmethod
+    def directive(unit: str, key: str) -> list[str]:
+        text = (UNITS / unit).read_text()
+        return re.findall(rf"^{key}=(.*)$", text, flags=re.MULTILINE)
+
+    def test_path_unit_watches_the_policy_the_service_reads(self) -> None:
+        """The watched file is the policy that the service generates the table from."""
+        (watched,) = self.directive("postwarden-transport.path", "PathChanged")
+        (start,) = self.directive("postwarden-transport.service", "ExecStart")
+        assert self.directive("postwarden-transport.path", "Unit") == [
+            "postwarden-transport.service"
+        ]
+        assert f" policy postfix-map {watched} --install " in start
+
+    def test_service_installs_the_table_postfix_reads_then_reloads(self) -> None:
+        """--install names the table deploy/postfix/master.cf gives the queue manager."""
+        (start,) = self.directive("postwarden-transport.service", "ExecStart")
+        table = start.rpartition("--install ")[2].strip()
+        master_cf = (UNITS.parent / "deploy" / "postfix" / "master.cf").read_text()
+        assert f"transport_maps=texthash:{table}" in master_cf
+        assert self.directive("postwarden-transport.service", "ExecStartPost") == [
+            "/usr/sbin/postfix reload"
+        ]
+        writable = self.directive("postwarden-transport.service", "ReadWritePaths")[0].split()
+        assert table.rpartition("/")[0] in writable
