@@ -117,10 +117,12 @@ def inspect(
         sink.truncated(where, "max_attachment_bytes exceeded")
         if ctype.startswith("text/") and ctype != "text/html":
             raw_cut = limit * 4 // 3 + 4 if cte == "base64" else limit
-            data = transfer_decode(bytes(buf[start : start + raw_cut]), cte)[:limit]
+            with memoryview(buf) as whole, whole[start : start + raw_cut] as raw:
+                data = transfer_decode(raw, cte)[:limit]
             emit_text(walker, where, to_utf8(data, _charset(headers)), None)
         return
-    data = transfer_decode(bytes(buf[start:end]), cte)
+    with memoryview(buf) as whole, whole[start:end] as raw:  # no copy of the encoded part
+        data = transfer_decode(raw, cte)
     inspect_content(walker, data, ctype, _charset(headers), filename, where, depth)
 
 
