@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import email
+import email.parser
 import email.policy
+from email.message import Message
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from milter.content import ContentFacts
+from milter.content import ContentFacts, mime
 from milter.content.formats.text import transfer_decode
 from milter.content.mime import safe_name, split_headers, split_multipart
 from tests.unit.content.helpers import DEFAULT
@@ -185,3 +189,115 @@ class TestMalformedParameters:
         )
         bsn = facts.by_detector("bsn")
         assert bsn is not None and bsn.confidence == "high"
+
+
+# --------------------------------------------------------------------------- header fast path
+
+NAMES = st.sampled_from(
+    ["Subject", "Content-Type", "content-disposition", "X-A", "From", "From ", "", "Na me", "É"]
+)
+VALUE_PIECES = st.sampled_from(
+    [
+        "text/plain",
+        "; charset=utf-8",
+        '; name="a;b.pdf"',
+        "; filename*=UTF-8''BSN%20111.pdf",
+        "; filename*0=a; filename*1=b",
+        "; boundary*=b; boundary*0=b",
+        ' boundary="=_x"',
+        "=?utf-8?q?caf=C3=A9?=",
+        "é",
+        ":",
+        " ",
+        "\t",
+        "\\",
+        '"',
+        "\x00",
+        "\x0b",
+        "\x0c",
+        "\x1c",
+        "\x85",
+        "\r",
+    ]
+)
+ODD_PIECES = frozenset([":", "\x00", "\x0b", "\x0c", "\x1c", "\x85", "\r"])
+ODD_ENDINGS = st.sampled_from(["\r\n", "\n", "\r", "", "\r\r\n"])
+
+
+@st.composite
+def header_blocks(draw: st.DrawFn) -> bytes:
+    """Header blocks: half of them ordinary (CRLF or LF, fields and folding), the others with
+    odd breaks, control characters, 8-bit bytes, mbox and broken lines."""
+    odd = draw(st.booleans())
+    pieces = VALUE_PIECES if odd else VALUE_PIECES.filter(lambda p: p not in ODD_PIECES)
+    newline = draw(st.sampled_from(["\r\n", "\n"]))
+    endings = ODD_ENDINGS if odd else st.just(newline)
+    lines = []
+    for _ in range(draw(st.integers(0, 6))):
+        kind = draw(st.integers(0 if lines else 2, 9 if odd else 5))
+        value = "".join(draw(st.lists(pieces, max_size=4)))
+        if kind == 0:
+            lines.append(draw(st.sampled_from([" ", "\t"])) + value)  # a continuation
+        elif kind == 1:
+            lines.append(draw(st.sampled_from(["From a@b", ": x", "Subject : x", "body"])))
+        else:
+            name = draw(NAMES if odd else NAMES.filter(lambda n: n.isalpha() or "-" in n))
+            lines.append(name + ":" + draw(st.sampled_from(["", " ", "\t"])) + value)
+        lines[-1] += draw(endings)
+    text = "".join(lines)
+    return text.encode("utf-8") if draw(st.booleans()) else text.encode("latin-1", "replace")
+
+
+def _stdlib(block: bytes) -> Message:
+    return email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(block)
+
+
+def _param_answers(headers: Message) -> list[object]:
+    answers: list[object] = []
+    for ask in (
+        headers.get_filename,
+        headers.get_boundary,
+        headers.get_content_charset,
+        headers.get_content_type,
+        lambda: headers.get_param("name"),
+        headers.get_filename,  # asked again: the remembered parse
+    ):
+        try:
+            answers.append(ask())
+        except mime.PARAM_ERRORS as exc:
+            answers.append(type(exc))
+    return answers
+
+
+class TestHeaderFastPath:
+    """parse_headers without the FeedParser gives the stdlib's headers, or leaves it to it."""
+
+    @settings(max_examples=1500, deadline=None)
+    @given(header_blocks())
+    def test_same_headers_as_the_stdlib(self, block: bytes) -> None:
+        """Same fields, values and parameter answers as BytesHeaderParser, or no fast answer."""
+        fast = mime._split_header_block(block)
+        reference = _stdlib(block)
+        if fast is not None:
+            assert fast._headers == reference._headers
+            assert fast.get_unixfrom() == reference.get_unixfrom() is None
+        assert _param_answers(mime.parse_headers(block)) == _param_answers(reference)
+
+    def test_ordinary_block_takes_the_fast_path(self) -> None:
+        """A usual header block (folded, CRLF, 8-bit) is split without the FeedParser."""
+        block = (
+            b"From: A <a@b.nl>\r\nSubject: caf\xc3\xa9\r\n  vervolg\r\n"
+            b'Content-Type: multipart/mixed;\r\n\tboundary="=_x"\r\n'
+        )
+        fast = mime._split_header_block(block)
+        assert fast is not None
+        assert fast._headers == _stdlib(block)._headers
+        assert fast.get_boundary() == "=_x"
+
+    @pytest.mark.parametrize(
+        "block", [b"From a@b Mon\r\nSubject: x\r\n", b" x\r\nSubject: y\r\n", b"A: b\rC: d\r\n"]
+    )
+    def test_unusual_blocks_go_to_the_stdlib(self, block: bytes) -> None:
+        """Mbox 'From ' lines, a leading continuation, a lone CR: the stdlib parses them."""
+        assert mime._split_header_block(block) is None
+        assert mime.parse_headers(block)._headers == _stdlib(block)._headers
