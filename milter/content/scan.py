@@ -126,7 +126,10 @@ class _Spool:
 
     def close(self) -> None:
         if self.map is not None:
-            self.map.close()
+            try:
+                self.map.close()
+            except BufferError:  # a view of it still alive (a traceback): unmapped when freed
+                pass
             self.map = None
         if self.file is not None:
             self.file.close()

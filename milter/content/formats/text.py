@@ -3,9 +3,10 @@
 - `transfer_decode`: base64 (lenient: stray characters skipped, missing padding added, chunks
   after an early '=' decoded too), quoted-printable (soft line breaks removed *before* any
   detector runs, so '1112=\\n22333' is read as 111222333), 7bit/8bit/binary as they are.
-  It takes bytes or a memoryview (a part of the spool, not copied first).  Base64 whose only
-  '=' are its final padding goes through pybase64 (SIMD, ~6x binascii's speed), else through
-  binascii, else the lenient reader; a property test checks all three read the same bytes.
+  `transfer_decode_span` reads a part of the spool in place (no copy of the encoded part).
+  Base64 whose only '=' are its final padding goes through pybase64 (SIMD, ~6x binascii's
+  speed), else through binascii, else the lenient reader; property tests check that all three
+  read the same bytes.
 - `to_utf8`: the declared charset if Python knows it as a text codec, else UTF-8, else
   windows-1252; undecodable bytes become U+FFFD.  Text declared UTF-8 (or undeclared) whose
   first 256 KiB are valid UTF-8 is passed through as it is, without a copy or a full
@@ -23,6 +24,7 @@ import binascii
 import codecs
 import email.errors
 import email.header
+import mmap
 import re
 from email.header import Header
 
@@ -39,27 +41,30 @@ _UTF8_NAMES = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "", "unknown-8bit
 _simd = True
 _PAD_OR_SPACE = b"= \t\r\n"
 _TAIL = 256
-_EQUALS = re.compile(rb"=")
 
 
-def _padding_only_at_end(data: bytes | memoryview) -> bool:
-    """True when every '=' in `data` is in its final run of padding and white space."""
-    if isinstance(data, bytes):
-        return b"=" not in data.rstrip(_PAD_OR_SPACE)
-    end = len(data)
-    while end > 0:  # the final run, read backwards a little at a time (no copy of the part)
-        start = max(0, end - _TAIL)
-        kept = bytes(data[start:end]).rstrip(_PAD_OR_SPACE)
+def _padding_only_at_end(buf: bytes | mmap.mmap, start: int, end: int) -> bool:
+    """True when every '=' in buf[start:end] is in its final run of padding and white space."""
+    end = min(end, len(buf))
+    while end > start:  # the final run, read backwards a little at a time (no copy of the part)
+        cut = max(start, end - _TAIL)
+        kept = buf[cut:end].rstrip(_PAD_OR_SPACE)
         if kept:
-            end = start + len(kept)
+            end = cut + len(kept)
             break
-        end = start
-    return _EQUALS.search(data, 0, end) is None
+        end = cut
+    return buf.find(b"=", start, end) < 0
 
 
 def decode_base64(data: bytes | memoryview) -> bytes:
     """Base64 as mail clients read it: skip non-alphabet bytes, tolerate bad padding."""
-    if _padding_only_at_end(data):
+    if isinstance(data, memoryview):
+        data = data.tobytes()
+    return _decode_base64(data, b"=" not in data.rstrip(_PAD_OR_SPACE))
+
+
+def _decode_base64(data: bytes | memoryview, padding_only_at_end: bool) -> bytes:
+    if padding_only_at_end:
         # The usual part: padding at most at the end.  Both decoders skip line breaks and
         # other non-alphabet bytes themselves (no cleaned copy); what they refuse goes the
         # lenient way.
@@ -96,6 +101,17 @@ def transfer_decode(data: bytes | memoryview, encoding: str) -> bytes:
     if encoding == "quoted-printable":
         return binascii.a2b_qp(data)
     return bytes(data)
+
+
+def transfer_decode_span(buf: bytes | mmap.mmap, start: int, end: int, encoding: str) -> bytes:
+    """`transfer_decode(buf[start:end], encoding)` without copying the encoded part first."""
+    encoding = encoding.strip().lower()
+    if encoding not in ("base64", "quoted-printable"):
+        return buf[start:end]
+    with memoryview(buf) as whole, whole[start:end] as view:
+        if encoding == "base64":
+            return _decode_base64(view, _padding_only_at_end(buf, start, end))
+        return binascii.a2b_qp(view)
 
 
 def _codec(charset: str | None) -> str | None:

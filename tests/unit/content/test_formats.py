@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import mmap
+import tempfile
 import zipfile
 from random import Random
 
@@ -24,6 +26,7 @@ from milter.content.formats.text import (
     decode_header,
     to_utf8,
     transfer_decode,
+    transfer_decode_span,
 )
 from tests.corpus.make_corpus import amr, docx, m4a, mp3_id3, mp3_sync, pdf, png, wav, xlsx
 from tests.unit.content.helpers import DEFAULT, message
@@ -306,21 +309,37 @@ class TestBase64FastPath:
     @given(
         st.binary(max_size=600), st.lists(st.sampled_from(NOISE)), st.randoms(use_true_random=False)
     )
-    def test_memoryview_and_binascii_only_read_the_same(
+    def test_span_and_binascii_only_read_the_same(
         self, raw: bytes, noise: list[bytes], rng: Random
     ) -> None:
-        """A memoryview of the spool, and binascii without pybase64, give the same bytes."""
+        """A span of the spool read in place, and binascii without pybase64, give the same bytes."""
         data = _noisy_base64(raw, noise, rng)
         expected = _lenient_base64(data)
-        with memoryview(b"xx" + data + b"yy") as whole, whole[2:-2] as view:
+        spool = b"x=\r\n" + data + b"==y"
+        assert transfer_decode_span(spool, 4, 4 + len(data), "Base64") == expected
+        with memoryview(spool) as whole, whole[4:-3] as view:
             assert decode_base64(view) == expected
-            assert transfer_decode(view, "base64") == expected
         original = text_module._simd
         text_module._simd = False
         try:
             assert decode_base64(data) == expected
         finally:
             text_module._simd = original
+
+    @pytest.mark.parametrize("encoding", ["base64", "quoted-printable", "7bit", "x-unknown"])
+    def test_span_of_a_mapped_file_decodes_as_a_copy(self, encoding: str) -> None:
+        """transfer_decode_span on an mmap (a spooled message) reads what a copy would give."""
+        part = base64.encodebytes(b"BSN 111222333 " * 200) + b"=\r\nsoft=\r\nbreak =3D\r\n"
+        with tempfile.TemporaryFile() as spool:
+            spool.write(b"head\r\n" + part + b"--tail--")
+            spool.flush()
+            with mmap.mmap(spool.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                start, end = 6, 6 + len(part)
+                got = transfer_decode_span(mapped, start, end, encoding)
+                assert got == transfer_decode(part, encoding)
+                assert transfer_decode_span(mapped, start, end + 10**6, encoding) == (
+                    transfer_decode(part + b"--tail--", encoding)
+                )
 
     def test_simd_decoder_is_in_use(self) -> None:
         """pybase64 (a declared dependency) is what decodes the usual part."""
