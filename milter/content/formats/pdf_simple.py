@@ -142,13 +142,23 @@ class _Reader:
             if token is None:
                 raise NotSimple
         first = token[0]
+        # The commonest first (names, integers); no two of these tests accept the same token.
+        if first == 0x2F:
+            return Name(_name(token))
+        if token.isdigit():  # what _INT matches
+            return int(token)
         if token == b"<<":
             result: dict[str, Value] = {}
+            match = _TOKEN.match
             while True:
-                key = self.token()
+                found = match(self.data, self.pos)
+                if found is None:
+                    raise NotSimple
+                self.pos = found.end()
+                key = found.group(1)
                 if key == b">>":
                     return result
-                if key is None or key[0] != 0x2F:
+                if key[0] != 0x2F:
                     raise NotSimple
                 result[_name(key)] = self.value()
         if token == b"[":
@@ -173,10 +183,8 @@ class _Reader:
                 return bytes.fromhex((digits + b"0" if len(digits) % 2 else digits).decode())
             except (ValueError, UnicodeDecodeError) as exc:
                 raise NotSimple from exc
-        if first == 0x2F:
-            return Name(_name(token))
         if _NUMBER.match(token):
-            return int(token) if _INT.match(token) else float(token)
+            return float(token)  # (integers were taken above)
         if token[-1] == 0x52 and 0x30 <= first <= 0x39:  # 'N G R', one token
             return Ref(int(token.split()[0]))
         if token in (b"true", b"false"):
@@ -189,9 +197,9 @@ class _Reader:
 
 
 def _name(token: bytes) -> str:
-    raw = token[1:]
-    if b"#" in raw:
-        raw = _NAME_ESCAPE.sub(lambda m: bytes.fromhex(m.group(1).decode()), raw)
+    if b"#" not in token:
+        return token.decode("latin-1")[1:]
+    raw = _NAME_ESCAPE.sub(lambda m: bytes.fromhex(m.group(1).decode()), token[1:])
     return raw.decode("latin-1")
 
 
@@ -261,7 +269,7 @@ class _Document:
                     end = self.data.find(b"endstream", start)
                     if end < 0:
                         raise NotSimple
-                return Stream(found, self.data[start:end])
+                return Stream(found, self.data, start, end)
         return found
 
     def scan_object_streams(self) -> None:
@@ -330,11 +338,20 @@ class _Document:
 
 @dataclass(slots=True)
 class Stream:
-    """A stream object: its dictionary and its raw (still encoded) data."""
+    """A stream object: its dictionary and where its raw (still encoded) data lies in the file.
+
+    The data is cut out only when it is decoded: an image's bytes are never copied.
+    """
 
     dict: dict[str, Value]
-    raw: bytes
+    source: bytes
+    start: int
+    end: int
     decoded: bytes | None = None
+
+    @property
+    def raw(self) -> bytes:
+        return self.source[self.start : self.end]
 
 
 def _tables() -> dict[str, dict[int, str]]:
