@@ -28,6 +28,7 @@ the caller should tempfail the message.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import tempfile
 from dataclasses import dataclass, field
@@ -126,10 +127,9 @@ class _Spool:
 
     def close(self) -> None:
         if self.map is not None:
-            try:
+            # A view of it still alive (in a traceback): it is unmapped when that is freed.
+            with contextlib.suppress(BufferError):
                 self.map.close()
-            except BufferError:  # a view of it still alive (a traceback): unmapped when freed
-                pass
             self.map = None
         if self.file is not None:
             self.file.close()

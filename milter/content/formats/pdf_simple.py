@@ -144,7 +144,7 @@ class _Reader:
         first = token[0]
         # The commonest first (names, integers); no two of these tests accept the same token.
         if first == 0x2F:
-            return Name(_name(token))
+            return Name(_name(token) if b"#" in token else token.decode("latin-1")[1:])
         if token.isdigit():  # what _INT matches
             return int(token)
         if token == b"<<":
@@ -160,7 +160,8 @@ class _Reader:
                     return result
                 if key[0] != 0x2F:
                     raise NotSimple
-                result[_name(key)] = self.value()
+                name = _name(key) if b"#" in key else key.decode("latin-1")[1:]
+                result[name] = self.value()
         if token == b"[":
             items: list[Value] = []
             while True:
