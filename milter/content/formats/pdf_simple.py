@@ -31,6 +31,7 @@ MAX_INFLATED = 64 * 2**20  # per document: past it, pypdf (and its own limits) d
 # 'N G' just before an 'obj' keyword (searched backwards from each 'obj': a regex scanning the
 # whole file for digits would crawl through every embedded image byte by byte)
 _OBJ_NUMBERS = re.compile(rb"(?<![0-9])(\d{1,10})[ \t\r\n\f\x00]+\d{1,5}[ \t\r\n\f\x00]+\Z")
+_OBJ = re.compile(rb"obj")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _TOKEN = re.compile(
     rb"(?:[ \t\r\n\f\x00]|%[^\r\n]*)*"
@@ -206,13 +207,11 @@ def _name(token: bytes) -> str:
 
 def _object_headers(data: bytes) -> Iterator[tuple[int, int]]:
     """(object number, offset after 'obj') of every 'N G obj' in `data`."""
-    pos = 0
-    while True:
-        at = data.find(b"obj", pos)
-        if at < 0:
-            return
+    size = len(data)
+    for keyword in _OBJ.finditer(data):  # (re's literal search beats bytes.find on binary data)
+        at = keyword.start()
         pos = at + 3
-        if pos < len(data) and data[pos] in _WORD:
+        if pos < size and data[pos] in _WORD:
             continue  # 'objects', 'ObjStm' (case matters: only 'obj' is the keyword)
         found = _OBJ_NUMBERS.search(data, max(0, at - 24), at)
         if found is not None:

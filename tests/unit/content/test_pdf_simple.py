@@ -310,3 +310,35 @@ class TestValueReader:
         got = read_all(pdf_simple._Reader(data))
         expected = read_all(ReferenceReader(data))
         assert [(repr(v), pos) for v, pos in got] == [(repr(v), pos) for v, pos in expected]
+
+
+def reference_object_headers(data: bytes) -> list[tuple[int, int]]:
+    """`_object_headers` as it was (a bytes.find loop), the reference for its regex search."""
+    found: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        at = data.find(b"obj", pos)
+        if at < 0:
+            return found
+        pos = at + 3
+        if pos < len(data) and data[pos] in pdf_simple._WORD:
+            continue
+        header = pdf_simple._OBJ_NUMBERS.search(data, max(0, at - 24), at)
+        if header is not None:
+            found.append((int(header.group(1)), pos))
+
+
+OBJ_PIECES = st.sampled_from(
+    [b"obj", b"objects", b"obj\n", b"ObjStm", b"1", b"12", b"0", b" ", b"\n", b"\x00", b"x", b"e"]
+)
+
+
+class TestObjectHeaders:
+    """Every 'N G obj' is found, as the previous bytes.find loop found them."""
+
+    @settings(max_examples=1000, deadline=None)
+    @given(st.lists(OBJ_PIECES, max_size=40), st.binary(max_size=200))
+    def test_same_headers_as_reference(self, pieces: list[bytes], noise: bytes) -> None:
+        """Same object numbers and offsets on object-like soup with binary noise."""
+        data = b"".join(pieces) + noise + b"".join(reversed(pieces))
+        assert list(pdf_simple._object_headers(data)) == reference_object_headers(data)
