@@ -2,6 +2,10 @@
 
 Headers are parsed with the stdlib `email` package (policy compat32, the most forgiving: it never
 raises on malformed headers); RFC 2047 subjects and RFC 2047/2231 file names are decoded with it.
+An ordinary header block (CRLF or LF lines, 'Name: value' fields and folding) is split into the
+same fields without the FeedParser's line-by-line machinery (`_split_header_block`); anything
+else (mbox 'From ' lines, odd line breaks, a field without a name) goes to the stdlib parser.
+Each header's parameters are parsed once (`Headers`), however often the walk asks.
 The *body structure* is split here with `bytes.find` on the boundary lines instead of the
 stdlib FeedParser: the FeedParser handles one line at a time in Python (~50 MB/s, measured), and
 building every part in memory would also defeat the spool.  Splitting follows the FeedParser's
