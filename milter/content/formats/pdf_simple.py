@@ -135,7 +135,7 @@ class _Reader:
         if match is None:
             return None
         self.pos = match.end()
-        return match.group(1)
+        return match[1]
 
     def value(self, token: bytes | None = None) -> Value:
         if token is None:
@@ -149,20 +149,32 @@ class _Reader:
         if token.isdigit():  # what _INT matches
             return int(token)
         if token == b"<<":
+            # The loops read names and integers themselves (what self.value would return).
             result: dict[str, Value] = {}
             match = _TOKEN.match
+            data = self.data
             while True:
-                found = match(self.data, self.pos)
+                found = match(data, self.pos)
                 if found is None:
                     raise NotSimple
                 self.pos = found.end()
-                key = found.group(1)
+                key = found[1]
                 if key == b">>":
                     return result
                 if key[0] != 0x2F:
                     raise NotSimple
                 name = _name(key) if b"#" in key else key.decode("latin-1")[1:]
-                result[name] = self.value()
+                found = match(data, self.pos)
+                if found is None:
+                    raise NotSimple
+                self.pos = found.end()
+                item = found[1]
+                if item[0] == 0x2F and b"#" not in item:
+                    result[name] = Name(item.decode("latin-1")[1:])
+                elif item.isdigit():
+                    result[name] = int(item)
+                else:
+                    result[name] = self.value(item)
         if token == b"[":
             items: list[Value] = []
             while True:
@@ -171,7 +183,10 @@ class _Reader:
                     return items
                 if item is None:
                     raise NotSimple
-                items.append(self.value(item))
+                if item.isdigit():
+                    items.append(int(item))
+                else:
+                    items.append(self.value(item))
         if token == b"(":
             text, self.pos = _literal(self.data, self.pos)
             return text
