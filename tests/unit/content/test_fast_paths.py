@@ -2,8 +2,10 @@
 
 Fast paths: pybase64 for base64 (`formats.text._simd`; binascii and the lenient reader are the
 reference), the header split without the FeedParser (`mime._fast_headers`; the stdlib
-BytesHeaderParser is the reference), and parts decoded in place from the spool (a copy is the
-reference).  Each is switched off here and the facts compared, on generated hostile messages.
+BytesHeaderParser is the reference), simple header parameters (`mime._fast_params`; the
+stdlib's parameter parser is the reference), and parts decoded in place from the spool (a
+copy is the reference).  Each is switched off here and the facts compared, on generated
+hostile messages.
 """
 
 from __future__ import annotations
@@ -28,16 +30,17 @@ BSN_TEXT = b"BSN 111222333, geboortedatum 12-03-2011, dossier jeugdzorg melding 
 @contextlib.contextmanager
 def reference_paths() -> Iterator[None]:
     """The general code only: binascii, the stdlib header parser, parts copied before decoding."""
-    saved = (text._simd, mime._fast_headers, leaf.transfer_decode_span)
+    saved = (text._simd, mime._fast_headers, mime._fast_params, leaf.transfer_decode_span)
 
     def copied(buf: mime.Buffer, start: int, end: int, encoding: str) -> bytes:
         return text.transfer_decode(bytes(buf[start:end]), encoding)
 
-    text._simd, mime._fast_headers, leaf.transfer_decode_span = False, False, copied
+    text._simd, mime._fast_headers, mime._fast_params = False, False, False
+    leaf.transfer_decode_span = copied
     try:
         yield
     finally:
-        text._simd, mime._fast_headers, leaf.transfer_decode_span = saved
+        text._simd, mime._fast_headers, mime._fast_params, leaf.transfer_decode_span = saved
 
 
 def both_ways(raw: bytes) -> tuple[ContentFacts, ContentFacts]:

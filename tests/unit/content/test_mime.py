@@ -301,3 +301,74 @@ class TestHeaderFastPath:
         """Mbox 'From ' lines, a leading continuation, a lone CR: the stdlib parses them."""
         assert mime._split_header_block(block) is None
         assert mime.parse_headers(block)._headers == _stdlib(block)._headers
+
+
+PARAM_PIECES = st.sampled_from(
+    [
+        "text/plain", "multipart/mixed", ";", "; ", " ", "\t", "\r\n ", "\r\n\t", "\x0b", "\x1f",
+        "charset", "name", "filename", "BOUNDARY", "boundary*", "filename*0", "=", '"', "'",
+        "utf-8", "a b.pdf", "=_x", "%20", "<", ">", "\\", "*", "é", "\x00", "x;y",
+    ]
+)  # fmt: skip
+
+
+WS_PIECES = st.sampled_from(["", " ", "\t", "\r\n ", "\r\n\t", "\x0b", "\x1f", "  "])
+CLEAN_VALUES = ['"utf-8"', "utf-8", '"a b.pdf"', '"=_x"', "=_x", '""', "", "%20", "'a'", "a*"]
+ODD_VALUES = ['"x;y"', '"a\\"b"', "<a>", '"<a>"', '"\x00"', "é", '"a', 'a"', '"\r\n\tb"', "a b"]
+CLEAN_NAMES = ["charset", "NAME", "boundary", "a.b", "x'y"]
+
+
+@st.composite
+def parameter_values(draw: st.DrawFn) -> str:
+    """Parameter lists: '; name=value' items, half of them plain (the fast path's), the others
+    with names, values, quoting and white space that the stdlib treats specially, or a soup."""
+    if draw(st.integers(0, 3)) == 0:
+        return "".join(draw(st.lists(PARAM_PIECES, max_size=14)))
+    odd = draw(st.booleans())
+    names = [*CLEAN_NAMES, "x*", "x*0*", ""] if odd else CLEAN_NAMES
+    values = [*CLEAN_VALUES, *ODD_VALUES] if odd else CLEAN_VALUES
+    value = draw(st.sampled_from(["text/plain", "", " multipart/mixed ", "a=b", 'a"b', "x\\y"]))
+    for _ in range(draw(st.integers(0, 4))):
+        value += ";" + draw(WS_PIECES) + draw(st.sampled_from(names)) + draw(WS_PIECES)
+        if draw(st.integers(0, 9)) or not odd:
+            value += "=" + draw(WS_PIECES) + draw(st.sampled_from(values)) + draw(WS_PIECES)
+    return value + (draw(st.sampled_from(["", ";", " ", "; "])) if odd else "")
+
+
+def _preserved(headers: Message, name: str) -> object:
+    try:
+        return headers._get_params_preserve(None, name)  # type: ignore[attr-defined]
+    except mime.PARAM_ERRORS as exc:
+        return type(exc)
+
+
+class TestParameterFastPath:
+    """Simple parameter lists are parsed without the stdlib, to the same list."""
+
+    @settings(max_examples=3000, deadline=None)
+    @given(parameter_values())
+    def test_same_parameters_as_the_stdlib(self, value: str) -> None:
+        """Same (name, value) list as Message._get_params_preserve, or the stdlib decides."""
+        reference = Message()
+        reference["Content-Type"] = value
+        headers = mime.Headers()
+        headers["Content-Type"] = value
+        assert _preserved(headers, "content-type") == _preserved(reference, "content-type")
+        assert _preserved(headers, "Content-Type") == _preserved(reference, "content-type")
+        assert _preserved(headers, "content-disposition") is None
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            'multipart/mixed;\r\n\tboundary="=_bench_10240_0"',
+            "text/plain; charset=utf-8; format=flowed",
+            'attachment; filename="notulen overleg.pdf"',
+            "application/pdf",
+        ],
+    )
+    def test_ordinary_values_take_the_fast_path(self, value: str) -> None:
+        """The usual Content-Type and Content-Disposition values are parsed by _simple_params."""
+        assert mime._SIMPLE_PARAMS.fullmatch(value)
+        reference = Message()
+        reference["Content-Type"] = value
+        assert mime._simple_params(value) == _preserved(reference, "content-type")
