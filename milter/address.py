@@ -184,6 +184,12 @@ _ATEXT = frozenset(
 # Outside quotes these end or structure an address; in a local part they need quoting.
 _LOCAL_SPECIALS = frozenset('()<>[]:;,\\"@')
 _ROUTE_SPLIT = re.compile(r"[@%]")
+# The ASCII fast paths: a dot-atom local part (RFC 5322 atext atoms), and a whole plain
+# address whose local part has no '%' or '!' (the characters that can hide routed domains).
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_PLAIN_ADDRESS = re.compile(
+    r"([A-Za-z0-9#$&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9#$&'*+/=?^_`{|}~-]+)*)@([A-Za-z0-9.-]+)"
+)
 
 
 class DomainError(ValueError):
@@ -367,6 +373,8 @@ def is_within(domain: str, parent: str) -> bool:
 
 
 def _quote_local(local: str) -> str:
+    if _ascii_fast_path and _DOT_ATOM.fullmatch(local):
+        return local  # the usual local part: ASCII atext atoms (what the loop below accepts)
     atoms = local.split(".")
     if all(
         atom and all(ch in _ATEXT or (not ch.isascii() and not ch.isspace()) for ch in atom)
@@ -556,6 +564,21 @@ def _parse(raw: str, text: str) -> Address:
     return Address(raw, local, domain, tuple(unique), is_literal=is_literal)
 
 
+def _plain_address(text: str) -> Address | None:
+    """'<local@domain>' or 'local@domain' with an ASCII dot-atom local part without '%' or '!'
+    (so no routed domains) and a valid host name: what _parse returns, without its checks.
+    None for anything else, and for a domain normalise_domain refuses (_parse says why)."""
+    inner = text[1:-1] if text[:1] == "<" and text[-1:] == ">" else text
+    found = _PLAIN_ADDRESS.fullmatch(inner)
+    if found is None:
+        return None
+    try:
+        domain = normalise_domain(found.group(2))
+    except DomainError:
+        return None
+    return Address(text, found.group(1), domain)
+
+
 def parse_address(raw: str | bytes) -> Address | Malformed:
     """Parse a MAIL FROM / RCPT TO argument from the MTA; never raises.
 
@@ -578,6 +601,10 @@ def parse_address(raw: str | bytes) -> Address | Malformed:
             return Malformed(text, _R_TOO_LONG)
     else:
         return Malformed(repr(type(raw)), _R_INTERNAL)
+    if _ascii_fast_path:
+        plain = _plain_address(text)
+        if plain is not None:
+            return plain
     try:
         return _parse(text, text.strip())
     except _Refused as refused:

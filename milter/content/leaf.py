@@ -32,7 +32,7 @@ from milter.content.formats.html import html_to_text, meta_charset
 from milter.content.formats.ooxml import office_kind, office_text
 from milter.content.formats.pdf import pdf_text
 from milter.content.formats.sniff import AUDIO, IMAGE, looks_textual, sniff
-from milter.content.formats.text import to_str, to_utf8, transfer_decode
+from milter.content.formats.text import to_str, to_utf8, transfer_decode, transfer_decode_span
 from milter.content.mime import PARAM_ERRORS
 
 if TYPE_CHECKING:
@@ -117,10 +117,10 @@ def inspect(
         sink.truncated(where, "max_attachment_bytes exceeded")
         if ctype.startswith("text/") and ctype != "text/html":
             raw_cut = limit * 4 // 3 + 4 if cte == "base64" else limit
-            data = transfer_decode(bytes(buf[start : start + raw_cut]), cte)[:limit]
+            data = transfer_decode_span(buf, start, start + raw_cut, cte)[:limit]
             emit_text(walker, where, to_utf8(data, _charset(headers)), None)
         return
-    data = transfer_decode(bytes(buf[start:end]), cte)
+    data = transfer_decode_span(buf, start, end, cte)  # no copy of the encoded part
     inspect_content(walker, data, ctype, _charset(headers), filename, where, depth)
 
 

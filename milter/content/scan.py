@@ -28,6 +28,7 @@ the caller should tempfail the message.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import tempfile
 from dataclasses import dataclass, field
@@ -126,7 +127,9 @@ class _Spool:
 
     def close(self) -> None:
         if self.map is not None:
-            self.map.close()
+            # A view of it still alive (in a traceback): it is unmapped when that is freed.
+            with contextlib.suppress(BufferError):
+                self.map.close()
             self.map = None
         if self.file is not None:
             self.file.close()

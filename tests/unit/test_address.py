@@ -486,6 +486,29 @@ class TestAsciiFastPath:
         assert fast == general
 
     @settings(max_examples=500, deadline=None)
+    @given(ASCII_TEXT)
+    def test_str_gives_what_the_general_path_gives(self, raw: str) -> None:
+        """str() of a parsed address quotes its local part exactly as the general path does."""
+        parsed_address = parse_address(raw)
+        if isinstance(parsed_address, Address):
+            fast = str(parsed_address)
+            with general_path():
+                assert str(parsed_address) == fast
+
+    def test_plain_address_skips_the_general_parser(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """'<local@domain>' is parsed without _parse; a routed or odd one still goes through it."""
+
+        def refuse(raw: str, text: str) -> Address:
+            raise AssertionError("general parser used")
+
+        monkeypatch.setattr(address_module, "_parse", refuse)
+        assert parse_address("<Jan.de-Vries+x@Partner.Example.>") == Address(
+            "<Jan.de-Vries+x@Partner.Example.>", "Jan.de-Vries+x", "partner.example"
+        )
+        for raw in ("<a%b.nl@c.nl>", "<a!b@c.nl>", "< a@b.nl>", '<"a"@b.nl>', "<a@-b.nl>"):
+            assert parse_address(raw) == Malformed(raw, "internal error while parsing")
+
+    @settings(max_examples=500, deadline=None)
     @given(st.one_of(ASCII_TEXT, DOMAIN))
     def test_normalise_domain_gives_what_the_general_path_gives(self, name: str) -> None:
         """On ASCII input the fast (cached) path returns or refuses exactly as the general path."""

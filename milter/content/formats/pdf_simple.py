@@ -31,6 +31,7 @@ MAX_INFLATED = 64 * 2**20  # per document: past it, pypdf (and its own limits) d
 # 'N G' just before an 'obj' keyword (searched backwards from each 'obj': a regex scanning the
 # whole file for digits would crawl through every embedded image byte by byte)
 _OBJ_NUMBERS = re.compile(rb"(?<![0-9])(\d{1,10})[ \t\r\n\f\x00]+\d{1,5}[ \t\r\n\f\x00]+\Z")
+_OBJ = re.compile(rb"obj")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _TOKEN = re.compile(
     rb"(?:[ \t\r\n\f\x00]|%[^\r\n]*)*"
@@ -134,7 +135,7 @@ class _Reader:
         if match is None:
             return None
         self.pos = match.end()
-        return match.group(1)
+        return match[1]
 
     def value(self, token: bytes | None = None) -> Value:
         if token is None:
@@ -142,15 +143,38 @@ class _Reader:
             if token is None:
                 raise NotSimple
         first = token[0]
+        # The commonest first (names, integers); no two of these tests accept the same token.
+        if first == 0x2F:
+            return Name(_name(token) if b"#" in token else token.decode("latin-1")[1:])
+        if token.isdigit():  # what _INT matches
+            return int(token)
         if token == b"<<":
+            # The loops read names and integers themselves (what self.value would return).
             result: dict[str, Value] = {}
+            match = _TOKEN.match
+            data = self.data
             while True:
-                key = self.token()
+                found = match(data, self.pos)
+                if found is None:
+                    raise NotSimple
+                self.pos = found.end()
+                key = found[1]
                 if key == b">>":
                     return result
-                if key is None or key[0] != 0x2F:
+                if key[0] != 0x2F:
                     raise NotSimple
-                result[_name(key)] = self.value()
+                name = _name(key) if b"#" in key else key.decode("latin-1")[1:]
+                found = match(data, self.pos)
+                if found is None:
+                    raise NotSimple
+                self.pos = found.end()
+                item = found[1]
+                if item[0] == 0x2F and b"#" not in item:
+                    result[name] = Name(item.decode("latin-1")[1:])
+                elif item.isdigit():
+                    result[name] = int(item)
+                else:
+                    result[name] = self.value(item)
         if token == b"[":
             items: list[Value] = []
             while True:
@@ -159,7 +183,10 @@ class _Reader:
                     return items
                 if item is None:
                     raise NotSimple
-                items.append(self.value(item))
+                if item.isdigit():
+                    items.append(int(item))
+                else:
+                    items.append(self.value(item))
         if token == b"(":
             text, self.pos = _literal(self.data, self.pos)
             return text
@@ -173,10 +200,8 @@ class _Reader:
                 return bytes.fromhex((digits + b"0" if len(digits) % 2 else digits).decode())
             except (ValueError, UnicodeDecodeError) as exc:
                 raise NotSimple from exc
-        if first == 0x2F:
-            return Name(_name(token))
         if _NUMBER.match(token):
-            return int(token) if _INT.match(token) else float(token)
+            return float(token)  # (integers were taken above)
         if token[-1] == 0x52 and 0x30 <= first <= 0x39:  # 'N G R', one token
             return Ref(int(token.split()[0]))
         if token in (b"true", b"false"):
@@ -189,21 +214,19 @@ class _Reader:
 
 
 def _name(token: bytes) -> str:
-    raw = token[1:]
-    if b"#" in raw:
-        raw = _NAME_ESCAPE.sub(lambda m: bytes.fromhex(m.group(1).decode()), raw)
+    if b"#" not in token:
+        return token.decode("latin-1")[1:]
+    raw = _NAME_ESCAPE.sub(lambda m: bytes.fromhex(m.group(1).decode()), token[1:])
     return raw.decode("latin-1")
 
 
 def _object_headers(data: bytes) -> Iterator[tuple[int, int]]:
     """(object number, offset after 'obj') of every 'N G obj' in `data`."""
-    pos = 0
-    while True:
-        at = data.find(b"obj", pos)
-        if at < 0:
-            return
+    size = len(data)
+    for keyword in _OBJ.finditer(data):  # (re's literal search beats bytes.find on binary data)
+        at = keyword.start()
         pos = at + 3
-        if pos < len(data) and data[pos] in _WORD:
+        if pos < size and data[pos] in _WORD:
             continue  # 'objects', 'ObjStm' (case matters: only 'obj' is the keyword)
         found = _OBJ_NUMBERS.search(data, max(0, at - 24), at)
         if found is not None:
@@ -261,7 +284,7 @@ class _Document:
                     end = self.data.find(b"endstream", start)
                     if end < 0:
                         raise NotSimple
-                return Stream(found, self.data[start:end])
+                return Stream(found, self.data, start, end)
         return found
 
     def scan_object_streams(self) -> None:
@@ -330,11 +353,20 @@ class _Document:
 
 @dataclass(slots=True)
 class Stream:
-    """A stream object: its dictionary and its raw (still encoded) data."""
+    """A stream object: its dictionary and where its raw (still encoded) data lies in the file.
+
+    The data is cut out only when it is decoded: an image's bytes are never copied.
+    """
 
     dict: dict[str, Value]
-    raw: bytes
+    source: bytes
+    start: int
+    end: int
     decoded: bytes | None = None
+
+    @property
+    def raw(self) -> bytes:
+        return self.source[self.start : self.end]
 
 
 def _tables() -> dict[str, dict[int, str]]:

@@ -3,6 +3,10 @@
 - `transfer_decode`: base64 (lenient: stray characters skipped, missing padding added, chunks
   after an early '=' decoded too), quoted-printable (soft line breaks removed *before* any
   detector runs, so '1112=\\n22333' is read as 111222333), 7bit/8bit/binary as they are.
+  `transfer_decode_span` reads a part of the spool in place (no copy of the encoded part).
+  Base64 whose only '=' are its final padding goes through pybase64 (SIMD, ~6x binascii's
+  speed), else through binascii, else the lenient reader; property tests check that all three
+  read the same bytes.
 - `to_utf8`: the declared charset if Python knows it as a text codec, else UTF-8, else
   windows-1252; undecodable bytes become U+FFFD.  Text declared UTF-8 (or undeclared) whose
   first 256 KiB are valid UTF-8 is passed through as it is, without a copy or a full
@@ -20,8 +24,11 @@ import binascii
 import codecs
 import email.errors
 import email.header
+import mmap
 import re
 from email.header import Header
+
+import pybase64
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 _B64_DELETE = bytes(b for b in range(256) if b not in _B64_ALPHABET)
@@ -30,16 +37,47 @@ _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
 _UTF8_NAMES = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "", "unknown-8bit", "x-unknown"})
 
 
-def decode_base64(data: bytes) -> bytes:
+# pybase64 is used (tests switch this off to compare with binascii alone).
+_simd = True
+_PAD_OR_SPACE = b"= \t\r\n"
+_TAIL = 256
+
+
+def _padding_only_at_end(buf: bytes | mmap.mmap, start: int, end: int) -> bool:
+    """True when every '=' in buf[start:end] is in its final run of padding and white space."""
+    end = min(end, len(buf))
+    while end > start:  # the final run, read backwards a little at a time (no copy of the part)
+        cut = max(start, end - _TAIL)
+        kept = buf[cut:end].rstrip(_PAD_OR_SPACE)
+        if kept:
+            end = cut + len(kept)
+            break
+        end = cut
+    return buf.find(b"=", start, end) < 0
+
+
+def decode_base64(data: bytes | memoryview) -> bytes:
     """Base64 as mail clients read it: skip non-alphabet bytes, tolerate bad padding."""
-    if b"=" not in data.rstrip(b"= \t\r\n"):
-        # The usual part: padding at most at the end.  binascii skips line breaks and other
-        # non-alphabet bytes itself (no cleaned copy); what it refuses goes the lenient way.
+    if isinstance(data, memoryview):
+        data = data.tobytes()
+    return _decode_base64(data, b"=" not in data.rstrip(_PAD_OR_SPACE))
+
+
+def _decode_base64(data: bytes | memoryview, padding_only_at_end: bool) -> bytes:
+    if padding_only_at_end:
+        # The usual part: padding at most at the end.  Both decoders skip line breaks and
+        # other non-alphabet bytes themselves (no cleaned copy); what they refuse goes the
+        # lenient way.
+        if _simd:
+            try:
+                return pybase64.b64decode(data)
+            except (binascii.Error, ValueError):
+                pass
         try:
             return binascii.a2b_base64(data)
         except binascii.Error:
             pass
-    return _lenient_base64(data)
+    return _lenient_base64(bytes(data))
 
 
 def _lenient_base64(data: bytes) -> bytes:
@@ -55,14 +93,25 @@ def _lenient_base64(data: bytes) -> bytes:
     return out
 
 
-def transfer_decode(data: bytes, encoding: str) -> bytes:
+def transfer_decode(data: bytes | memoryview, encoding: str) -> bytes:
     """Undo a Content-Transfer-Encoding; unknown encodings are read as they are."""
     encoding = encoding.strip().lower()
     if encoding == "base64":
         return decode_base64(data)
     if encoding == "quoted-printable":
         return binascii.a2b_qp(data)
-    return data
+    return bytes(data)
+
+
+def transfer_decode_span(buf: bytes | mmap.mmap, start: int, end: int, encoding: str) -> bytes:
+    """`transfer_decode(buf[start:end], encoding)` without copying the encoded part first."""
+    encoding = encoding.strip().lower()
+    if encoding not in ("base64", "quoted-printable"):
+        return buf[start:end]
+    with memoryview(buf) as whole, whole[start:end] as view:
+        if encoding == "base64":
+            return _decode_base64(view, _padding_only_at_end(buf, start, end))
+        return binascii.a2b_qp(view)
 
 
 def _codec(charset: str | None) -> str | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import mmap
+import tempfile
 import zipfile
 from random import Random
 
@@ -12,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from milter.content.formats import Unscannable
+from milter.content.formats import text as text_module
 from milter.content.formats.archive import open_zip
 from milter.content.formats.html import html_to_text
 from milter.content.formats.ooxml import office_kind, office_text
@@ -23,6 +26,7 @@ from milter.content.formats.text import (
     decode_header,
     to_utf8,
     transfer_decode,
+    transfer_decode_span,
 )
 from tests.corpus.make_corpus import amr, docx, m4a, mp3_id3, mp3_sync, pdf, png, wav, xlsx
 from tests.unit.content.helpers import DEFAULT, message
@@ -276,22 +280,67 @@ class TestXlsxDates:
         assert found is not None and found.confidence == "high"
 
 
+NOISE = [b"\r\n", b"\n", b" ", b"\t", b"*", b"=", b"==", b"-", b"_", b"\x00", b"\xff", b"\xc3\xa9"]
+
+
+def _noisy_base64(raw: bytes, noise: list[bytes], rng: Random) -> bytes:
+    encoded = bytearray(base64.b64encode(raw))
+    for piece in noise:
+        at = rng.randint(0, len(encoded))
+        encoded[at:at] = piece
+    if rng.random() < 0.2:
+        encoded += rng.choice([b"=", b"==", b"\r\n", b"= \r\n=", b"=" * 300, b" " * 300])
+    return bytes(encoded)[: rng.randint(0, len(encoded))] if rng.random() < 0.3 else bytes(encoded)
+
+
 class TestBase64FastPath:
-    """decode_base64's binascii fast path reads exactly what the lenient path reads."""
+    """decode_base64's fast paths (pybase64, binascii) read exactly what the lenient path reads."""
 
     @settings(max_examples=1500, deadline=None)
     @given(
-        st.binary(max_size=60),
-        st.lists(st.sampled_from([b"\r\n", b"\n", b" ", b"*", b"=", b"==", b"-", b"\x00"])),
-        st.randoms(use_true_random=False),
+        st.binary(max_size=60), st.lists(st.sampled_from(NOISE)), st.randoms(use_true_random=False)
     )
     def test_same_bytes_as_lenient(self, raw: bytes, noise: list[bytes], rng: Random) -> None:
         """Valid, damaged, cut and noisy base64 decode to the same bytes either way."""
-        encoded = bytearray(base64.b64encode(raw))
-        for piece in noise:
-            at = rng.randint(0, len(encoded))
-            encoded[at:at] = piece
-        data = (
-            bytes(encoded)[: rng.randint(0, len(encoded))] if rng.random() < 0.3 else bytes(encoded)
-        )
+        data = _noisy_base64(raw, noise, rng)
         assert decode_base64(data) == _lenient_base64(data)
+
+    @settings(max_examples=500, deadline=None)
+    @given(
+        st.binary(max_size=600), st.lists(st.sampled_from(NOISE)), st.randoms(use_true_random=False)
+    )
+    def test_span_and_binascii_only_read_the_same(
+        self, raw: bytes, noise: list[bytes], rng: Random
+    ) -> None:
+        """A span of the spool read in place, and binascii without pybase64, give the same bytes."""
+        data = _noisy_base64(raw, noise, rng)
+        expected = _lenient_base64(data)
+        spool = b"x=\r\n" + data + b"==y"
+        assert transfer_decode_span(spool, 4, 4 + len(data), "Base64") == expected
+        with memoryview(spool) as whole, whole[4:-3] as view:
+            assert decode_base64(view) == expected
+        original = text_module._simd
+        text_module._simd = False
+        try:
+            assert decode_base64(data) == expected
+        finally:
+            text_module._simd = original
+
+    @pytest.mark.parametrize("encoding", ["base64", "quoted-printable", "7bit", "x-unknown"])
+    def test_span_of_a_mapped_file_decodes_as_a_copy(self, encoding: str) -> None:
+        """transfer_decode_span on an mmap (a spooled message) reads what a copy would give."""
+        part = base64.encodebytes(b"BSN 111222333 " * 200) + b"=\r\nsoft=\r\nbreak =3D\r\n"
+        with tempfile.TemporaryFile() as spool:
+            spool.write(b"head\r\n" + part + b"--tail--")
+            spool.flush()
+            with mmap.mmap(spool.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                start, end = 6, 6 + len(part)
+                got = transfer_decode_span(mapped, start, end, encoding)
+                assert got == transfer_decode(part, encoding)
+                assert transfer_decode_span(mapped, start, end + 10**6, encoding) == (
+                    transfer_decode(part + b"--tail--", encoding)
+                )
+
+    def test_simd_decoder_is_in_use(self) -> None:
+        """pybase64 (a declared dependency) is what decodes the usual part."""
+        assert text_module._simd

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import email
+import email.parser
 import email.policy
+from email.message import Message
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from milter.content import ContentFacts
+from milter.content import ContentFacts, mime
 from milter.content.formats.text import transfer_decode
 from milter.content.mime import safe_name, split_headers, split_multipart
 from tests.unit.content.helpers import DEFAULT
@@ -185,3 +189,186 @@ class TestMalformedParameters:
         )
         bsn = facts.by_detector("bsn")
         assert bsn is not None and bsn.confidence == "high"
+
+
+# --------------------------------------------------------------------------- header fast path
+
+NAMES = st.sampled_from(
+    ["Subject", "Content-Type", "content-disposition", "X-A", "From", "From ", "", "Na me", "É"]
+)
+VALUE_PIECES = st.sampled_from(
+    [
+        "text/plain",
+        "; charset=utf-8",
+        '; name="a;b.pdf"',
+        "; filename*=UTF-8''BSN%20111.pdf",
+        "; filename*0=a; filename*1=b",
+        "; boundary*=b; boundary*0=b",
+        ' boundary="=_x"',
+        "=?utf-8?q?caf=C3=A9?=",
+        "é",
+        ":",
+        " ",
+        "\t",
+        "\\",
+        '"',
+        "\x00",
+        "\x0b",
+        "\x0c",
+        "\x1c",
+        "\x85",
+        "\r",
+    ]
+)
+ODD_PIECES = frozenset([":", "\x00", "\x0b", "\x0c", "\x1c", "\x85", "\r"])
+ODD_ENDINGS = st.sampled_from(["\r\n", "\n", "\r", "", "\r\r\n"])
+
+
+@st.composite
+def header_blocks(draw: st.DrawFn) -> bytes:
+    """Header blocks: half of them ordinary (CRLF or LF, fields and folding), the others with
+    odd breaks, control characters, 8-bit bytes, mbox and broken lines."""
+    odd = draw(st.booleans())
+    pieces = VALUE_PIECES if odd else VALUE_PIECES.filter(lambda p: p not in ODD_PIECES)
+    newline = draw(st.sampled_from(["\r\n", "\n"]))
+    endings = ODD_ENDINGS if odd else st.just(newline)
+    lines = []
+    for _ in range(draw(st.integers(0, 6))):
+        kind = draw(st.integers(0 if lines else 2, 9 if odd else 5))
+        value = "".join(draw(st.lists(pieces, max_size=4)))
+        if kind == 0:
+            lines.append(draw(st.sampled_from([" ", "\t"])) + value)  # a continuation
+        elif kind == 1:
+            lines.append(draw(st.sampled_from(["From a@b", ": x", "Subject : x", "body"])))
+        else:
+            name = draw(NAMES if odd else NAMES.filter(lambda n: n.isalpha() or "-" in n))
+            lines.append(name + ":" + draw(st.sampled_from(["", " ", "\t"])) + value)
+        lines[-1] += draw(endings)
+    text = "".join(lines)
+    return text.encode("utf-8") if draw(st.booleans()) else text.encode("latin-1", "replace")
+
+
+def _stdlib(block: bytes) -> Message:
+    return email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(block)
+
+
+def _param_answers(headers: Message) -> list[object]:
+    answers: list[object] = []
+    for ask in (
+        headers.get_filename,
+        headers.get_boundary,
+        headers.get_content_charset,
+        headers.get_content_type,
+        lambda: headers.get_param("name"),
+        headers.get_filename,  # asked again: the remembered parse
+    ):
+        try:
+            answers.append(ask())
+        except mime.PARAM_ERRORS as exc:
+            answers.append(type(exc))
+    return answers
+
+
+class TestHeaderFastPath:
+    """parse_headers without the FeedParser gives the stdlib's headers, or leaves it to it."""
+
+    @settings(max_examples=1500, deadline=None)
+    @given(header_blocks())
+    def test_same_headers_as_the_stdlib(self, block: bytes) -> None:
+        """Same fields, values and parameter answers as BytesHeaderParser, or no fast answer."""
+        fast = mime._split_header_block(block)
+        reference = _stdlib(block)
+        if fast is not None:
+            assert fast._headers == reference._headers
+            assert fast.get_unixfrom() == reference.get_unixfrom() is None
+        assert _param_answers(mime.parse_headers(block)) == _param_answers(reference)
+
+    def test_ordinary_block_takes_the_fast_path(self) -> None:
+        """A usual header block (folded, CRLF, 8-bit) is split without the FeedParser."""
+        block = (
+            b"From: A <a@b.nl>\r\nSubject: caf\xc3\xa9\r\n  vervolg\r\n"
+            b'Content-Type: multipart/mixed;\r\n\tboundary="=_x"\r\n'
+        )
+        fast = mime._split_header_block(block)
+        assert fast is not None
+        assert fast._headers == _stdlib(block)._headers
+        assert fast.get_boundary() == "=_x"
+
+    @pytest.mark.parametrize(
+        "block", [b"From a@b Mon\r\nSubject: x\r\n", b" x\r\nSubject: y\r\n", b"A: b\rC: d\r\n"]
+    )
+    def test_unusual_blocks_go_to_the_stdlib(self, block: bytes) -> None:
+        """Mbox 'From ' lines, a leading continuation, a lone CR: the stdlib parses them."""
+        assert mime._split_header_block(block) is None
+        assert mime.parse_headers(block)._headers == _stdlib(block)._headers
+
+
+PARAM_PIECES = st.sampled_from(
+    [
+        "text/plain", "multipart/mixed", ";", "; ", " ", "\t", "\r\n ", "\r\n\t", "\x0b", "\x1f",
+        "charset", "name", "filename", "BOUNDARY", "boundary*", "filename*0", "=", '"', "'",
+        "utf-8", "a b.pdf", "=_x", "%20", "<", ">", "\\", "*", "é", "\x00", "x;y",
+    ]
+)  # fmt: skip
+
+
+WS_PIECES = st.sampled_from(["", " ", "\t", "\r\n ", "\r\n\t", "\x0b", "\x1f", "  "])
+CLEAN_VALUES = ['"utf-8"', "utf-8", '"a b.pdf"', '"=_x"', "=_x", '""', "", "%20", "'a'", "a*"]
+ODD_VALUES = ['"x;y"', '"a\\"b"', "<a>", '"<a>"', '"\x00"', "é", '"a', 'a"', '"\r\n\tb"', "a b"]
+CLEAN_NAMES = ["charset", "NAME", "boundary", "a.b", "x'y"]
+
+
+@st.composite
+def parameter_values(draw: st.DrawFn) -> str:
+    """Parameter lists: '; name=value' items, half of them plain (the fast path's), the others
+    with names, values, quoting and white space that the stdlib treats specially, or a soup."""
+    if draw(st.integers(0, 3)) == 0:
+        return "".join(draw(st.lists(PARAM_PIECES, max_size=14)))
+    odd = draw(st.booleans())
+    names = [*CLEAN_NAMES, "x*", "x*0*", ""] if odd else CLEAN_NAMES
+    values = [*CLEAN_VALUES, *ODD_VALUES] if odd else CLEAN_VALUES
+    value = draw(st.sampled_from(["text/plain", "", " multipart/mixed ", "a=b", 'a"b', "x\\y"]))
+    for _ in range(draw(st.integers(0, 4))):
+        value += ";" + draw(WS_PIECES) + draw(st.sampled_from(names)) + draw(WS_PIECES)
+        if draw(st.integers(0, 9)) or not odd:
+            value += "=" + draw(WS_PIECES) + draw(st.sampled_from(values)) + draw(WS_PIECES)
+    return value + (draw(st.sampled_from(["", ";", " ", "; "])) if odd else "")
+
+
+def _preserved(headers: Message, name: str) -> object:
+    try:
+        return headers._get_params_preserve(None, name)  # type: ignore[attr-defined]
+    except mime.PARAM_ERRORS as exc:
+        return type(exc)
+
+
+class TestParameterFastPath:
+    """Simple parameter lists are parsed without the stdlib, to the same list."""
+
+    @settings(max_examples=3000, deadline=None)
+    @given(parameter_values())
+    def test_same_parameters_as_the_stdlib(self, value: str) -> None:
+        """Same (name, value) list as Message._get_params_preserve, or the stdlib decides."""
+        reference = Message()
+        reference["Content-Type"] = value
+        headers = mime.Headers()
+        headers["Content-Type"] = value
+        assert _preserved(headers, "content-type") == _preserved(reference, "content-type")
+        assert _preserved(headers, "Content-Type") == _preserved(reference, "content-type")
+        assert _preserved(headers, "content-disposition") is None
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            'multipart/mixed;\r\n\tboundary="=_bench_10240_0"',
+            "text/plain; charset=utf-8; format=flowed",
+            'attachment; filename="notulen overleg.pdf"',
+            "application/pdf",
+        ],
+    )
+    def test_ordinary_values_take_the_fast_path(self, value: str) -> None:
+        """The usual Content-Type and Content-Disposition values are parsed by _simple_params."""
+        assert mime._SIMPLE_PARAMS.fullmatch(value)
+        reference = Message()
+        reference["Content-Type"] = value
+        assert mime._simple_params(value) == _preserved(reference, "content-type")
