@@ -112,7 +112,8 @@ class Matcher:
         size = len(data)
         pos = 0
         while pos <= size:
-            start, end = first(data, pos, size)[0]
+            span = first(data, pos, size)[0]
+            start, end = span
             if start < 0:
                 return
             pos = end if end > start else end + 1
@@ -125,7 +126,7 @@ class Matcher:
             if shape is not None:
                 on_shape, tag = handlers[shape.lastindex or 0]  # type: ignore[misc]
                 if tag is None:
-                    on_shape((start, end))
+                    on_shape(span)  # the (start, end) tuple RE2's binding returned
                     continue
                 resume = on_shape(tag, data, start, end)
                 if resume is not None and resume < end:

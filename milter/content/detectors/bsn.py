@@ -26,7 +26,18 @@ from dataclasses import dataclass, field
 from operator import mul
 
 from milter.content._re2 import compile_re2, first_match
-from milter.content.detectors._numbers import Positions, digits_of, stands_alone
+from milter.content.detectors._numbers import (
+    LEFT_CLASSES,
+    LEFT_PLAIN,
+    LEFT_SPACED,
+    RIGHT_CLASSES,
+    RIGHT_PLAIN,
+    RIGHT_SPACED,
+    UNSURE,
+    Positions,
+    digits_of,
+    stands_alone,
+)
 from milter.content.findings import Confidence, Finding
 from milter.content.keywords import (
     ASCII_WORD,
@@ -273,7 +284,18 @@ class _Run(DetectorRun):
                 if normal is None or not elfproef(normal):
                     continue
                 digits = normal
-            if stands_alone(data, start, end, b" " if b" " in token else b""):
+            spaced = b" " in token
+            if start >= 2:  # context_alone inlined
+                left, right = (LEFT_SPACED, RIGHT_SPACED) if spaced else (LEFT_PLAIN, RIGHT_PLAIN)
+                verdict = min(
+                    left[data[start - 2 : start].translate(LEFT_CLASSES)],
+                    right[data[end : end + 3].translate(RIGHT_CLASSES)],
+                )
+                if verdict != UNSURE:
+                    if verdict:
+                        found.append((start, end, digits))
+                    continue
+            if stands_alone(data, start, end, b" " if spaced else b""):
                 found.append((start, end, digits))
         self.matches.clear()
         return found

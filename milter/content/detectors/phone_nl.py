@@ -14,7 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from milter.content.detectors._numbers import digits_of, stands_alone
+from milter.content.detectors._numbers import (
+    LEFT_CLASSES,
+    LEFT_PLAIN,
+    LEFT_SPACED,
+    RIGHT_CLASSES,
+    RIGHT_PLAIN,
+    RIGHT_SPACED,
+    UNSURE,
+    digits_of,
+    stands_alone,
+)
 from milter.content.findings import Finding
 from milter.content.mask import mask_tail
 from milter.content.registry import Detector, DetectorRun, Segment, Shape, Tally, register
@@ -61,13 +71,33 @@ class _Run(DetectorRun):
             return
         data = segment.data
         found: list[str] = []
+        separators = _SEPARATORS
+        left_classes, right_classes = LEFT_CLASSES, RIGHT_CLASSES
         for start, end in self.matches:
+            # One iteration per phone-shaped number in the text: national() and
+            # context_alone() inlined for the usual form ('06-12345678', '020 123 4567').
             token = data[start:end]
-            number = national(token)
+            compact = token.translate(None, separators)
+            if token[0] == 0x30 and len(compact) == 10 and compact[1] != 0x30 and b"(" not in token:
+                number = compact.decode("ascii", "replace")
+            else:
+                other_form = national(token)
+                if other_form is None:
+                    continue
+                number = other_form
+            spaced = b" " in token
+            if start >= 2:
+                left, right = (LEFT_SPACED, RIGHT_SPACED) if spaced else (LEFT_PLAIN, RIGHT_PLAIN)
+                verdict = min(
+                    left[data[start - 2 : start].translate(left_classes)],
+                    right[data[end : end + 3].translate(right_classes)],
+                )
+                if verdict != UNSURE:
+                    if verdict:
+                        found.append(number)
+                    continue
             # ('(020) 1234567' glued to a letter before the '(' is refused by stands_alone too)
-            if number is not None and stands_alone(
-                data, start, end, b" " if b" " in token else b""
-            ):
+            if stands_alone(data, start, end, b" " if spaced else b""):
                 found.append(number)
         self.matches.clear()
         self.tally.add_all(found, "low", segment.where)
