@@ -201,6 +201,8 @@ def _tables(spaced: bool) -> tuple[dict[bytes, int], dict[bytes, int]]:
 
 LEFT_PLAIN, RIGHT_PLAIN = _tables(spaced=False)
 LEFT_SPACED, RIGHT_SPACED = _tables(spaced=True)
+TABLES = (LEFT_PLAIN, RIGHT_PLAIN, LEFT_SPACED, RIGHT_SPACED)
+BOTH_TRUE = 2 * _TRUE  # left + right verdicts: this sum only when both sides say True
 
 
 def context_alone(data: bytes, start: int, end: int, spaced: bool) -> bool | None:
@@ -208,6 +210,7 @@ def context_alone(data: bytes, start: int, end: int, spaced: bool) -> bool | Non
 
     Only for a number without '@', ':' or 'w' in it (any shape match of digits, separators
     and capitals).  None when the neighbours do not settle it: then call stands_alone.
+    (The phone and BSN loops inline this; keep them in step.)
     """
     if start < 2:
         return None

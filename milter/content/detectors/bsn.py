@@ -27,13 +27,10 @@ from operator import mul
 
 from milter.content._re2 import compile_re2, first_match
 from milter.content.detectors._numbers import (
+    BOTH_TRUE,
     LEFT_CLASSES,
-    LEFT_PLAIN,
-    LEFT_SPACED,
     RIGHT_CLASSES,
-    RIGHT_PLAIN,
-    RIGHT_SPACED,
-    UNSURE,
+    TABLES,
     Positions,
     digits_of,
     stands_alone,
@@ -273,6 +270,8 @@ class _Run(DetectorRun):
         found: list[tuple[int, int, str]] = []
         weights = _WEIGHTS
         zero = _ZERO_SUM
+        left_classes, right_classes = LEFT_CLASSES, RIGHT_CLASSES
+        left_plain, right_plain, left_spaced, right_spaced = TABLES
         for start, end in self.matches:
             token = data[start:end]
             if len(token) == 9 and token.isdigit():  # the usual form: checked without a str
@@ -284,16 +283,18 @@ class _Run(DetectorRun):
                 if normal is None or not elfproef(normal):
                     continue
                 digits = normal
-            spaced = b" " in token
+            spaced = 0x20 in token
             if start >= 2:  # context_alone inlined
-                left, right = (LEFT_SPACED, RIGHT_SPACED) if spaced else (LEFT_PLAIN, RIGHT_PLAIN)
-                verdict = min(
-                    left[data[start - 2 : start].translate(LEFT_CLASSES)],
-                    right[data[end : end + 3].translate(RIGHT_CLASSES)],
-                )
-                if verdict != UNSURE:
-                    if verdict:
-                        found.append((start, end, digits))
+                if spaced:
+                    left = left_spaced[data[start - 2 : start].translate(left_classes)]
+                    right = right_spaced[data[end : end + 3].translate(right_classes)]
+                else:
+                    left = left_plain[data[start - 2 : start].translate(left_classes)]
+                    right = right_plain[data[end : end + 3].translate(right_classes)]
+                if left + right == BOTH_TRUE:
+                    found.append((start, end, digits))
+                    continue
+                if not (left and right):  # one side is FALSE
                     continue
             if stands_alone(data, start, end, b" " if spaced else b""):
                 found.append((start, end, digits))

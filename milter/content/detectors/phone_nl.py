@@ -15,13 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from milter.content.detectors._numbers import (
+    BOTH_TRUE,
     LEFT_CLASSES,
-    LEFT_PLAIN,
-    LEFT_SPACED,
     RIGHT_CLASSES,
-    RIGHT_PLAIN,
-    RIGHT_SPACED,
-    UNSURE,
+    TABLES,
     digits_of,
     stands_alone,
 )
@@ -73,28 +70,32 @@ class _Run(DetectorRun):
         found: list[str] = []
         separators = _SEPARATORS
         left_classes, right_classes = LEFT_CLASSES, RIGHT_CLASSES
+        left_plain, right_plain, left_spaced, right_spaced = TABLES
         for start, end in self.matches:
-            # One iteration per phone-shaped number in the text: national() and
-            # context_alone() inlined for the usual form ('06-12345678', '020 123 4567').
+            # One iteration per phone-shaped number in the text: national() and context_alone()
+            # inlined for the usual form ('06-12345678', '020 123 4567'); ints for the one-byte
+            # tests (0x28 '(', 0x20 ' ') are cheaper than one-byte strings.
             token = data[start:end]
             compact = token.translate(None, separators)
-            if token[0] == 0x30 and len(compact) == 10 and compact[1] != 0x30 and b"(" not in token:
+            if len(compact) == 10 and token[0] == 0x30 and compact[1] != 0x30 and 0x28 not in token:
                 number = compact.decode("ascii", "replace")
             else:
                 other_form = national(token)
                 if other_form is None:
                     continue
                 number = other_form
-            spaced = b" " in token
+            spaced = 0x20 in token
             if start >= 2:
-                left, right = (LEFT_SPACED, RIGHT_SPACED) if spaced else (LEFT_PLAIN, RIGHT_PLAIN)
-                verdict = min(
-                    left[data[start - 2 : start].translate(left_classes)],
-                    right[data[end : end + 3].translate(right_classes)],
-                )
-                if verdict != UNSURE:
-                    if verdict:
-                        found.append(number)
+                if spaced:
+                    left = left_spaced[data[start - 2 : start].translate(left_classes)]
+                    right = right_spaced[data[end : end + 3].translate(right_classes)]
+                else:
+                    left = left_plain[data[start - 2 : start].translate(left_classes)]
+                    right = right_plain[data[end : end + 3].translate(right_classes)]
+                if left + right == BOTH_TRUE:
+                    found.append(number)
+                    continue
+                if not (left and right):  # one side is FALSE
                     continue
             # ('(020) 1234567' glued to a letter before the '(' is refused by stands_alone too)
             if stands_alone(data, start, end, b" " if spaced else b""):
