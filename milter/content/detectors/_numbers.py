@@ -77,9 +77,13 @@ def stands_alone(data: bytes, start: int, end: int, grouped_by: bytes = b"") -> 
             return False
     if start >= 2 and data[start - 1] in _LEFT_STOPS:
         # The usual case without a call: the number starts a word, no currency sign before it
-        # (after_currency), and the word ends at most two bytes after it (in_url_or_address).
+        # (after_currency, which here looks at the word before only), and the word ends at
+        # most two bytes after it (in_url_or_address).
         prev = data[start - 2]
-        if prev not in _SPACE and prev not in _CURRENCY_LAST:
+        if prev not in _SPACE and (
+            prev not in _CURRENCY_LAST  # (after_currency for a word right before, 'ordernummer')
+            or not data[max(0, start - 4) : start - 1].endswith(_CURRENCY)
+        ):
             stop = end
             if stop < size and data[stop] not in _RIGHT_STOPS:
                 stop += 1

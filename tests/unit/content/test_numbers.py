@@ -78,6 +78,7 @@ AROUND = st.lists(
             *(" ", "  ", "\n", "\r\n", "\t", ".", ",", "-", "/", "+", "_", "(", ")", ":"),
             *("a", "Z", "7", "é", "€", "€ ", "EUR ", "$", "£", "USD", "eur", "\xa0"),
             *("@", "://", "www.", "http://x.nl/", "mail@", "ww", "w.", "x" * 300),
+            *("nummer ", "KVK-NR ", "ID ", "€", "u", "E", "US"),  # letters that end currencies
         ]
     ),
     max_size=6,
