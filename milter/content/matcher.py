@@ -82,9 +82,18 @@ class Matcher:
         self._first = first_match(self._regex) if self._regex is not None else None
         # fullmatch of the alternation = the first twin that fullmatches; lastindex names it
         # (with no shapes it is never called: no byte starts a shape)
-        self._shape_of: Callable[[bytes], re.Match[bytes] | None] = re.compile(
-            b"|".join(twins) or b"(?!)"
-        ).fullmatch
+        twins_source = b"|".join(twins)
+        twin = re.compile(twins_source or b"(?!)")
+        self._shape_of: Callable[[bytes], re.Match[bytes] | None] = twin.fullmatch
+        # ...asked as fullmatch(data, start, end), without copying the match out of the text:
+        # the same answer unless a shape looks outside its match (^, \A, \b, \B see the text
+        # before `start` that way), so a shape with any of those gets the copying form
+        looks_around = any(mark in twins_source for mark in (b"^", b"\\A", b"\\b", b"\\B"))
+        self._shape_at: Callable[[bytes, int, int], re.Match[bytes] | None] = (
+            (lambda data, start, end: twin.fullmatch(data[start:end]))
+            if looks_around
+            else twin.fullmatch
+        )
         self._shape_starts = frozenset(shape_starts)
 
     def run(self, segment: Segment, runs: Sequence[DetectorRun]) -> None:
@@ -99,7 +108,7 @@ class Matcher:
         # nothing is built for a candidate that no detector takes.
         assert self._first is not None
         first = self._first
-        shape_of = self._shape_of
+        shape_at = self._shape_at
         shape_starts = self._shape_starts
         lookup = self.keywords.lookup
         cache = self.keywords.cache
@@ -121,9 +130,8 @@ class Matcher:
             if start < 0:
                 return
             pos = end if end > start else end + 1
-            token = data[start:end]
             if end > start and data[start] in shape_starts:
-                shape = shape_of(token)
+                shape = shape_at(data, start, end)
                 if shape is not None:
                     index = shape.lastindex or 0
                     sink = sinks[index]
@@ -135,6 +143,7 @@ class Matcher:
                     if resume is not None and resume < end:
                         pos = max(resume, start + 1)
                     continue
+            token = data[start:end]
             before = data[start - 1] if start else 0x20
             if before < 0x80:
                 if before in word:

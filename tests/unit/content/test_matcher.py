@@ -86,3 +86,37 @@ def test_shape_starts_of_the_default_shapes() -> None:
     starts = compile_config(CONFIG).matcher._shape_starts
     assert set(b"0123456789+(ABZ") <= starts
     assert not set(b"abcxyz \n\xc3") & starts
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet="ab 0123456789-+()\n", max_size=8),
+    st.sampled_from(["0612345678", "06-12345678", "+31 6 12345678", "111222333", "1234 AB"]),
+    st.text(alphabet="ab 0123456789-+()\n", max_size=8),
+)
+def test_shape_at_is_fullmatch_of_the_match(before: str, token: str, after: str) -> None:
+    """Asking the shapes at (start, end) in the text answers as asking the copied match."""
+    matcher = compile_config(CONFIG).matcher
+    data = (before + token + after).encode()
+    start, end = len(before), len(before) + len(token)
+    at = matcher._shape_at(data, start, end)
+    copied = matcher._shape_of(data[start:end])
+    assert (at and at.lastindex) == (copied and copied.lastindex)
+
+
+class _Bounded(Detector):
+    def shapes(self) -> tuple[Shape, ...]:
+        return (Shape("n", r"\b\d{3}\b"),)
+
+    def start(self) -> DetectorRun:
+        return _Calls()
+
+
+def test_shape_looking_outside_its_match_is_asked_on_a_copy() -> None:
+    """A shape with \\b is matched on the copied token, as RE2's match is."""
+    matcher = Matcher([_Bounded(CONFIG)])
+    data = b"x123 456"
+    assert matcher._shape_at(data, 1, 4) is not None  # 'x' before does not count
+    run = _Calls()
+    matcher.run(Segment("body", data), [run])
+    assert run.seen == [(5, 8)]
