@@ -81,7 +81,7 @@ def stands_alone(data: bytes, start: int, end: int, grouped_by: bytes = b"") -> 
         # most two bytes after it (in_url_or_address).
         prev = data[start - 2]
         if prev not in _SPACE and (
-            prev not in _CURRENCY_LAST  # (after_currency for a word right before, 'ordernummer')
+            prev not in _CURRENCY_LAST
             or not data[max(0, start - 4) : start - 1].endswith(_CURRENCY)
         ):
             stop = end

@@ -138,6 +138,23 @@ _WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 _ZERO_SUM = 48 * sum(_WEIGHTS)  # what ASCII '0' adds to the weighted sum
 
 
+def _thirds() -> tuple[dict[bytes, int], dict[bytes, int], dict[bytes, int]]:
+    """Three digits (ASCII) -> their part of the weighted sum, for each third of a BSN."""
+    parts = [
+        {
+            f"{n:03d}".encode(): sum(map(mul, _WEIGHTS[k : k + 3], f"{n:03d}".encode()))
+            - 48 * sum(_WEIGHTS[k : k + 3])
+            for n in range(1000)
+        }
+        for k in (0, 3, 6)
+    ]
+    return parts[0], parts[1], parts[2]
+
+
+# the 11-proef of a 9-digit token as three dict lookups (cheaper than a weighted sum of nine)
+_FIRST, _SECOND, _THIRD = _thirds()
+
+
 def elfproef(digits: str) -> bool:
     """The 11-proef for a 9-digit BSN; 000000000 fails."""
     if len(digits) != 9 or not digits.isascii() or not digits.isdigit() or digits == "000000000":
@@ -268,14 +285,15 @@ class _Run(DetectorRun):
     def _candidates(self, data: bytes) -> list[tuple[int, int, str]]:
         """The matches that pass the 11-proef and stand alone: (start, end, 9 digits)."""
         found: list[tuple[int, int, str]] = []
-        weights = _WEIGHTS
-        zero = _ZERO_SUM
+        first, second, third = _FIRST, _SECOND, _THIRD
         left_classes, right_classes = LEFT_CLASSES, RIGHT_CLASSES
         left_plain, right_plain, left_spaced, right_spaced = TABLES
         for start, end in self.matches:
             token = data[start:end]
             if len(token) == 9 and token.isdigit():  # the usual form: checked without a str
-                if (sum(map(mul, weights, token)) - zero) % 11 or token == b"000000000":
+                if (first[token[:3]] + second[token[3:6]] + third[token[6:]]) % 11 or (
+                    token == b"000000000"
+                ):
                     continue
                 digits = token.decode("ascii")
             else:

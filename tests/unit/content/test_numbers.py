@@ -260,3 +260,13 @@ class TestDetectorLoops:
             and reference_stands_alone(data, start, end, sep)
         )
         assert run._candidates(data) == ([(start, end, digits)] if kept else [])
+
+    @settings(max_examples=2000, deadline=None)
+    @given(st.text(alphabet="0123456789", min_size=9, max_size=9))
+    def test_bsn_loop_proef_by_thirds(self, digits: str) -> None:
+        """The loop's 11-proef from three table lookups keeps exactly what elfproef passes."""
+        data = f"BSN {digits}.".encode()
+        run = bsn._Run()
+        run.matches.append((4, 13))
+        kept = run._candidates(data)
+        assert kept == ([(4, 13, digits)] if bsn.elfproef(digits) else [])
