@@ -29,8 +29,6 @@ from milter.content.keywords import (
 )
 from milter.content.registry import Detector, DetectorRun, Segment
 
-_LOWER = frozenset(b"abcdefghijklmnopqrstuvwxyz")
-
 
 @dataclass(frozen=True, slots=True)
 class _Handler:
@@ -53,7 +51,9 @@ class Matcher:
         alternatives: list[str] = []
         self._handlers: list[_Handler] = []
         twins: list[bytes] = []
-        self._shapes_skip_lower = True
+        # the bytes a shape match can start with (RE2's answer may be wider, never narrower):
+        # a match starting with any other byte is a keyword, no need to try the shapes
+        shape_starts: set[int] = set()
         for _, index, shape in ordered:
             if group_count(shape.pattern, latin1=True):
                 raise ValueError(f"shape {shape.tag!r} must not contain capture groups")
@@ -64,8 +64,8 @@ class Matcher:
             alternatives.append(f"(?:{shape.pattern})")
             self._handlers.append(_Handler(index, shape.tag))
             twins.append(b"(" + shape.pattern.encode("ascii") + b")")
-            starts_lower = first_byte_range(shape.pattern)[1] >= b"a"
-            self._shapes_skip_lower = self._shapes_skip_lower and not starts_lower
+            low, high = first_byte_range(shape.pattern)
+            shape_starts.update(range(low[0], high[0] + 1))
         self.keywords = KeywordTable()
         for index, detector in enumerate(detectors):
             for keyword_set in detector.keyword_sets():
@@ -81,9 +81,20 @@ class Matcher:
         )
         self._first = first_match(self._regex) if self._regex is not None else None
         # fullmatch of the alternation = the first twin that fullmatches; lastindex names it
-        self._shape_of: Callable[[bytes], re.Match[bytes] | None] | None = (
-            re.compile(b"|".join(twins)).fullmatch if twins else None
+        # (with no shapes it is never called: no byte starts a shape)
+        twins_source = b"|".join(twins)
+        twin = re.compile(twins_source or b"(?!)")
+        self._shape_of: Callable[[bytes], re.Match[bytes] | None] = twin.fullmatch
+        # ...asked as fullmatch(data, start, end), without copying the match out of the text:
+        # the same answer unless a shape looks outside its match (^, \A, \b, \B see the text
+        # before `start` that way), so a shape with any of those gets the copying form
+        looks_around = any(mark in twins_source for mark in (b"^", b"\\A", b"\\b", b"\\B"))
+        self._shape_at: Callable[[bytes, int, int], re.Match[bytes] | None] = (
+            (lambda data, start, end: twin.fullmatch(data[start:end]))
+            if looks_around
+            else twin.fullmatch
         )
+        self._shape_starts = frozenset(shape_starts)
 
     def run(self, segment: Segment, runs: Sequence[DetectorRun]) -> None:
         """One pass over `segment`: dispatch every candidate, then close the segment."""
@@ -97,40 +108,42 @@ class Matcher:
         # nothing is built for a candidate that no detector takes.
         assert self._first is not None
         first = self._first
-        shape_of = self._shape_of
+        shape_at = self._shape_at
+        shape_starts = self._shape_starts
         lookup = self.keywords.lookup
         cache = self.keywords.cache
-        skip_lower = self._shapes_skip_lower
-        lower = _LOWER
         word = ASCII_WORD
-        # A shape whose run batches its matches (shape_sink) gets the sink's append and no tag.
-        handlers: list[tuple[Callable[..., int | None], str | None] | None] = [None]
+        # By the shape's group number: a run that batches its matches (shape_sink) gets the
+        # sink's append in `sinks`; the others their on_shape and tag in `calls`.
+        sinks: list[Callable[[tuple[int, int]], None] | None] = [None]
+        calls: list[tuple[Callable[[str, bytes, int, int], int | None], str] | None] = [None]
         for h in self._handlers:
             run = runs[h.detector]
-            sink = run.shape_sink(h.tag)
-            handlers.append((run.on_shape, h.tag) if sink is None else (sink.append, None))
+            batch = run.shape_sink(h.tag)
+            sinks.append(None if batch is None else batch.append)
+            calls.append((run.on_shape, h.tag) if batch is None else None)
         size = len(data)
         pos = 0
         while pos <= size:
-            start, end = first(data, pos, size)[0]
+            span = first(data, pos, size)[0]
+            start, end = span
             if start < 0:
                 return
             pos = end if end > start else end + 1
-            token = data[start:end]
-            # No shape starts with a lower-case letter (checked at construction): such a match
-            # is a keyword, no need to try the shapes.
-            shape = None
-            if shape_of is not None and not (skip_lower and token[0] in lower):
-                shape = shape_of(token)
-            if shape is not None:
-                on_shape, tag = handlers[shape.lastindex or 0]  # type: ignore[misc]
-                if tag is None:
-                    on_shape((start, end))
+            if end > start and data[start] in shape_starts:
+                shape = shape_at(data, start, end)
+                if shape is not None:
+                    index = shape.lastindex or 0
+                    sink = sinks[index]
+                    if sink is not None:
+                        sink(span)  # the (start, end) tuple RE2's binding returned
+                        continue
+                    on_shape, tag = calls[index]  # type: ignore[misc]
+                    resume = on_shape(tag, data, start, end)
+                    if resume is not None and resume < end:
+                        pos = max(resume, start + 1)
                     continue
-                resume = on_shape(tag, data, start, end)
-                if resume is not None and resume < end:
-                    pos = max(resume, start + 1)
-                continue
+            token = data[start:end]
             before = data[start - 1] if start else 0x20
             if before < 0x80:
                 if before in word:

@@ -31,6 +31,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from milter.content.findings import CONFIDENCES, Confidence, Finding
@@ -179,7 +180,8 @@ class Tally:
         """The finding, or None when nothing was seen."""
         if not self.values:
             return None
-        ranked = sorted(self.values.items(), key=lambda item: -item[1])  # stable: first seen
+        # best rank first; reverse keeps the sort stable, so equal ranks stay in first-seen order
+        ranked = sorted(self.values.items(), key=itemgetter(1), reverse=True)
         samples: list[str] = []
         for key, _ in ranked:
             sample = self.mask(key)
@@ -187,8 +189,9 @@ class Tally:
                 samples.append(sample)
             if len(samples) == MAX_SAMPLES:
                 break
-        ranks = self.values.values()
-        counts = tuple(sum(1 for rank in ranks if rank >= r) for r in (1, 2, 3))
+        ranks = list(self.values.values())
+        high = ranks.count(3)
+        counts = (len(ranks), high + ranks.count(2), high)  # values with rank >= 1, 2, 3
         return Finding(
             detector=self.detector,
             count=len(self.values),

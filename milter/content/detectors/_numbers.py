@@ -8,6 +8,7 @@ not an amount ('€ 111.222.333'), not part of a URL or e-mail address.
 from __future__ import annotations
 
 from bisect import bisect_left
+from itertools import product
 
 _DIGITS = frozenset(b"0123456789")
 _ALNUM = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -76,9 +77,13 @@ def stands_alone(data: bytes, start: int, end: int, grouped_by: bytes = b"") -> 
             return False
     if start >= 2 and data[start - 1] in _LEFT_STOPS:
         # The usual case without a call: the number starts a word, no currency sign before it
-        # (after_currency), and the word ends at most two bytes after it (in_url_or_address).
+        # (after_currency, which here looks at the word before only), and the word ends at
+        # most two bytes after it (in_url_or_address).
         prev = data[start - 2]
-        if prev not in _SPACE and prev not in _CURRENCY_LAST:
+        if prev not in _SPACE and (
+            prev not in _CURRENCY_LAST
+            or not data[max(0, start - 4) : start - 1].endswith(_CURRENCY)
+        ):
             stop = end
             if stop < size and data[stop] not in _RIGHT_STOPS:
                 stop += 1
@@ -88,6 +93,137 @@ def stands_alone(data: bytes, start: int, end: int, grouped_by: bytes = b"") -> 
                 word = data[start:stop]
                 return not (b"@" in word or b"://" in word or b"www." in word)
     return not (after_currency(data, start) or in_url_or_address(data, start, end))
+
+
+# --- stands_alone decided from the 2 bytes before a number and the 3 after it ----------------
+#
+# For a shape match (digits, separators, capitals: no '@', ':' or 'w', so no URL hint can start
+# in the number itself) stands_alone's answer usually follows from data[start-2:start] and
+# data[end:end+3] alone: glued or grouped on a side means False, a word boundary on both sides
+# with no currency sign before and no '@' in the word means True.  Each side is one slice, one
+# translate to byte classes and one dict lookup (instead of ~20 byte tests); `context_alone`
+# combines them, None meaning "ask stands_alone".  The tables are built below from the same
+# rules stands_alone applies, class by class (property and exhaustive tests:
+# tests/unit/content/test_numbers.py).
+
+_FALSE, UNSURE, _TRUE = 0, 1, 2  # verdicts; the lower of the two sides wins
+
+
+def _left_class(byte: int) -> bytes:
+    if byte == 0x20:
+        return b" "
+    if byte in b"\n\t\r":
+        return b"n"  # the other _LEFT_STOPS
+    if byte in _CURRENCY_LAST:  # the last byte of a currency sign or code
+        return b"c" if byte >= 0x80 else b"$" if byte == 0x24 else b"C"  # C: 'R', 'r', 'D'
+    if byte >= 0x80:
+        return b"h"
+    if byte in _DIGITS:
+        return b"d"
+    if byte in _SPACE:
+        return b"s"
+    if byte in _GLUED_BEFORE:
+        return b"w"
+    if byte in _GROUPING:
+        return b"g"
+    return b"o"
+
+
+def _right_class(byte: int) -> bytes:
+    if byte >= 0x80:
+        return b"H"
+    if byte == 0x20:
+        return b"S"
+    if byte in b"\n\t":
+        return b"N"  # the other _RIGHT_STOPS
+    if byte in _DIGITS:
+        return b"D"
+    if byte in _GLUED_AFTER:
+        return b"W"
+    if byte in _GROUPING:
+        return b"G"
+    if byte == 0x40:
+        return b"A"  # '@': an e-mail address
+    return b"O"
+
+
+LEFT_CLASSES = bytes(_left_class(byte)[0] for byte in range(256))
+RIGHT_CLASSES = bytes(_right_class(byte)[0] for byte in range(256))
+
+
+def _left_verdict(b2: int, b1: int, spaced: bool) -> int:
+    """stands_alone's rules on the two bytes before the number (b1 right before it)."""
+    if b1 >= 0x80:
+        return UNSURE  # a letter or not: _alnum_before reads further back
+    if b1 in _GLUED_BEFORE:
+        return _FALSE
+    if (b1 in _GROUPING or (spaced and b1 == 0x20)) and b2 in _DIGITS:
+        return _FALSE
+    if b1 in _LEFT_STOPS and b2 not in _SPACE and b2 not in _CURRENCY_LAST:
+        return _TRUE  # the number starts a word; no currency sign before it
+    return UNSURE
+
+
+def _right_verdict(after: bytes, spaced: bool) -> int:
+    """stands_alone's rules on the (up to) three bytes after the number; fewer: the data ends."""
+    if not after:
+        return _TRUE
+    a1 = after[0]
+    if a1 >= 0x80:
+        return UNSURE  # _alnum_at decides
+    if a1 in _GLUED_AFTER:
+        return _FALSE
+    if (a1 in _GROUPING or (spaced and a1 == 0x20)) and after[1:2].isdigit():
+        return _FALSE
+    # in_url_or_address's word: the number and at most two more bytes, then a stop or the end
+    stop = 0
+    if a1 not in _RIGHT_STOPS:
+        stop = 1
+        if len(after) > 1 and after[1] not in _RIGHT_STOPS:
+            stop = 2
+    if stop == len(after) or after[stop] in _RIGHT_STOPS:
+        return _FALSE if b"@" in after[:stop] else _TRUE
+    return UNSURE
+
+
+def _tables(spaced: bool) -> tuple[dict[bytes, int], dict[bytes, int]]:
+    # one representative byte per class: every byte of a class gets the same verdicts
+    left_rep = {LEFT_CLASSES[b]: b for b in range(255, -1, -1)}
+    right_rep = {RIGHT_CLASSES[b]: b for b in range(255, -1, -1)}
+    left = {
+        bytes([c2, c1]): _left_verdict(b2, b1, spaced)
+        for c2, b2 in left_rep.items()
+        for c1, b1 in left_rep.items()
+    }
+    right: dict[bytes, int] = {}
+    for size in range(4):
+        for combo in product(right_rep.items(), repeat=size):
+            key = bytes(c for c, _ in combo)
+            right[key] = _right_verdict(bytes(b for _, b in combo), spaced)
+    return left, right
+
+
+LEFT_PLAIN, RIGHT_PLAIN = _tables(spaced=False)
+LEFT_SPACED, RIGHT_SPACED = _tables(spaced=True)
+TABLES = (LEFT_PLAIN, RIGHT_PLAIN, LEFT_SPACED, RIGHT_SPACED)
+BOTH_TRUE = 2 * _TRUE  # left + right verdicts: this sum only when both sides say True
+
+
+def context_alone(data: bytes, start: int, end: int, spaced: bool) -> bool | None:
+    """stands_alone(data, start, end, b' ' if spaced else b'') from the bytes around the number.
+
+    Only for a number without '@', ':' or 'w' in it (any shape match of digits, separators
+    and capitals).  None when the neighbours do not settle it: then call stands_alone.
+    (The phone and BSN loops inline this; keep them in step.)
+    """
+    if start < 2:
+        return None
+    left, right = (LEFT_SPACED, RIGHT_SPACED) if spaced else (LEFT_PLAIN, RIGHT_PLAIN)
+    verdict = min(
+        left[data[start - 2 : start].translate(LEFT_CLASSES)],
+        right[data[end : end + 3].translate(RIGHT_CLASSES)],
+    )
+    return None if verdict == UNSURE else verdict == _TRUE
 
 
 def after_currency(data: bytes, start: int) -> bool:
