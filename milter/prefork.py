@@ -55,6 +55,7 @@ from types import FrameType
 from typing import Any
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
 
 from milter.address import Address, Malformed
 from milter.audit import AuditError, AuditFinding, AuditLog, Head, message_fields, refusal_fields
@@ -244,7 +245,7 @@ def worker_main(config: Mapping[str, Any]) -> int:
     configure_logging()
     index = int(config["index"])
 
-    def add_worker(_logger: object, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    def add_worker(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
         event.setdefault("worker", index)
         return event
 
