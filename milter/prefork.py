@@ -328,6 +328,35 @@ def worker_main(config: Mapping[str, Any]) -> int:
 # -- the supervisor ------------------------------------------------------------------------------
 
 
+def serve_line(
+    sock: socket.socket,
+    send_lock: threading.Lock,
+    audit: AuditLog | None,
+    on_policy_loaded: Callable[[str], None],
+) -> None:
+    """The supervisor's end of one worker's line, until it closes: write each audit record
+    and ack it only after the write (and fsync) succeeded; note which policy the worker runs."""
+    while (frame := recv_frame(sock)) is not None:
+        op = frame.get("op")
+        if op == "audit":
+            reply: dict[str, Any] = {"op": "ack", "id": frame.get("id"), "ok": True}
+            try:
+                if audit is None:
+                    raise AuditError("no audit trail")
+                fields = frame.get("fields")
+                if not isinstance(fields, dict):
+                    raise ValueError("fields")
+                audit.record(str(frame.get("kind")), fields)
+            except Exception as exc:  # any failure: the worker tempfails that message
+                path = audit.path if audit else None
+                log.error("audit_write_failed", path=path, error=type(exc).__name__)
+                reply = {**reply, "ok": False, "error": type(exc).__name__}
+            with contextlib.suppress(OSError):
+                send_frame(sock, send_lock, reply)
+        elif op == "policy_loaded":
+            on_policy_loaded(str(frame.get("sha256")))
+
+
 @dataclass
 class _Worker:
     index: int
@@ -429,28 +458,12 @@ class Supervisor:
         log.info("worker_forked", worker=index, pid=proc.pid)
 
     def _serve_channel(self, worker: _Worker) -> None:
-        """Write the worker's audit records (ack after the write) and note its policy."""
-        while (frame := recv_frame(worker.sock)) is not None:
-            op = frame.get("op")
-            if op == "audit":
-                reply: dict[str, Any] = {"op": "ack", "id": frame.get("id"), "ok": True}
-                try:
-                    if self._audit is None:
-                        raise AuditError("no audit trail")
-                    fields = frame.get("fields")
-                    if not isinstance(fields, dict):
-                        raise ValueError("fields")
-                    self._audit.record(str(frame.get("kind")), fields)
-                except Exception as exc:  # any failure: the worker tempfails that message
-                    path = self._audit.path if self._audit else None
-                    log.error("audit_write_failed", path=path, error=type(exc).__name__)
-                    reply = {**reply, "ok": False, "error": type(exc).__name__}
-                with contextlib.suppress(OSError):
-                    send_frame(worker.sock, worker.send_lock, reply)
-            elif op == "policy_loaded":
-                with self._lock:
-                    worker.policy_sha256 = str(frame.get("sha256"))
-                    self._lock.notify_all()
+        def loaded(sha256: str) -> None:
+            with self._lock:
+                worker.policy_sha256 = sha256
+                self._lock.notify_all()
+
+        serve_line(worker.sock, worker.send_lock, self._audit, loaded)
 
     def _reap(self, index: int, worker: _Worker, now: float) -> None:
         from prometheus_client import multiprocess

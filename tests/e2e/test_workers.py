@@ -253,6 +253,10 @@ class TestLostWorker:
             lambda: len(workers.worker_pids()) == 2 and victim not in workers.worker_pids(),
             why="a replacement worker",
         )
+        wait_until(
+            lambda: workers.milter.log_text().count('"worker_started"') == 3,
+            why="the replacement serving",
+        )
         assert '"worker_lost"' in workers.milter.log_text()
         assert "signal SIGKILL" in workers.milter.log_text()
         assert workers.sink.messages == []
