@@ -72,6 +72,7 @@ POLICY_WAIT_S = 30.0  # a new worker's first policy
 LIVED_LONG_S = 10.0  # a worker that ran this long restarts at once when it dies
 BACKOFF_FIRST_S = 0.5
 BACKOFF_MAX_S = 30.0
+_WORKER_IGNORES = {signal.SIGHUP, signal.SIGUSR1}  # signals for the supervisor alone
 
 
 # -- the wire: 4-byte length, JSON object ----------------------------------------------------------
@@ -268,6 +269,7 @@ def worker_main(config: Mapping[str, Any]) -> int:
     signal.signal(signal.SIGINT, on_term)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the supervisor reloads, and sends the policy
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # the supervisor reopens the audit trail
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _WORKER_IGNORES)  # blocked since the fork
 
     def on_policy(frame: dict[str, Any]) -> None:
         text = base64.b64decode(frame["text"])
@@ -432,6 +434,9 @@ class Supervisor:
         }
         env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": self._metrics_dir}
         fds = [theirs.fileno(), *(s.fileno() for s, _, _ in self._listeners)]
+        # A worker inherits these blocked until its own handlers are in place: a SIGHUP or
+        # SIGUSR1 sent to the whole group during its start-up must not end it.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _WORKER_IGNORES)
         try:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "milter.prefork", json.dumps(config)],
@@ -446,6 +451,7 @@ class Supervisor:
             self._next_start[index] = time.monotonic() + BACKOFF_MAX_S
             return
         finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             theirs.close()
         worker = _Worker(index, proc, mine, time.monotonic())
         with self._lock:

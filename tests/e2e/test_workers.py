@@ -166,6 +166,7 @@ class TestVerdicts:
         assert workers.metric("postwarden_decision_duration_seconds_count", path="smtp") == 48
         assert workers.metric("postwarden_workers") == 2
         assert workers.metric("postwarden_workers_lost_total") == 0
+        assert workers.metric("postwarden_audit_last_checkpoint_seq") == 1  # the start's
         assert len(workers.records("message")) == 48
         assert len(workers.records("recipient_refused")) == 48
         records = workers.audit.read_text().count("\n")
