@@ -4,12 +4,14 @@ One Python process decides one message at a time (the GIL), however many Postfix
 it has. With ``--workers N`` the process systemd starts becomes a supervisor:
 
 - it loads the policy, opens the audit trail and binds the listeners (same modes and group as
-  one process), then starts N workers. Each worker inherits the listening sockets and one end
-  of a socketpair, accepts on every listener and runs sessions exactly as one process does;
+  one process), then starts N workers. Each worker inherits the listening sockets and the ends
+  of two socketpairs (control: policies; audit: records), accepts on every listener and runs
+  sessions exactly as one process does;
 - it is the audit trail's only writer. A worker makes each record's fields itself and sends
   them (length-prefixed JSON) to the supervisor, which writes and fsyncs the record and only
-  then acks: as in one process, no verdict is sent before its record is on disk. No ack
-  (write failed, supervisor gone, 10 s passed) raises, and the message is tempfailed;
+  then acks (the session thread sends and waits itself, no hand-off to another thread): as
+  in one process, no verdict is sent before its record is on disk. No ack (write failed,
+  supervisor gone, 10 s passed) raises, and the message is tempfailed;
 - it reloads the policy (SIGHUP, the file watch): loaded, checked, audited and counted once;
   a good one is then sent (its text) to every worker, which swaps it in; a refused one never
   reaches them. SIGUSR1 reopens the audit trail. The domain watch runs here, once;
@@ -30,7 +32,7 @@ whatever locks those threads hold at that instant (logging, the audit trail, met
 into a child that could never release them. subprocess forks and execs in C with no Python in
 between, so every worker is a fresh interpreter; the cost is its start-up (about half a
 second of imports), paid at start and after a crash only. Listening sockets and the
-socketpair end are passed with pass_fds; the worker gets their numbers in CONFIG.
+socketpair ends are passed with pass_fds; the worker gets their numbers in CONFIG.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -84,46 +86,58 @@ def send_frame(sock: socket.socket, lock: threading.Lock, obj: Mapping[str, Any]
         sock.sendall(_HEADER.pack(len(data)) + data)
 
 
-def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
-    chunks = bytearray()
-    while len(chunks) < n:
-        data = sock.recv(n - len(chunks))
-        if not data:
+class FrameReader:
+    """Frames from one socket, read through a buffer (one recv per frame, usually); a timeout
+    leaves a partly received frame in the buffer for the next call."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = bytearray()
+
+    def _fill(self, n: int) -> bool:
+        while len(self._buffer) < n:
+            data = self._sock.recv(max(65536, n - len(self._buffer)))
+            if not data:
+                return False
+            self._buffer += data
+        return True
+
+    def next(self) -> dict[str, Any] | None:
+        """The next frame; None when the other end closed or sent something that is not one.
+        TimeoutError (an OSError) passes through when the socket has a timeout."""
+        if not self._fill(_HEADER.size):
             return None
-        chunks += data
-    return bytes(chunks)
+        (length,) = _HEADER.unpack_from(self._buffer)
+        if length > _MAX_FRAME or not self._fill(_HEADER.size + length):
+            return None
+        body = bytes(self._buffer[_HEADER.size : _HEADER.size + length])
+        del self._buffer[: _HEADER.size + length]
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return None
+        return doc if isinstance(doc, dict) else None
 
 
-def recv_frame(sock: socket.socket) -> dict[str, Any] | None:
-    """The next frame, or None when the other end closed (or sent something that is not one)."""
-    try:
-        head = _recv_exact(sock, _HEADER.size)
-        if head is None:
-            return None
-        (length,) = _HEADER.unpack(head)
-        if length > _MAX_FRAME:
-            return None
-        body = _recv_exact(sock, length)
-        if body is None:
-            return None
-        doc = json.loads(body)
-    except (OSError, ValueError):
-        return None
-    return doc if isinstance(doc, dict) else None
+def recv_frames(sock: socket.socket) -> Iterator[dict[str, Any]]:
+    """Every frame until the other end closes (or the socket fails)."""
+    reader = FrameReader(sock)
+    while True:
+        try:
+            frame = reader.next()
+        except OSError:
+            return
+        if frame is None:
+            return
+        yield frame
 
 
 # -- the worker's end ----------------------------------------------------------------------------
 
 
-@dataclass
-class _Waiter:
-    done: threading.Event = field(default_factory=threading.Event)
-    reply: dict[str, Any] | None = None
-
-
 class Channel:
-    """A worker's line to the supervisor: audit records out (each waits for its ack), policies
-    in. One reader thread takes every frame; any session thread may send."""
+    """A worker's control line from the supervisor: policies in (each confirmed). One reader
+    thread; `on_closed` runs when the supervisor is gone."""
 
     def __init__(
         self,
@@ -135,11 +149,7 @@ class Channel:
         self._on_policy = on_policy
         self._on_closed = on_closed
         self._send_lock = threading.Lock()
-        self._lock = threading.Lock()
-        self._ids = itertools.count(1)
-        self._pending: dict[int, _Waiter] = {}
-        self.closed = False
-        self._thread = threading.Thread(target=self._read, name="supervisor-channel", daemon=True)
+        self._thread = threading.Thread(target=self._read, name="supervisor-control", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -147,61 +157,69 @@ class Channel:
     def send(self, obj: Mapping[str, Any]) -> None:
         send_frame(self._sock, self._send_lock, obj)
 
-    def audit(self, kind: str, fields: Mapping[str, Any], timeout: float = ACK_TIMEOUT_S) -> None:
-        """Have the supervisor write one record; return once it is written (and fsynced).
-        Raises AuditError otherwise: the caller tempfails, as for a failed local write."""
-        waiter = _Waiter()
-        with self._lock:
-            if self.closed:
-                raise AuditError("audit: the supervisor is gone")
-            ident = next(self._ids)
-            self._pending[ident] = waiter
-        try:
-            try:
-                self.send({"op": "audit", "id": ident, "kind": kind, "fields": fields})
-            except OSError as exc:
-                raise AuditError(f"audit: cannot reach the supervisor: {exc.strerror}") from None
-            if not waiter.done.wait(timeout):
-                raise AuditError("audit: the supervisor did not confirm the record in time")
-        finally:
-            with self._lock:
-                self._pending.pop(ident, None)
-        reply = waiter.reply or {}
-        if not reply.get("ok"):
-            raise AuditError(f"audit: the record was not written ({reply.get('error', '?')})")
-
     def _read(self) -> None:
-        while (frame := recv_frame(self._sock)) is not None:
-            op = frame.get("op")
-            if op == "ack":
-                with self._lock:
-                    waiter = self._pending.get(frame.get("id", -1))
-                if waiter is not None:
-                    waiter.reply = frame
-                    waiter.done.set()
-            elif op == "policy":
+        for frame in recv_frames(self._sock):
+            if frame.get("op") == "policy":
                 try:
                     self._on_policy(frame)
                 except Exception:  # the reader must outlive a bad frame
                     log.exception("worker_policy_failed")
-        with self._lock:
-            self.closed = True
-            waiters = list(self._pending.values())
-        for waiter in waiters:
-            waiter.reply = {"ok": False, "error": "supervisor gone"}
-            waiter.done.set()
         self._on_closed()
+
+
+class AuditLine:
+    """A worker's audit line to the supervisor: one record at a time, sent and acknowledged
+    by the calling session thread itself (no hand-off to another thread: the supervisor
+    writes records one at a time anyway)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._reader = FrameReader(sock)
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.closed = False
+
+    def request(self, kind: str, fields: Mapping[str, Any], timeout: float = ACK_TIMEOUT_S) -> None:
+        """Have the supervisor write one record; return once it is written (and fsynced).
+        Raises AuditError otherwise: the caller tempfails, as for a failed local write."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            if self.closed:
+                raise AuditError("audit: the supervisor is gone")
+            ident = next(self._ids)
+            frame = {"op": "audit", "id": ident, "kind": kind, "fields": fields}
+            data = json.dumps(frame, ensure_ascii=True, separators=(",", ":"), default=str)
+            try:
+                self._sock.settimeout(timeout)
+                self._sock.sendall(_HEADER.pack(len(data)) + data.encode())
+                while True:  # an ack that came too late for an earlier record is skipped
+                    self._sock.settimeout(max(0.001, deadline - time.monotonic()))
+                    reply = self._reader.next()
+                    if reply is None:
+                        self.closed = True
+                        raise AuditError("audit: the supervisor is gone")
+                    if reply.get("id") == ident:
+                        break
+            except TimeoutError:
+                raise AuditError(
+                    "audit: the supervisor did not confirm the record in time"
+                ) from None
+            except OSError as exc:
+                self.closed = True
+                raise AuditError(f"audit: cannot reach the supervisor: {exc.strerror}") from None
+        if not reply.get("ok"):
+            raise AuditError(f"audit: the record was not written ({reply.get('error', '?')})")
 
 
 class RemoteAudit:
     """A worker's audit trail: the record's fields are made here, written by the supervisor."""
 
-    def __init__(self, channel: Channel, path: str) -> None:
-        self._channel = channel
+    def __init__(self, line: AuditLine, path: str) -> None:
+        self._line = line
         self.path = path
 
     def record(self, kind: str, fields: Mapping[str, Any]) -> Head:
-        self._channel.audit(kind, dict(fields))
+        self._line.request(kind, dict(fields))
         return Head(0, "")  # the head is the supervisor's; nobody in a worker needs it
 
     def message(
@@ -290,16 +308,18 @@ def worker_main(config: Mapping[str, Any]) -> int:
             log.error("worker_orphaned", worker=index, action="stop accepting, drain")
         halt()
 
-    line = socket.socket(fileno=int(config["channel"]))
-    line.setblocking(True)
-    channel = Channel(line, on_policy, on_closed)
+    control = socket.socket(fileno=int(config["control"]))
+    control.setblocking(True)
+    channel = Channel(control, on_policy, on_closed)
     channel.start()
     if not first.wait(POLICY_WAIT_S) or stop.is_set() or not holder:
         return 0 if stop.is_set() else 1
     policies = holder[0]
     metrics = Metrics()  # multiprocess values: PROMETHEUS_MULTIPROC_DIR is set for workers
     audit_path = config.get("audit")
-    audit = RemoteAudit(channel, str(audit_path)) if audit_path else None
+    line = socket.socket(fileno=int(config["audit_line"]))
+    line.setblocking(True)
+    audit = RemoteAudit(AuditLine(line), str(audit_path)) if audit_path else None
     observer = DecisionLog(metrics, audit, policies)
     dns = DnsGatherer(tuple(config["nameservers"]), observer=metrics.observe_dns)
     notifier = Notifier(on_result=metrics.notice)
@@ -338,7 +358,7 @@ def serve_line(
 ) -> None:
     """The supervisor's end of one worker's line, until it closes: write each audit record
     and ack it only after the write (and fsync) succeeded; note which policy the worker runs."""
-    while (frame := recv_frame(sock)) is not None:
+    for frame in recv_frames(sock):
         op = frame.get("op")
         if op == "audit":
             reply: dict[str, Any] = {"op": "ack", "id": frame.get("id"), "ok": True}
@@ -363,9 +383,10 @@ def serve_line(
 class _Worker:
     index: int
     proc: subprocess.Popen[bytes]
-    sock: socket.socket
+    control: socket.socket  # policies out, their confirmations in
+    audit: socket.socket  # records in, acks out
     started: float
-    send_lock: threading.Lock = field(default_factory=threading.Lock)
+    send_lock: threading.Lock = field(default_factory=threading.Lock)  # of `control`
     policy_sha256: str | None = None
     asked_to_stop: bool = False
 
@@ -408,7 +429,7 @@ class Supervisor:
             workers = [w for w in self._slots if w is not None]
         for worker in workers:
             with contextlib.suppress(OSError):  # a dead worker's replacement gets it at start
-                send_frame(worker.sock, worker.send_lock, frame)
+                send_frame(worker.control, worker.send_lock, frame)
         deadline = time.monotonic() + wait_s
         with self._lock:
             while True:
@@ -423,17 +444,20 @@ class Supervisor:
 
     # -- workers -----------------------------------------------------------------------------------
     def _spawn(self, index: int) -> None:
-        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        for end in (mine, theirs):  # blocking whatever socket.setdefaulttimeout() says
+        control, control_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        audit, audit_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        theirs = (control_theirs, audit_theirs)
+        for end in (control, audit, *theirs):  # blocking whatever setdefaulttimeout() says
             end.setblocking(True)
         config = {
             **self._config,
             "index": index,
-            "channel": theirs.fileno(),
+            "control": control_theirs.fileno(),
+            "audit_line": audit_theirs.fileno(),
             "listeners": [[s.fileno(), spec, path] for s, spec, path in self._listeners],
         }
         env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": self._metrics_dir}
-        fds = [theirs.fileno(), *(s.fileno() for s, _, _ in self._listeners)]
+        fds = [*(end.fileno() for end in theirs), *(s.fileno() for s, _, _ in self._listeners)]
         # A worker inherits these blocked until its own handlers are in place: a SIGHUP or
         # SIGUSR1 sent to the whole group during its start-up must not end it.
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _WORKER_IGNORES)
@@ -446,30 +470,33 @@ class Supervisor:
             )
         except OSError as exc:
             log.error("worker_start_failed", worker=index, error=exc.strerror)
-            mine.close()
-            theirs.close()
+            control.close()
+            audit.close()
             self._next_start[index] = time.monotonic() + BACKOFF_MAX_S
             return
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            theirs.close()
-        worker = _Worker(index, proc, mine, time.monotonic())
+            for end in theirs:
+                end.close()
+        worker = _Worker(index, proc, control, audit, time.monotonic())
         with self._lock:
             policy, text = self._policy
-            send_frame(mine, worker.send_lock, _policy_frame(policy, text))
+            send_frame(control, worker.send_lock, _policy_frame(policy, text))
             self._slots[index] = worker
-        threading.Thread(
-            target=self._serve_channel, args=(worker,), name=f"worker-{index}", daemon=True
-        ).start()
-        log.info("worker_forked", worker=index, pid=proc.pid)
 
-    def _serve_channel(self, worker: _Worker) -> None:
         def loaded(sha256: str) -> None:
             with self._lock:
                 worker.policy_sha256 = sha256
                 self._lock.notify_all()
 
-        serve_line(worker.sock, worker.send_lock, self._audit, loaded)
+        for name, sock in (("control", control), ("audit", audit)):
+            threading.Thread(
+                target=serve_line,
+                args=(sock, threading.Lock(), self._audit, loaded),
+                name=f"worker-{index}-{name}",
+                daemon=True,
+            ).start()
+        log.info("worker_forked", worker=index, pid=proc.pid)
 
     def _reap(self, index: int, worker: _Worker, now: float) -> None:
         from prometheus_client import multiprocess
@@ -479,8 +506,9 @@ class Supervisor:
         with self._lock:
             self._slots[index] = None
             self._lock.notify_all()
-        with contextlib.suppress(OSError):
-            worker.sock.close()
+        for sock in (worker.control, worker.audit):
+            with contextlib.suppress(OSError):
+                sock.close()
         multiprocess.mark_process_dead(worker.proc.pid, self._metrics_dir)  # type: ignore[no-untyped-call]
         if worker.asked_to_stop or self.stopping.is_set():
             return
