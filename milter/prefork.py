@@ -172,41 +172,54 @@ class AuditLine:
     by the calling session thread itself (no hand-off to another thread: the supervisor
     writes records one at a time anyway)."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, on_broken: Callable[[], None] = lambda: None) -> None:
         self._sock = sock
         self._reader = FrameReader(sock)
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._on_broken = on_broken  # the worker stops (and is replaced): it cannot audit
         self.closed = False
+
+    def _broken(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._on_broken()
 
     def request(self, kind: str, fields: Mapping[str, Any], timeout: float = ACK_TIMEOUT_S) -> None:
         """Have the supervisor write one record; return once it is written (and fsynced).
         Raises AuditError otherwise: the caller tempfails, as for a failed local write."""
         deadline = time.monotonic() + timeout
-        with self._lock:
+        late = "audit: the supervisor did not confirm the record in time"
+        if not self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise AuditError(late)
+        try:
             if self.closed:
                 raise AuditError("audit: the supervisor is gone")
             ident = next(self._ids)
             frame = {"op": "audit", "id": ident, "kind": kind, "fields": fields}
             data = json.dumps(frame, ensure_ascii=True, separators=(",", ":"), default=str)
             try:
-                self._sock.settimeout(timeout)
+                self._sock.settimeout(max(0.001, deadline - time.monotonic()))
                 self._sock.sendall(_HEADER.pack(len(data)) + data.encode())
-                while True:  # an ack that came too late for an earlier record is skipped
+            except OSError as exc:  # a timeout too: part of a frame may be out, the line is lost
+                self._broken()
+                raise AuditError(f"audit: cannot reach the supervisor: {exc}") from None
+            while True:  # an ack that came too late for an earlier record is skipped
+                try:
                     self._sock.settimeout(max(0.001, deadline - time.monotonic()))
                     reply = self._reader.next()
-                    if reply is None:
-                        self.closed = True
-                        raise AuditError("audit: the supervisor is gone")
-                    if reply.get("id") == ident:
-                        break
-            except TimeoutError:
-                raise AuditError(
-                    "audit: the supervisor did not confirm the record in time"
-                ) from None
-            except OSError as exc:
-                self.closed = True
-                raise AuditError(f"audit: cannot reach the supervisor: {exc.strerror}") from None
+                except TimeoutError:
+                    raise AuditError(late) from None
+                except OSError as exc:
+                    self._broken()
+                    raise AuditError(f"audit: cannot reach the supervisor: {exc}") from None
+                if reply is None:
+                    self._broken()
+                    raise AuditError("audit: the supervisor is gone")
+                if reply.get("id") == ident:
+                    break
+        finally:
+            self._lock.release()
         if not reply.get("ok"):
             raise AuditError(f"audit: the record was not written ({reply.get('error', '?')})")
 
@@ -319,7 +332,12 @@ def worker_main(config: Mapping[str, Any]) -> int:
     audit_path = config.get("audit")
     line = socket.socket(fileno=int(config["audit_line"]))
     line.setblocking(True)
-    audit = RemoteAudit(AuditLine(line), str(audit_path)) if audit_path else None
+
+    def audit_lost() -> None:
+        log.error("worker_audit_line_lost", worker=index, action="stop accepting, drain")
+        halt()
+
+    audit = RemoteAudit(AuditLine(line, audit_lost), str(audit_path)) if audit_path else None
     observer = DecisionLog(metrics, audit, policies)
     dns = DnsGatherer(tuple(config["nameservers"]), observer=metrics.observe_dns)
     notifier = Notifier(on_result=metrics.notice)

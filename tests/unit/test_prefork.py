@@ -31,7 +31,8 @@ class Line:
 
     def __init__(self, audit: AuditLog | None, answer: bool = True) -> None:
         self.supervisor_end, worker_end = socket.socketpair()
-        self.line = AuditLine(worker_end)
+        self.broken = threading.Event()
+        self.line = AuditLine(worker_end, self.broken.set)
         self.remote = RemoteAudit(self.line, audit.path if audit else "-")
         if answer:
             threading.Thread(
@@ -92,7 +93,7 @@ class TestAuditLine:
 
     def test_supervisor_gone_raises_at_once(self, trail: AuditLog) -> None:
         """With the supervisor's end closed, a record raises AuditError without waiting for
-        the ack timeout, and so does every later one."""
+        the ack timeout, and so does every later one; the worker is told (it stops)."""
         line = Line(trail, answer=False)
         line.supervisor_end.close()
         started = time.monotonic()
@@ -100,12 +101,14 @@ class TestAuditLine:
             with pytest.raises(AuditError, match=r"gone|cannot reach"):
                 line.remote.record("internal_error", {"path": "smtp"})
         assert time.monotonic() - started < 5
+        assert line.broken.is_set()
 
     def test_a_late_ack_is_not_taken_for_the_next_record(self, trail: AuditLog) -> None:
         """After a timeout, the next record waits for its own ack, skipping the late one."""
         line = Line(trail, answer=False)
         with pytest.raises(AuditError, match="in time"):
             line.line.request("internal_error", {"path": "smtp"}, timeout=0.2)
+        assert not line.broken.is_set()  # a slow supervisor is not a lost one
         threading.Thread(
             target=serve_line,
             args=(line.supervisor_end, threading.Lock(), trail, lambda _sha: None),
