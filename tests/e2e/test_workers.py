@@ -186,6 +186,38 @@ class TestVerdicts:
         assert check.returncode == 0 and not (check.stdout + check.stderr).strip(), check
 
 
+class TestRotation:
+    def test_sigusr1_reopens_the_trail_and_the_chain_goes_on(self, workers: Workers) -> None:
+        """logrotate's way (rename, SIGUSR1 to the supervisor): both workers' records go on in
+        the new file, and the two files verify as one chain."""
+
+        def send(tag: str) -> int:
+            with ExitStack() as sessions:
+                held = held_sessions_on_both_workers(workers, sessions)
+                for n, session in enumerate(held):
+                    result = session.send(SENDER, ["a@partner.example"], message(f"{tag}{n}"))
+                    assert result.delivered, result
+                return len(held)
+
+        before = send("before-")
+        rotated = workers.audit.with_name("audit.jsonl.1")
+        workers.audit.rename(rotated)
+        os.kill(workers.milter.pid or 0, signal.SIGUSR1)
+        wait_until(workers.audit.exists, why="the audit file reopened")
+        after = send("after-")
+        assert len(workers.records("message")) == after
+        assert rotated.read_text().count('"kind":"message"') == before
+        verify = subprocess.run(
+            [sys.executable, "-m", "milter", "audit", "verify", str(rotated), str(workers.audit)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert verify.returncode == 0 and verify.stdout.startswith("ok:"), verify
+        assert workers.records("checkpoint")[0]["reason"] == "reopen"
+
+
 class TestReload:
     def test_sighup_reaches_every_connection_and_a_broken_file_is_refused_once(
         self, workers: Workers
