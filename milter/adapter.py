@@ -697,9 +697,11 @@ class MilterServer:
         socket_group: str | None = None,
         notifier: Notifier | None = None,
         dns: DnsGatherer | None = None,
+        on_sessions: Callable[[int], object] | None = None,
     ) -> None:
         self._notifier = notifier
         self._dns = dns or DnsGatherer()
+        self._on_sessions = on_sessions  # told the number of open sessions at each change
         self._specs = list(listeners)
         self._socket_group = socket_group
         self._policies = policies
@@ -708,10 +710,17 @@ class MilterServer:
         self._sessions: dict[threading.Thread, MilterSession] = {}
         self._lock = threading.Lock()
         self.sockets: list[tuple[socket.socket, ListenSpec, SubmissionPath]] = []
+        self._unlink = True  # remove unix socket files when done (not when adopted)
 
     def bind(self) -> None:
         for spec, path in self._specs:
             self.sockets.append((open_listener(spec, socket_group=self._socket_group), spec, path))
+
+    def adopt(self, sockets: Iterable[tuple[socket.socket, ListenSpec, SubmissionPath]]) -> None:
+        """Serve on listeners bound by another process (serve --workers: the supervisor binds,
+        every worker accepts); their unix socket files stay when this server stops."""
+        self.sockets = list(sockets)
+        self._unlink = False
 
     def serve_forever(self) -> None:
         if not self.sockets:
@@ -735,7 +744,7 @@ class MilterServer:
                     self._start_session(conn, key.data)
         for sock, spec, _path in self.sockets:
             sock.close()
-            if spec.kind == "unix":
+            if spec.kind == "unix" and self._unlink:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(spec.path)
 
@@ -750,11 +759,19 @@ class MilterServer:
             finally:
                 with self._lock:
                     self._sessions.pop(threading.current_thread(), None)
+                    self._tell_sessions()
 
         thread = threading.Thread(target=run, name=f"milter-{path}", daemon=True)
         with self._lock:
             self._sessions[thread] = session
+            self._tell_sessions()
         thread.start()
+
+    def _tell_sessions(self) -> None:
+        """Report the number of open sessions (called with the lock held)."""
+        if self._on_sessions is not None:
+            with contextlib.suppress(Exception):  # a metric must never end a session
+                self._on_sessions(len(self._sessions))
 
     def stop(self) -> None:
         """Stop accepting connections; ``serve_forever`` returns soon after."""

@@ -116,6 +116,33 @@ class AuditMetrics(Protocol):
     def audit_checkpoint(self, seq: int, when: float, head: str) -> None: ...
 
 
+class AuditWriter(Protocol):
+    """What the service needs of an audit trail: an AuditLog, or (serve --workers N) a
+    worker's stand-in that has the supervisor write the record and waits for it."""
+
+    path: str
+
+    def record(self, kind: str, fields: Mapping[str, Any]) -> Head: ...
+
+    def message(
+        self,
+        decision: Decision,
+        envelope: Envelope,
+        message_id: str | bytes | None = None,
+        findings: Iterable[AuditFinding] | None = None,
+    ) -> Head: ...
+
+    def recipient_refused(
+        self,
+        refusal: RecipientDecision,
+        queue_id: str | None,
+        path: str = "smtp",
+        sender: Address | Malformed | None = None,
+        policy_sha256: str | None = None,
+        client: str | None = None,
+    ) -> Head: ...
+
+
 class AuditFinding(Protocol):
     """A content finding as the audit needs it (the content scanner's value)."""
 

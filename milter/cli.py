@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 
@@ -39,6 +40,15 @@ def _listen_spec(text: str) -> str:
     except ListenSpecError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
+
+
+def _workers(text: str) -> int:
+    """--workers: a count from 1 to 64, or 'auto' (one per CPU core)."""
+    if text == "auto":
+        return max(1, os.cpu_count() or 1)
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"expected a number from 1 to 64 or 'auto', got {text!r}")
+    return int(text)
 
 
 def _host_port(text: str) -> str:
@@ -95,6 +105,14 @@ def _parser() -> argparse.ArgumentParser:
         default=300.0,
         metavar="SECONDS",
         help="how often the domain watch re-checks DNS (with a dns section; default 300)",
+    )
+    s.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="worker processes sharing the listeners: a number, or 'auto' for one per CPU core"
+        " (default 1: a single process)",
     )
 
     s.add_argument(
@@ -351,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             audit_log=args.audit_log,
             nameservers=tuple(args.nameserver),
             watch_interval_s=args.watch_interval,
+            workers=args.workers,
         )
     except PolicyError as exc:
         _policy_errors(exc)

@@ -62,8 +62,9 @@ from prometheus_client import (
     disable_created_metrics,
     start_http_server,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from prometheus_client.samples import Sample
 
 from milter import __version__
 from milter.engine import (
@@ -196,11 +197,13 @@ class Metrics:
             "Domain watch state of each policy-listed domain (1 for its current state).",
             ["domain", "role", "state"],
             registry=r,
+            multiprocess_mode="liveall",
         )
         self.connections = Gauge(
             "postwarden_milter_connections",
             "Milter connections from Postfix open now.",
             registry=r,
+            multiprocess_mode="livesum",  # serve --workers N: the sum over live workers
         )
         self.internal_errors = Counter(
             "postwarden_internal_errors",
@@ -209,12 +212,17 @@ class Metrics:
             registry=r,
         )
         self.policy_info = Gauge(
-            "postwarden_policy_info", "The policy in force (value 1).", ["sha256"], registry=r
+            "postwarden_policy_info",
+            "The policy in force (value 1).",
+            ["sha256"],
+            registry=r,
+            multiprocess_mode="liveall",
         )
         self.policy_loaded = Gauge(
             "postwarden_policy_loaded_timestamp_seconds",
             "When the policy in force was loaded (Unix time).",
             registry=r,
+            multiprocess_mode="max",
         )
         self.policy_reloads = Counter(
             "postwarden_policy_reloads",
@@ -226,6 +234,7 @@ class Metrics:
             "postwarden_policy_last_reload_successful",
             "1 if the last policy (re)load succeeded, 0 if the file on disk was refused.",
             registry=r,
+            multiprocess_mode="livemin",
         )
         self.audit_records = Counter(
             "postwarden_audit_records",
@@ -241,33 +250,50 @@ class Metrics:
             "postwarden_audit_last_checkpoint_seq",
             "Sequence number of the last audit checkpoint record.",
             registry=r,
+            multiprocess_mode="max",
         )
         self.audit_checkpoint_time = Gauge(
             "postwarden_audit_last_checkpoint_timestamp_seconds",
             "When the last audit checkpoint record was written (Unix time).",
             registry=r,
+            multiprocess_mode="max",
         )
         self.audit_checkpoint_hash = Gauge(
             "postwarden_audit_last_checkpoint_hash_prefix",
             "First 48 bits of the last checkpoint record's sha256, as an integer "
             "(printf %012x gives the hex for `postwarden audit verify --checkpoint`).",
             registry=r,
+            multiprocess_mode="max",
         )
         self.audit_checkpoint_interval = Gauge(
             "postwarden_audit_checkpoint_interval_seconds",
             "Configured time between audit checkpoints.",
             registry=r,
+            multiprocess_mode="max",
         )
         self.exceptions = Gauge(
             "postwarden_policy_exceptions",
             "Accepted risks (policy exceptions) in the policy in force, by state.",
             ["state"],
             registry=r,
+            multiprocess_mode="liveall",
         )
         self.notices = Counter(
             "postwarden_notices",
             "Sender notices about retired addresses, by result.",
             ["result"],
+            registry=r,
+        )
+        self.workers = Gauge(
+            "postwarden_workers",
+            "Worker processes serving milter connections now (serve --workers N).",
+            registry=r,
+            multiprocess_mode="max",
+        )
+        self.workers_lost = Counter(
+            "postwarden_workers_lost",
+            "Worker processes that ended without being asked to (crash, kill); Postfix"
+            " tempfailed their connections' messages, and each was replaced.",
             registry=r,
         )
         self.build = Info("postwarden_build", "Postwarden build information.", registry=r)
@@ -441,14 +467,88 @@ class Metrics:
         return True
 
     # -- exporter ------------------------------------------------------------------------------
-    def serve(self, host: str, port: int) -> WSGIServer:
+    def serve(self, host: str, port: int, registry: CollectorRegistry | None = None) -> WSGIServer:
         """Serve /metrics in a background thread (process-wide: no *_created series).
 
+        `registry` replaces this instance's own (serve --workers N exports a merged one).
         Returns the server; ``shutdown()`` stops it (tests do, the daemon never needs to).
         """
         disable_created_metrics()  # type: ignore[no-untyped-call]
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
+        server, _thread = start_http_server(port, addr=host, registry=registry or self.registry)
         return server
+
+    # -- worker processes (serve --workers N) ----------------------------------------------------
+    def workers_running(self, count: int) -> None:
+        self.workers.set(count)
+
+    def worker_lost(self) -> None:
+        self.workers_lost.inc()
+
+
+# Summed over the worker processes' files; every other gauge is the supervisor's own.
+WORKER_GAUGES = frozenset({"postwarden_milter_connections"})
+
+
+class MergedCollector(Collector):
+    """serve --workers N: the supervisor's own metrics plus its workers' (prometheus-client's
+    multiprocess files in `directory`), as one set of families with the usual names.
+
+    Counters and histograms are summed over the supervisor and every worker, dead ones too
+    (their files stay, so totals never go back). Gauges in WORKER_GAUGES are the workers'
+    (their multiprocess_mode, livesum for connections, decides how); every other gauge (the
+    policy in force, the audit checkpoint, domain states, accepted risks) is set by the
+    supervisor alone and exported from it: a series it removed (an old policy's sha256, a
+    domain no longer listed) then disappears, as in one process.
+    """
+
+    def __init__(self, own: CollectorRegistry, directory: str) -> None:
+        self._own = own
+        self._directory = directory
+
+    def collect(self) -> Iterator[Metric]:
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        files = MultiProcessCollector(None, self._directory)  # type: ignore[no-untyped-call]
+        theirs: dict[str, Metric] = {m.name: m for m in files.collect()}  # type: ignore[no-untyped-call]
+        for family in self._own.collect():
+            other = theirs.get(family.name)
+            if other is None or family.type not in ("counter", "histogram", "gauge"):
+                yield family
+            elif family.type != "gauge":
+                yield _summed(family, other)
+            elif family.name in WORKER_GAUGES and other.samples:
+                merged = Metric(family.name, family.documentation, family.type)
+                merged.samples = list(other.samples)
+                yield merged
+            else:
+                yield family
+
+
+def _summed(mine: Metric, theirs: Metric) -> Metric:
+    """`mine` with the values of `theirs` added, sample by sample (name and labels)."""
+
+    def key(sample: Sample) -> tuple[str, tuple[tuple[str, str], ...]]:
+        return sample.name, tuple(sorted(sample.labels.items()))
+
+    extra: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for sample in theirs.samples:
+        extra[key(sample)] = extra.get(key(sample), 0.0) + sample.value
+    merged = Metric(mine.name, mine.documentation, mine.type)
+    for sample in mine.samples:
+        merged.samples.append(sample._replace(value=sample.value + extra.pop(key(sample), 0.0)))
+    by_labels: dict[tuple[tuple[str, str], ...], list[Sample]] = {}
+    for sample in theirs.samples:  # series only the workers have, kept together per label set
+        if key(sample) in extra:
+            labels = tuple(sorted((k, v) for k, v in sample.labels.items() if k != "le"))
+            by_labels.setdefault(labels, []).append(sample)
+    for samples in by_labels.values():
+        buckets = sorted(
+            (s for s in samples if s.name.endswith("_bucket")),
+            key=lambda s: float(s.labels.get("le", "inf")),
+        )
+        others = [s for s in samples if not s.name.endswith("_bucket")]
+        merged.samples.extend([*buckets, *others])
+    return merged
 
 
 def count_hold(postqueue_json: bytes) -> int:

@@ -32,7 +32,7 @@ import structlog
 
 from milter.adapter import ListenSpec, MilterServer, PolicyHolder
 from milter.address import Address, Malformed
-from milter.audit import AuditError, AuditFinding, AuditLog
+from milter.audit import AuditError, AuditFinding, AuditLog, AuditWriter
 from milter.domains.watch import DomainStatus, DomainWatcher
 from milter.engine import Decision, Envelope, RecipientDecision, SubmissionPath
 from milter.gather import DnsGatherer
@@ -53,7 +53,9 @@ def configure_logging() -> None:
             structlog.processors.JSONRenderer(sort_keys=True),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        # One write() per line (print() makes two): with serve --workers N several processes
+        # share stderr, and a line must never be split by another process's line.
+        logger_factory=structlog.WriteLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,
     )
 
@@ -67,7 +69,7 @@ class DecisionLog:
     """
 
     metrics: Metrics
-    audit: AuditLog | None = None
+    audit: AuditWriter | None = None
     policies: PolicyHolder | None = None
 
     def decision(
@@ -130,14 +132,15 @@ class DecisionLog:
 def reload_policy(
     holder: PolicyHolder,
     metrics: Metrics,
-    audit: AuditLog | None = None,
+    audit: AuditWriter | None = None,
     on_loaded: Callable[[Policy], None] | None = None,
+    load: Callable[[str], Policy] = load_policy,
 ) -> bool:
     """Load the policy file again, validated fully before an atomic swap; on any error keep
     the policy in force. Messages in flight finish under the snapshot they started with."""
     source = holder.current.source
     try:
-        policy = load_policy(source)
+        policy = load(source)
     except PolicyError as exc:
         issues = [str(issue) for issue in exc.issues]
         for issue in issues:
@@ -157,7 +160,7 @@ def reload_policy(
     return True
 
 
-def _audit_reload(audit: AuditLog | None, result: str, sha256: str, issues: list[str]) -> None:
+def _audit_reload(audit: AuditWriter | None, result: str, sha256: str, issues: list[str]) -> None:
     if audit is None:
         return
     try:
@@ -253,8 +256,25 @@ def serve(
     audit_checkpoint_s: float = 60.0,
     nameservers: tuple[str, ...] = (),
     watch_interval_s: float = 300.0,
+    workers: int = 1,
 ) -> int:
     configure_logging()
+    if workers > 1:
+        from milter.prefork import supervise
+
+        return supervise(
+            policy_path,
+            listen,
+            listen_local,
+            metrics_listen,
+            workers,
+            grace_s=grace_s,
+            socket_group=socket_group,
+            audit_log=audit_log,
+            audit_checkpoint_s=audit_checkpoint_s,
+            nameservers=nameservers,
+            watch_interval_s=watch_interval_s,
+        )
     policy = load_policy(policy_path)
     holder = PolicyHolder(policy)
     metrics = Metrics()
@@ -287,6 +307,7 @@ def serve(
     )
     server.bind()
     metrics.track_connections(lambda: server.active_sessions)
+    metrics.workers_running(1)
     if metrics_listen:
         metrics.watch_hold_queue()
         host, _, port = metrics_listen.rpartition(":")

@@ -343,6 +343,9 @@ def postwarden(
             argv += ["--metrics-listen", f"{LOOPBACK}:{free_port()}"]
         if "--audit-log" in options:
             argv += ["--audit-log", str(work_dir / f"{name}.audit.jsonl")]
+        workers = os.environ.get("BENCH_WORKERS")  # serve --workers N (1: one process)
+        if workers and "--workers" in options:
+            argv += ["--workers", workers]
 
     def ready() -> bool:
         return all(_spec_listening(spec) for spec in (listen, listen_local))

@@ -1,0 +1,744 @@
+"""prefork -- ``postwarden serve --workers N``: worker processes share the listening sockets.
+
+One Python process decides one message at a time (the GIL), however many Postfix connections
+it has. With ``--workers N`` the process systemd starts becomes a supervisor:
+
+- it loads the policy, opens the audit trail and binds the listeners (same modes and group as
+  one process), then starts N workers. Each worker inherits the listening sockets and the ends
+  of two socketpairs (control: policies; audit: records), accepts on every listener and runs
+  sessions exactly as one process does;
+- it is the audit trail's only writer. A worker makes each record's fields itself and sends
+  them (length-prefixed JSON) to the supervisor, which writes and fsyncs the record and only
+  then acks (the session thread sends and waits itself, no hand-off to another thread): as
+  in one process, no verdict is sent before its record is on disk. No ack (write failed,
+  supervisor gone, 10 s passed) raises, and the message is tempfailed;
+- it reloads the policy (SIGHUP, the file watch): loaded, checked, audited and counted once;
+  a good one is then sent (its text) to every worker, which swaps it in; a refused one never
+  reaches them. SIGUSR1 reopens the audit trail. The domain watch runs here, once;
+- it serves /metrics: its own values plus its workers' (prometheus-client's multiprocess
+  files, in a private directory removed at exit), summed; see metrics.MergedCollector;
+- a worker that dies (crash, SIGKILL) drops only its connections: Postfix answers their
+  messages with milter_default_action (tempfail). The supervisor logs ``worker_lost``, counts
+  it (postwarden_workers_lost_total) and starts a replacement, after a back-off when workers
+  keep dying young (0.5 s doubling to 30 s), so a crash loop does not spin;
+- SIGTERM/SIGINT are passed on: workers stop accepting and drain as one process does
+  (adapter.MilterServer.drain); the supervisor waits for them (grace + 5 s, then SIGKILL) and
+  exits 0.
+
+Workers are started with fork+exec (subprocess.Popen of ``python -m milter.prefork CONFIG``),
+not with a bare os.fork: replacements are started while the supervisor runs threads (metrics
+server, audit checkpoint timer, channel readers, policy watch), and a bare fork would copy
+whatever locks those threads hold at that instant (logging, the audit trail, metric values)
+into a child that could never release them. subprocess forks and execs in C with no Python in
+between, so every worker is a fresh interpreter; the cost is its start-up (about half a
+second of imports), paid at start and after a crash only. Listening sockets and the
+socketpair ends are passed with pass_fds; the worker gets their numbers in CONFIG.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+import structlog
+from structlog.typing import EventDict, WrappedLogger
+
+from milter.address import Address, Malformed
+from milter.audit import AuditError, AuditFinding, AuditLog, Head, message_fields, refusal_fields
+from milter.engine import Decision, Envelope, RecipientDecision, SubmissionPath
+from milter.policy import Policy, PolicyError
+from milter.policy.loader import MAX_POLICY_BYTES, PolicyIssue, load_policy_text
+
+log = structlog.get_logger("postwarden.prefork")
+
+_HEADER = struct.Struct("!I")
+_MAX_FRAME = 4 * MAX_POLICY_BYTES + (1 << 20)  # a policy's text in base64, with room to spare
+ACK_TIMEOUT_S = 10.0  # well inside the adapter's 25 s message budget
+POLICY_WAIT_S = 30.0  # a new worker's first policy
+LIVED_LONG_S = 10.0  # a worker that ran this long restarts at once when it dies
+BACKOFF_FIRST_S = 0.5
+BACKOFF_MAX_S = 30.0
+_WORKER_IGNORES = {signal.SIGHUP, signal.SIGUSR1}  # signals for the supervisor alone
+
+
+# -- the wire: 4-byte length, JSON object ----------------------------------------------------------
+
+
+def send_frame(sock: socket.socket, lock: threading.Lock, obj: Mapping[str, Any]) -> None:
+    data = json.dumps(obj, ensure_ascii=True, separators=(",", ":"), default=str).encode()
+    with lock:
+        sock.sendall(_HEADER.pack(len(data)) + data)
+
+
+class FrameReader:
+    """Frames from one socket, read through a buffer (one recv per frame, usually); a timeout
+    leaves a partly received frame in the buffer for the next call."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = bytearray()
+
+    def _fill(self, n: int) -> bool:
+        while len(self._buffer) < n:
+            data = self._sock.recv(max(65536, n - len(self._buffer)))
+            if not data:
+                return False
+            self._buffer += data
+        return True
+
+    def next(self) -> dict[str, Any] | None:
+        """The next frame; None when the other end closed or sent something that is not one.
+        TimeoutError (an OSError) passes through when the socket has a timeout."""
+        if not self._fill(_HEADER.size):
+            return None
+        (length,) = _HEADER.unpack_from(self._buffer)
+        if length > _MAX_FRAME or not self._fill(_HEADER.size + length):
+            return None
+        body = bytes(self._buffer[_HEADER.size : _HEADER.size + length])
+        del self._buffer[: _HEADER.size + length]
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return None
+        return doc if isinstance(doc, dict) else None
+
+
+def recv_frames(sock: socket.socket) -> Iterator[dict[str, Any]]:
+    """Every frame until the other end closes (or the socket fails)."""
+    reader = FrameReader(sock)
+    while True:
+        try:
+            frame = reader.next()
+        except OSError:
+            return
+        if frame is None:
+            return
+        yield frame
+
+
+# -- the worker's end ----------------------------------------------------------------------------
+
+
+class Channel:
+    """A worker's control line from the supervisor: policies in (each confirmed). One reader
+    thread; `on_closed` runs when the supervisor is gone."""
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        on_policy: Callable[[dict[str, Any]], None],
+        on_closed: Callable[[], None],
+    ) -> None:
+        self._sock = sock
+        self._on_policy = on_policy
+        self._on_closed = on_closed
+        self._send_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._read, name="supervisor-control", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def send(self, obj: Mapping[str, Any]) -> None:
+        send_frame(self._sock, self._send_lock, obj)
+
+    def _read(self) -> None:
+        for frame in recv_frames(self._sock):
+            if frame.get("op") == "policy":
+                try:
+                    self._on_policy(frame)
+                except Exception:  # the reader must outlive a bad frame
+                    log.exception("worker_policy_failed")
+        self._on_closed()
+
+
+class AuditLine:
+    """A worker's audit line to the supervisor: one record at a time, sent and acknowledged
+    by the calling session thread itself (no hand-off to another thread: the supervisor
+    writes records one at a time anyway)."""
+
+    def __init__(self, sock: socket.socket, on_broken: Callable[[], None] = lambda: None) -> None:
+        self._sock = sock
+        self._reader = FrameReader(sock)
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._on_broken = on_broken  # the worker stops (and is replaced): it cannot audit
+        self.closed = False
+
+    def _broken(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._on_broken()
+
+    def request(self, kind: str, fields: Mapping[str, Any], timeout: float = ACK_TIMEOUT_S) -> None:
+        """Have the supervisor write one record; return once it is written (and fsynced).
+        Raises AuditError otherwise: the caller tempfails, as for a failed local write."""
+        deadline = time.monotonic() + timeout
+        late = "audit: the supervisor did not confirm the record in time"
+        if not self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise AuditError(late)
+        try:
+            if self.closed:
+                raise AuditError("audit: the supervisor is gone")
+            ident = next(self._ids)
+            frame = {"op": "audit", "id": ident, "kind": kind, "fields": fields}
+            data = json.dumps(frame, ensure_ascii=True, separators=(",", ":"), default=str)
+            try:
+                self._sock.settimeout(max(0.001, deadline - time.monotonic()))
+                self._sock.sendall(_HEADER.pack(len(data)) + data.encode())
+            except OSError as exc:  # a timeout too: part of a frame may be out, the line is lost
+                self._broken()
+                raise AuditError(f"audit: cannot reach the supervisor: {exc}") from None
+            while True:  # an ack that came too late for an earlier record is skipped
+                try:
+                    self._sock.settimeout(max(0.001, deadline - time.monotonic()))
+                    reply = self._reader.next()
+                except TimeoutError:
+                    raise AuditError(late) from None
+                except OSError as exc:
+                    self._broken()
+                    raise AuditError(f"audit: cannot reach the supervisor: {exc}") from None
+                if reply is None:
+                    self._broken()
+                    raise AuditError("audit: the supervisor is gone")
+                if reply.get("id") == ident:
+                    break
+        finally:
+            self._lock.release()
+        if not reply.get("ok"):
+            raise AuditError(f"audit: the record was not written ({reply.get('error', '?')})")
+
+
+class RemoteAudit:
+    """A worker's audit trail: the record's fields are made here, written by the supervisor."""
+
+    def __init__(self, line: AuditLine, path: str) -> None:
+        self._line = line
+        self.path = path
+
+    def record(self, kind: str, fields: Mapping[str, Any]) -> Head:
+        self._line.request(kind, dict(fields))
+        return Head(0, "")  # the head is the supervisor's; nobody in a worker needs it
+
+    def message(
+        self,
+        decision: Decision,
+        envelope: Envelope,
+        message_id: str | bytes | None = None,
+        findings: Iterable[AuditFinding] | None = None,
+    ) -> Head:
+        return self.record("message", message_fields(decision, envelope, message_id, findings))
+
+    def recipient_refused(
+        self,
+        refusal: RecipientDecision,
+        queue_id: str | None,
+        path: str = "smtp",
+        sender: Address | Malformed | None = None,
+        policy_sha256: str | None = None,
+        client: str | None = None,
+    ) -> Head:
+        fields = refusal_fields(refusal, queue_id, path, sender, policy_sha256, client)
+        return self.record("recipient_refused", fields)
+
+
+def _policy_frame(policy: Policy, text: bytes) -> dict[str, Any]:
+    return {
+        "op": "policy",
+        "source": policy.source,
+        "sha256": policy.sha256,
+        "text": base64.b64encode(text).decode("ascii"),
+    }
+
+
+def worker_main(config: Mapping[str, Any]) -> int:
+    """One worker: serve the inherited listeners until SIGTERM (or the supervisor is gone)."""
+    from milter.adapter import ListenSpec, MilterServer, PolicyHolder
+    from milter.gather import DnsGatherer
+    from milter.metrics import Metrics
+    from milter.notify import Notifier
+    from milter.service import DecisionLog, configure_logging
+
+    configure_logging()
+    index = int(config["index"])
+
+    def add_worker(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
+        event.setdefault("worker", index)
+        return event
+
+    structlog.configure(processors=[add_worker, *structlog.get_config()["processors"]])
+    stop = threading.Event()
+    first = threading.Event()
+    holder: list[PolicyHolder] = []
+    server: list[MilterServer] = []
+
+    def halt() -> None:
+        stop.set()
+        first.set()
+        for s in server:
+            s.stop()
+
+    def on_term(_signum: int, _frame: FrameType | None) -> None:
+        halt()
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the supervisor reloads, and sends the policy
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # the supervisor reopens the audit trail
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _WORKER_IGNORES)  # blocked since the fork
+
+    def on_policy(frame: dict[str, Any]) -> None:
+        text = base64.b64decode(frame["text"])
+        try:
+            policy = load_policy_text(text, str(frame["source"]))
+        except PolicyError:  # the supervisor checked it: this cannot happen; keep the old one
+            log.error("worker_policy_refused", worker=index)
+            return
+        if holder:
+            holder[0].replace(policy)
+        else:
+            holder.append(PolicyHolder(policy))
+            first.set()
+        channel.send({"op": "policy_loaded", "sha256": policy.sha256})
+
+    def on_closed() -> None:
+        if not stop.is_set():
+            log.error("worker_orphaned", worker=index, action="stop accepting, drain")
+        halt()
+
+    control = socket.socket(fileno=int(config["control"]))
+    control.setblocking(True)
+    channel = Channel(control, on_policy, on_closed)
+    channel.start()
+    if not first.wait(POLICY_WAIT_S) or stop.is_set() or not holder:
+        return 0 if stop.is_set() else 1
+    policies = holder[0]
+    metrics = Metrics()  # multiprocess values: PROMETHEUS_MULTIPROC_DIR is set for workers
+    audit_path = config.get("audit")
+    line = socket.socket(fileno=int(config["audit_line"]))
+    line.setblocking(True)
+
+    def audit_lost() -> None:
+        log.error("worker_audit_line_lost", worker=index, action="stop accepting, drain")
+        halt()
+
+    audit = RemoteAudit(AuditLine(line, audit_lost), str(audit_path)) if audit_path else None
+    observer = DecisionLog(metrics, audit, policies)
+    dns = DnsGatherer(tuple(config["nameservers"]), observer=metrics.observe_dns)
+    notifier = Notifier(on_result=metrics.notice)
+    sockets: list[tuple[socket.socket, ListenSpec, SubmissionPath]] = []
+    for fd, spec, path in config["listeners"]:
+        sock = socket.socket(fileno=int(fd))
+        sockets.append((sock, ListenSpec.parse(str(spec)), "local" if path == "local" else "smtp"))
+    milter = MilterServer(
+        [(spec, path) for _, spec, path in sockets],
+        policies,
+        observer,
+        notifier=notifier,
+        dns=dns,
+        on_sessions=metrics.connections.set,
+    )
+    milter.adopt(sockets)
+    server.append(milter)
+    if stop.is_set():
+        milter.stop()
+    log.info("worker_started", worker=index, sha256=policies.current.sha256[:12])
+    milter.serve_forever()
+    milter.drain(float(config["grace_s"]))
+    notifier.close()
+    log.info("worker_stopped", worker=index)
+    return 0
+
+
+# -- the supervisor ------------------------------------------------------------------------------
+
+
+def serve_line(
+    sock: socket.socket,
+    send_lock: threading.Lock,
+    audit: AuditLog | None,
+    on_policy_loaded: Callable[[str], None],
+) -> None:
+    """The supervisor's end of one worker's line, until it closes: write each audit record
+    and ack it only after the write (and fsync) succeeded; note which policy the worker runs."""
+    for frame in recv_frames(sock):
+        op = frame.get("op")
+        if op == "audit":
+            reply: dict[str, Any] = {"op": "ack", "id": frame.get("id"), "ok": True}
+            try:
+                if audit is None:
+                    raise AuditError("no audit trail")
+                fields = frame.get("fields")
+                if not isinstance(fields, dict):
+                    raise ValueError("fields")
+                audit.record(str(frame.get("kind")), fields)
+            except Exception as exc:  # any failure: the worker tempfails that message
+                path = audit.path if audit else None
+                log.error("audit_write_failed", path=path, error=type(exc).__name__)
+                reply = {**reply, "ok": False, "error": type(exc).__name__}
+            with contextlib.suppress(OSError):
+                send_frame(sock, send_lock, reply)
+        elif op == "policy_loaded":
+            on_policy_loaded(str(frame.get("sha256")))
+
+
+@dataclass
+class _Worker:
+    index: int
+    proc: subprocess.Popen[bytes]
+    control: socket.socket  # policies out, their confirmations in
+    audit: socket.socket  # records in, acks out
+    started: float
+    send_lock: threading.Lock = field(default_factory=threading.Lock)  # of `control`
+    policy_sha256: str | None = None
+    asked_to_stop: bool = False
+
+
+class Supervisor:
+    """Starts, watches and replaces the workers; writes their audit records; sends policies."""
+
+    def __init__(
+        self,
+        count: int,
+        listeners: list[tuple[socket.socket, str, SubmissionPath]],
+        policy: Policy,
+        policy_text: bytes,
+        audit: AuditLog | None,
+        metrics_dir: str,
+        config: Mapping[str, Any],
+        on_lost: Callable[[], None],
+        on_running: Callable[[int], None],
+    ) -> None:
+        self._count = count
+        self._listeners = listeners
+        self._policy = (policy, policy_text)
+        self._audit = audit
+        self._metrics_dir = metrics_dir
+        self._config = dict(config)
+        self._on_lost = on_lost
+        self._on_running = on_running
+        self._slots: list[_Worker | None] = [None] * count
+        self._next_start = [0.0] * count
+        self._quick_deaths = [0] * count
+        self._lock = threading.Condition()
+        self.stopping = threading.Event()
+
+    # -- policy ------------------------------------------------------------------------------------
+    def send_policy(self, policy: Policy, text: bytes, wait_s: float = 10.0) -> int:
+        """Send a checked policy to every worker; return how many confirmed it in `wait_s`."""
+        frame = _policy_frame(policy, text)
+        with self._lock:
+            self._policy = (policy, text)
+            workers = [w for w in self._slots if w is not None]
+        for worker in workers:
+            with contextlib.suppress(OSError):  # a dead worker's replacement gets it at start
+                send_frame(worker.control, worker.send_lock, frame)
+        deadline = time.monotonic() + wait_s
+        with self._lock:
+            while True:
+                live = [w for w in self._slots if w is not None]
+                confirmed = sum(1 for w in live if w.policy_sha256 == policy.sha256)
+                left = deadline - time.monotonic()
+                if confirmed == len(live) or left <= 0:
+                    break
+                self._lock.wait(left)
+        log.info("policy_sent_to_workers", sha256=policy.sha256[:12], workers=confirmed)
+        return confirmed
+
+    # -- workers -----------------------------------------------------------------------------------
+    def _spawn(self, index: int) -> None:
+        control, control_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        audit, audit_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        theirs = (control_theirs, audit_theirs)
+        for end in (control, audit, *theirs):  # blocking whatever setdefaulttimeout() says
+            end.setblocking(True)
+        config = {
+            **self._config,
+            "index": index,
+            "control": control_theirs.fileno(),
+            "audit_line": audit_theirs.fileno(),
+            "listeners": [[s.fileno(), spec, path] for s, spec, path in self._listeners],
+        }
+        env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": self._metrics_dir}
+        fds = [*(end.fileno() for end in theirs), *(s.fileno() for s, _, _ in self._listeners)]
+        # A worker inherits these blocked until its own handlers are in place: a SIGHUP or
+        # SIGUSR1 sent to the whole group during its start-up must not end it.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _WORKER_IGNORES)
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "milter.prefork", json.dumps(config)],
+                pass_fds=fds,
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
+        except OSError as exc:
+            log.error("worker_start_failed", worker=index, error=exc.strerror)
+            control.close()
+            audit.close()
+            self._next_start[index] = time.monotonic() + BACKOFF_MAX_S
+            return
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            for end in theirs:
+                end.close()
+        worker = _Worker(index, proc, control, audit, time.monotonic())
+        with self._lock:
+            policy, text = self._policy
+            send_frame(control, worker.send_lock, _policy_frame(policy, text))
+            self._slots[index] = worker
+
+        def loaded(sha256: str) -> None:
+            with self._lock:
+                worker.policy_sha256 = sha256
+                self._lock.notify_all()
+
+        for name, sock in (("control", control), ("audit", audit)):
+            threading.Thread(
+                target=serve_line,
+                args=(sock, threading.Lock(), self._audit, loaded),
+                name=f"worker-{index}-{name}",
+                daemon=True,
+            ).start()
+        log.info("worker_forked", worker=index, pid=proc.pid)
+
+    def _reap(self, index: int, worker: _Worker, now: float) -> None:
+        from prometheus_client import multiprocess
+
+        code = worker.proc.returncode
+        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
+        with self._lock:
+            self._slots[index] = None
+            self._lock.notify_all()
+        for sock in (worker.control, worker.audit):
+            with contextlib.suppress(OSError):
+                sock.close()
+        multiprocess.mark_process_dead(worker.proc.pid, self._metrics_dir)  # type: ignore[no-untyped-call]
+        if worker.asked_to_stop or self.stopping.is_set():
+            return
+        lived = now - worker.started
+        self._quick_deaths[index] = 0 if lived >= LIVED_LONG_S else self._quick_deaths[index] + 1
+        quick = self._quick_deaths[index]
+        delay = 0.0 if quick == 0 else min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (quick - 1))
+        self._next_start[index] = now + delay
+        self._on_lost()
+        log.error(
+            "worker_lost",
+            worker=index,
+            pid=worker.proc.pid,
+            how=how,
+            lived_s=round(lived, 1),
+            restart_in_s=delay,
+            effect="its connections dropped: Postfix tempfails their messages",
+        )
+
+    def run(self) -> None:
+        """Keep `count` workers running until `stopping` is set."""
+        while not self.stopping.is_set():
+            now = time.monotonic()
+            for index in range(self._count):
+                worker = self._slots[index]
+                if worker is not None and worker.proc.poll() is not None:
+                    self._reap(index, worker, now)
+                    worker = None
+                if worker is None and now >= self._next_start[index] and not self.stopping.is_set():
+                    self._spawn(index)
+            self._on_running(sum(1 for w in self._slots if w is not None))
+            self.stopping.wait(0.1)
+
+    def signal_workers(self, signum: int) -> None:
+        for worker in list(self._slots):
+            if worker is not None:
+                worker.asked_to_stop = signum in (signal.SIGTERM, signal.SIGINT)
+                with contextlib.suppress(ProcessLookupError):
+                    worker.proc.send_signal(signum)
+
+    def stop(self, grace_s: float) -> None:
+        """SIGTERM every worker; wait for them to drain (grace + 5 s), then SIGKILL the rest."""
+        self.stopping.set()
+        self.signal_workers(signal.SIGTERM)
+        deadline = time.monotonic() + grace_s + 5.0
+        for index, worker in enumerate(self._slots):
+            if worker is None:
+                continue
+            try:
+                worker.proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.error("worker_killed", worker=index, pid=worker.proc.pid, after_s=grace_s + 5)
+                worker.proc.kill()
+                worker.proc.wait()
+            self._reap(index, worker, time.monotonic())
+        self._on_running(0)
+
+
+def _load_with_text(source: str, texts: dict[str, bytes]) -> Policy:
+    """load_policy, keeping the bytes (by sha256) so workers get exactly what was checked."""
+    try:
+        with open(source, "rb") as handle:
+            data = handle.read(MAX_POLICY_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise PolicyError(
+            [PolicyIssue(source, 0, 0, f"cannot read policy file: {reason}")]
+        ) from None
+    policy = load_policy_text(data, source)
+    texts[policy.sha256] = data
+    return policy
+
+
+def supervise(
+    policy_path: str,
+    listen: str,
+    listen_local: str | None,
+    metrics_listen: str | None,
+    workers: int,
+    *,
+    grace_s: float = 10.0,
+    socket_group: str | None = None,
+    audit_log: str | None = None,
+    audit_checkpoint_s: float = 60.0,
+    nameservers: tuple[str, ...] = (),
+    watch_interval_s: float = 300.0,
+) -> int:
+    """``serve --workers N`` (N > 1): the supervisor. See the module docstring."""
+    import dataclasses
+
+    from prometheus_client import CollectorRegistry
+
+    from milter.adapter import ListenSpec, PolicyHolder, open_listener
+    from milter.domains.watch import DomainWatcher
+    from milter.gather import DnsGatherer
+    from milter.metrics import MergedCollector, Metrics
+    from milter.service import (
+        PolicyFileWatch,
+        _domain_watcher,
+        open_audit,
+        reload_policy,
+        reopen_audit,
+    )
+
+    texts: dict[str, bytes] = {}
+    policy = _load_with_text(policy_path, texts)
+    holder = PolicyHolder(policy)
+    metrics = Metrics()
+    metrics.policy_loaded_now(policy, time.time())
+    audit: AuditLog | None = None
+    if audit_log:
+        try:
+            audit = trail = open_audit(audit_log, metrics, audit_checkpoint_s)
+        except AuditError as exc:
+            log.error("audit_refused", error=str(exc))
+            return 2
+
+        def on_usr1(_signum: int, _frame: FrameType | None) -> None:
+            threading.Thread(target=reopen_audit, args=(trail,), daemon=True).start()
+
+        signal.signal(signal.SIGUSR1, on_usr1)
+    else:
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+        log.warning("audit_disabled", hint="serve --audit-log FILE keeps the audit trail")
+    specs: list[tuple[ListenSpec, SubmissionPath]] = [(ListenSpec.parse(listen), "smtp")]
+    if listen_local:
+        specs.append((ListenSpec.parse(listen_local), "local"))
+    bound = [(open_listener(spec, socket_group=socket_group), spec, path) for spec, path in specs]
+    metrics_dir = tempfile.mkdtemp(prefix="postwarden-metrics-")
+    try:
+        dns = DnsGatherer(nameservers, observer=metrics.observe_dns)  # the domain watch's
+        metrics.track_exceptions(lambda: holder.current)
+        supervisor = Supervisor(
+            workers,
+            [(sock, str(spec), path) for sock, spec, path in bound],
+            policy,
+            texts[policy.sha256],
+            audit,
+            metrics_dir,
+            {"grace_s": grace_s, "nameservers": list(nameservers), "audit": audit_log},
+            metrics.worker_lost,
+            metrics.workers_running,
+        )
+        if metrics_listen:
+            metrics.watch_hold_queue()
+            merged = CollectorRegistry()
+            merged.register(MergedCollector(metrics.registry, metrics_dir))
+            host, _, port = metrics_listen.rpartition(":")
+            metrics.serve(host.strip("[]") or "127.0.0.1", int(port), registry=merged)
+
+        watchers: list[DomainWatcher] = []
+
+        def on_loaded(new: Policy) -> None:
+            while watchers:
+                watchers.pop().stop(timeout=2.0)
+            if new.dns is not None:
+                watchers.append(_domain_watcher(new, dns, metrics, watch_interval_s))
+                watchers[0].start()
+
+        def on_reloaded(new: Policy) -> None:
+            for sha in [s for s in texts if s != new.sha256]:
+                del texts[sha]  # only the policy in force is ever sent again
+            supervisor.send_policy(new, texts[new.sha256])
+            on_loaded(new)
+
+        reload_lock = threading.Lock()
+
+        def reload() -> None:
+            with reload_lock:  # SIGHUP and the file watch never swap at the same time
+                reload_policy(
+                    holder, metrics, audit, on_reloaded, load=lambda s: _load_with_text(s, texts)
+                )
+
+        def on_hup(_signum: int, _frame: FrameType | None) -> None:
+            threading.Thread(target=reload, daemon=True).start()
+
+        def on_term(signum: int, _frame: FrameType | None) -> None:
+            if not supervisor.stopping.is_set():
+                log.info("shutting_down", signal=signal.Signals(signum).name)
+            supervisor.stopping.set()
+
+        file_watch = PolicyFileWatch(policy.source, reload)
+        file_watch.start()
+        on_loaded(policy)
+        signal.signal(signal.SIGTERM, on_term)
+        signal.signal(signal.SIGINT, on_term)
+        signal.signal(signal.SIGHUP, on_hup)
+        log.info(
+            "listening",
+            listeners=[f"{spec} ({path})" for _, spec, path in bound],
+            metrics=metrics_listen,
+            policy=policy.source,
+            sha256=policy.sha256[:12],
+            audit=audit_log,
+            workers=workers,
+        )
+        supervisor.run()
+        supervisor.stop(grace_s)
+        file_watch.stop()
+        on_loaded(dataclasses.replace(policy, dns=None))  # stops the domain watch
+        if audit is not None:
+            audit.close()
+    finally:
+        for sock, spec, _path in bound:
+            sock.close()
+            if spec.kind == "unix":
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(spec.path)
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main(json.loads(sys.argv[1])))
