@@ -1,11 +1,14 @@
 """End-to-end benchmark: smtp-source -> real Postfix (+ milter) -> smtp-sink, side by side.
 
-One sitting, six configurations, each its own private Postfix instance (tests/e2e/postfix.py's
+One sitting, seven configurations, each its own private Postfix instance (tests/e2e/postfix.py's
 PostfixInstance, spool on tmpfs, ``in_flow_delay = 0``, no DNS, relayhost = one smtp-sink):
 
   postfix          Postfix alone
   postwarden-tcp   + Postwarden (policies/example.yaml) over loopback TCP
   postwarden-unix  + Postwarden over a unix socket (group postfix, dir mode 0750)
+  postwarden-unix+workers2
+                   + the same with serve --workers 2, as systemd/postwarden.service runs it
+                   here (--workers auto); the others run one process
   rspamd-tcp       + Rspamd 3.4 proxy milter (tests/bench/rspamd) over loopback TCP
   rspamd-unix      + the same Rspamd over a unix socket
   noop-unix        + a milter that does nothing (tests/bench/noop_milter.py) but ask for and
@@ -38,6 +41,7 @@ import contextlib
 import grp
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -62,6 +66,9 @@ CONFIGS = (
     "rspamd-unix",
     "noop-unix",
 )
+# The sitting: the base configurations, and Postwarden as systemd/postwarden.service runs it on
+# this machine (--workers auto: one worker per core).
+SITTING = (*CONFIGS[:3], "postwarden-unix+workers2", *CONFIGS[3:])
 RECIPIENT = "rcpt@partner.example"  # -N prefixes a sequence number: unique recipients
 RETIRED = "old-contact@bjzutrecht.nl"
 DRAIN_TIMEOUT_S = 180.0
@@ -86,7 +93,7 @@ class Settings:
     sessions: int = 20
     sizes_kb: tuple[int, ...] = (10, 100)
     reuse_connections: bool = False  # smtp-source -d
-    configs: tuple[str, ...] = CONFIGS
+    configs: tuple[str, ...] = SITTING
     warmup_messages: int = 200
 
     def messages_for(self, kb: int) -> int:
@@ -141,12 +148,13 @@ def rspamd_available() -> str | None:
 
 
 def parse_config(name: str) -> tuple[str, str]:
-    """'postwarden-unix+skip-body' -> ('postwarden-unix', 'skip-body')."""
+    """'postwarden-unix+skip-body' -> ('postwarden-unix', 'skip-body'). A variant 'workersN'
+    runs serve --workers N instead of a patch."""
     base, _, variant = name.partition("+")
     if base not in CONFIGS or (variant and not base.startswith("postwarden")):
         raise ValueError(f"unknown configuration {name!r}; known: {', '.join(CONFIGS)}")
     for part in filter(None, variant.split(",")):
-        if part not in VARIANTS:
+        if part not in VARIANTS and not re.fullmatch(r"workers[1-9]", part):
             raise ValueError(f"unknown variant {part!r} in {name!r}; known: {', '.join(VARIANTS)}")
     return base, variant
 
@@ -162,7 +170,18 @@ def _start_postwarden(
     else:
         spec, local = f"unix:{sockets}/{slug}.sock", f"unix:{sockets}/{slug}-local.sock"
         group = "postfix"
-    milter = servers.postwarden(work, slug, spec, local, socket_group=group, variant=variant)
+    parts = [p for p in variant.split(",") if p]
+    workers = [int(p[len("workers") :]) for p in parts if p.startswith("workers")]
+    patches = ",".join(p for p in parts if not p.startswith("workers"))
+    milter = servers.postwarden(
+        work,
+        slug,
+        spec,
+        local,
+        socket_group=group,
+        variant=patches,
+        workers=workers[-1] if workers else None,
+    )
     return spec, stack.enter_context(milter)
 
 

@@ -8,7 +8,9 @@ first 1000 (the first batch pays for imports and first-use caches).
 
 Then 100 connections are opened and each is left mid-message (negotiated, MAIL, 2 RCPTs,
 headers and half the body of a 1 MB message sent); RSS and the thread count are read while
-they are held, again after all messages finished, and after the connections closed.
+they are held, again after all messages finished, and after the connections closed. The held
+connections are measured again against ``serve --workers 2`` (systemd/postwarden.service's
+``--workers auto`` on this machine), its RSS the sum over the supervisor and its workers.
 
     python -m tests.bench.bench_memory [--quick]      # JSON on stdout
 """
@@ -31,18 +33,21 @@ KIB = 1024
 
 
 def threads(pid: int) -> int:
-    """Threads of pid (/proc/PID/status)."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    return 0
+    """Threads of pid and its descendants (/proc/PID/status)."""
+    total = 0
+    for member in servers.tree_pids(pid):
+        with contextlib.suppress(OSError), open(f"/proc/{member}/status") as f:
+            for line in f:
+                if line.startswith("Threads:"):
+                    total += int(line.split()[1])
+    return total
 
 
 def settle_rss(pid: int, seconds: float = 0.5) -> int:
-    """RSS after a short pause (threads finish, allocator settles)."""
+    """RSS of pid and its descendants after a short pause (threads finish, allocator
+    settles)."""
     time.sleep(seconds)
-    return servers.rss_kib(pid)
+    return servers.tree_rss_kib(pid)
 
 
 def growth_over_messages(
@@ -50,7 +55,7 @@ def growth_over_messages(
 ) -> dict[str, Any]:
     """RSS sampled every `every` messages over `total` messages of 50 KB."""
     tx = Transaction.from_message(build_message(50 * KIB))
-    samples = [{"messages": 0, "rss_kib": servers.rss_kib(pid)}]
+    samples = [{"messages": 0, "rss_kib": servers.tree_rss_kib(pid)}]
     for batch in range(total // every):
         results = run_parallel(
             str(sock),
@@ -123,6 +128,19 @@ def run(
             }
             out["over_messages"] = growth_over_messages(sock, milter.pid, total, every)
             out["held_connections"] = held_connections(sock, milter.pid, held)
+        sock = work / "workers.sock"
+        milter = servers.postwarden(
+            work, "workers", f"unix:{sock}", f"unix:{work / 'wl.sock'}", env=env, workers=2
+        )
+        with milter:
+            deadline = time.monotonic() + 30  # the supervisor binds, then starts the workers
+            while len(servers.tree_pids(milter.pid)) < 3 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            out["workers2"] = {
+                "rss_kib_at_start": settle_rss(milter.pid, 1.0),
+                "processes": len(servers.tree_pids(milter.pid)),
+                "held_connections": held_connections(sock, milter.pid, held),
+            }
     return out
 
 

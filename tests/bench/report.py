@@ -189,8 +189,22 @@ def memory(summary: dict[str, Any]) -> str:
             f"{held['threads_held']} threads; after the messages "
             f"{held['rss_kib_after_messages'] / 1024:.1f} MiB; after closing "
             f"{held['rss_kib_after_close'] / 1024:.1f} MiB, {held['threads_after_close']} threads.",
+            *_workers_memory(data.get("workers2")),
         ]
     )
+
+
+def _workers_memory(w: dict[str, Any] | None) -> list[str]:
+    if not w:
+        return []
+    held = w["held_connections"]
+    return [
+        f"- serve --workers 2 ({w['processes']} processes, RSS added up): "
+        f"{w['rss_kib_at_start'] / 1024:.1f} MiB at rest; {held['connections']} connections "
+        f"held mid-message {held['rss_kib_held'] / 1024:.1f} MiB; after the messages "
+        f"{held['rss_kib_after_messages'] / 1024:.1f} MiB; after closing "
+        f"{held['rss_kib_after_close'] / 1024:.1f} MiB."
+    ]
 
 
 def targets(summary: dict[str, Any]) -> str:

@@ -122,12 +122,24 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
     held = memory.get("held_connections", {})
     out.append(
         _check(
-            f"RSS <= 150 MB with {held.get('connections', 100)} connections mid-message (KiB)",
+            f"RSS <= 150 MB with {held.get('connections', 100)} connections mid-message, "
+            "one process (KiB)",
             held.get("rss_kib_held"),
             TARGET_RSS_KIB,
             False,
         )
     )
+    if "workers2" in memory:
+        held2 = memory["workers2"].get("held_connections", {})
+        out.append(
+            _check(
+                f"RSS <= 150 MB with {held2.get('connections', 100)} connections mid-message, "
+                "--workers 2, all processes (KiB)",
+                held2.get("rss_kib_held"),
+                TARGET_RSS_KIB,
+                False,
+            )
+        )
     over = memory.get("over_messages", {})
     n = over.get("samples", [{}])[-1].get("messages") if over else None
     out.append(

@@ -68,6 +68,35 @@ def rss_kib(pid: int) -> int:
     raise ValueError(f"no VmRSS for pid {pid}")
 
 
+def tree_pids(pid: int) -> list[int]:
+    """pid and its live descendants (serve --workers N: the supervisor and its workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo.extend(children.get(current, ()))
+    return out
+
+
+def tree_rss_kib(pid: int) -> int:
+    """RSS of pid and its descendants added up, in KiB (what the milter costs the machine)."""
+    total = 0
+    for member in tree_pids(pid):
+        with contextlib.suppress(OSError, ValueError):
+            total += rss_kib(member)
+    return total
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time pid has used so far."""
     with open(f"/proc/{pid}/stat") as f:
@@ -325,12 +354,14 @@ def postwarden(
     production_extras: bool = True,
     variant: str = "",
     env: Mapping[str, str] | None = None,
+    workers: int | None = None,
 ) -> Service:
     """``python -m milter serve`` as deployed: metrics on, audit trail on when supported.
 
     Its JSON log goes to a file, as journald would take it; readiness is both sockets listening.
     `variant` (e.g. "skip-body") runs it through tests/bench/variants.py's patches instead;
-    `env` adds environment variables (e.g. MALLOC_ARENA_MAX).
+    `env` adds environment variables (e.g. MALLOC_ARENA_MAX); `workers` is serve --workers
+    (default: $BENCH_WORKERS, else one process).
     """
     launcher = ["tests.bench.variants", variant] if variant else ["milter"]
     argv = [sys.executable, "-m", *launcher, "serve", "--policy", str(policy)]
@@ -343,9 +374,9 @@ def postwarden(
             argv += ["--metrics-listen", f"{LOOPBACK}:{free_port()}"]
         if "--audit-log" in options:
             argv += ["--audit-log", str(work_dir / f"{name}.audit.jsonl")]
-        workers = os.environ.get("BENCH_WORKERS")  # serve --workers N (1: one process)
-        if workers and "--workers" in options:
-            argv += ["--workers", workers]
+        count = str(workers or os.environ.get("BENCH_WORKERS") or "")  # serve --workers N
+        if count and "--workers" in options:
+            argv += ["--workers", count]
 
     def ready() -> bool:
         return all(_spec_listening(spec) for spec in (listen, listen_local))

@@ -82,7 +82,7 @@ class TestTargets:
         assert results["b/a >= 0.85 at 10 KB"] is True
         assert results["b/c >= 1.4 at 10 KB"] is False
         assert results["b/c >= 1.4 at 100 KB"] is None
-        assert results["RSS <= 150 MB with 100 connections mid-message"] is True
+        assert results["RSS <= 150 MB with 100 connections mid-message, one process"] is True
 
 
 class TestMilterTools:
@@ -106,12 +106,27 @@ class TestMilterTools:
         assert held["verdicts"] == {"a": 3}
         assert {"rss_kib_held", "rss_kib_after_close", "threads_held"} <= held.keys()
 
+    def test_memory_of_workers_adds_up_every_process(self) -> None:
+        """With serve --workers 2 the RSS is that of the supervisor and both workers."""
+        with servers.work_dir("smoke") as work:
+            sock = work / "w.sock"
+            milter = servers.postwarden(
+                work, "pw", f"unix:{sock}", f"unix:{work / 'wl.sock'}", workers=2
+            )
+            with milter:
+                held = bench_memory.held_connections(sock, milter.pid, 4)
+                members = servers.tree_pids(milter.pid)
+                alone = servers.rss_kib(milter.pid)
+        assert held["verdicts"] == {"a": 4}
+        assert len(members) == 3
+        assert held["rss_kib_held"] > 2 * alone
+
 
 @pytest.mark.e2e
 class TestEndToEnd:
     def test_runs_postfix_alone_and_with_postwarden(self) -> None:
-        """One round of 20 messages through Postfix alone, + Postwarden (unix) and + the
-        no-op milter; the ceilings are computed from the no-op milter's CPU account."""
+        """One round of 20 messages through Postfix alone, + Postwarden (unix, one process and
+        --workers 2) and + the no-op milter; the ceilings come from the no-op milter's CPU."""
         missing = [str(p) for p in REQUIRED_BINARIES if not Path(p).exists()]
         if missing or os.geteuid() != 0:
             pytest.fail("needs root and the postfix package (like tests/e2e)", pytrace=False)
@@ -119,14 +134,21 @@ class TestEndToEnd:
             runs=1,
             messages=20,
             sizes_kb=(10,),
-            configs=("postfix", "postwarden-unix", "noop-unix"),
+            configs=("postfix", "postwarden-unix", "postwarden-unix+workers2", "noop-unix"),
             warmup_messages=5,
         )
         result = bench_e2e.run(settings)
         json.dumps(result)
         assert result["enforcement"]["postwarden-unix"]["retired_domain_refused"] is True
         assert result["enforcement"]["postfix"]["retired_domain_refused"] is False
-        assert set(result["results"]["10KB"]) == {"postfix", "postwarden-unix", "noop-unix"}
+        assert set(result["results"]["10KB"]) == {
+            "postfix",
+            "postwarden-unix",
+            "postwarden-unix+workers2",
+            "noop-unix",
+        }
+        assert "--workers" in result["milters"]["postwarden-unix+workers2"]
+        assert result["enforcement"]["postwarden-unix+workers2"]["retired_domain_refused"] is True
         assert result["enforcement"]["noop-unix"]["retired_domain_refused"] is False
         assert result["results"]["10KB"]["postwarden-unix"]["milter_cpu_ms_per_msg"] is not None
         assert "postwarden-unix/postfix" in result["ratios"]["10KB"]
