@@ -98,6 +98,7 @@ bench-deps: venv
 
 lint: venv
 	$(VENV)/bin/ruff check milter tests
+	$(VENV)/bin/ruff format --check milter tests
 	$(VENV)/bin/mypy
 
 clean:

@@ -85,14 +85,19 @@ class Progress:
             if self.rss_max - self.rss_start > MAX_RSS_GROWTH:
                 problems.append(f"RSS grew {(self.rss_max - self.rss_start) >> 20} MiB")
             rate = self.cases / (time.monotonic() - self.started)
-            print(f"{self.what}: {self.cases} cases, {rate:.0f}/s, RSS max "
-                  f"{self.rss_max >> 20} MiB, threads {threads}", flush=True)
+            print(
+                f"{self.what}: {self.cases} cases, {rate:.0f}/s, RSS max "
+                f"{self.rss_max >> 20} MiB, threads {threads}",
+                flush=True,
+            )
         return problems
 
     def summary(self) -> str:
         seconds = time.monotonic() - self.started
-        return (f"{self.what}: {self.cases} cases in {seconds:.0f}s; daemon RSS "
-                f"{self.rss_start >> 20} -> max {self.rss_max >> 20} MiB")
+        return (
+            f"{self.what}: {self.cases} cases in {seconds:.0f}s; daemon RSS "
+            f"{self.rss_start >> 20} -> max {self.rss_max >> 20} MiB"
+        )
 
 
 class TestProtocolFuzzLong:

@@ -138,8 +138,13 @@ def script_packets(
             expect.append(Expect(what, CONTINUE))
 
     out.append(macros(b"C", {"j": "postwarden-test.localdomain", "{daemon_name}": "smtpd"}))
-    event(b"C", b"client.example\0" + b"4" + struct.pack("!H", 40000) + b"127.0.0.1\0",
-          NOCONNECT, NR_CONN, "connect")
+    event(
+        b"C",
+        b"client.example\0" + b"4" + struct.pack("!H", 40000) + b"127.0.0.1\0",
+        NOCONNECT,
+        NR_CONN,
+        "connect",
+    )
     event(b"H", b"client.example\0", NOHELO, NR_HELO, "helo")
     for n, msg in enumerate(conv.messages):
         qid = f"{queue_id}{n}"
@@ -228,9 +233,7 @@ def mismatches(result: Exchange, expected: Iterable[Expect]) -> list[str]:
 
 
 HEALTH = (
-    Conversation(
-        "smtp", (Message((RETIRED[0], ALLOWED[0], RETIRED[2])), Message((ALLOWED[1],)))
-    ),
+    Conversation("smtp", (Message((RETIRED[0], ALLOWED[0], RETIRED[2])), Message((ALLOWED[1],)))),
     Conversation("local", (Message((ALLOWED[0], RETIRED[1])), Message((RETIRED[0],)))),
 )
 

@@ -217,4 +217,3 @@ def check_server(milter: InProcessMilter, max_threads: int) -> list[str]:
     if len(others) > max_threads or pool > WORKER_POOL_MAX:
         problems.append(f"{len(others)} threads (bound {max_threads}), {pool} pool workers")
     return problems
-

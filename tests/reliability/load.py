@@ -365,8 +365,9 @@ class Ledger:
         by_id = {p.message_id: p.n for p in self.plans}
         for message in sink:
             rcpts = list(message.rcpt_tos)
-            self.to_retired += [f"{message.header('Message-ID')} -> {r}" for r in rcpts
-                                if is_retired(r)]
+            self.to_retired += [
+                f"{message.header('Message-ID')} -> {r}" for r in rcpts if is_retired(r)
+            ]
             mid = message.header("Message-ID") or ""
             if mid in by_id:
                 for rcpt in rcpts:
@@ -403,9 +404,7 @@ class Ledger:
         return out
 
     def expected_deliveries(self) -> int:
-        return sum(
-            len(p.allowed) for p in self.plans if self.fates[p.shape].action == "deliver"
-        )
+        return sum(len(p.allowed) for p in self.plans if self.fates[p.shape].action == "deliver")
 
     def summary(self) -> dict[str, int]:
         return {

@@ -189,7 +189,6 @@ def _limit(part: Part, what: str) -> Part:
     return Part(part.headers, part.body, what, intact=False, over_limit=True, depth=part.depth)
 
 
-
 _DAMAGE = ["flip", "truncate", "boundary", "base64", "qp", "charset", "header", "bare-lf", "nul"]
 
 

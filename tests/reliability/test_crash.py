@@ -61,9 +61,7 @@ class TestKilledUnderLoad:
         assert killed.milter.starts == KILLS + 1
         assert killed.ledger.summary()["tempfails"] > 0
 
-    def test_every_allowed_recipient_gets_its_message_exactly_once(
-        self, killed: CrashRun
-    ) -> None:
+    def test_every_allowed_recipient_gets_its_message_exactly_once(self, killed: CrashRun) -> None:
         """Counted by Message-ID: nothing lost, nothing duplicated, nothing wrongly held."""
         problems = killed.ledger.problems()
         assert {k: v for k, v in problems.items() if k not in ("to_retired",) and v} == {}
@@ -94,8 +92,11 @@ class TestGracefulShutdown:
 
     def test_decisions_continue_during_the_drain(self, terminated: CrashRun) -> None:
         """Connections open at SIGTERM are still served until the grace period ends."""
-        events = [json.loads(line) for line in terminated.milter.log_text().splitlines()
-                  if line.startswith("{")]
+        events = [
+            json.loads(line)
+            for line in terminated.milter.log_text().splitlines()
+            if line.startswith("{")
+        ]
         names = [e.get("event") for e in events]
         start = names.index("shutting_down")
         end = names.index("stopped", start)

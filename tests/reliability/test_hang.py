@@ -103,8 +103,9 @@ class TestFrozenMilter:
         stack.milter.signal(signal.SIGSTOP)
         try:
             started = time.monotonic()
-            result = smtp_send(stack.postfix.smtp_port, SENDER, ["a@partner.example"],
-                               message("frozen-at-connect"))
+            result = smtp_send(
+                stack.postfix.smtp_port, SENDER, ["a@partner.example"], message("frozen-at-connect")
+            )
             elapsed = time.monotonic() - started
         finally:
             stack.milter.signal(signal.SIGCONT)
@@ -112,8 +113,9 @@ class TestFrozenMilter:
         assert any(400 <= code < 500 for code in codes), result
         assert not result.delivered
         assert elapsed < 3 * TIMEOUT_S + SLACK_S
-        retry = smtp_send(stack.postfix.smtp_port, SENDER, ["a@partner.example"],
-                          message("frozen-at-connect"))
+        retry = smtp_send(
+            stack.postfix.smtp_port, SENDER, ["a@partner.example"], message("frozen-at-connect")
+        )
         assert retry.delivered
         stack.postfix.wait_queue_empty(timeout=15)
         assert stack.delivered("frozen-at-connect") == ["a@partner.example"]
@@ -142,9 +144,7 @@ class TestFrozenMilter:
         assert stack.postfix.postqueue_json() == []  # refused, not queued unchecked
         assert stack.postfix.wait_log(r"milter .*(timed out|timeout)", timeout=5)
 
-    def test_local_submissions_wait_while_frozen_and_are_checked_after(
-        self, stack: Stack
-    ) -> None:
+    def test_local_submissions_wait_while_frozen_and_are_checked_after(self, stack: Stack) -> None:
         """sendmail while the daemon is stopped: held in Postfix, then delivered checked."""
         stack.milter.signal(signal.SIGSTOP)
         try:

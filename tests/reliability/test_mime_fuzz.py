@@ -83,8 +83,9 @@ class TestScanner:
 
         started = time.monotonic()
         run()
-        print(f"{SCAN_CASES} messages in {time.monotonic() - started:.1f}s, "
-              f"slowest {slowest[0]:.2f}s")
+        print(
+            f"{SCAN_CASES} messages in {time.monotonic() - started:.1f}s, slowest {slowest[0]:.2f}s"
+        )
 
 
 BAD_ENCODED_WORDS = [

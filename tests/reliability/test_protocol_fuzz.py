@@ -104,8 +104,10 @@ class TestHostileStreams:
 
         run()
         grown = rss_bytes() - rss_before
-        print(f"{CI_HOSTILE_CASES} hostile cases in {time.monotonic() - started:.1f}s, "
-              f"RSS +{grown >> 20} MiB, {leakwatch.events} log events")
+        print(
+            f"{CI_HOSTILE_CASES} hostile cases in {time.monotonic() - started:.1f}s, "
+            f"RSS +{grown >> 20} MiB, {leakwatch.events} log events"
+        )
         assert grown < MAX_RSS_GROWTH
         assert leakwatch.leaks == []
         assert leakwatch.events > 0  # the watch did see the adapter's log events
@@ -157,9 +159,20 @@ class TestAcceptLoop:
         port = free_port()
         with open(tmp_path / "milter.log", "wb") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "milter", "serve", "--policy", str(POLICY),
-                 "--listen", f"inet:127.0.0.1:{port}"],
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "milter",
+                    "serve",
+                    "--policy",
+                    str(POLICY),
+                    "--listen",
+                    f"inet:127.0.0.1:{port}",
+                ],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         conns: list[socket.socket] = []
         try:
