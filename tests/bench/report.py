@@ -247,13 +247,23 @@ def content(summary: dict[str, Any]) -> str:
     if "mb_per_s" not in data:
         return f"(content scan: {data.get('error') or data.get('skipped')})"
     rates = ", ".join(
-        f"{kind} {v.get('wall', v)} MB/s wall ({v.get('cpu')} MB/s CPU)"
+        f"{kind} {v.get('wall', v)} MB/s wall ({v.get('cpu')} MB/s CPU"
+        + (f", fastest run {v['cpu_best']}" if "cpu_best" in v else "")
+        + ")"
         if isinstance(v, dict)
         else f"{kind} {v} MB/s"
         for kind, v in data["mb_per_s"].items()
     )
     argv = " ".join(data.get("argv", [])[1:])
-    return f"Content scan (tests/bench/bench_content.py {argv}): {rates}."
+    host = data.get("host_loop_ms")
+    speed = (
+        f" Host speed (a fixed pure-Python loop, ms, best / median): before "
+        f"{host['before']['best']} / {host['before']['median']}, after "
+        f"{host['after']['best']} / {host['after']['median']}."
+        if host
+        else ""
+    )
+    return f"Content scan (tests/bench/bench_content.py {argv}): {rates}.{speed}"
 
 
 def render(summary: dict[str, Any]) -> str:
