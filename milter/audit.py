@@ -61,6 +61,7 @@ DIAGNOSTICS
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import datetime as dt
 import gzip
@@ -114,33 +115,6 @@ class AuditMetrics(Protocol):
     def audit_write_failed(self) -> None: ...
 
     def audit_checkpoint(self, seq: int, when: float, head: str) -> None: ...
-
-
-class AuditWriter(Protocol):
-    """What the service needs of an audit trail: an AuditLog, or (serve --workers N) a
-    worker's stand-in that has the supervisor write the record and waits for it."""
-
-    path: str
-
-    def record(self, kind: str, fields: Mapping[str, Any]) -> Head: ...
-
-    def message(
-        self,
-        decision: Decision,
-        envelope: Envelope,
-        message_id: str | bytes | None = None,
-        findings: Iterable[AuditFinding] | None = None,
-    ) -> Head: ...
-
-    def recipient_refused(
-        self,
-        refusal: RecipientDecision,
-        queue_id: str | None,
-        path: str = "smtp",
-        sender: Address | Malformed | None = None,
-        policy_sha256: str | None = None,
-        client: str | None = None,
-    ) -> Head: ...
 
 
 class AuditFinding(Protocol):
@@ -455,7 +429,40 @@ class _Sink:
         self._trail._append(line.encode("ascii"))
 
 
-class AuditLog:
+class AuditWriter(abc.ABC):
+    """What the service needs of an audit trail: ``record``, and the decision records built on
+    it. An AuditLog writes them itself; with serve --workers N a worker's stand-in
+    (prefork.RemoteAudit) has the supervisor write them and waits until it has."""
+
+    path: str
+
+    @abc.abstractmethod
+    def record(self, kind: str, fields: Mapping[str, Any]) -> Head:
+        """Have one record of `kind` written; raises if it was not."""
+
+    def message(
+        self,
+        decision: Decision,
+        envelope: Envelope,
+        message_id: str | bytes | None = None,
+        findings: Iterable[AuditFinding] | None = None,
+    ) -> Head:
+        return self.record("message", message_fields(decision, envelope, message_id, findings))
+
+    def recipient_refused(
+        self,
+        refusal: RecipientDecision,
+        queue_id: str | None,
+        path: str = "smtp",
+        sender: Address | Malformed | None = None,
+        policy_sha256: str | None = None,
+        client: str | None = None,
+    ) -> Head:
+        fields = refusal_fields(refusal, queue_id, path, sender, policy_sha256, client)
+        return self.record("recipient_refused", fields)
+
+
+class AuditLog(AuditWriter):
     """An append-only, hash-chained audit file. Thread-safe; see the module docstring."""
 
     def __init__(
@@ -611,27 +618,6 @@ class AuditLog:
                 "audit_checkpoint", path=self.path, seq=head.seq, head=head.hash, reason=reason
             )
         return head
-
-    def message(
-        self,
-        decision: Decision,
-        envelope: Envelope,
-        message_id: str | bytes | None = None,
-        findings: Iterable[AuditFinding] | None = None,
-    ) -> Head:
-        return self.record("message", message_fields(decision, envelope, message_id, findings))
-
-    def recipient_refused(
-        self,
-        refusal: RecipientDecision,
-        queue_id: str | None,
-        path: str = "smtp",
-        sender: Address | Malformed | None = None,
-        policy_sha256: str | None = None,
-        client: str | None = None,
-    ) -> Head:
-        fields = refusal_fields(refusal, queue_id, path, sender, policy_sha256, client)
-        return self.record("recipient_refused", fields)
 
 
 # -- verification --------------------------------------------------------------------------------

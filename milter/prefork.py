@@ -51,7 +51,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -59,9 +59,8 @@ from typing import Any
 import structlog
 from structlog.typing import EventDict, WrappedLogger
 
-from milter.address import Address, Malformed
-from milter.audit import AuditError, AuditFinding, AuditLog, Head, message_fields, refusal_fields
-from milter.engine import Decision, Envelope, RecipientDecision, SubmissionPath
+from milter.audit import AuditError, AuditLog, AuditWriter, Head
+from milter.engine import SubmissionPath
 from milter.policy import Policy, PolicyError
 from milter.policy.loader import MAX_POLICY_BYTES, PolicyIssue, load_policy_text
 
@@ -224,7 +223,7 @@ class AuditLine:
             raise AuditError(f"audit: the record was not written ({reply.get('error', '?')})")
 
 
-class RemoteAudit:
+class RemoteAudit(AuditWriter):
     """A worker's audit trail: the record's fields are made here, written by the supervisor."""
 
     def __init__(self, line: AuditLine, path: str) -> None:
@@ -234,27 +233,6 @@ class RemoteAudit:
     def record(self, kind: str, fields: Mapping[str, Any]) -> Head:
         self._line.request(kind, dict(fields))
         return Head(0, "")  # the head is the supervisor's; nobody in a worker needs it
-
-    def message(
-        self,
-        decision: Decision,
-        envelope: Envelope,
-        message_id: str | bytes | None = None,
-        findings: Iterable[AuditFinding] | None = None,
-    ) -> Head:
-        return self.record("message", message_fields(decision, envelope, message_id, findings))
-
-    def recipient_refused(
-        self,
-        refusal: RecipientDecision,
-        queue_id: str | None,
-        path: str = "smtp",
-        sender: Address | Malformed | None = None,
-        policy_sha256: str | None = None,
-        client: str | None = None,
-    ) -> Head:
-        fields = refusal_fields(refusal, queue_id, path, sender, policy_sha256, client)
-        return self.record("recipient_refused", fields)
 
 
 def _policy_frame(policy: Policy, text: bytes) -> dict[str, Any]:
@@ -619,16 +597,16 @@ def supervise(
 
     from prometheus_client import CollectorRegistry
 
-    from milter.adapter import ListenSpec, PolicyHolder, open_listener
+    from milter.adapter import PolicyHolder, open_listener
     from milter.domains.watch import DomainWatcher
     from milter.gather import DnsGatherer
     from milter.metrics import MergedCollector, Metrics
     from milter.service import (
         PolicyFileWatch,
         _domain_watcher,
-        open_audit,
+        listen_specs,
         reload_policy,
-        reopen_audit,
+        start_audit,
     )
 
     texts: dict[str, bytes] = {}
@@ -636,24 +614,12 @@ def supervise(
     holder = PolicyHolder(policy)
     metrics = Metrics()
     metrics.policy_loaded_now(policy, time.time())
-    audit: AuditLog | None = None
-    if audit_log:
-        try:
-            audit = trail = open_audit(audit_log, metrics, audit_checkpoint_s)
-        except AuditError as exc:
-            log.error("audit_refused", error=str(exc))
-            return 2
-
-        def on_usr1(_signum: int, _frame: FrameType | None) -> None:
-            threading.Thread(target=reopen_audit, args=(trail,), daemon=True).start()
-
-        signal.signal(signal.SIGUSR1, on_usr1)
-    else:
-        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
-        log.warning("audit_disabled", hint="serve --audit-log FILE keeps the audit trail")
-    specs: list[tuple[ListenSpec, SubmissionPath]] = [(ListenSpec.parse(listen), "smtp")]
-    if listen_local:
-        specs.append((ListenSpec.parse(listen_local), "local"))
+    try:
+        audit = start_audit(audit_log, metrics, audit_checkpoint_s)
+    except AuditError as exc:
+        log.error("audit_refused", error=str(exc))
+        return 2
+    specs = listen_specs(listen, listen_local)
     bound = [(open_listener(spec, socket_group=socket_group), spec, path) for spec, path in specs]
     metrics_dir = tempfile.mkdtemp(prefix="postwarden-metrics-")
     try:

@@ -226,6 +226,32 @@ def open_audit(path: str, metrics: Metrics, checkpoint_interval_s: float) -> Aud
     return audit
 
 
+def start_audit(
+    audit_log: str | None, metrics: Metrics, checkpoint_interval_s: float
+) -> AuditLog | None:
+    """The audit trail (None without --audit-log, with a warning), reopened on SIGUSR1
+    (logrotate); raises AuditError when it cannot be opened or its chain not recovered."""
+    if not audit_log:
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # logrotate's signal must not kill us
+        log.warning("audit_disabled", hint="serve --audit-log FILE keeps the audit trail")
+        return None
+    trail = open_audit(audit_log, metrics, checkpoint_interval_s)
+
+    def on_usr1(_signum: int, _frame: FrameType | None) -> None:
+        threading.Thread(target=reopen_audit, args=(trail,), daemon=True).start()
+
+    signal.signal(signal.SIGUSR1, on_usr1)
+    return trail
+
+
+def listen_specs(listen: str, listen_local: str | None) -> list[tuple[ListenSpec, SubmissionPath]]:
+    """The listeners of --listen (SMTP path) and --listen-local (local submissions)."""
+    specs: list[tuple[ListenSpec, SubmissionPath]] = [(ListenSpec.parse(listen), "smtp")]
+    if listen_local:
+        specs.append((ListenSpec.parse(listen_local), "local"))
+    return specs
+
+
 def _domain_watcher(
     policy: Policy, dns: DnsGatherer, metrics: Metrics, interval_s: float
 ) -> DomainWatcher:
@@ -279,24 +305,12 @@ def serve(
     holder = PolicyHolder(policy)
     metrics = Metrics()
     metrics.policy_loaded_now(policy, time.time())
-    audit: AuditLog | None = None
-    if audit_log:
-        try:
-            audit = trail = open_audit(audit_log, metrics, audit_checkpoint_s)
-        except AuditError as exc:
-            log.error("audit_refused", error=str(exc))
-            return 2
-
-        def on_usr1(_signum: int, _frame: FrameType | None) -> None:
-            threading.Thread(target=reopen_audit, args=(trail,), daemon=True).start()
-
-        signal.signal(signal.SIGUSR1, on_usr1)
-    else:
-        signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # logrotate's signal must not kill us
-        log.warning("audit_disabled", hint="serve --audit-log FILE keeps the audit trail")
-    listeners: list[tuple[ListenSpec, SubmissionPath]] = [(ListenSpec.parse(listen), "smtp")]
-    if listen_local:
-        listeners.append((ListenSpec.parse(listen_local), "local"))
+    try:
+        audit = start_audit(audit_log, metrics, audit_checkpoint_s)
+    except AuditError as exc:
+        log.error("audit_refused", error=str(exc))
+        return 2
+    listeners = listen_specs(listen, listen_local)
     observer = DecisionLog(metrics, audit, holder)
     dns = DnsGatherer(nameservers, observer=metrics.observe_dns)  # every query counted, timed
     notifier = Notifier(on_result=metrics.notice)
