@@ -39,17 +39,17 @@ def deploy_main_cf() -> dict[str, str]:
     return params
 
 
-def deploy_master_cf(etc: Path | None = None) -> str:
+def deploy_master_cf(etc: Path | None = None, chroot: bool = False) -> str:
     """The services of deploy/postfix/master.cf, with the /etc/postfix files they name taken
     from `etc` (default: deploy/postfix/) and the chroot column "n" (the test instances have
-    no chroot)."""
+    no chroot), unless `chroot`: then the column stays as shipped."""
     etc = etc or ROOT / "deploy" / "postfix"
     lines = []
     for line in (ROOT / "deploy" / "postfix" / "master.cf").read_text().splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         line = line.replace("/etc/postfix/", f"{etc}/")
-        if line[:1].strip():
+        if line[:1].strip() and not chroot:
             fields = line.split()
             fields[4] = "n"
             line = " ".join(fields)

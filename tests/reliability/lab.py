@@ -54,10 +54,15 @@ class Lab:
         return service
 
     def postfix(
-        self, milter: MilterService | None, etc: Path | None = None, **overrides: object
+        self,
+        milter: MilterService | None,
+        etc: Path | None = None,
+        chroot: bool = False,
+        **overrides: object,
     ) -> PostfixInstance:
         """A Postfix instance as deployed (deploy/'s main.cf and master.cf) behind `milter`;
-        `etc` replaces deploy/postfix/ as the place of the files master.cf names."""
+        `etc` replaces deploy/postfix/ as the place of the files master.cf names; `chroot`
+        keeps master.cf's chroot column as shipped."""
         require_postfix()
         params: dict[str, object] = deploy_main_cf()
         params.pop("smtpd_milters", None)
@@ -69,7 +74,7 @@ class Lab:
             smtpd_milter=milter.smtp_port if milter else "",
             non_smtpd_milter=milter.local_port if milter else "",
             overrides=params,
-            master_extra=deploy_master_cf(etc),
+            master_extra=deploy_master_cf(etc, chroot),
         )
         self.postfixes.append(instance)
         instance.start()

@@ -11,6 +11,7 @@ manager's transport table generated from the policy (deploy/postfix/master.cf,
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.postfix import smtp_send
+from tests.e2e.postfix import PostfixInstance, smtp_send
 from tests.reliability.conversations import SENDER, is_retired
 from tests.reliability.inprocess import POLICY, ROOT
 from tests.reliability.lab import Lab
@@ -29,13 +30,15 @@ ALIAS = "oudteam@partner.example"
 
 
 class TestAliasIntoRetiredDomain:
+    @pytest.mark.parametrize("chroot", [False, True], ids=["no-chroot", "chroot-as-shipped"])
     def test_alias_pointing_into_a_retired_domain_is_not_delivered(
-        self, lab: Lab, tmp_path: Path
+        self, lab: Lab, tmp_path: Path, chroot: bool
     ) -> None:
-        """SMTP and sendmail to an alias of b@bjzutrecht.nl: nothing reaches bjzutrecht.nl."""
+        """SMTP and sendmail to an alias of b@bjzutrecht.nl: nothing reaches bjzutrecht.nl;
+        also with postwarden-rewrite chrooted as deploy/postfix/master.cf ships it."""
         aliases = tmp_path / "virtual"
         aliases.write_text(f"{ALIAS} b@bjzutrecht.nl\n")
-        postfix = lab.postfix(lab.milter(), virtual_alias_maps=f"texthash:{aliases}")
+        postfix = lab.postfix(lab.milter(), chroot=chroot, virtual_alias_maps=f"texthash:{aliases}")
         lab.sink.clear()
         smtp_send(postfix.smtp_port, SENDER, [ALIAS], "Subject: alias smtp\n\nhallo\n")
         postfix.sendmail(SENDER, [ALIAS], "Subject: alias local\n\nhallo\n")
@@ -50,6 +53,23 @@ class TestAliasIntoRetiredDomain:
             r"to=<b@bjzutrecht\.nl>, orig_to=<oudteam@.*status=bounced", count=2
         )
         assert all("postwarden rule retired_domain" in line for line in bounced)
+        if chroot:  # the table was read by a trivial-rewrite jailed in the queue directory
+            assert rewrite_roots(postfix) == {str(postfix.queue_dir.resolve())}
+
+
+def rewrite_roots(postfix: PostfixInstance) -> set[str]:
+    """The root directories of the instance's running postwarden-rewrite processes."""
+    roots = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if b"postwarden-rewrite" in cmdline and str(postfix.config_dir).encode() in b" ".join(
+                Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            ):
+                roots.add(os.readlink(f"/proc/{pid}/root"))
+        except OSError:
+            continue
+    return roots
 
 
 def install_table(policy: Path, table: Path) -> None:
