@@ -96,11 +96,15 @@ class DnsStack:
 
 @pytest.fixture
 def stack(
+    request: pytest.FixtureRequest,
     postfix_factory: PostfixFactory,
     milter_factory: MilterFactory,
     sink: Sink,
     tmp_path: Path,
 ) -> Iterator[DnsStack]:
+    """dnsmasq with ZONES, Postwarden (one process, or `--workers N` when the test is
+    parametrised with N) watching every second, and Postfix in front."""
+    workers = int(getattr(request, "param", 1))
     try:
         dns = DnsServer(tmp_path / "dns")
         dns.start(ZONES, blackhole=["traag.example"], ttl=1)
@@ -110,7 +114,8 @@ def stack(
         policy = tmp_path / "policy.yaml"
         policy.write_text(policy_text(dns.address))
         ports = Ports.free()
-        start_postwarden(milter_factory, ports, policy, "--watch-interval", "1")
+        extra = ("--workers", str(workers)) if workers > 1 else ()
+        start_postwarden(milter_factory, ports, policy, "--watch-interval", "1", *extra)
         pf = start_postfix(postfix_factory, ports)
         yield DnsStack(pf, dns, sink, policy, ports.metrics)
     finally:
@@ -140,8 +145,10 @@ def audit(policy: Path, nameserver: str) -> subprocess.CompletedProcess[str]:
 
 
 class TestOwnershipDrift:
+    @pytest.mark.parametrize("stack", [1, 2], indirect=True, ids=["one-process", "workers2"])
     def test_moved_mx_is_refused_at_rcpt_and_audit_reports_it(self, stack: DnsStack) -> None:
-        """Ours: delivered. MX moved to a stranger: 550 at RCPT, and the audit exits 1."""
+        """Ours: delivered. MX moved to a stranger: 550 at RCPT, and the audit exits 1; the
+        same with --workers 2 (the workers look up DNS, the supervisor exports the watch)."""
         ok = smtp_send(
             stack.postfix.smtp_port, SENDER, ["collega@samen-veilig.nl"], message("before-move")
         )
@@ -171,6 +178,19 @@ class TestOwnershipDrift:
         states = {s["domain"]: s["state"] for s in json.loads(after.stdout)}
         assert states["samen-veilig.nl"] == "drift"
         stack.wait_state("samen-veilig.nl", "drift")  # and the gauge the alert watches
+
+
+class TestWatchRunsOnce:
+    @pytest.mark.parametrize("stack", [1, 2], indirect=True, ids=["one-process", "workers2"])
+    def test_the_domain_watch_asks_dns_as_often_with_workers(self, stack: DnsStack) -> None:
+        """With --workers 2 only the supervisor watches: in 6 s the watch (every 1 s) asks
+        for samen-veilig.nl's NS records about 6 times, not once per process."""
+        stack.wait_state("samen-veilig.nl", "ok")
+        before = stack.dns.queries("samen-veilig.nl", "NS")
+        time.sleep(6)
+        asked = stack.dns.queries("samen-veilig.nl", "NS") - before
+        print(f"NS queries for samen-veilig.nl in 6 s: {asked}")
+        assert 2 <= asked <= 9
 
 
 class TestExistenceAndTrouble:
