@@ -272,6 +272,34 @@ class TestMessageBudget:
         assert final.cmd == b"y" and final.text.startswith("4"), final
         assert elapsed < BUDGET_S + 0.5
 
+    def test_after_an_overrun_the_connection_stays_in_step(
+        self, budgeted: InProcessMilter, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The overrun message gets one 4xx (from the watchdog); when the stalled decision
+        ends, its late reply is dropped, so the next message on the connection gets its own
+        verdict, not the previous one's; the overrun counts as one internal error."""
+        original = adapter.decide
+        calls: list[int] = []
+
+        def first_stalls(*args: object, **kwargs: object) -> object:
+            calls.append(1)
+            if len(calls) == 1:
+                time.sleep(STALL_S)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(adapter, "decide", first_stalls)
+        with MilterClient(budgeted.smtp, timeout=10) as client:
+            client.mail(SENDER)
+            client.rcpt("a@partner.example")
+            final = client.eom().final
+            assert final.cmd == b"y" and final.text.startswith("4"), final
+            client.mail(SENDER)  # read by the session only once the stall is over
+            reply = client.rcpt("b@bjzutrecht.nl")
+            assert reply is not None and reply.cmd == b"y" and reply.text.startswith("5")
+            assert client.rcpt("c@partner.example").cmd == b"c"
+            assert client.eom().final.cmd == b"a"
+        assert budgeted.observer.calls["internal_error"] == 1
+
     def test_slow_recipient_check_tempfails_within_budget(
         self, budgeted: InProcessMilter, monkeypatch: pytest.MonkeyPatch
     ) -> None:

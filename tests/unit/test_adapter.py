@@ -246,15 +246,16 @@ class TestFailClosed:
         assert running.recorder.decisions == []
         assert running.recorder.errors == 1  # one error, counted once
 
-    def test_decisions_needing_no_dns_or_scan_skip_the_worker_pool(
+    def test_decisions_needing_no_dns_or_scan_arm_no_budget(
         self, running: Running, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """RCPT and end of message with nothing that can stall are decided in the session."""
+        """RCPT and end of message with nothing that can stall are decided without arming
+        the budget's watchdog."""
 
-        def no_pool(*_: object) -> None:
-            raise AssertionError("handed to the worker pool")
+        def no_budget(*_: object) -> None:
+            raise AssertionError("budget armed")
 
-        monkeypatch.setattr(adapter._WORKERS, "submit", no_pool)
+        monkeypatch.setattr(adapter._WATCHDOG, "arm", no_budget)
         with MilterClient(running.smtp) as c:
             c.mail("s@samen-veilig.nl")
             assert c.rcpt("a@partner.example").cmd == b"c"
