@@ -159,6 +159,7 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+_WATCHDOG_LOCK_WAIT_S = 1.0
 # Scans running at once: more than the cores only multiplies decoded bodies in memory (and
 # the GIL serialises them anyway); the others wait their turn within their budget.
 _SCAN_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
@@ -490,13 +491,19 @@ class MilterSession:
     def answer_overrun(self, deadline: _Deadline) -> None:
         """The watchdog's call when `deadline` passed with its work still running: tempfail,
         unless the work ended meanwhile."""
-        with self._write_lock:
+        # Bounded wait: the one watchdog serves every session, and a session whose peer stopped
+        # reading must not hold it up (Postfix's own timeout then tempfails that message).
+        if not self._write_lock.acquire(timeout=_WATCHDOG_LOCK_WAIT_S):
+            return
+        try:
             if deadline.disarmed or self.closed:
                 return
             deadline.fired = True
             self._late_reply = True  # the session's own reply to this event is dropped
             with contextlib.suppress(OSError):
                 self.transport.sendall(TEMPFAIL_PACKET)
+        finally:
+            self._write_lock.release()
 
     # -- events ----------------------------------------------------------------------------
     def mail_from(self, sender: bytes, macros: dict[bytes, bytes]) -> bytes:
