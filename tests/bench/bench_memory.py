@@ -33,9 +33,9 @@ KIB = 1024
 
 
 def threads(pid: int) -> int:
-    """Threads of pid and its descendants (/proc/PID/status)."""
+    """Threads of the process group pid leads (/proc/PID/status of each member)."""
     total = 0
-    for member in servers.tree_pids(pid):
+    for member in servers.group_pids(pid):
         with contextlib.suppress(OSError), open(f"/proc/{member}/status") as f:
             for line in f:
                 if line.startswith("Threads:"):
@@ -44,10 +44,10 @@ def threads(pid: int) -> int:
 
 
 def settle_rss(pid: int, seconds: float = 0.5) -> int:
-    """RSS of pid and its descendants after a short pause (threads finish, allocator
+    """RSS of the process group pid leads after a short pause (threads finish, allocator
     settles)."""
     time.sleep(seconds)
-    return servers.tree_rss_kib(pid)
+    return servers.group_rss_kib(pid)
 
 
 def growth_over_messages(
@@ -55,7 +55,7 @@ def growth_over_messages(
 ) -> dict[str, Any]:
     """RSS sampled every `every` messages over `total` messages of 50 KB."""
     tx = Transaction.from_message(build_message(50 * KIB))
-    samples = [{"messages": 0, "rss_kib": servers.tree_rss_kib(pid)}]
+    samples = [{"messages": 0, "rss_kib": servers.group_rss_kib(pid)}]
     for batch in range(total // every):
         results = run_parallel(
             str(sock),
@@ -134,11 +134,11 @@ def run(
         )
         with milter:
             deadline = time.monotonic() + 30  # the supervisor binds, then starts the workers
-            while len(servers.tree_pids(milter.pid)) < 3 and time.monotonic() < deadline:
+            while len(servers.group_pids(milter.pid)) < 3 and time.monotonic() < deadline:
                 time.sleep(0.2)
             out["workers2"] = {
                 "rss_kib_at_start": settle_rss(milter.pid, 1.0),
-                "processes": len(servers.tree_pids(milter.pid)),
+                "processes": len(servers.group_pids(milter.pid)),
                 "held_connections": held_connections(sock, milter.pid, held),
             }
     return out

@@ -68,30 +68,11 @@ def rss_kib(pid: int) -> int:
     raise ValueError(f"no VmRSS for pid {pid}")
 
 
-def tree_pids(pid: int) -> list[int]:
-    """pid and its live descendants (serve --workers N: the supervisor and its workers)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        todo.extend(children.get(current, ()))
-    return out
-
-
-def tree_rss_kib(pid: int) -> int:
-    """RSS of pid and its descendants added up, in KiB (what the milter costs the machine)."""
+def group_rss_kib(pgid: int) -> int:
+    """RSS of the live members of a process group added up, in KiB (a server and its
+    workers: what the milter costs the machine)."""
     total = 0
-    for member in tree_pids(pid):
+    for member in group_pids(pgid):
         with contextlib.suppress(OSError, ValueError):
             total += rss_kib(member)
     return total
@@ -104,18 +85,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """CPU time of the live members of a process group (a server and its workers)."""
-    total = 0.0
+def group_pids(pgid: int) -> list[int]:
+    """The live members of a process group (a server started in a session of its own, and
+    the workers it starts)."""
+    members = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid:
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+                members.append(int(entry.name))
         except (OSError, IndexError, ValueError):
             continue
+    return members
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time of the live members of a process group (a server and its workers)."""
+    total = 0.0
+    for member in group_pids(pgid):
+        with contextlib.suppress(OSError, ValueError):
+            total += cpu_seconds(member)
     return total
 
 

@@ -115,7 +115,7 @@ class TestMilterTools:
             )
             with milter:
                 held = bench_memory.held_connections(sock, milter.pid, 4)
-                members = servers.tree_pids(milter.pid)
+                members = servers.group_pids(milter.pid)
                 alone = servers.rss_kib(milter.pid)
         assert held["verdicts"] == {"a": 4}
         assert len(members) == 3
