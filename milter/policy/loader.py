@@ -12,7 +12,7 @@ the end marker ``...`` (a file cut short at a line break is otherwise valid YAML
 aliases and merge keys (``<<``); duplicate keys in any mapping (PyYAML would silently keep the
 last); unknown keys; missing required keys; wrong types (including YAML 1.1 booleans such as
 ``yes`` where text is needed); dates that are not a real ``YYYY-MM-DD``; domains
-``milter.address.normalise_domain`` refuses; a domain listed twice, both owned and retired, or
+``milter.core.address.normalise_domain`` refuses; a domain listed twice, both owned and retired, or
 inside another listed domain; empty ``owned_domains``, or more than ``MAX_OWNED_DOMAINS`` (500) of
 them; text that is blank, multi-line, longer than 200 characters or contains control or invisible
 formatting characters; any ``version`` but the integer 1.
@@ -37,7 +37,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from milter.address import (
+from milter.core.address import (
     Address,
     DomainError,
     Malformed,

@@ -11,7 +11,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from milter.address import parent_domains
+from milter.core.address import parent_domains
 
 RetiredAction = Literal["refuse", "redirect"]
 Confidence = Literal["low", "medium", "high"]

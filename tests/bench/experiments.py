@@ -21,8 +21,8 @@ from typing import Any
 
 import libmilter as lm
 
-from milter.adapter import CONTINUE_PACKET, MilterSession, PolicyHolder
 from milter.policy import load_policy
+from milter.server.session import CONTINUE_PACKET, MilterSession, PolicyHolder
 from tests.bench import bench_e2e, bench_memory, bench_protocol, servers
 from tests.bench.milterload import BODY_CHUNK, Transaction
 from tests.bench.mime import build_message

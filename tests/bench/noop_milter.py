@@ -21,7 +21,7 @@ import threading
 
 import libmilter as lm
 
-from milter.adapter import _OPTIONS, _PROTOCOL
+from milter.server.session import _OPTIONS, _PROTOCOL
 
 CONTINUE = struct.pack("!I", 1) + lm.SMFIR_CONTINUE
 # Commands whose reply Postwarden's negotiation does not drop.

@@ -23,7 +23,7 @@ import libmilter as lm
 
 
 def skip_body() -> None:
-    from milter import adapter
+    from milter.server import session as adapter
 
     original = adapter.MilterSession._negotiate
 
@@ -63,7 +63,7 @@ def trace_allocations() -> None:
 
 
 def inline_budget() -> None:
-    from milter import adapter
+    from milter.server import session as adapter
 
     if hasattr(adapter.MilterSession, "_within_budget"):
         adapter.MilterSession._within_budget = lambda self, work: work()
@@ -84,7 +84,7 @@ def main() -> None:
         sys.exit(f"unknown variant(s) {unknown}; known: {', '.join(VARIANTS)}")
     for name in names:
         VARIANTS[name]()
-    from milter.cli import main as cli_main
+    from milter.cli.main import main as cli_main
 
     sys.exit(cli_main(sys.argv[2:]))
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import structlog
 
-from milter.adapter import ListenSpec, MilterServer, PolicyHolder
 from milter.policy import load_policy
+from milter.server.session import ListenSpec, MilterServer, PolicyHolder
 from tests.reliability.conversations import MilterEndpoint
 from tests.reliability.sentinels import find_leaks
 

@@ -24,8 +24,8 @@ from typing import TypeVar
 import pytest
 import structlog
 
-from milter import adapter
-from milter.gather import DnsGatherer
+from milter.domains.gather import DnsGatherer
+from milter.server import session as adapter
 from tests.e2e.postfix import PostfixInstance, Sink, SmtpSession, smtp_send
 from tests.reliability.conversations import SENDER, negotiate_packet, packet
 from tests.reliability.inprocess import InProcessMilter, LeakWatch, running_milter

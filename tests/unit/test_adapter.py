@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from milter import adapter
-from milter.adapter import ListenSpec, MilterServer, PolicyHolder
-from milter.engine import Decision, Envelope, RecipientDecision, SubmissionPath
+from milter.core.engine import Decision, Envelope, RecipientDecision, SubmissionPath
+from milter.server import session as adapter
+from milter.server.session import ListenSpec, MilterServer, PolicyHolder
 from tests.support.milterclient import (
     SMFIP_NOBODY,
     SMFIP_NOCONNECT,

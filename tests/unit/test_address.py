@@ -1,4 +1,4 @@
-"""Unit tests for milter.address: envelope address parsing and domain normalisation."""
+"""Unit tests for milter.core.address: envelope address parsing and domain normalisation."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from milter import address as address_module
-from milter.address import (
+from milter.core import address as address_module
+from milter.core.address import (
     Address,
     DomainError,
     Malformed,

@@ -22,9 +22,7 @@ import pytest
 import structlog
 from prometheus_client import CollectorRegistry, generate_latest
 
-from milter.adapter import ListenSpec, MilterServer, PolicyHolder
-from milter.address import parse_address
-from milter.audit import (
+from milter.audit.trail import (
     GENESIS,
     WITHHELD,
     AuditError,
@@ -38,11 +36,13 @@ from milter.audit import (
     order_keys,
     verify,
 )
-from milter.cli import main
-from milter.engine import Envelope, Facts, decide
-from milter.metrics import Metrics
+from milter.cli.main import main
+from milter.core.address import parse_address
+from milter.core.engine import Envelope, Facts, decide
+from milter.metrics.registry import Metrics
 from milter.policy import load_policy
-from milter.service import DecisionLog
+from milter.server.daemon import DecisionLog
+from milter.server.session import ListenSpec, MilterServer, PolicyHolder
 from tests.support.milterclient import MilterClient
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from milter.cli import main
+from milter.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = str(ROOT / "policies" / "example.yaml")

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from milter.address import parse_address
-from milter.engine import (
+from milter.core.address import parse_address
+from milter.core.engine import (
     HEADER_REMOVED,
     RULE_MALFORMED_RECIPIENT,
     RULE_NO_RECIPIENT_LEFT,

@@ -6,10 +6,8 @@ import dataclasses
 
 import pytest
 
-from milter.address import parse_address
-from milter.domains.lookalike import LookalikeIndex
-from milter.domains.model import DnsSettings, DomainFacts, Expectation
-from milter.engine import (
+from milter.core.address import parse_address
+from milter.core.engine import (
     HEADER_FLAGS,
     RULE_DNS_FAILURE,
     RULE_DNS_UNVERIFIED,
@@ -21,6 +19,8 @@ from milter.engine import (
     decide,
     decide_recipient,
 )
+from milter.domains.lookalike import LookalikeIndex
+from milter.domains.model import DnsSettings, DomainFacts, Expectation
 from milter.policy.model import Lookalikes, OwnedDomain
 from tests.unit.test_engine import POLICY
 

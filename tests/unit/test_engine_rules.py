@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from milter.address import parse_address
 from milter.content.findings import ContentFacts, Finding
-from milter.engine import (
+from milter.core.address import parse_address
+from milter.core.engine import (
     HEADER_FLAGS,
     HEADER_ORIGINAL_RECIPIENT,
     HEADER_QUARANTINE,

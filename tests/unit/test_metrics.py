@@ -13,9 +13,15 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from milter.address import parse_address
-from milter.engine import Decision, Envelope, Facts, RecipientDecision, RuleHit, decide
-from milter.metrics import DECISION_BUCKETS, DNS_RESULTS, DOMAIN_STATES, Metrics, count_hold
+from milter.core.address import parse_address
+from milter.core.engine import Decision, Envelope, Facts, RecipientDecision, RuleHit, decide
+from milter.metrics.registry import (
+    DECISION_BUCKETS,
+    DNS_RESULTS,
+    DOMAIN_STATES,
+    Metrics,
+    count_hold,
+)
 from milter.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]

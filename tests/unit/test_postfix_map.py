@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from milter.address import parse_address
-from milter.cli import main
-from milter.engine import Facts, decide_recipient
+from milter.cli.main import main
+from milter.core.address import parse_address
+from milter.core.engine import Facts, decide_recipient
+from milter.officer.transport_map import entries, transport_table
 from milter.policy import load_policy
-from milter.postfix_map import entries, transport_table
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "policies" / "example.yaml"

@@ -18,10 +18,10 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import mark_process_dead
 
-from milter.audit import AuditError, AuditLog, verify
-from milter.cli import _workers
-from milter.metrics import MergedCollector, Metrics
-from milter.prefork import AuditLine, Channel, RemoteAudit, send_frame, serve_line
+from milter.audit.trail import AuditError, AuditLog, verify
+from milter.cli.main import _workers
+from milter.metrics.registry import MergedCollector, Metrics
+from milter.server.prefork import AuditLine, Channel, RemoteAudit, send_frame, serve_line
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -141,7 +141,7 @@ class TestAuditLine:
 
 WORKER = """
 import sys, time
-from milter.metrics import Metrics
+from milter.metrics.registry import Metrics
 m = Metrics()
 m.messages.labels("accept", "smtp").inc(3)
 m.observe_decision_seconds("smtp", 0.002)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from milter import quarantine
-from milter.cli import main
+from milter.cli.main import main
+from milter.officer import holdqueue as quarantine
 
 
 class TestRights:

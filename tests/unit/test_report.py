@@ -6,7 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
-from milter.report import retired_senders, retired_senders_table
+from milter.officer.report import retired_senders, retired_senders_table
 
 NOW = 1_795_400_000.0  # 2026-11-23
 

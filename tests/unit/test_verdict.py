@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from milter.verdict import INTERNAL_ERROR, SmtpReply, reject, smtp_safe, tempfail
+from milter.core.verdict import INTERNAL_ERROR, SmtpReply, reject, smtp_safe, tempfail
 
 
 class TestSmtpReply:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from milter.address import is_within
+from milter.core.address import is_within
 from milter.policy import PolicyError, load_policy, load_policy_text
 from milter.policy.loader import MAX_POLICY_BYTES
 from tests.unit.test_policy_loader import END, VALID, append

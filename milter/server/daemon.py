@@ -30,15 +30,15 @@ from types import FrameType
 
 import structlog
 
-from milter.adapter import ListenSpec, MilterServer, PolicyHolder
-from milter.address import Address, Malformed
-from milter.audit import AuditError, AuditFinding, AuditLog, AuditWriter
+from milter.audit.trail import AuditError, AuditFinding, AuditLog, AuditWriter
+from milter.core.address import Address, Malformed
+from milter.core.engine import Decision, Envelope, RecipientDecision, SubmissionPath
+from milter.domains.gather import DnsGatherer
 from milter.domains.watch import DomainStatus, DomainWatcher
-from milter.engine import Decision, Envelope, RecipientDecision, SubmissionPath
-from milter.gather import DnsGatherer
-from milter.metrics import Metrics
-from milter.notify import Notifier
+from milter.metrics.registry import Metrics
+from milter.officer.notices import Notifier
 from milter.policy import Policy, PolicyError, load_policy
+from milter.server.session import ListenSpec, MilterServer, PolicyHolder
 
 log = structlog.get_logger("postwarden")
 
@@ -286,7 +286,7 @@ def serve(
 ) -> int:
     configure_logging()
     if workers > 1:
-        from milter.prefork import supervise
+        from milter.server.prefork import supervise
 
         return supervise(
             policy_path,

@@ -67,7 +67,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 
 from milter import __version__
-from milter.engine import (
+from milter.core.engine import (
     RULE_MALFORMED_RECIPIENT,
     RULE_RETIRED_DOMAIN,
     Decision,

@@ -30,7 +30,7 @@ from email.utils import format_datetime, make_msgid
 
 import structlog
 
-from milter.address import Address
+from milter.core.address import Address
 from milter.policy.model import Notices
 
 log = structlog.get_logger("postwarden.notify")

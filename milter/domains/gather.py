@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from milter.address import Address, Malformed
+from milter.core.address import Address, Malformed
 from milter.domains.dns import Observer, Resolver, check_domain
 from milter.domains.model import DnsSettings, DomainFacts, Expectation
 from milter.domains.ownership import questions_for

@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from milter.address import Address, Malformed, is_within
+from milter.core.address import Address, Malformed, is_within
+from milter.core.verdict import SmtpReply, reject, tempfail
 from milter.policy.model import (
     ACTION_RANK,
     AllOf,
@@ -31,7 +32,6 @@ from milter.policy.model import (
     RetiredDomain,
     RuleMode,
 )
-from milter.verdict import SmtpReply, reject, tempfail
 
 if TYPE_CHECKING:
     from milter.content.findings import ContentFacts, Finding

@@ -12,9 +12,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from milter.address import Address, Malformed, parse_address
-from milter.engine import DNS_RULES, Decision, Envelope, Facts, SubmissionPath, decide
-from milter.gather import DnsGatherer, MessageDns
+from milter.core.address import Address, Malformed, parse_address
+from milter.core.engine import DNS_RULES, Decision, Envelope, Facts, SubmissionPath, decide
+from milter.domains.gather import DnsGatherer, MessageDns
 from milter.policy.model import Policy
 
 

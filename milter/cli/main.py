@@ -24,11 +24,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from milter import __version__, officer_cli
-from milter.adapter import ListenSpec, ListenSpecError
-from milter.audit import Checkpoint, verify
+from milter import __version__
+from milter.audit.trail import Checkpoint, verify
+from milter.cli import officer as officer_cli
 from milter.policy import PolicyError, lint, load_policy, summarise
 from milter.policy.model import Policy
+from milter.server.session import ListenSpec, ListenSpecError
 
 DEFAULT_LISTEN = "inet:127.0.0.1:10027"
 DEFAULT_LISTEN_LOCAL = "inet:127.0.0.1:10028"
@@ -261,7 +262,7 @@ def _policy_errors(exc: PolicyError) -> None:
 
 
 def _postfix_map(policy: Policy, source: str, installed: str | None, install: bool) -> int:
-    from milter.postfix_map import entries, install_table, transport_table
+    from milter.officer.transport_map import entries, install_table, transport_table
 
     table = transport_table(policy, source)
     if installed is None:
@@ -298,9 +299,9 @@ def _postfix_map(policy: Policy, source: str, installed: str | None, install: bo
 def _domains_audit(policy_path: str, want_json: bool, nameservers: tuple[str, ...]) -> int:
     import json
 
+    from milter.domains.gather import DnsGatherer
     from milter.domains.model import DnsSettings
     from milter.domains.watch import audit_domains, has_drift, render_table, to_json
-    from milter.gather import DnsGatherer
 
     policy = load_policy(policy_path)
     resolver = DnsGatherer(nameservers).resolver(policy.dns or DnsSettings())
@@ -341,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "domains":
             return _domains_audit(args.policy, args.json, tuple(args.nameserver))
         if args.command == "check":
-            from milter.check import run_check
+            from milter.cli.check import run_check
 
             policy = load_policy(args.policy)
             message = _read_message(args.message)
@@ -358,7 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             )
             return 0
-        from milter.service import serve
+        from milter.server.daemon import serve
 
         return serve(
             args.policy,

@@ -81,8 +81,8 @@ from typing import Any, Protocol
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from milter.address import Address, Malformed
-from milter.engine import Decision, Envelope, RecipientDecision
+from milter.core.address import Address, Malformed
+from milter.core.engine import Decision, Envelope, RecipientDecision
 
 GENESIS = "0" * 64
 FILE_MODE = 0o640

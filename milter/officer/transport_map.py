@@ -23,9 +23,9 @@ from __future__ import annotations
 import os
 import tempfile
 
-from milter.engine import retired_refusal
+from milter.core.engine import retired_refusal
+from milter.core.verdict import smtp_safe
 from milter.policy.model import Policy, RetiredDomain
-from milter.verdict import smtp_safe
 
 HEADER = """\
 # Postwarden: transport table for retired domains (transport(5), texthash).

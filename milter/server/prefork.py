@@ -25,7 +25,7 @@ it has. With ``--workers N`` the process systemd starts becomes a supervisor:
   (adapter.MilterServer.drain); the supervisor waits for them (grace + 5 s, then SIGKILL) and
   exits 0.
 
-Workers are started with fork+exec (subprocess.Popen of ``python -m milter.prefork CONFIG``),
+Workers are started with fork+exec (subprocess.Popen of ``python -m milter.server.prefork CONFIG``),
 not with a bare os.fork: replacements are started while the supervisor runs threads (metrics
 server, audit checkpoint timer, channel readers, policy watch), and a bare fork would copy
 whatever locks those threads hold at that instant (logging, the audit trail, metric values)
@@ -59,8 +59,8 @@ from typing import Any
 import structlog
 from structlog.typing import EventDict, WrappedLogger
 
-from milter.audit import AuditError, AuditLog, AuditWriter, Head
-from milter.engine import SubmissionPath
+from milter.audit.trail import AuditError, AuditLog, AuditWriter, Head
+from milter.core.engine import SubmissionPath
 from milter.policy import Policy, PolicyError
 from milter.policy.loader import MAX_POLICY_BYTES, PolicyIssue, load_policy_text
 
@@ -246,11 +246,11 @@ def _policy_frame(policy: Policy, text: bytes) -> dict[str, Any]:
 
 def worker_main(config: Mapping[str, Any]) -> int:
     """One worker: serve the inherited listeners until SIGTERM (or the supervisor is gone)."""
-    from milter.adapter import ListenSpec, MilterServer, PolicyHolder
-    from milter.gather import DnsGatherer
-    from milter.metrics import Metrics
-    from milter.notify import Notifier
-    from milter.service import DecisionLog, configure_logging
+    from milter.domains.gather import DnsGatherer
+    from milter.metrics.registry import Metrics
+    from milter.officer.notices import Notifier
+    from milter.server.daemon import DecisionLog, configure_logging
+    from milter.server.session import ListenSpec, MilterServer, PolicyHolder
 
     configure_logging()
     index = int(config["index"])
@@ -459,7 +459,7 @@ class Supervisor:
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _WORKER_IGNORES)
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "milter.prefork", json.dumps(config)],
+                [sys.executable, "-m", "milter.server.prefork", json.dumps(config)],
                 pass_fds=fds,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -597,17 +597,17 @@ def supervise(
 
     from prometheus_client import CollectorRegistry
 
-    from milter.adapter import PolicyHolder, open_listener
+    from milter.domains.gather import DnsGatherer
     from milter.domains.watch import DomainWatcher
-    from milter.gather import DnsGatherer
-    from milter.metrics import MergedCollector, Metrics
-    from milter.service import (
+    from milter.metrics.registry import MergedCollector, Metrics
+    from milter.server.daemon import (
         PolicyFileWatch,
         _domain_watcher,
         listen_specs,
         reload_policy,
         start_audit,
     )
+    from milter.server.session import PolicyHolder, open_listener
 
     texts: dict[str, bytes] = {}
     policy = _load_with_text(policy_path, texts)

@@ -20,7 +20,7 @@ import sys
 import time
 from typing import Any
 
-from milter.quarantine import HoldQueue, QuarantineError, format_table, require_root
+from milter.officer.holdqueue import HoldQueue, QuarantineError, format_table, require_root
 
 DEFAULT_POLICY = "/etc/postwarden/policy.yaml"
 DEFAULT_AUDIT = "/var/log/postwarden/audit.jsonl"
@@ -140,7 +140,7 @@ def run_quarantine(args: argparse.Namespace) -> int:
                         f"({f.get('confidence')}) e.g. {', '.join(f.get('samples') or [])}"
                     )
             return 0
-        from milter.officer import OfficerDesk
+        from milter.officer.desk import OfficerDesk
         from milter.policy import load_policy
 
         policy = load_policy(args.policy)
@@ -155,7 +155,7 @@ def run_quarantine(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from milter.report import retired_senders, retired_senders_table
+    from milter.officer.report import retired_senders, retired_senders_table
 
     rows = retired_senders(
         args.audit_log or [DEFAULT_AUDIT], since_days=args.since, now=time.time()

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from milter.engine import RULE_OWNERSHIP_DRIFT, RULE_RETIRED_DOMAIN
+from milter.core.engine import RULE_OWNERSHIP_DRIFT, RULE_RETIRED_DOMAIN
 
 WATCHED_RULES = (RULE_RETIRED_DOMAIN, RULE_OWNERSHIP_DRIFT)
 

@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 import libmilter as lm
 import structlog
 
-from milter.address import Address, Malformed, parse_address
-from milter.engine import (
+from milter.core.address import Address, Malformed, parse_address
+from milter.core.engine import (
     Decision,
     Envelope,
     Facts,
@@ -54,14 +54,14 @@ from milter.engine import (
     decide,
     decide_recipient,
 )
-from milter.gather import DnsGatherer, MessageDns
+from milter.core.verdict import INTERNAL_ERROR, SmtpReply, smtp_safe
+from milter.domains.gather import DnsGatherer, MessageDns
 from milter.policy.model import Policy
-from milter.verdict import INTERNAL_ERROR, SmtpReply, smtp_safe
 
 if TYPE_CHECKING:
     from milter.content.findings import ContentFacts
     from milter.content.scan import ScanSession
-    from milter.notify import Notifier
+    from milter.officer.notices import Notifier
 
 log = structlog.get_logger("postwarden.adapter")
 

@@ -2,7 +2,7 @@
 
 Every action is an audit record — who (the sudo user or login name), what (queue id,
 sender, recipients, the rules that held it), why (the reason the officer gives) — in the
-officer audit trail, a hash-chained file of its own (``milter.audit``): the running milter
+officer audit trail, a hash-chained file of its own (``milter.audit.trail``): the running milter
 owns the decision trail, and two processes must never append to one chain. Officer commands
 serialise on a lock file, so concurrent officers keep the chain intact.
 
@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from milter.audit import AuditLog
-from milter.quarantine import HeldMessage, HoldQueue, QuarantineError, officer
+from milter.audit.trail import AuditLog
+from milter.officer.holdqueue import HeldMessage, HoldQueue, QuarantineError, officer
 
 MAX_REASON = 300
 
