@@ -1,0 +1,233 @@
+"""serve --workers N, piece by piece: the audit line between a worker and the supervisor (real
+sockets, a real AuditLog), the merged /metrics over real worker processes, and --workers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import mark_process_dead
+
+from milter.audit.trail import AuditError, AuditLog, verify
+from milter.cli.main import _workers
+from milter.metrics.registry import MergedCollector, Metrics
+from milter.server.prefork import AuditLine, Channel, RemoteAudit, send_frame, serve_line
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class Line:
+    """A worker's AuditLine wired to a supervisor's serve_line over a socketpair."""
+
+    def __init__(self, audit: AuditLog | None, answer: bool = True) -> None:
+        self.supervisor_end, worker_end = socket.socketpair()
+        self.broken = threading.Event()
+        self.line = AuditLine(worker_end, self.broken.set)
+        self.remote = RemoteAudit(self.line, audit.path if audit else "-")
+        if answer:
+            threading.Thread(
+                target=serve_line,
+                args=(self.supervisor_end, threading.Lock(), audit, lambda _sha: None),
+                daemon=True,
+            ).start()
+
+
+@pytest.fixture
+def trail(tmp_path: Path) -> Iterator[AuditLog]:
+    audit = AuditLog(str(tmp_path / "audit.jsonl"), checkpoint_interval_s=None, witness=False)
+    audit.open()
+    yield audit
+    audit.close()
+
+
+class TestAuditLine:
+    def test_two_workers_write_one_verifiable_chain(self, trail: AuditLog) -> None:
+        """Records sent at once from two workers' threads form one unbroken chain, and each
+        is in the file by the time its call returns."""
+        lines = [Line(trail), Line(trail)]
+        missing: list[str] = []
+
+        def send(line: Line, n: int) -> None:
+            for k in range(40):
+                queue_id = f"W{n}Q{k}"
+                line.remote.record("internal_error", {"path": "smtp", "queue_id": queue_id})
+                if queue_id not in Path(trail.path).read_text():
+                    missing.append(queue_id)
+
+        threads = [
+            threading.Thread(target=send, args=(line, n))
+            for n, line in enumerate(lines * 2)  # two threads per worker
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert missing == []
+        result = verify([trail.path])
+        assert result.ok and result.records == 1 + 160, result
+
+    def test_a_failed_write_raises_in_the_worker(self, trail: AuditLog) -> None:
+        """A record the supervisor cannot write comes back as AuditError (the message is then
+        tempfailed), as a local write failure would."""
+        line = Line(trail)
+        trail.close()  # the file is gone from under the supervisor
+        with pytest.raises(AuditError, match="not written"):
+            line.remote.record("internal_error", {"path": "smtp"})
+
+    def test_a_reserved_field_is_refused_not_written(self, trail: AuditLog) -> None:
+        """A record the trail refuses (a field that would overwrite 'seq') raises in the worker."""
+        line = Line(trail)
+        with pytest.raises(AuditError, match="ValueError"):
+            line.remote.record("internal_error", {"seq": 7})
+        assert verify([trail.path]).records == 1
+
+    def test_supervisor_gone_raises_at_once(self, trail: AuditLog) -> None:
+        """With the supervisor's end closed, a record raises AuditError without waiting for
+        the ack timeout, and so does every later one; the worker is told (it stops)."""
+        line = Line(trail, answer=False)
+        line.supervisor_end.close()
+        started = time.monotonic()
+        for _ in range(2):
+            with pytest.raises(AuditError, match=r"gone|cannot reach"):
+                line.remote.record("internal_error", {"path": "smtp"})
+        assert time.monotonic() - started < 5
+        assert line.broken.is_set()
+
+    def test_a_late_ack_is_not_taken_for_the_next_record(self, trail: AuditLog) -> None:
+        """After a timeout, the next record waits for its own ack, skipping the late one."""
+        line = Line(trail, answer=False)
+        with pytest.raises(AuditError, match="in time"):
+            line.line.request("internal_error", {"path": "smtp"}, timeout=0.2)
+        assert not line.broken.is_set()  # a slow supervisor is not a lost one
+        threading.Thread(
+            target=serve_line,
+            args=(line.supervisor_end, threading.Lock(), trail, lambda _sha: None),
+            daemon=True,
+        ).start()  # the supervisor wakes up: writes the first record late, then the second
+        line.remote.record("internal_error", {"path": "local"})
+        kinds = [json.loads(x) for x in Path(trail.path).read_text().splitlines()]
+        assert [r.get("path") for r in kinds[1:]] == ["smtp", "local"]
+
+    def test_no_ack_in_time_raises(self, trail: AuditLog) -> None:
+        """A supervisor that never confirms: the record raises AuditError after the timeout."""
+        line = Line(trail, answer=False)
+        with pytest.raises(AuditError, match="in time"):
+            line.line.request("internal_error", {"path": "smtp"}, timeout=0.2)
+
+    def test_policy_frames_reach_the_worker(self) -> None:
+        """A policy frame from the supervisor is handed to the worker's callback."""
+        supervisor_end, worker_end = socket.socketpair()
+        got: list[dict[str, object]] = []
+        arrived = threading.Event()
+
+        def on_policy(frame: dict[str, object]) -> None:
+            got.append(frame)
+            arrived.set()
+
+        Channel(worker_end, on_policy, lambda: None).start()
+        send_frame(supervisor_end, threading.Lock(), {"op": "policy", "sha256": "ab"})
+        assert arrived.wait(5) and got == [{"op": "policy", "sha256": "ab"}]
+
+
+WORKER = """
+import sys, time
+from milter.metrics.registry import Metrics
+m = Metrics()
+m.messages.labels("accept", "smtp").inc(3)
+m.observe_decision_seconds("smtp", 0.002)
+m.observe_dns("MX", "ok", 0.01)
+m.connections.set(2)
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+def sample(text: str, series: str) -> float | None:
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[-1])
+    return None
+
+
+class TestMergedMetrics:
+    def test_totals_of_the_supervisor_and_live_and_dead_workers(self, tmp_path: Path) -> None:
+        """Counters and histograms are summed over the supervisor and every worker (a dead
+        worker's counts stay); connections sum the live workers only; the policy gauges are
+        the supervisor's alone; promtool accepts the result."""
+        env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER],
+                env=env,
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        try:
+            for w in workers:
+                assert w.stdout is not None and w.stdout.readline().strip() == "ready"
+            own = Metrics()
+            own.observe_dns("MX", "ok", 0.01)
+            own.policy_info.labels("a" * 64).set(1)
+            registry = CollectorRegistry()
+            registry.register(MergedCollector(own.registry, str(tmp_path)))
+            text = generate_latest(registry).decode()
+            assert sample(text, 'postwarden_messages_total{action="accept",path="smtp"}') == 6
+            assert sample(text, 'postwarden_messages_total{action="reject",path="smtp"}') == 0
+            assert sample(text, 'postwarden_decision_duration_seconds_count{path="smtp"}') == 2
+            assert sample(text, 'postwarden_dns_queries_total{result="ok",rtype="MX"}') == 3
+            assert sample(text, 'postwarden_dns_query_duration_seconds_count{rtype="MX"}') == 3
+            assert sample(text, "postwarden_milter_connections") == 4
+            assert text.count("postwarden_policy_info{") == 1
+            assert sample(text, "postwarden_policy_last_reload_successful") == 1
+            check = subprocess.run(
+                ["promtool", "check", "metrics"], input=text.encode(), capture_output=True
+            )
+            assert check.returncode == 0 and not (check.stdout + check.stderr).strip(), check
+
+            workers[0].kill()
+            workers[0].wait(10)
+            mark_process_dead(workers[0].pid, str(tmp_path))
+            text = generate_latest(registry).decode()
+            assert sample(text, 'postwarden_messages_total{action="accept",path="smtp"}') == 6
+            assert sample(text, "postwarden_milter_connections") == 2
+        finally:
+            for w in workers:
+                w.kill()
+                w.wait(10)
+
+
+class TestWorkersOption:
+    def test_auto_is_one_per_core(self) -> None:
+        """--workers auto means os.cpu_count()."""
+        assert _workers("auto") == (os.cpu_count() or 1)
+
+    @pytest.mark.parametrize("text", ["0", "-1", "65", "two", ""])
+    def test_out_of_range_is_a_usage_error(self, text: str) -> None:
+        """--workers takes 1..64 or auto; anything else is refused by the parser."""
+        with pytest.raises(argparse.ArgumentTypeError):
+            _workers(text)
+
+    def test_serve_help_names_it(self) -> None:
+        """`serve --help` documents --workers."""
+        out = subprocess.run(
+            [sys.executable, "-m", "milter", "serve", "--help"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        ).stdout
+        assert "--workers N" in out and "auto" in out
