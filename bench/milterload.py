@@ -20,25 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bench.mime import RECIPIENTS, SENDER, split_message
-from tests.support.milterclient import (
-    SMFIP_NOBODY,
-    SMFIP_NOCONNECT,
-    SMFIP_NOEOH,
-    SMFIP_NOHDRS,
-    SMFIP_NOHELO,
-    EomResult,
-    MilterClient,
-    Reply,
-    packet,
-)
+from milter.protocol import codec
+from milter.protocol.codec import packet
+from tests.support.milterclient import EomResult, MilterClient, Reply
 
-SMFIP_NR_HDR = 0x80
-SMFIP_NODATA = 0x200
-SMFIP_NR_CONN = 0x1000
-SMFIP_NR_HELO = 0x2000
-SMFIP_NR_DATA = 0x10000
-SMFIP_NR_EOH = 0x40000
-SMFIP_NR_BODY = 0x80000
 BODY_CHUNK = 65535  # Postfix's milter8 body chunk size
 CONNECT_MACROS = {
     "j": "mail.samen-veilig.nl",
@@ -91,14 +76,14 @@ class BenchClient(MilterClient):
         return self.read()
 
     def connect_event(self, hostname: str = "client.samen-veilig.nl") -> Reply | None:
-        if not self._wants(SMFIP_NOCONNECT):
+        if not self._wants(codec.P_NOCONNECT):
             return None
         data = hostname.encode() + b"\0" + b"4" + struct.pack("!H", 42424) + b"10.1.2.3\0"
-        self.sock.sendall(packet(b"D", b"C" + _macros(CONNECT_MACROS)))
-        return self._send_event(b"C", data, SMFIP_NOCONNECT, SMFIP_NR_CONN)
+        self.sock.sendall(codec.macro_packet(b"C", CONNECT_MACROS))
+        return self._send_event(b"C", data, codec.P_NOCONNECT, codec.P_NR_CONN)
 
     def helo_event(self, name: str = "client.samen-veilig.nl") -> Reply | None:
-        return self._send_event(b"H", name.encode() + b"\0", SMFIP_NOHELO, SMFIP_NR_HELO)
+        return self._send_event(b"H", name.encode() + b"\0", codec.P_NOHELO, codec.P_NR_HELO)
 
     def open_session(self) -> None:
         """Negotiate and send the per-connection events (connect, HELO)."""
@@ -117,19 +102,21 @@ class BenchClient(MilterClient):
             # smtpd opens the queue file after the first valid RCPT: no `i` before that.
             macros = {"{rcpt_addr}": rcpt} | ({"i": queue_id} if index else {})
             self.rcpt(rcpt, macros)
-        if self._wants(SMFIP_NODATA):
-            self.sock.sendall(packet(b"D", b"T" + _macros({"i": queue_id})))
-            self._send_event(b"T", b"", SMFIP_NODATA, SMFIP_NR_DATA)
+        if self._wants(codec.P_NODATA):
+            self.sock.sendall(codec.macro_packet(b"T", {"i": queue_id}))
+            self._send_event(b"T", b"", codec.P_NODATA, codec.P_NR_DATA)
         for name, value in tx.headers:
             self._send_event(
-                b"L", name.encode() + b"\0" + value.encode() + b"\0", SMFIP_NOHDRS, SMFIP_NR_HDR
+                b"L", name.encode() + b"\0" + value.encode() + b"\0", codec.P_NOHDRS, codec.P_NR_HDR
             )
-        self._send_event(b"N", b"", SMFIP_NOEOH, SMFIP_NR_EOH)
+        self._send_event(b"N", b"", codec.P_NOEOH, codec.P_NR_EOH)
         return None
 
     def send_body(self, body: bytes) -> None:
         for start in range(0, len(body), BODY_CHUNK):
-            self._send_event(b"B", body[start : start + BODY_CHUNK], SMFIP_NOBODY, SMFIP_NR_BODY)
+            self._send_event(
+                b"B", body[start : start + BODY_CHUNK], codec.P_NOBODY, codec.P_NR_BODY
+            )
 
     def end_message(self) -> EomResult:
         return self.eom({"i": f"4BENCH{self._queue_number:010d}"})
@@ -145,10 +132,6 @@ class BenchClient(MilterClient):
         result = self.end_message()
         t_end = time.perf_counter()
         return t_end - t0, t_end - t_eom, result.final.cmd
-
-
-def _macros(macros: dict[str, str]) -> bytes:
-    return b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in macros.items())
 
 
 def unique_envelope(n: int, connection: int = 0) -> tuple[str, tuple[str, str]]:

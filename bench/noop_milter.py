@@ -15,41 +15,38 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import struct
 import sys
 import threading
 
-import libmilter as lm
+from milter.protocol import codec
+from milter.server.session import WANTED_ACTIONS, WANTED_PROTOCOL
 
-from milter.server.session import _OPTIONS, _PROTOCOL
-
-CONTINUE = struct.pack("!I", 1) + lm.SMFIR_CONTINUE
+CONTINUE = codec.packet(codec.CONTINUE)
 # Commands whose reply Postwarden's negotiation does not drop.
-_REPLIED = {lm.SMFIC_RCPT, lm.SMFIC_BODYEOB}
+_REPLIED = {codec.RCPT, codec.BODYEOB}
 
 
 def serve_connection(conn: socket.socket) -> None:
     """Read packets until QUIT or EOF; reply CONTINUE where Postfix waits for a reply."""
-    buf = b""
+    buf = bytearray()
     with conn:
         while True:
             chunk = conn.recv(65536)
             if not chunk:
                 return
             buf += chunk
-            while len(buf) >= 4:
-                (size,) = struct.unpack("!I", buf[:4])
-                if len(buf) < 4 + size:
-                    break
-                packet, buf = buf[4 : 4 + size], buf[4 + size :]
+            for packet in codec.split_packets(buf):
                 kind = packet[:1]
-                if kind == lm.SMFIC_OPTNEG:
-                    version, actions, protocol = struct.unpack("!III", packet[1:13])
-                    reply = struct.pack("!III", version, _OPTIONS & actions, _PROTOCOL & protocol)
-                    conn.sendall(struct.pack("!I", 13) + lm.SMFIC_OPTNEG + reply)
+                if kind == codec.OPTNEG:
+                    version, actions, protocol = codec.parse_optneg(packet[1:])
+                    conn.sendall(
+                        codec.optneg_packet(
+                            version, WANTED_ACTIONS & actions, WANTED_PROTOCOL & protocol
+                        )
+                    )
                 elif kind in _REPLIED:
                     conn.sendall(CONTINUE)
-                elif kind in (lm.SMFIC_QUIT, lm.SMFIC_QUIT_NC):
+                elif kind in (codec.QUIT, codec.QUIT_NC):
                     return
 
 

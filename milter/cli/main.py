@@ -29,7 +29,7 @@ from milter.audit.trail import Checkpoint, verify
 from milter.cli import officer as officer_cli
 from milter.policy import PolicyError, lint, load_policy, summarise
 from milter.policy.model import Policy
-from milter.server.session import ListenSpec, ListenSpecError
+from milter.server.listeners import ListenSpec, ListenSpecError
 
 DEFAULT_LISTEN = "inet:127.0.0.1:10027"
 DEFAULT_LISTEN_LOCAL = "inet:127.0.0.1:10028"
@@ -359,18 +359,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             )
             return 0
-        from milter.server.daemon import serve
+        from milter.server.daemon import DaemonOptions
+        from milter.server.serve import serve
 
         return serve(
-            args.policy,
-            args.listen,
-            args.listen_local,
-            args.metrics_listen,
-            socket_group=args.socket_group,
-            audit_log=args.audit_log,
-            nameservers=tuple(args.nameserver),
-            watch_interval_s=args.watch_interval,
-            workers=args.workers,
+            DaemonOptions(
+                args.policy,
+                args.listen,
+                args.listen_local,
+                args.metrics_listen,
+                socket_group=args.socket_group,
+                audit_log=args.audit_log,
+                nameservers=tuple(args.nameserver),
+                watch_interval_s=args.watch_interval,
+                workers=args.workers,
+            )
         )
     except PolicyError as exc:
         _policy_errors(exc)

@@ -99,6 +99,20 @@ class RuleHit:
         return f"{self.rule} ({verb}): {self.reason}"
 
 
+def _check_reply(action: str, reply: SmtpReply | None) -> None:
+    """A reject carries a 5xx reply and a tempfail a 4xx one; nothing else carries a reply
+    of its kind. A decision that breaks this cannot be built (it would otherwise reach the
+    milter as an accept)."""
+    if action in ("reject", "tempfail"):
+        if reply is None or reply.kind != action:
+            raise ValueError(f"a {action} decision needs its {action} reply")
+    elif action == "remove":
+        if reply is None or reply.kind != "reject":
+            raise ValueError("a removed recipient needs the reject reply it is told")
+    elif reply is not None and action != "redirect":
+        raise ValueError(f"an {action} decision carries no reply")
+
+
 @dataclass(frozen=True, slots=True)
 class RecipientDecision:
     """What happens to one recipient, and why."""
@@ -110,6 +124,11 @@ class RecipientDecision:
     reply: SmtpReply | None = None  # what the sender is told when this recipient is refused
     redirect_to: str | None = None  # with action redirect: where the mail goes instead
     notify: bool = False  # the policy asks for a notice to the sender about this recipient
+
+    def __post_init__(self) -> None:
+        _check_reply(self.action, self.reply)
+        if self.action == "redirect" and not self.redirect_to:
+            raise ValueError("a redirect needs its redirect_to")
 
     @property
     def refused(self) -> bool:
@@ -150,6 +169,9 @@ class Decision:
     client_data: bool = False
     findings: tuple[Finding, ...] = ()
     exceptions_used: tuple[ExceptionUse, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_reply(self.action, self.reply)
 
     @property
     def monitored(self) -> tuple[RuleHit, ...]:

@@ -1,18 +1,19 @@
-"""``postwarden serve``: wires policy, adapter, audit trail, logging and metrics into one daemon.
+"""server.daemon -- the daemon's set-up, done once for ``serve`` and the ``--workers`` supervisor.
 
-Like a Postfix daemon's main, this only assembles parts: the policy holder (reloaded on
-SIGHUP; a broken file is refused and the old policy keeps running), the milter server, the
-audit trail (``--audit-log FILE``: hash-chained JSON lines, reopened on SIGUSR1 after
-logrotate), the structured log on stderr and the metrics endpoint. SIGTERM/SIGINT stop
-accepting and let messages in flight finish within a grace period; the audit trail then
-writes a final checkpoint.
+Like the skeleton a Postfix daemon's main hands its service to, this only assembles parts
+(``Daemon``): the policy holder (reloaded on SIGHUP and when the file changes; a broken file
+is refused and the old policy keeps running), the audit trail (``--audit-log FILE``:
+hash-chained JSON lines, reopened on SIGUSR1 after logrotate), the structured log on stderr,
+the metrics endpoint and the domain watch. ``serve_one`` runs the milter server in this
+process; server.prefork runs it in workers. SIGTERM/SIGINT stop accepting and let messages in
+flight finish within a grace period; the audit trail then writes a final checkpoint.
 
-Fail closed: a decision whose audit record cannot be written raises, and the adapter answers
+Fail closed: a decision whose audit record cannot be written raises, and the session answers
 that message with tempfail, so no mail is delivered without its record.
 
 DIAGNOSTICS
-    Exit 2 (with an ``audit_refused`` log event) when the audit file cannot be continued:
-    its last line is incomplete or not a record.
+    AuditError from ``Daemon()`` when the audit file cannot be continued (its last line is
+    incomplete or not a record): ``serve_one`` logs ``audit_refused`` and exits 2.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from types import FrameType
 
 import structlog
+from prometheus_client import CollectorRegistry
 
 from milter.audit.trail import AuditError, AuditFinding, AuditLog, AuditWriter
 from milter.core.address import Address, Malformed
@@ -38,7 +40,8 @@ from milter.domains.watch import DomainStatus, DomainWatcher
 from milter.metrics.registry import Metrics
 from milter.officer.notices import Notifier
 from milter.policy import Policy, PolicyError, load_policy
-from milter.server.session import ListenSpec, MilterServer, PolicyHolder
+from milter.server.listeners import ListenSpec, MilterServer
+from milter.server.session import PolicyHolder
 
 log = structlog.get_logger("postwarden")
 
@@ -271,103 +274,170 @@ def _domain_watcher(
     )
 
 
-def serve(
-    policy_path: str,
-    listen: str,
-    listen_local: str | None,
-    metrics_listen: str | None,
-    grace_s: float = 10.0,
-    socket_group: str | None = None,
-    audit_log: str | None = None,
-    audit_checkpoint_s: float = 60.0,
-    nameservers: tuple[str, ...] = (),
-    watch_interval_s: float = 300.0,
-    workers: int = 1,
-) -> int:
-    configure_logging()
-    if workers > 1:
-        from milter.server.prefork import supervise
+@dataclass(frozen=True, slots=True)
+class DaemonOptions:
+    """What ``postwarden serve`` was asked for: one value instead of a dozen parameters."""
 
-        return supervise(
-            policy_path,
-            listen,
-            listen_local,
-            metrics_listen,
-            workers,
-            grace_s=grace_s,
-            socket_group=socket_group,
-            audit_log=audit_log,
-            audit_checkpoint_s=audit_checkpoint_s,
-            nameservers=nameservers,
-            watch_interval_s=watch_interval_s,
+    policy_path: str
+    listen: str
+    listen_local: str | None = None
+    metrics_listen: str | None = None
+    grace_s: float = 10.0
+    socket_group: str | None = None
+    audit_log: str | None = None
+    audit_checkpoint_s: float = 60.0
+    nameservers: tuple[str, ...] = ()
+    watch_interval_s: float = 300.0
+    workers: int = 1
+
+    @property
+    def listeners(self) -> list[tuple[ListenSpec, SubmissionPath]]:
+        return listen_specs(self.listen, self.listen_local)
+
+
+class Daemon:
+    """The set-up ``serve`` and the ``--workers`` supervisor share, done once: the policy in
+    force (checked at start; reloaded on SIGHUP and when the file changes, one reload at a
+    time, a broken file refused), the metrics, the audit trail (reopened on SIGUSR1), the
+    domain watch (with a dns section) and the signals; ``close`` undoes it in order.
+
+    Raises PolicyError when the policy does not load and AuditError when the audit trail
+    cannot be continued: nothing is listening yet then."""
+
+    def __init__(
+        self,
+        options: DaemonOptions,
+        load: Callable[[str], Policy] = load_policy,
+        on_reloaded: Callable[[Policy], None] | None = None,
+    ) -> None:
+        self.options = options
+        self._load = load
+        self._on_reloaded = on_reloaded
+        policy = load(options.policy_path)
+        self.holder = PolicyHolder(policy)
+        self.metrics = Metrics()
+        self.metrics.policy_loaded_now(policy, time.time())
+        self.audit = start_audit(options.audit_log, self.metrics, options.audit_checkpoint_s)
+        # Every DNS query counted and timed; the domain watch asks through it too.
+        self.dns = DnsGatherer(options.nameservers, observer=self.metrics.observe_dns)
+        self.metrics.track_exceptions(lambda: self.holder.current)
+        self._watchers: list[DomainWatcher] = []
+        self._reload_lock = threading.Lock()
+        self._file_watch = PolicyFileWatch(policy.source, self.reload)
+
+    def observer(self) -> DecisionLog:
+        """The sessions' observer: audit record, log line and metrics per decision."""
+        return DecisionLog(self.metrics, self.audit, self.holder)
+
+    def serve_metrics(self, registry: CollectorRegistry | None = None) -> None:
+        """/metrics (with --metrics-listen), and the hold-queue gauge behind it."""
+        if self.options.metrics_listen:
+            self.metrics.watch_hold_queue()
+            host, _, port = self.options.metrics_listen.rpartition(":")
+            self.metrics.serve(host.strip("[]") or "127.0.0.1", int(port), registry=registry)
+
+    def start(self, on_term: Callable[[int], None]) -> None:
+        """Watch the policy file and DNS; SIGHUP reloads, SIGTERM/SIGINT call `on_term`."""
+
+        def term(signum: int, _frame: FrameType | None) -> None:
+            on_term(signum)
+
+        def hup(_signum: int, _frame: FrameType | None) -> None:
+            threading.Thread(target=self.reload, daemon=True).start()
+
+        self._file_watch.start()
+        self._restart_watch(self.holder.current)
+        signal.signal(signal.SIGTERM, term)
+        signal.signal(signal.SIGINT, term)
+        signal.signal(signal.SIGHUP, hup)
+
+    def reload(self) -> None:
+        with self._reload_lock:  # SIGHUP and the file watch never swap at the same time
+            reload_policy(self.holder, self.metrics, self.audit, self._loaded, self._load)
+
+    def _loaded(self, policy: Policy) -> None:
+        if self._on_reloaded is not None:
+            self._on_reloaded(policy)
+        self._restart_watch(policy)
+
+    def _restart_watch(self, policy: Policy) -> None:
+        while self._watchers:
+            self._watchers.pop().stop(timeout=2.0)
+        if policy.dns is not None:
+            watcher = _domain_watcher(policy, self.dns, self.metrics, self.options.watch_interval_s)
+            self._watchers.append(watcher)
+            watcher.start()
+
+    def log_listening(self, listeners: Iterable[str], **extra: object) -> None:
+        policy = self.holder.current
+        log.info(
+            "listening",
+            listeners=list(listeners),
+            metrics=self.options.metrics_listen,
+            policy=policy.source,
+            sha256=policy.sha256[:12],
+            audit=self.options.audit_log,
+            **extra,
         )
-    policy = load_policy(policy_path)
-    holder = PolicyHolder(policy)
-    metrics = Metrics()
-    metrics.policy_loaded_now(policy, time.time())
+
+    def close(self) -> None:
+        """After the listeners drained: no more reloads or DNS watch; the trail checkpointed."""
+        self._file_watch.stop()
+        self._restart_watch(dataclasses.replace(self.holder.current, dns=None))
+        if self.audit is not None:
+            self.audit.close()
+
+
+def milter_server(
+    holder: PolicyHolder,
+    observer: DecisionLog,
+    metrics: Metrics,
+    dns: DnsGatherer,
+    listeners: Iterable[tuple[ListenSpec, SubmissionPath]],
+    socket_group: str | None = None,
+) -> tuple[MilterServer, Notifier]:
+    """The milter server as one process and each worker run it, with its sender notifier."""
+    notifier = Notifier(on_result=metrics.notice)
+    server = MilterServer(
+        listeners,
+        holder,
+        observer,
+        socket_group=socket_group,
+        notifier=notifier,
+        dns=dns,
+        on_sessions=metrics.connections.set,
+    )
+    return server, notifier
+
+
+def serve_one(options: DaemonOptions) -> int:
+    """``postwarden serve`` in one process (``--workers 1``)."""
     try:
-        audit = start_audit(audit_log, metrics, audit_checkpoint_s)
+        daemon = Daemon(options)
     except AuditError as exc:
         log.error("audit_refused", error=str(exc))
         return 2
-    listeners = listen_specs(listen, listen_local)
-    observer = DecisionLog(metrics, audit, holder)
-    dns = DnsGatherer(nameservers, observer=metrics.observe_dns)  # every query counted, timed
-    notifier = Notifier(on_result=metrics.notice)
-    metrics.track_exceptions(lambda: holder.current)
-    watchers: list[DomainWatcher] = []  # the domain watch runs only with a dns section
-    server = MilterServer(
-        listeners, holder, observer, socket_group=socket_group, notifier=notifier, dns=dns
+    server, notifier = milter_server(
+        daemon.holder,
+        daemon.observer(),
+        daemon.metrics,
+        daemon.dns,
+        options.listeners,
+        options.socket_group,
     )
     server.bind()
-    metrics.track_connections(lambda: server.active_sessions)
-    metrics.workers_running(1)
-    if metrics_listen:
-        metrics.watch_hold_queue()
-        host, _, port = metrics_listen.rpartition(":")
-        metrics.serve(host.strip("[]") or "127.0.0.1", int(port))
+    daemon.metrics.workers_running(1)
+    daemon.serve_metrics()
 
-    def on_term(signum: int, _frame: FrameType | None) -> None:
+    def on_term(signum: int) -> None:
         log.info("shutting_down", signal=signal.Signals(signum).name)
         server.stop()
 
-    def on_loaded(new: Policy) -> None:
-        while watchers:
-            watchers.pop().stop(timeout=2.0)
-        if new.dns is not None:
-            watchers.append(_domain_watcher(new, dns, metrics, watch_interval_s))
-            watchers[0].start()
-
-    reload_lock = threading.Lock()
-
-    def reload() -> None:
-        with reload_lock:  # SIGHUP and the file watch never swap at the same time
-            reload_policy(holder, metrics, audit, on_loaded)
-
-    def on_hup(_signum: int, _frame: FrameType | None) -> None:
-        threading.Thread(target=reload, daemon=True).start()
-
-    file_watch = PolicyFileWatch(policy.source, reload)
-    file_watch.start()
-    on_loaded(policy)
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, on_term)
-    signal.signal(signal.SIGHUP, on_hup)
-    log.info(
-        "listening",
-        listeners=[f"{spec} ({path})" for _, spec, path in server.sockets],
-        metrics=metrics_listen,
-        policy=policy.source,
-        sha256=policy.sha256[:12],
-        audit=audit_log,
-    )
+    daemon.start(on_term)
+    daemon.log_listening(f"{spec} ({path})" for _, spec, path in server.sockets)
     server.serve_forever()
-    server.drain(grace_s)
-    file_watch.stop()
-    on_loaded(dataclasses.replace(policy, dns=None))  # stops the domain watch
+    server.drain(options.grace_s)
+    daemon.close()
     notifier.close()
-    if audit is not None:
-        audit.close()
     log.info("stopped")
     return 0

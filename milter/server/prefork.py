@@ -57,12 +57,24 @@ from types import FrameType
 from typing import Any
 
 import structlog
+from prometheus_client import CollectorRegistry
 from structlog.typing import EventDict, WrappedLogger
 
 from milter.audit.trail import AuditError, AuditLog, AuditWriter, Head
 from milter.core.engine import SubmissionPath
+from milter.domains.gather import DnsGatherer
+from milter.metrics.registry import MergedCollector, Metrics
 from milter.policy import Policy, PolicyError
 from milter.policy.loader import MAX_POLICY_BYTES, PolicyIssue, load_policy_text
+from milter.server.daemon import (
+    Daemon,
+    DaemonOptions,
+    DecisionLog,
+    configure_logging,
+    milter_server,
+)
+from milter.server.listeners import ListenSpec, MilterServer, open_listener
+from milter.server.session import PolicyHolder
 
 log = structlog.get_logger("postwarden.prefork")
 
@@ -246,12 +258,6 @@ def _policy_frame(policy: Policy, text: bytes) -> dict[str, Any]:
 
 def worker_main(config: Mapping[str, Any]) -> int:
     """One worker: serve the inherited listeners until SIGTERM (or the supervisor is gone)."""
-    from milter.domains.gather import DnsGatherer
-    from milter.metrics.registry import Metrics
-    from milter.officer.notices import Notifier
-    from milter.server.daemon import DecisionLog, configure_logging
-    from milter.server.session import ListenSpec, MilterServer, PolicyHolder
-
     configure_logging()
     index = int(config["index"])
 
@@ -316,20 +322,17 @@ def worker_main(config: Mapping[str, Any]) -> int:
         halt()
 
     audit = RemoteAudit(AuditLine(line, audit_lost), str(audit_path)) if audit_path else None
-    observer = DecisionLog(metrics, audit, policies)
     dns = DnsGatherer(tuple(config["nameservers"]), observer=metrics.observe_dns)
-    notifier = Notifier(on_result=metrics.notice)
     sockets: list[tuple[socket.socket, ListenSpec, SubmissionPath]] = []
     for fd, spec, path in config["listeners"]:
         sock = socket.socket(fileno=int(fd))
         sockets.append((sock, ListenSpec.parse(str(spec)), "local" if path == "local" else "smtp"))
-    milter = MilterServer(
-        [(spec, path) for _, spec, path in sockets],
+    milter, notifier = milter_server(
         policies,
-        observer,
-        notifier=notifier,
-        dns=dns,
-        on_sessions=metrics.connections.set,
+        DecisionLog(metrics, audit, policies),
+        metrics,
+        dns,
+        [(spec, path) for _, spec, path in sockets],
     )
     milter.adopt(sockets)
     server.append(milter)
@@ -578,123 +581,61 @@ def _load_with_text(source: str, texts: dict[str, bytes]) -> Policy:
     return policy
 
 
-def supervise(
-    policy_path: str,
-    listen: str,
-    listen_local: str | None,
-    metrics_listen: str | None,
-    workers: int,
-    *,
-    grace_s: float = 10.0,
-    socket_group: str | None = None,
-    audit_log: str | None = None,
-    audit_checkpoint_s: float = 60.0,
-    nameservers: tuple[str, ...] = (),
-    watch_interval_s: float = 300.0,
-) -> int:
+def supervise(options: DaemonOptions) -> int:
     """``serve --workers N`` (N > 1): the supervisor. See the module docstring."""
-    import dataclasses
-
-    from prometheus_client import CollectorRegistry
-
-    from milter.domains.gather import DnsGatherer
-    from milter.domains.watch import DomainWatcher
-    from milter.metrics.registry import MergedCollector, Metrics
-    from milter.server.daemon import (
-        PolicyFileWatch,
-        _domain_watcher,
-        listen_specs,
-        reload_policy,
-        start_audit,
-    )
-    from milter.server.session import PolicyHolder, open_listener
-
     texts: dict[str, bytes] = {}
-    policy = _load_with_text(policy_path, texts)
-    holder = PolicyHolder(policy)
-    metrics = Metrics()
-    metrics.policy_loaded_now(policy, time.time())
+    sent: list[Supervisor] = []
+
+    def on_reloaded(new: Policy) -> None:
+        for sha in [s for s in texts if s != new.sha256]:
+            del texts[sha]  # only the policy in force is ever sent again
+        for supervisor in sent:
+            supervisor.send_policy(new, texts[new.sha256])
+
     try:
-        audit = start_audit(audit_log, metrics, audit_checkpoint_s)
+        daemon = Daemon(options, lambda s: _load_with_text(s, texts), on_reloaded)
     except AuditError as exc:
         log.error("audit_refused", error=str(exc))
         return 2
-    specs = listen_specs(listen, listen_local)
-    bound = [(open_listener(spec, socket_group=socket_group), spec, path) for spec, path in specs]
+    policy = daemon.holder.current
+    bound = [
+        (open_listener(spec, socket_group=options.socket_group), spec, path)
+        for spec, path in options.listeners
+    ]
     metrics_dir = tempfile.mkdtemp(prefix="postwarden-metrics-")
     try:
-        dns = DnsGatherer(nameservers, observer=metrics.observe_dns)  # the domain watch's
-        metrics.track_exceptions(lambda: holder.current)
         supervisor = Supervisor(
-            workers,
+            options.workers,
             [(sock, str(spec), path) for sock, spec, path in bound],
             policy,
             texts[policy.sha256],
-            audit,
+            daemon.audit,
             metrics_dir,
-            {"grace_s": grace_s, "nameservers": list(nameservers), "audit": audit_log},
-            metrics.worker_lost,
-            metrics.workers_running,
+            {
+                "grace_s": options.grace_s,
+                "nameservers": list(options.nameservers),
+                "audit": options.audit_log,
+            },
+            daemon.metrics.worker_lost,
+            daemon.metrics.workers_running,
         )
-        if metrics_listen:
-            metrics.watch_hold_queue()
-            merged = CollectorRegistry()
-            merged.register(MergedCollector(metrics.registry, metrics_dir))
-            host, _, port = metrics_listen.rpartition(":")
-            metrics.serve(host.strip("[]") or "127.0.0.1", int(port), registry=merged)
+        sent.append(supervisor)
+        merged = CollectorRegistry()
+        merged.register(MergedCollector(daemon.metrics.registry, metrics_dir))
+        daemon.serve_metrics(merged)
 
-        watchers: list[DomainWatcher] = []
-
-        def on_loaded(new: Policy) -> None:
-            while watchers:
-                watchers.pop().stop(timeout=2.0)
-            if new.dns is not None:
-                watchers.append(_domain_watcher(new, dns, metrics, watch_interval_s))
-                watchers[0].start()
-
-        def on_reloaded(new: Policy) -> None:
-            for sha in [s for s in texts if s != new.sha256]:
-                del texts[sha]  # only the policy in force is ever sent again
-            supervisor.send_policy(new, texts[new.sha256])
-            on_loaded(new)
-
-        reload_lock = threading.Lock()
-
-        def reload() -> None:
-            with reload_lock:  # SIGHUP and the file watch never swap at the same time
-                reload_policy(
-                    holder, metrics, audit, on_reloaded, load=lambda s: _load_with_text(s, texts)
-                )
-
-        def on_hup(_signum: int, _frame: FrameType | None) -> None:
-            threading.Thread(target=reload, daemon=True).start()
-
-        def on_term(signum: int, _frame: FrameType | None) -> None:
+        def on_term(signum: int) -> None:
             if not supervisor.stopping.is_set():
                 log.info("shutting_down", signal=signal.Signals(signum).name)
             supervisor.stopping.set()
 
-        file_watch = PolicyFileWatch(policy.source, reload)
-        file_watch.start()
-        on_loaded(policy)
-        signal.signal(signal.SIGTERM, on_term)
-        signal.signal(signal.SIGINT, on_term)
-        signal.signal(signal.SIGHUP, on_hup)
-        log.info(
-            "listening",
-            listeners=[f"{spec} ({path})" for _, spec, path in bound],
-            metrics=metrics_listen,
-            policy=policy.source,
-            sha256=policy.sha256[:12],
-            audit=audit_log,
-            workers=workers,
+        daemon.start(on_term)
+        daemon.log_listening(
+            (f"{spec} ({path})" for _, spec, path in bound), workers=options.workers
         )
         supervisor.run()
-        supervisor.stop(grace_s)
-        file_watch.stop()
-        on_loaded(dataclasses.replace(policy, dns=None))  # stops the domain watch
-        if audit is not None:
-            audit.close()
+        supervisor.stop(options.grace_s)
+        daemon.close()
     finally:
         for sock, spec, _path in bound:
             sock.close()

@@ -28,19 +28,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import grp
 import os
-import selectors
 import socket
-import stat
-import struct
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-import libmilter as lm
 import structlog
 
 from milter.core.address import Address, Malformed, parse_address
@@ -57,6 +52,8 @@ from milter.core.engine import (
 from milter.core.verdict import INTERNAL_ERROR, SmtpReply, smtp_safe
 from milter.domains.gather import DnsGatherer, MessageDns
 from milter.policy.model import Policy
+from milter.protocol import codec
+from milter.server.watchdog import WATCHDOG, Deadline
 
 if TYPE_CHECKING:
     from milter.content.findings import ContentFacts
@@ -66,102 +63,37 @@ if TYPE_CHECKING:
 log = structlog.get_logger("postwarden.adapter")
 
 # What we may do to a message.
-_OPTIONS = lm.SMFIF_ADDHDRS | lm.SMFIF_DELRCPT | lm.SMFIF_ADDRCPT | lm.SMFIF_QUARANTINE
+WANTED_ACTIONS = codec.F_ADDHDRS | codec.F_DELRCPT | codec.F_ADDRCPT | codec.F_QUARANTINE
 # Events we do not want to hear about, and replies we do not send (protocol 6): each is a
 # round trip less per message. MAIL always continues (a failure there is remembered and
 # answered with tempfail at the first RCPT), so Postfix need not wait for its reply.
-_PROTOCOL = (
-    lm.SMFIP_NOCONNECT
-    | lm.SMFIP_NOHELO
-    | lm.SMFIP_NODATA
-    | lm.SMFIP_NOEOH
-    | lm.SMFIP_NOUNKNOWN
-    | lm.SMFIP_NR_MAIL
-    | lm.SMFIP_NR_HDR
-    | lm.SMFIP_NR_BODY
+WANTED_PROTOCOL = (
+    codec.P_NOCONNECT
+    | codec.P_NOHELO
+    | codec.P_NODATA
+    | codec.P_NOEOH
+    | codec.P_NOUNKNOWN
+    | codec.P_NR_MAIL
+    | codec.P_NR_HDR
+    | codec.P_NR_BODY
 )
 # Events we never ask for: (flag that skips the event, flag that drops its reply).
 _IGNORED = {
-    lm.SMFIC_CONNECT: (lm.SMFIP_NOCONNECT, lm.SMFIP_NR_CONN),
-    lm.SMFIC_HELO: (lm.SMFIP_NOHELO, lm.SMFIP_NR_HELO),
-    lm.SMFIC_DATA: (lm.SMFIP_NODATA, lm.SMFIP_NR_DATA),
-    lm.SMFIC_EOH: (lm.SMFIP_NOEOH, lm.SMFIP_NR_EOH),
-    lm.SMFIC_UNKNOWN: (lm.SMFIP_NOUNKNOWN, lm.SMFIP_NR_UNKN),
+    codec.CONNECT: (codec.P_NOCONNECT, codec.P_NR_CONN),
+    codec.HELO: (codec.P_NOHELO, codec.P_NR_HELO),
+    codec.DATA: (codec.P_NODATA, codec.P_NR_DATA),
+    codec.EOH: (codec.P_NOEOH, codec.P_NR_EOH),
+    codec.UNKNOWN: (codec.P_NOUNKNOWN, codec.P_NR_UNKN),
 }
 _RECV_CHUNK = 65536
 _IDLE_TIMEOUT_S = 300.0
 # Per event (RCPT, end of message): shorter than deploy/'s milter_command_timeout (30 s), so a
 # stalled lookup or scan is answered with tempfail by us, not by Postfix's timeout.
 _MESSAGE_BUDGET_S = 25.0
-# Postfix sends body chunks of at most 64 KiB and headers up to header_size_limit (100 KiB by
-# default); a declared length far beyond is not Postfix, and is not buffered.
-_MAX_PACKET = 8 << 20
 
-
-class _Deadline:
-    """One event's budget, armed while its work runs in the session's thread."""
-
-    __slots__ = ("at", "disarmed", "fired", "session")
-
-    def __init__(self, session: MilterSession, at: float) -> None:
-        self.session = session
-        self.at = at
-        self.disarmed = False
-        self.fired = False
-
-
-class _Watchdog:
-    """One thread for every session's budget: when an event's work (a DNS query, a content
-    scan) overruns, it answers Postfix with tempfail in the session's place, in time, and the
-    session drops its own late reply. The work itself runs in the session's thread: no hand-off
-    to another thread per event (measured: up to a third more decisions/s at 50 KB). Arming and
-    disarming only touch a dict; the thread wakes when the earliest deadline it knows of is
-    due, so a budget that ends in time costs it nothing."""
-
-    def __init__(self) -> None:
-        self._armed: dict[int, _Deadline] = {}
-        self._cond = threading.Condition()
-        self._sleeping_until: float | None = None  # None: waiting for the first deadline
-        self._thread: threading.Thread | None = None
-
-    def arm(self, session: MilterSession, budget_s: float) -> _Deadline:
-        deadline = _Deadline(session, time.monotonic() + budget_s)
-        with self._cond:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="budget", daemon=True)
-                self._thread.start()
-            self._armed[id(deadline)] = deadline
-            if self._sleeping_until is None or deadline.at < self._sleeping_until:
-                self._cond.notify()
-        return deadline
-
-    def disarm(self, deadline: _Deadline) -> None:
-        with self._cond:
-            self._armed.pop(id(deadline), None)
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                if not self._armed:
-                    self._sleeping_until = None
-                    self._cond.wait()
-                    continue
-                now = time.monotonic()
-                due = [d for d in self._armed.values() if d.at <= now]
-                for d in due:
-                    del self._armed[id(d)]
-                if not due:
-                    self._sleeping_until = min(d.at for d in self._armed.values())
-                    self._cond.wait(self._sleeping_until - now)
-                    continue
-            for d in due:
-                d.session.answer_overrun(d)
-
-
-_WATCHDOG = _Watchdog()
-_WATCHDOG_LOCK_WAIT_S = 1.0
 # Scans running at once: more than the cores only multiplies decoded bodies in memory (and
 # the GIL serialises them anyway); the others wait their turn within their budget.
+_OVERRUN_LOCK_WAIT_S = 1.0  # see answer_overrun
 _SCAN_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 _T = TypeVar("_T")
 
@@ -189,20 +121,15 @@ class Observer(Protocol):
     def decision_seconds(self, path: SubmissionPath, seconds: float) -> None: ...
 
 
-def _packet(command: bytes, payload: bytes = b"") -> bytes:
-    body: bytes = command + payload
-    return struct.pack("!I", len(body)) + body
-
-
 def reply_packet(reply: SmtpReply) -> bytes:
     """The SMFIR_REPLYCODE packet that *is* the verdict (no second packet follows)."""
-    return _packet(lm.SMFIR_REPLYCODE, str(reply).encode("ascii") + b"\0")
+    return codec.replycode_packet(str(reply))
 
 
 TEMPFAIL_PACKET = reply_packet(INTERNAL_ERROR)
-CONTINUE_PACKET = _packet(lm.SMFIR_CONTINUE)
-ACCEPT_PACKET = _packet(lm.SMFIR_ACCEPT)
-DISCARD_PACKET = _packet(lm.SMFIR_DISCARD)
+CONTINUE_PACKET = codec.packet(codec.CONTINUE)
+ACCEPT_PACKET = codec.packet(codec.ACCEPT)
+DISCARD_PACKET = codec.packet(codec.DISCARD)
 
 
 class PolicyHolder:
@@ -259,22 +186,6 @@ class _Message:
         return self.scan
 
 
-class ProtocolError(Exception):
-    """Traffic that is not the milter protocol as Postfix speaks it: the connection is closed
-    (after a tempfail reply), never guessed at."""
-
-
-def _macros(packet: bytes | None) -> dict[bytes, bytes]:
-    """The name/value pairs of an SMFIC_MACRO packet (``D``, stage letter, then NUL-ended
-    names and values); braces are dropped from names (``{auth_authen}`` -> ``auth_authen``)."""
-    if packet is None:
-        return {}
-    fields = packet[2:].split(b"\0")
-    return {
-        fields[n].strip(b"{}"): fields[n + 1] for n in range(0, len(fields) - 1, 2) if fields[n]
-    }
-
-
 class MilterSession:
     """One Postfix connection; may carry several messages one after the other.
 
@@ -300,7 +211,7 @@ class MilterSession:
         self._quickack = transport.family in (socket.AF_INET, socket.AF_INET6)
         self.closed = False
         # What we ask for until Postfix's offer narrows it at option negotiation.
-        self.protocol = _PROTOCOL
+        self.protocol = WANTED_PROTOCOL
         self._pending = bytearray()  # bytes of the packet(s) not yet complete
         self._last_macros: bytes | None = None  # the latest SMFIC_MACRO packet
         self._handling = False  # packets are being handled (and their replies sent)
@@ -361,23 +272,17 @@ class MilterSession:
 
     def feed(self, data: bytes) -> None:
         """Add received bytes; handle every packet now complete, in order. A declared length
-        beyond _MAX_PACKET raises ProtocolError at once (nothing of it is buffered)."""
-        pending = self._pending
-        pending += data
-        pos, end = 0, len(pending)
+        beyond codec.MAX_PACKET raises codec.ProtocolError at once (nothing of it is buffered)."""
+        self._pending += data
         self._handling = True
+        packets = codec.split_packets(self._pending)
         try:
-            while end - pos >= 4 and not self.closed:
-                length = int.from_bytes(pending[pos : pos + 4], "big")
-                if length > _MAX_PACKET:
-                    raise ProtocolError("milter packet longer than any Postfix sends")
-                if end - pos - 4 < length:
+            for packet in packets:
+                self._dispatch(packet)
+                if self.closed:
                     break
-                start = pos + 4
-                pos = start + length
-                self._dispatch(bytes(memoryview(pending)[start:pos]))
         finally:
-            del pending[:pos]
+            packets.close()  # what was handled leaves the buffer now, also on an error
             self._handling = False
 
     def send(self, msg: bytes) -> None:
@@ -394,48 +299,45 @@ class MilterSession:
         """Handle one whole packet: events get their handler and, unless negotiated away,
         their reply; anything Postfix never sends is a ProtocolError."""
         kind = packet[:1]
-        if kind == lm.SMFIC_MACRO:
+        if kind == codec.MACRO:
             self._last_macros = packet  # for the event of the same stage that follows
             return
-        if kind == lm.SMFIC_BODY:
+        if kind == codec.BODY:
             self.body(packet[1:])
-            if not self.protocol & lm.SMFIP_NR_BODY:
+            if not self.protocol & codec.P_NR_BODY:
                 self.send(CONTINUE_PACKET)
             return
-        if kind == lm.SMFIC_HEADER:
-            parts = packet[1:].split(b"\0")
-            if len(parts) < 2 or len(parts) > 3 or (len(parts) == 3 and parts[2]):
-                raise ProtocolError("malformed header packet")
-            self.header(parts[0], parts[1])
-            if not self.protocol & lm.SMFIP_NR_HDR:
+        if kind == codec.HEADER:
+            self.header(*codec.parse_header(packet[1:]))
+            if not self.protocol & codec.P_NR_HDR:
                 self.send(CONTINUE_PACKET)
             return
-        if kind == lm.SMFIC_RCPT:
+        if kind == codec.RCPT:
             self.send(self.rcpt(packet[1:-1], self._macros_for(kind)))
             return
-        if kind == lm.SMFIC_MAIL:
+        if kind == codec.MAIL:
             macros = self._macros_for(kind)
             reply = self.mail_from(macros.get(b"mail_addr", packet[1:-1]), macros)
-            if not self.protocol & lm.SMFIP_NR_MAIL:
+            if not self.protocol & codec.P_NR_MAIL:
                 self.send(reply)
             return
-        if kind == lm.SMFIC_BODYEOB:
+        if kind == codec.BODYEOB:
             self.send(self.end_of_message(self._macros_for(kind)))
             return
-        if kind == lm.SMFIC_ABORT:
+        if kind == codec.ABORT:
             self._reset()
             self._mail_failed = False
             return
-        if kind == lm.SMFIC_QUIT or kind == lm.SMFIC_QUIT_NC:
+        if kind == codec.QUIT or kind == codec.QUIT_NC:
             self._reset()
             self.closed = True
             return
-        if kind == lm.SMFIC_OPTNEG:
+        if kind == codec.OPTNEG:
             self.send(self._negotiate(packet))
             return
         skip_reply = _IGNORED.get(kind)
         if skip_reply is None:
-            raise ProtocolError("unknown milter command")
+            raise codec.ProtocolError("unknown milter command")
         # An event we asked not to get (connect, HELO, DATA, end of headers, unknown
         # command): continue, if Postfix sent it anyway and wants a reply.
         skip, no_reply = skip_reply
@@ -444,18 +346,14 @@ class MilterSession:
 
     def _macros_for(self, kind: bytes) -> dict[bytes, bytes]:
         last = self._last_macros
-        return _macros(last) if last is not None and last[1:2] == kind else {}
+        return codec.parse_macros(last) if last is not None and last[1:2] == kind else {}
 
     def _negotiate(self, packet: bytes) -> bytes:
         """Answer Postfix's offer with what we want of it (version echoed, as Postfix
         expects; actions and protocol flags are the intersection)."""
-        if len(packet) != 13:
-            raise ProtocolError("malformed option negotiation")
-        version, actions, protocol = struct.unpack("!III", packet[1:])
-        self.protocol = _PROTOCOL & protocol
-        return _packet(
-            lm.SMFIC_OPTNEG, struct.pack("!III", version, _OPTIONS & actions, self.protocol)
-        )
+        version, actions, protocol = codec.parse_optneg(packet[1:])
+        self.protocol = WANTED_PROTOCOL & protocol
+        return codec.optneg_packet(version, WANTED_ACTIONS & actions, self.protocol)
 
     # -- helpers -----------------------------------------------------------------------------
     def _guard(self, step: Callable[[], bytes]) -> bytes:
@@ -476,11 +374,11 @@ class MilterSession:
         _guard turns into a tempfail, counted) and the event's late reply is dropped, so
         Postfix gets exactly one reply. Work that sends no DNS query and scans nothing is pure
         (microseconds) and is not armed at all."""
-        deadline = _WATCHDOG.arm(self, _MESSAGE_BUDGET_S)
+        deadline = WATCHDOG.arm(self, _MESSAGE_BUDGET_S)
         try:
             result = work()
         finally:
-            _WATCHDOG.disarm(deadline)
+            WATCHDOG.disarm(deadline)
             with self._write_lock:
                 deadline.disarmed = True
         if deadline.fired:
@@ -488,12 +386,12 @@ class MilterSession:
             raise TimeoutError("per-message time budget exceeded")
         return result
 
-    def answer_overrun(self, deadline: _Deadline) -> None:
+    def answer_overrun(self, deadline: Deadline) -> None:
         """The watchdog's call when `deadline` passed with its work still running: tempfail,
         unless the work ended meanwhile."""
         # Bounded wait: the one watchdog serves every session, and a session whose peer stopped
         # reading must not hold it up (Postfix's own timeout then tempfails that message).
-        if not self._write_lock.acquire(timeout=_WATCHDOG_LOCK_WAIT_S):
+        if not self._write_lock.acquire(timeout=_OVERRUN_LOCK_WAIT_S):
             return
         try:
             if deadline.disarmed or self.closed:
@@ -654,30 +552,40 @@ class MilterSession:
 
     # -- applying a decision -------------------------------------------------------------------
     def _apply(self, decision: Decision, msg: _Message) -> bytes:
-        if decision.action == "reject" and decision.reply is not None:
+        """The decision as milter replies. Fails closed: a refusal without its reply, or an
+        action this code does not know, is answered with tempfail, never with accept."""
+        action = decision.action
+        if action in ("reject", "tempfail"):
+            if decision.reply is None or decision.reply.kind != action:
+                return self._unexpected(decision)
             return reply_packet(decision.reply)
-        if decision.action == "tempfail":
-            return reply_packet(decision.reply) if decision.reply else TEMPFAIL_PACKET
-        if decision.action == "discard":
+        if action == "discard":
             return DISCARD_PACKET
+        if action not in ("accept", "quarantine"):
+            return self._unexpected(decision)
         # decide() keeps the envelope's order; delrcpt needs the address as Postfix gave it
         # (compared case-sensitively).
         for (raw, _), rd in zip(msg.recipients, decision.recipients, strict=True):
             if rd.action == "remove" or rd.action == "redirect":
                 for spelling in _spellings(raw, self.path):
-                    self.send(_packet(lm.SMFIR_DELRCPT, spelling + b"\0"))
+                    self.send(codec.packet(codec.DELRCPT, spelling + b"\0"))
             if rd.action == "redirect" and rd.redirect_to is not None:
-                self.send(_packet(lm.SMFIR_ADDRCPT, f"<{rd.redirect_to}>".encode() + b"\0"))
+                self.send(codec.packet(codec.ADDRCPT, f"<{rd.redirect_to}>".encode() + b"\0"))
         for name, value in decision.headers:
-            self.send(_packet(lm.SMFIR_ADDHEADER, _header_bytes(name, value)))
+            self.send(codec.header_packet(name, value))
         if decision.action == "quarantine":
             why = smtp_safe(f"postwarden rule {decision.rule}: {decision.reason}", 250)
-            self.send(_packet(lm.SMFIR_QUARANTINE, why.encode("ascii") + b"\0"))
+            self.send(codec.packet(codec.QUARANTINE, why.encode("ascii") + b"\0"))
         if not msg.auto_submitted:
             for rd in decision.recipients:
                 if rd.notify:
                     self._notice(msg, rd)
         return ACCEPT_PACKET
+
+    def _unexpected(self, decision: Decision) -> bytes:
+        log.error("milter_unexpected_decision", path=self.path, action=str(decision.action)[:20])
+        self._observer.internal_error(self.path)
+        return TEMPFAIL_PACKET
 
     def _notice(self, msg: _Message, rd: RecipientDecision) -> None:
         notices = msg.policy.notices
@@ -714,178 +622,3 @@ def _spellings(raw: bytes, path: SubmissionPath) -> list[bytes]:
                 if spelling not in spellings:  # user@domain. and domain!user (swap_bangpath)
                     spellings.append(spelling)
     return spellings
-
-
-def _header_bytes(name: str, value: str) -> bytes:
-    safe = "".join(c if " " <= c <= "~" else "?" for c in value)[:900]
-    return name.encode("ascii") + b"\0" + safe.encode("ascii") + b"\0"
-
-
-# -- listening ---------------------------------------------------------------------------------
-
-
-class ListenSpecError(ValueError):
-    """A --listen value that is not inet:HOST:PORT or unix:PATH."""
-
-
-@dataclass(frozen=True, slots=True)
-class ListenSpec:
-    kind: str  # 'inet' | 'unix'
-    host: str = ""
-    port: int = 0
-    path: str = ""
-
-    @classmethod
-    def parse(cls, text: str) -> ListenSpec:
-        kind, _, rest = text.partition(":")
-        if kind == "unix" and rest:
-            return cls("unix", path=rest)
-        if kind in ("inet", "inet6") and rest:
-            host, sep, port = rest.rpartition(":")
-            host = host.strip("[]")
-            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-                raise ListenSpecError(f"expected inet:HOST:PORT, got {text!r}")
-            return cls("inet", host=host, port=int(port))
-        raise ListenSpecError(f"expected inet:HOST:PORT or unix:PATH, got {text!r}")
-
-    def __str__(self) -> str:
-        if self.kind == "unix":
-            return f"unix:{self.path}"
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"inet:{host}:{self.port}"
-
-
-def open_listener(
-    spec: ListenSpec, socket_mode: int = 0o660, socket_group: str | None = None
-) -> socket.socket:
-    """Bind and listen; a unix socket gets `socket_mode` and, if given, `socket_group`
-    (``postfix`` in deployments, so Postfix's daemons may connect and nobody else)."""
-    if spec.kind == "unix":
-        with contextlib.suppress(FileNotFoundError):
-            if stat.S_ISSOCK(os.lstat(spec.path).st_mode):
-                os.unlink(spec.path)
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.bind(spec.path)
-        if socket_group is not None:
-            os.chown(spec.path, -1, grp.getgrnam(socket_group).gr_gid)
-        os.chmod(spec.path, socket_mode)
-    else:
-        family, _, _, _, addr = socket.getaddrinfo(spec.host, spec.port, type=socket.SOCK_STREAM)[0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(addr)
-    sock.listen(128)
-    return sock
-
-
-class MilterServer:
-    """Accepts Postfix connections on one or more listeners; one thread per connection."""
-
-    def __init__(
-        self,
-        listeners: Iterable[tuple[ListenSpec, SubmissionPath]],
-        policies: PolicyHolder,
-        observer: Observer,
-        socket_group: str | None = None,
-        notifier: Notifier | None = None,
-        dns: DnsGatherer | None = None,
-        on_sessions: Callable[[int], object] | None = None,
-    ) -> None:
-        self._notifier = notifier
-        self._dns = dns or DnsGatherer()
-        self._on_sessions = on_sessions  # told the number of open sessions at each change
-        self._specs = list(listeners)
-        self._socket_group = socket_group
-        self._policies = policies
-        self._observer = observer
-        self._stop = threading.Event()
-        self._sessions: dict[threading.Thread, MilterSession] = {}
-        self._lock = threading.Lock()
-        self.sockets: list[tuple[socket.socket, ListenSpec, SubmissionPath]] = []
-        self._unlink = True  # remove unix socket files when done (not when adopted)
-
-    def bind(self) -> None:
-        for spec, path in self._specs:
-            self.sockets.append((open_listener(spec, socket_group=self._socket_group), spec, path))
-
-    def adopt(self, sockets: Iterable[tuple[socket.socket, ListenSpec, SubmissionPath]]) -> None:
-        """Serve on listeners bound by another process (serve --workers: the supervisor binds,
-        every worker accepts); their unix socket files stay when this server stops."""
-        self.sockets = list(sockets)
-        self._unlink = False
-
-    def serve_forever(self) -> None:
-        if not self.sockets:
-            self.bind()
-        with selectors.DefaultSelector() as sel:
-            for sock, _spec, path in self.sockets:
-                sock.setblocking(False)
-                sel.register(sock, selectors.EVENT_READ, path)
-            while not self._stop.is_set():
-                for key, _ in sel.select(timeout=0.5):
-                    listener: socket.socket = key.fileobj  # type: ignore[assignment]
-                    try:
-                        conn, _addr = listener.accept()
-                    except (BlockingIOError, InterruptedError):
-                        continue
-                    except OSError as exc:  # EMFILE and friends: back off, keep serving
-                        log.error("milter_accept_failed", error=exc.strerror)
-                        time.sleep(0.1)
-                        continue
-                    conn.setblocking(True)
-                    self._start_session(conn, key.data)
-        for sock, spec, _path in self.sockets:
-            sock.close()
-            if spec.kind == "unix" and self._unlink:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(spec.path)
-
-    def _start_session(self, conn: socket.socket, path: SubmissionPath) -> None:
-        session = MilterSession(
-            conn, path, self._policies, self._observer, self._notifier, self._dns
-        )
-
-        def run() -> None:
-            try:
-                session.serve()
-            finally:
-                with self._lock:
-                    self._sessions.pop(threading.current_thread(), None)
-                    self._tell_sessions()
-
-        thread = threading.Thread(target=run, name=f"milter-{path}", daemon=True)
-        with self._lock:
-            self._sessions[thread] = session
-            self._tell_sessions()
-        thread.start()
-
-    def _tell_sessions(self) -> None:
-        """Report the number of open sessions (called with the lock held)."""
-        if self._on_sessions is not None:
-            with contextlib.suppress(Exception):  # a metric must never end a session
-                self._on_sessions(len(self._sessions))
-
-    def stop(self) -> None:
-        """Stop accepting connections; ``serve_forever`` returns soon after."""
-        self._stop.set()
-
-    def drain(self, grace_s: float = 10.0) -> None:
-        """Give messages in flight `grace_s` to finish (Postfix retries what is cut off).
-        A connection with no message in flight is closed at once, and every other one as soon
-        as its message is decided: Postfix keeps milter connections open for whole SMTP
-        sessions, so waiting for them to close would always take the whole grace period."""
-        deadline = time.monotonic() + grace_s
-        while time.monotonic() < deadline:
-            with self._lock:
-                sessions = list(self._sessions.values())
-            if not sessions:
-                return
-            for session in sessions:
-                if session.between_messages:
-                    session.hang_up()
-            time.sleep(0.05)
-
-    @property
-    def active_sessions(self) -> int:
-        with self._lock:
-            return len(self._sessions)

@@ -19,7 +19,8 @@ from typing import Any
 import structlog
 
 from milter.policy import load_policy
-from milter.server.session import ListenSpec, MilterServer, PolicyHolder
+from milter.server.listeners import ListenSpec, MilterServer
+from milter.server.session import PolicyHolder
 from tests.reliability.conversations import MilterEndpoint
 from tests.reliability.sentinels import find_leaks
 

@@ -42,7 +42,8 @@ from milter.core.engine import Envelope, Facts, decide
 from milter.metrics.registry import Metrics
 from milter.policy import load_policy
 from milter.server.daemon import DecisionLog
-from milter.server.session import ListenSpec, MilterServer, PolicyHolder
+from milter.server.listeners import ListenSpec, MilterServer
+from milter.server.session import PolicyHolder
 from tests.support.milterclient import MilterClient
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from milter.core.address import parse_address
+from milter.core.engine import Decision, MessageAction, RecipientAction, RecipientDecision
 from milter.core.verdict import INTERNAL_ERROR, SmtpReply, reject, smtp_safe, tempfail
 
 
@@ -51,3 +53,36 @@ class TestSmtpSafe:
     def test_limit(self) -> None:
         """Text is cut at the limit."""
         assert len(smtp_safe("a" * 1000, limit=10)) == 10
+
+
+class TestDecisionTypes:
+    """A refusal cannot be built without the reply Postfix is to be given."""
+
+    @pytest.mark.parametrize("action", ["reject", "tempfail"])
+    def test_message_refusal_needs_its_reply(self, action: MessageAction) -> None:
+        """Decision(reject|tempfail) without a reply raises; with the wrong class too."""
+        with pytest.raises(ValueError):
+            Decision(action, (), "0" * 64, "smtp")
+        wrong = tempfail("later") if action == "reject" else reject("no")
+        with pytest.raises(ValueError):
+            Decision(action, (), "0" * 64, "smtp", reply=wrong)
+
+    def test_accept_carries_no_reply(self) -> None:
+        """An accept or quarantine with a reply is refused (a reply would be a refusal)."""
+        with pytest.raises(ValueError):
+            Decision("accept", (), "0" * 64, "smtp", reply=reject("no"))
+
+    @pytest.mark.parametrize("action", ["reject", "remove", "tempfail"])
+    def test_recipient_refusal_needs_its_reply(self, action: RecipientAction) -> None:
+        """A refused, removed or delayed recipient carries the reply it is told."""
+        address = parse_address("a@bjzutrecht.nl")
+        with pytest.raises(ValueError):
+            RecipientDecision(address, action)
+
+    def test_valid_decisions_build(self) -> None:
+        """The ordinary shapes still build."""
+        address = parse_address("a@bjzutrecht.nl")
+        RecipientDecision(address, "reject", "r", "why", reject("gone"))
+        RecipientDecision(address, "tempfail", "r", "why", tempfail("later"))
+        Decision("reject", (), "0" * 64, "smtp", reply=reject("no"))
+        Decision("quarantine", (), "0" * 64, "smtp")

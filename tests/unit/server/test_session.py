@@ -10,23 +10,17 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
 from milter.core.engine import Decision, Envelope, RecipientDecision, SubmissionPath
+from milter.protocol import codec
+from milter.server import listeners, watchdog
 from milter.server import session as adapter
-from milter.server.session import ListenSpec, MilterServer, PolicyHolder
-from tests.support.milterclient import (
-    SMFIP_NOBODY,
-    SMFIP_NOCONNECT,
-    SMFIP_NOHDRS,
-    SMFIP_NOHELO,
-    SMFIP_NR_BODY,
-    SMFIP_NR_HDR,
-    SMFIP_NR_MAIL,
-    MilterClient,
-    packet,
-)
+from milter.server.listeners import ListenSpec, MilterServer
+from milter.server.session import PolicyHolder
+from tests.support.milterclient import MilterClient, packet
 from tests.unit.core.test_engine import POLICY
 
 
@@ -98,21 +92,21 @@ class TestNegotiation:
     def test_asks_only_for_the_events_it_uses(self, running: Running) -> None:
         """No connect or HELO events; headers and body chunks need no reply (round trips)."""
         with MilterClient(running.smtp) as c:
-            for flag in (SMFIP_NOCONNECT, SMFIP_NOHELO, SMFIP_NR_HDR, SMFIP_NR_BODY):
+            for flag in (codec.P_NOCONNECT, codec.P_NOHELO, codec.P_NR_HDR, codec.P_NR_BODY):
                 assert c.milter_protocol & flag
-            assert not c.milter_protocol & (SMFIP_NOHDRS | SMFIP_NOBODY)
+            assert not c.milter_protocol & (codec.P_NOHDRS | codec.P_NOBODY)
 
     def test_mail_needs_no_reply(self, running: Running) -> None:
         """MAIL always continues, so Postfix is told not to wait for its reply."""
         with MilterClient(running.smtp) as c:
-            assert c.milter_protocol & SMFIP_NR_MAIL
+            assert c.milter_protocol & codec.P_NR_MAIL
 
     def test_an_mta_without_no_reply_flags_gets_every_reply(self, running: Running) -> None:
         """Offered no NR_* flags (protocol 2), MAIL, headers and body chunks are answered."""
         c = MilterClient(running.smtp)
         try:
             c.negotiate(version=2, protocol=0x7F)
-            assert c.milter_protocol & (SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY) == 0
+            assert c.milter_protocol & (codec.P_NR_MAIL | codec.P_NR_HDR | codec.P_NR_BODY) == 0
             assert c.mail("s@samen-veilig.nl").cmd == b"c"
             assert c.rcpt("a@partner.example").cmd == b"c"
             assert c.header("Subject", "hallo").cmd == b"c"
@@ -126,7 +120,7 @@ class TestSmtpPath:
     def test_retired_recipient_refused_at_rcpt(self, running: Running) -> None:
         """RCPT to a retired domain gets one 550 5.7.1 reply with the policy text."""
         with MilterClient(running.smtp) as c:
-            assert c.mail("tool@samen-veilig.nl", MACROS) is None  # no reply: SMFIP_NR_MAIL
+            assert c.mail("tool@samen-veilig.nl", MACROS) is None  # no reply: codec.P_NR_MAIL
             assert c.rcpt("a@partner.example").cmd == b"c"
             reply = c.rcpt("b@bjzutrecht.nl", esmtp="NOTIFY=NEVER")
             assert reply.cmd == b"y"
@@ -255,13 +249,35 @@ class TestFailClosed:
         def no_budget(*_: object) -> None:
             raise AssertionError("budget armed")
 
-        monkeypatch.setattr(adapter._WATCHDOG, "arm", no_budget)
+        monkeypatch.setattr(watchdog.WATCHDOG, "arm", no_budget)
         with MilterClient(running.smtp) as c:
             c.mail("s@samen-veilig.nl")
             assert c.rcpt("a@partner.example").cmd == b"c"
             assert c.rcpt("b@bjzutrecht.nl").cmd == b"y"
             assert c.eom().final.cmd == b"a"
         assert running.recorder.errors == 0
+
+    @pytest.mark.parametrize("action", ["reject", "tempfail", "bounce"])
+    def test_decision_without_its_reply_or_unknown_tempfails(
+        self, running: Running, monkeypatch: pytest.MonkeyPatch, action: str
+    ) -> None:
+        """A decision that slipped past its type (a refusal without its reply, an action the
+        adapter does not know) is answered with tempfail and counted, never accepted."""
+        real = adapter.decide
+
+        def tampered(*args: Any) -> Decision:
+            decision = real(*args)
+            object.__setattr__(decision, "action", action)
+            object.__setattr__(decision, "reply", None)
+            return decision
+
+        monkeypatch.setattr(adapter, "decide", tampered)
+        with MilterClient(running.smtp) as c:
+            c.mail("s@samen-veilig.nl")
+            c.rcpt("a@partner.example")
+            final = c.eom().final
+        assert final.cmd == b"y" and final.text.startswith("451 4.3.0")
+        assert running.recorder.errors == 1
 
     def test_eom_without_mail_tempfails(self, running: Running) -> None:
         """An end of message with no message state is a tempfail."""
@@ -292,7 +308,7 @@ class TestListeners:
     )
     def test_parse_refuses(self, text: str) -> None:
         """Bad socket specs are refused with a clear error."""
-        with pytest.raises(adapter.ListenSpecError):
+        with pytest.raises(listeners.ListenSpecError):
             ListenSpec.parse(text)
 
     def test_unix_socket_mode_and_ipv6(self, tmp_path: os.PathLike[str]) -> None:
@@ -427,8 +443,8 @@ class TestFraming:
         """A header declaring more than _MAX_PACKET raises at once; nothing is kept."""
         session, _ = _session()
         session.feed(NEGOTIATE)
-        with pytest.raises(adapter.ProtocolError):
-            session.feed((adapter._MAX_PACKET + 1).to_bytes(4, "big") + b"B" + b"x" * 100)
+        with pytest.raises(codec.ProtocolError):
+            session.feed((codec.MAX_PACKET + 1).to_bytes(4, "big") + b"B" + b"x" * 100)
 
     @pytest.mark.parametrize(
         "bad",
@@ -445,7 +461,7 @@ class TestFraming:
         """Packets Postfix never sends raise ProtocolError (serve() then closes)."""
         session, _ = _session()
         session.feed(NEGOTIATE)
-        with pytest.raises(adapter.ProtocolError):
+        with pytest.raises(codec.ProtocolError):
             session.feed(bad)
 
     def test_macros_apply_only_to_their_own_stage(self) -> None:
