@@ -37,7 +37,6 @@ socketpair ends are passed with pass_fds; the worker gets their numbers in CONFI
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import itertools
 import json
@@ -45,13 +44,12 @@ import os
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -73,74 +71,28 @@ from milter.server.daemon import (
     configure_logging,
     milter_server,
 )
+from milter.server.frames import (
+    Ack,
+    AuditRequest,
+    Frame,
+    FrameReader,
+    PolicyFrame,
+    PolicyLoaded,
+    encode,
+    recv_frames,
+    send_frame,
+)
 from milter.server.listeners import ListenSpec, MilterServer, open_listener
 from milter.server.session import PolicyHolder
 
 log = structlog.get_logger("postwarden.prefork")
 
-_HEADER = struct.Struct("!I")
-_MAX_FRAME = 4 * MAX_POLICY_BYTES + (1 << 20)  # a policy's text in base64, with room to spare
 ACK_TIMEOUT_S = 10.0  # well inside the adapter's 25 s message budget
 POLICY_WAIT_S = 30.0  # a new worker's first policy
 LIVED_LONG_S = 10.0  # a worker that ran this long restarts at once when it dies
 BACKOFF_FIRST_S = 0.5
 BACKOFF_MAX_S = 30.0
 _WORKER_IGNORES = {signal.SIGHUP, signal.SIGUSR1}  # signals for the supervisor alone
-
-
-# -- the wire: 4-byte length, JSON object ----------------------------------------------------------
-
-
-def send_frame(sock: socket.socket, lock: threading.Lock, obj: Mapping[str, Any]) -> None:
-    data = json.dumps(obj, ensure_ascii=True, separators=(",", ":"), default=str).encode()
-    with lock:
-        sock.sendall(_HEADER.pack(len(data)) + data)
-
-
-class FrameReader:
-    """Frames from one socket, read through a buffer (one recv per frame, usually); a timeout
-    leaves a partly received frame in the buffer for the next call."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-        self._buffer = bytearray()
-
-    def _fill(self, n: int) -> bool:
-        while len(self._buffer) < n:
-            data = self._sock.recv(max(65536, n - len(self._buffer)))
-            if not data:
-                return False
-            self._buffer += data
-        return True
-
-    def next(self) -> dict[str, Any] | None:
-        """The next frame; None when the other end closed or sent something that is not one.
-        TimeoutError (an OSError) passes through when the socket has a timeout."""
-        if not self._fill(_HEADER.size):
-            return None
-        (length,) = _HEADER.unpack_from(self._buffer)
-        if length > _MAX_FRAME or not self._fill(_HEADER.size + length):
-            return None
-        body = bytes(self._buffer[_HEADER.size : _HEADER.size + length])
-        del self._buffer[: _HEADER.size + length]
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            return None
-        return doc if isinstance(doc, dict) else None
-
-
-def recv_frames(sock: socket.socket) -> Iterator[dict[str, Any]]:
-    """Every frame until the other end closes (or the socket fails)."""
-    reader = FrameReader(sock)
-    while True:
-        try:
-            frame = reader.next()
-        except OSError:
-            return
-        if frame is None:
-            return
-        yield frame
 
 
 # -- the worker's end ----------------------------------------------------------------------------
@@ -153,7 +105,7 @@ class Channel:
     def __init__(
         self,
         sock: socket.socket,
-        on_policy: Callable[[dict[str, Any]], None],
+        on_policy: Callable[[PolicyFrame], None],
         on_closed: Callable[[], None],
     ) -> None:
         self._sock = sock
@@ -165,12 +117,12 @@ class Channel:
     def start(self) -> None:
         self._thread.start()
 
-    def send(self, obj: Mapping[str, Any]) -> None:
-        send_frame(self._sock, self._send_lock, obj)
+    def send(self, frame: Frame) -> None:
+        send_frame(self._sock, self._send_lock, frame)
 
     def _read(self) -> None:
         for frame in recv_frames(self._sock):
-            if frame.get("op") == "policy":
+            if isinstance(frame, PolicyFrame):
                 try:
                     self._on_policy(frame)
                 except Exception:  # the reader must outlive a bad frame
@@ -207,11 +159,10 @@ class AuditLine:
             if self.closed:
                 raise AuditError("audit: the supervisor is gone")
             ident = next(self._ids)
-            frame = {"op": "audit", "id": ident, "kind": kind, "fields": fields}
-            data = json.dumps(frame, ensure_ascii=True, separators=(",", ":"), default=str)
+            data = encode(AuditRequest(ident, kind, fields))
             try:
                 self._sock.settimeout(max(0.001, deadline - time.monotonic()))
-                self._sock.sendall(_HEADER.pack(len(data)) + data.encode())
+                self._sock.sendall(data)
             except OSError as exc:  # a timeout too: part of a frame may be out, the line is lost
                 self._broken()
                 raise AuditError(f"audit: cannot reach the supervisor: {exc}") from None
@@ -227,12 +178,12 @@ class AuditLine:
                 if reply is None:
                     self._broken()
                     raise AuditError("audit: the supervisor is gone")
-                if reply.get("id") == ident:
+                if isinstance(reply, Ack) and reply.id == ident:
                     break
         finally:
             self._lock.release()
-        if not reply.get("ok"):
-            raise AuditError(f"audit: the record was not written ({reply.get('error', '?')})")
+        if not reply.ok:
+            raise AuditError(f"audit: the record was not written ({reply.error or '?'})")
 
 
 class RemoteAudit(AuditWriter):
@@ -245,15 +196,6 @@ class RemoteAudit(AuditWriter):
     def record(self, kind: str, fields: Mapping[str, Any]) -> Head:
         self._line.request(kind, dict(fields))
         return Head(0, "")  # the head is the supervisor's; nobody in a worker needs it
-
-
-def _policy_frame(policy: Policy, text: bytes) -> dict[str, Any]:
-    return {
-        "op": "policy",
-        "source": policy.source,
-        "sha256": policy.sha256,
-        "text": base64.b64encode(text).decode("ascii"),
-    }
 
 
 def worker_main(config: Mapping[str, Any]) -> int:
@@ -286,10 +228,9 @@ def worker_main(config: Mapping[str, Any]) -> int:
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # the supervisor reopens the audit trail
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _WORKER_IGNORES)  # blocked since the fork
 
-    def on_policy(frame: dict[str, Any]) -> None:
-        text = base64.b64decode(frame["text"])
+    def on_policy(frame: PolicyFrame) -> None:
         try:
-            policy = load_policy_text(text, str(frame["source"]))
+            policy = load_policy_text(frame.text, frame.source)
         except PolicyError:  # the supervisor checked it: this cannot happen; keep the old one
             log.error("worker_policy_refused", worker=index)
             return
@@ -298,7 +239,7 @@ def worker_main(config: Mapping[str, Any]) -> int:
         else:
             holder.append(PolicyHolder(policy))
             first.set()
-        channel.send({"op": "policy_loaded", "sha256": policy.sha256})
+        channel.send(PolicyLoaded(policy.sha256))
 
     def on_closed() -> None:
         if not stop.is_set():
@@ -358,24 +299,20 @@ def serve_line(
     """The supervisor's end of one worker's line, until it closes: write each audit record
     and ack it only after the write (and fsync) succeeded; note which policy the worker runs."""
     for frame in recv_frames(sock):
-        op = frame.get("op")
-        if op == "audit":
-            reply: dict[str, Any] = {"op": "ack", "id": frame.get("id"), "ok": True}
+        if isinstance(frame, AuditRequest):
+            reply = Ack(frame.id, True)
             try:
                 if audit is None:
                     raise AuditError("no audit trail")
-                fields = frame.get("fields")
-                if not isinstance(fields, dict):
-                    raise ValueError("fields")
-                audit.record(str(frame.get("kind")), fields)
+                audit.record(frame.kind, frame.fields)
             except Exception as exc:  # any failure: the worker tempfails that message
                 path = audit.path if audit else None
                 log.error("audit_write_failed", path=path, error=type(exc).__name__)
-                reply = {**reply, "ok": False, "error": type(exc).__name__}
+                reply = Ack(frame.id, False, type(exc).__name__)
             with contextlib.suppress(OSError):
                 send_frame(sock, send_lock, reply)
-        elif op == "policy_loaded":
-            on_policy_loaded(str(frame.get("sha256")))
+        elif isinstance(frame, PolicyLoaded):
+            on_policy_loaded(frame.sha256)
 
 
 @dataclass
@@ -422,7 +359,7 @@ class Supervisor:
     # -- policy ------------------------------------------------------------------------------------
     def send_policy(self, policy: Policy, text: bytes, wait_s: float = 10.0) -> int:
         """Send a checked policy to every worker; return how many confirmed it in `wait_s`."""
-        frame = _policy_frame(policy, text)
+        frame = PolicyFrame(policy.source, policy.sha256, text)
         with self._lock:
             self._policy = (policy, text)
             workers = [w for w in self._slots if w is not None]
@@ -480,7 +417,7 @@ class Supervisor:
         worker = _Worker(index, proc, control, audit, time.monotonic())
         with self._lock:
             policy, text = self._policy
-            send_frame(control, worker.send_lock, _policy_frame(policy, text))
+            send_frame(control, worker.send_lock, PolicyFrame(policy.source, policy.sha256, text))
             self._slots[index] = worker
 
         def loaded(sha256: str) -> None:

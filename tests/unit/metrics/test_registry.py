@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 
 from milter.core.address import parse_address
 from milter.core.engine import Decision, Envelope, Facts, RecipientDecision, RuleHit, decide
+from milter.core.verdict import reject
 from milter.metrics.registry import (
     DECISION_BUCKETS,
     DNS_RESULTS,
@@ -146,7 +147,7 @@ class TestDecisions:
 class TestBoundedLabels:
     def test_odd_identifiers_become_other(self, metrics: Metrics) -> None:
         """A rule id or detector that is not an identifier is counted as 'other'."""
-        rd = RecipientDecision(parse_address("a@b.example"), "reject", "x y<z>")
+        rd = RecipientDecision(parse_address("a@b.example"), "reject", "x y<z>", reply=reject("x"))
         metrics.observe_recipient(rd, "smtp")
         metrics.observe_findings([FakeFinding("a b", "certain", 1)])
         labels = {"action": "reject", "rule": "other", "path": "smtp"}

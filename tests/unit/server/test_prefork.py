@@ -21,7 +21,16 @@ from prometheus_client.multiprocess import mark_process_dead
 from milter.audit.trail import AuditError, AuditLog, verify
 from milter.cli.main import _workers
 from milter.metrics.registry import MergedCollector, Metrics
-from milter.server.prefork import AuditLine, Channel, RemoteAudit, send_frame, serve_line
+from milter.server.frames import (
+    Ack,
+    AuditRequest,
+    PolicyFrame,
+    PolicyLoaded,
+    decode,
+    encode,
+    send_frame,
+)
+from milter.server.prefork import AuditLine, Channel, RemoteAudit, serve_line
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -127,16 +136,52 @@ class TestAuditLine:
     def test_policy_frames_reach_the_worker(self) -> None:
         """A policy frame from the supervisor is handed to the worker's callback."""
         supervisor_end, worker_end = socket.socketpair()
-        got: list[dict[str, object]] = []
+        got: list[PolicyFrame] = []
         arrived = threading.Event()
 
-        def on_policy(frame: dict[str, object]) -> None:
+        def on_policy(frame: PolicyFrame) -> None:
             got.append(frame)
             arrived.set()
 
         Channel(worker_end, on_policy, lambda: None).start()
-        send_frame(supervisor_end, threading.Lock(), {"op": "policy", "sha256": "ab"})
-        assert arrived.wait(5) and got == [{"op": "policy", "sha256": "ab"}]
+        frame = PolicyFrame("p.yaml", "ab", b"version: 1\n")
+        send_frame(supervisor_end, threading.Lock(), frame)
+        assert arrived.wait(5) and got == [frame]
+
+
+class TestFrames:
+    @pytest.mark.parametrize(
+        "frame",
+        [
+            PolicyFrame("/etc/postwarden/policy.yaml", "ab" * 32, b"version: 1\n...\n"),
+            PolicyLoaded("ab" * 32),
+            AuditRequest(7, "internal_error", {"path": "smtp"}),
+            Ack(7, True),
+            Ack(8, False, "OSError"),
+        ],
+    )
+    def test_every_frame_round_trips(self, frame: object) -> None:
+        """What is encoded decodes to the same typed frame."""
+        data = encode(frame)  # type: ignore[arg-type]
+        assert decode(json.loads(data[4:])) == frame
+
+    @pytest.mark.parametrize(
+        "doc",
+        [
+            [],
+            {"op": "reload"},
+            {"op": "policy", "source": "p", "sha256": "ab"},
+            {"op": "policy", "source": "p", "sha256": "ab", "text": "not base64!"},
+            {"op": "audit", "id": "7", "kind": "x", "fields": {}},
+            {"op": "audit", "id": True, "kind": "x", "fields": {}},
+            {"op": "audit", "id": 7, "kind": "x", "fields": []},
+            {"op": "ack", "id": 7, "ok": "yes"},
+            {"op": "policy_loaded", "sha256": 5},
+        ],
+    )
+    def test_anything_else_is_refused(self, doc: object) -> None:
+        """An unknown op or a field of the wrong type is no frame at all."""
+        assert decode(doc) is None
 
 
 WORKER = """
