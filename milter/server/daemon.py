@@ -30,7 +30,8 @@ from types import FrameType
 
 import structlog
 
-from milter.audit.trail import AuditError, AuditFinding, AuditLog, AuditWriter
+from milter.audit.records import AuditFinding
+from milter.audit.trail import AuditError, AuditLog, AuditWriter
 from milter.core.address import Address, Malformed
 from milter.core.engine import Decision, Envelope, RecipientDecision, SubmissionPath
 from milter.domains.gather import DnsGatherer

@@ -18,7 +18,8 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import mark_process_dead
 
-from milter.audit.trail import AuditError, AuditLog, verify
+from milter.audit.trail import AuditError, AuditLog
+from milter.audit.verify import verify
 from milter.cli.main import _workers
 from milter.metrics.registry import MergedCollector, Metrics
 from milter.server.prefork import AuditLine, Channel, RemoteAudit, send_frame, serve_line
