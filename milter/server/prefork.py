@@ -599,7 +599,8 @@ def supervise(
 
     from milter.domains.gather import DnsGatherer
     from milter.domains.watch import DomainWatcher
-    from milter.metrics.registry import MergedCollector, Metrics
+    from milter.metrics.merge import MergedCollector
+    from milter.metrics.registry import Metrics
     from milter.server.daemon import (
         PolicyFileWatch,
         _domain_watcher,
