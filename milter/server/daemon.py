@@ -32,7 +32,8 @@ from types import FrameType
 import structlog
 from prometheus_client import CollectorRegistry
 
-from milter.audit.trail import AuditError, AuditFinding, AuditLog, AuditWriter
+from milter.audit.records import AuditFinding
+from milter.audit.trail import AuditError, AuditLog, AuditWriter
 from milter.core.address import Address, Malformed
 from milter.core.engine import Decision, Envelope, RecipientDecision, SubmissionPath
 from milter.domains.gather import DnsGatherer
@@ -123,7 +124,7 @@ class DecisionLog:
         self.metrics.internal_error(path)
         if self.audit is not None:
             try:
-                self.audit.record("internal_error", {"path": path, "action": "tempfail"})
+                self.audit.internal_error(path)
             except (OSError, AuditError) as exc:  # the error itself is what is being reported
                 log.error("audit_write_failed", path=self.audit.path, error=str(exc))
 
@@ -167,9 +168,7 @@ def _audit_reload(audit: AuditWriter | None, result: str, sha256: str, issues: l
     if audit is None:
         return
     try:
-        audit.record(
-            "policy_reload", {"result": result, "policy_sha256": sha256, "issues": issues[:20]}
-        )
+        audit.policy_reload(result, sha256, issues)
     except (OSError, AuditError) as exc:
         log.error("audit_write_failed", path=audit.path, error=str(exc))
 

@@ -61,7 +61,8 @@ from structlog.typing import EventDict, WrappedLogger
 from milter.audit.trail import AuditError, AuditLog, AuditWriter, Head
 from milter.core.engine import SubmissionPath
 from milter.domains.gather import DnsGatherer
-from milter.metrics.registry import MergedCollector, Metrics
+from milter.metrics.merge import MergedCollector
+from milter.metrics.registry import Metrics
 from milter.policy import Policy, PolicyError
 from milter.policy.loader import MAX_POLICY_BYTES, PolicyIssue, load_policy_text
 from milter.server.daemon import (
