@@ -347,7 +347,7 @@ class Metrics:
             self.findings.labels(_ident(f.detector), confidence).inc(max(0, int(f.count)))
 
     def observe_decision_seconds(self, path: str, seconds: float) -> None:
-        """Record how long one end-of-message decision took (the adapter measures it)."""
+        """Record how long one end-of-message decision took (the session measures it)."""
         self.decision_seconds.labels(path).observe(seconds)
 
     def internal_error(self, path: str) -> None:

@@ -68,7 +68,7 @@ def configure_logging() -> None:
 class DecisionLog:
     """Adapter observer: one audit record, log event and metric update per decision.
 
-    The audit record is written first: if it fails the exception reaches the adapter, which
+    The audit record is written first: if it fails the exception reaches the session, which
     tempfails the message (and reports an internal error), and nothing is counted as decided.
     """
 
@@ -129,7 +129,7 @@ class DecisionLog:
                 log.error("audit_write_failed", path=self.audit.path, error=str(exc))
 
     def decision_seconds(self, path: SubmissionPath, seconds: float) -> None:
-        """How long one end-of-message decision took (the adapter measures it)."""
+        """How long one end-of-message decision took (the session measures it)."""
         self.metrics.observe_decision_seconds(path, seconds)
 
 
