@@ -284,8 +284,8 @@ def _content_policy(values: dict[str, Any], issues: _Issues) -> ContentPolicy | 
         CustomPattern,
         ScanConfig,
         ScanLimits,
-        compile_config,
     )
+    from milter.content.scan import compile_config
 
     custom = tuple(CustomPattern(**c) for c in values.get("custom_patterns") or ())
     known = (set(ALL_DETECTORS) - {"custom"}) | set(UNREADABLE_DETECTORS)
