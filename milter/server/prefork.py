@@ -62,7 +62,8 @@ from structlog.typing import EventDict, WrappedLogger
 from milter.audit.trail import AuditError, AuditLog, AuditWriter, Head
 from milter.core.engine import SubmissionPath
 from milter.policy import Policy, PolicyError
-from milter.policy.loader import MAX_POLICY_BYTES, PolicyIssue, load_policy_text
+from milter.policy.issues import PolicyIssue
+from milter.policy.loader import MAX_POLICY_BYTES, load_policy_text
 
 log = structlog.get_logger("postwarden.prefork")
 
