@@ -164,7 +164,9 @@ NOTICES = Map(
             Map(
                 {"nl": Field(TEMPLATE), "en": Field(TEMPLATE)},
                 build=lambda v: ReplyText(**v),
-            )
+            ),
+            doc="The notice in Dutch (nl) and English (en): text that may span lines, at most "
+            "2000 characters each; {recipient}, {domain} and {organisation} are filled in.",
         ),
     },
     build=_notices,

@@ -52,7 +52,10 @@ from milter.policy.spec import (
     Text,
 )
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The shapes of dates, ids and sender patterns (``milter.policy.schema`` gives editors the same).
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+SENDER_PATTERN = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]{1,254}")
 _BOOLEAN_WORDS_HINT = "YAML reads yes/no/on/off/true/false as booleans; put the text in quotes"
 
 
@@ -266,7 +269,7 @@ def _walk_date(node: Node, name: str, issues: Issues) -> Any:
         issues.at(node, f"{name}: expected a date (YYYY-MM-DD), got {_kind(node)}")
         return None
     written = str(node.value)
-    if not _ISO_DATE.fullmatch(written):
+    if not ISO_DATE.fullmatch(written):
         got = "a date and time" if node.tag == TIMESTAMP else quote(written)
         issues.at(node, f"{name}: expected a date written YYYY-MM-DD, got {got}", "e.g. 2017-12-31")
         return None
@@ -340,11 +343,8 @@ def _check_domain(node: Node, text: str, spec: Domain, name: str, issues: Issues
     return domain
 
 
-_IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-
-
 def _check_identifier(node: Node, text: str, name: str, issues: Issues) -> str | None:
-    if not _IDENTIFIER.fullmatch(text):
+    if not IDENTIFIER.fullmatch(text):
         issues.at(
             node,
             f"{name}: {quote(text)} is not a valid id",
@@ -388,11 +388,8 @@ def _check_address(node: Node, text: str, spec: Address, name: str, issues: Issu
     return str(parsed)
 
 
-_SENDER_PATTERN = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]{1,254}")
-
-
 def _check_sender_pattern(node: Node, text: str, name: str, issues: Issues) -> str | None:
-    if "@" not in text or not _SENDER_PATTERN.fullmatch(text):
+    if "@" not in text or not SENDER_PATTERN.fullmatch(text):
         issues.at(
             node,
             f"{name}: {quote(text)} is not a sender address or pattern",
