@@ -21,8 +21,6 @@ import hashlib
 import os
 from typing import Any
 
-from milter.content.config import ALL_DETECTORS, ScanConfig
-from milter.content.scan import compile_config
 from milter.policy.checks import (
     check_cross_references,
     check_detectors,
@@ -137,6 +135,9 @@ def _lookalikes(values: dict[str, Any]) -> Lookalikes:
 def _content_policy(values: dict[str, Any], issues: Issues) -> ContentPolicy | None:
     """The content section's rules, the built-in rules for what cannot be read, and the scanner
     (compiled only for a policy without issues: it is the costly part)."""
+    from milter.content.config import ALL_DETECTORS, ScanConfig  # see sections: only when asked
+    from milter.content.scan import compile_config
+
     config = ScanConfig(
         **{field: values[key] for key, field in SCAN_CONFIG_FIELDS.items() if key in values}
     )

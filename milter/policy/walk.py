@@ -11,8 +11,9 @@ last); unknown keys; missing required keys; wrong types (including YAML 1.1 bool
 ``milter.core.address.normalise_domain`` refuses, or with labels that mix scripts; text that is
 blank, multi-line, too long or contains control or invisible formatting characters; integers
 out of range; patterns RE2 cannot compile; malformed addresses, sender patterns, host names,
-nameservers and host:port values. Cross-field rules (overlapping domains, unique ids, owned
-addresses) are ``milter.policy.checks``'; the walker notes what they need in the ``Issues``.
+nameservers and host:port values; a ``Paired`` field without its key's value, or the reverse.
+Rules across fields (overlapping domains, unique ids, owned addresses) live in
+``milter.policy.checks``; the walker notes what they need in the ``Issues``.
 """
 
 from __future__ import annotations
