@@ -18,10 +18,9 @@ from milter.content.config import (
     PatternError,
     ScanConfig,
     ScanLimits,
-    compile_config,
 )
 from milter.content.findings import CONFIDENCE_RANK, Confidence, ContentFacts, Finding, at_least
-from milter.content.scan import CompiledScanner, ScanSession
+from milter.content.scan import CompiledScanner, ScanSession, compile_config
 
 __all__ = [
     "ALL_DETECTORS",

@@ -34,7 +34,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import IO
 
-from milter.content import detectors as _detectors  # noqa: F401  (registers the detectors)
+import milter.content.detectors as _detectors  # noqa: F401  (registers the detectors)
 from milter.content.config import ConfigError, ScanConfig, ScanLimits
 from milter.content.findings import ContentFacts, Finding
 from milter.content.matcher import Matcher
@@ -46,6 +46,21 @@ from milter.content.registry import MAX_WHERE, REGISTRY, Detector, DetectorRun, 
 SPOOL_MEMORY_BYTES = 256 * 2**10
 READ_CHUNK = 1 * 2**20
 MAX_DEPTH_CEILING = 64
+
+
+def compile_config(cfg: ScanConfig) -> CompiledScanner:
+    """Build the scanner for `cfg` (once per policy load); raises ConfigError/PatternError."""
+    for name, value in (
+        ("max_total_bytes", cfg.limits.max_total_bytes),
+        ("max_parts", cfg.limits.max_parts),
+        ("max_depth", cfg.limits.max_depth),
+        ("max_decompressed_bytes", cfg.limits.max_decompressed_bytes),
+        ("max_attachment_bytes", cfg.limits.max_attachment_bytes),
+        ("max_message_bytes", cfg.limits.max_message_bytes),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"limits.{name} must be a positive integer")
+    return CompiledScanner(cfg)
 
 
 class CompiledScanner:

@@ -264,6 +264,8 @@ def _domain_watcher(
         for status in statuses:
             metrics.set_domain_state(status.domain, status.role, status.state)
 
+    if policy.dns is None:  # the callers check; a watch without DNS settings is a bug
+        raise ValueError("the domain watch needs the policy's dns section")
     return DomainWatcher(
         {o.domain: o.expect for o in policy.owned_domains},
         {r.domain: r.expect for r in policy.retired_domains},

@@ -64,7 +64,8 @@ from milter.domains.gather import DnsGatherer
 from milter.metrics.merge import MergedCollector
 from milter.metrics.registry import Metrics
 from milter.policy import Policy, PolicyError
-from milter.policy.loader import MAX_POLICY_BYTES, PolicyIssue, load_policy_text
+from milter.policy.issues import PolicyIssue
+from milter.policy.loader import MAX_POLICY_BYTES, load_policy_text
 from milter.server.daemon import (
     Daemon,
     DaemonOptions,
