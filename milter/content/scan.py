@@ -13,9 +13,9 @@ or, as the milter sees a message arrive,
     facts = session.finish()
     session.close()                    # (or use it as a context manager)
 
-The session spools the message in memory up to 1 MiB and in an unlinked temporary file past
-that; the walk then reads the file through mmap, so memory stays bounded whatever the message
-size (decoded parts are bounded by the limits).  Past max_message_bytes nothing more is kept and
+The session spools the message in memory up to SPOOL_MEMORY_BYTES (256 KiB) and in an unlinked
+temporary file past that; the walk then reads the file through mmap, so memory stays bounded
+whatever the message size (decoded parts are bounded by the limits).  Past max_message_bytes nothing more is kept and
 the facts say `truncated`.
 
 Text goes straight from the MIME walk into the single detector pass and is dropped; nothing here
