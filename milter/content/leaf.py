@@ -24,6 +24,7 @@ import re
 import zipfile
 from email.message import Message
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from milter.content import crypto, der
 from milter.content.formats import Unscannable
@@ -39,7 +40,10 @@ if TYPE_CHECKING:
     from milter.content.mime import Buffer, Walker
 
 AUDIO_REASON = "audio (voicemail?) — cannot be inspected"
-DECORATION_MAX_BYTES = 16 * 1024  # inline logos in multipart/related: not content
+# An inline image referenced from HTML up to this size is a logo or icon, not content (mime.py).
+# Measured on signature logos as Outlook, Apple Mail and Gmail send them: 2-40 KiB; a pasted
+# screenshot is 80 KiB and more.
+DECORATION_MAX_BYTES = 64 * 1024
 SNIFF_BYTES = 64
 
 NOTHING_TO_READ = frozenset({
@@ -80,8 +84,27 @@ def _extension(name: str | None) -> str:
     return name.rsplit(".", 1)[1].strip().lower()
 
 
+_CID_REF = re.compile(rb"""cid:([^\s"'<>)]{1,200})""", re.IGNORECASE)
+
+
+def cid_references(data: bytes) -> set[str]:
+    """The 'cid:' references in HTML bytes (lower case, %-escapes decoded: RFC 2392)."""
+    if b"cid:" not in data and b"CID:" not in data and b"Cid:" not in data:
+        return set()
+    return {
+        unquote(found.group(1).decode("utf-8", "replace")).strip().lower()
+        for found in _CID_REF.finditer(data)
+    }
+
+
 def is_decoration(headers: Message, buf: Buffer, start: int, end: int) -> bool:
-    """A small inline image referenced from HTML (logo, signature): not content."""
+    """Could be decoration: inline (no 'attachment' disposition), an image, small enough.
+
+    Whether the HTML references it is settled at the end of the walk (Walker.finish).
+    """
+    disposition = str(headers.get("content-disposition", "")).split(";", 1)[0]
+    if disposition.strip().lower() == "attachment":
+        return False
     cte = str(headers.get("content-transfer-encoding", "")).strip().lower()
     size = (end - start) * 3 // 4 if cte == "base64" else end - start
     if size > DECORATION_MAX_BYTES:
@@ -191,6 +214,7 @@ def inspect_content(
         ):
             _message(walker, data, where, depth)
         elif ctype == "text/html" or extension in HTML_EXTENSIONS:
+            walker.cid_refs.update(cid_references(data))
             text = html_to_text(to_str(data, charset or meta_charset(data)))
             emit_text(walker, where, text.encode("utf-8", "replace"), None)
         elif (

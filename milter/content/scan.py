@@ -245,7 +245,9 @@ class _Collector:
         self.parts_exceeded = False
 
     def scan(self, buf: Buffer) -> ContentFacts:
-        Walker(self).walk_message(buf, 0, len(buf), "", 0)
+        walker = Walker(self)
+        walker.walk_message(buf, 0, len(buf), "", 0)
+        walker.finish()
         findings: list[Finding] = []
         for run in self.runs:
             findings.extend(run.findings())

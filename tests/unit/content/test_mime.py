@@ -116,13 +116,10 @@ def _our_leaves(raw: bytes) -> list[tuple[str, bytes]]:
             depth,
             *,
             top=False,  # type: ignore[no-untyped-def]
-            related=False,
         ):
             ctype = headers.get_content_type()
             if ctype.startswith("multipart/") or ctype == "message/rfc822":
-                super().walk_entity(
-                    headers, buf, start, end, prefix, path, depth, top=top, related=related
-                )
+                super().walk_entity(headers, buf, start, end, prefix, path, depth, top=top)
                 return
             cte = str(headers.get("content-transfer-encoding", ""))
             leaves.append((ctype, transfer_decode(bytes(buf[start:end]), cte).strip()))
