@@ -6,7 +6,8 @@ it builds the registered detectors, joins their patterns into the single-pass RE
 compiles the officer's own patterns with google-re2 (linear time, no backtracking).
 
 Refuses (raises `ConfigError`): unknown detector names, limits that are not positive, keywords
-without a letter or digit, duplicate custom pattern names.  A pattern RE2 will not compile raises
+without a letter or digit, own phrases with fewer than four letters or digits, duplicate custom
+pattern names.  A pattern RE2 will not compile raises
 `PatternError(name, message)` so the policy loader can point at its line.
 """
 
@@ -92,6 +93,8 @@ class ScanConfig:
     limits: ScanLimits = field(default_factory=ScanLimits)
     case_keywords: tuple[str, ...] = DEFAULT_CASE_KEYWORDS
     custom: tuple[CustomPattern, ...] = ()
+    # the organisation's own names and footer lines: blanked before detection (own_text.py)
+    own_phrases: tuple[str, ...] = ()
     detectors: tuple[str, ...] = ALL_DETECTORS
 
 

@@ -29,7 +29,7 @@ from urllib.parse import unquote
 from milter.content import crypto, der
 from milter.content.formats import Unscannable
 from milter.content.formats.archive import member_cap, open_zip, read_member, walk_zip
-from milter.content.formats.html import html_to_text, meta_charset
+from milter.content.formats.html import html_to_text, mark_signatures, meta_charset
 from milter.content.formats.ooxml import office_kind, office_text
 from milter.content.formats.pdf import pdf_text
 from milter.content.formats.sniff import AUDIO, IMAGE, looks_textual, sniff
@@ -215,7 +215,7 @@ def inspect_content(
             _message(walker, data, where, depth)
         elif ctype == "text/html" or extension in HTML_EXTENSIONS:
             walker.cid_refs.update(cid_references(data))
-            text = html_to_text(to_str(data, charset or meta_charset(data)))
+            text = html_to_text(mark_signatures(to_str(data, charset or meta_charset(data))))
             emit_text(walker, where, text.encode("utf-8", "replace"), None)
         elif (
             ctype.startswith("text/") or extension in TEXT_EXTENSIONS or looks_textual(data[:8192])

@@ -39,6 +39,7 @@ from milter.content.config import ConfigError, ScanConfig, ScanLimits
 from milter.content.findings import ContentFacts, Finding
 from milter.content.matcher import Matcher
 from milter.content.mime import Buffer, Walker
+from milter.content.own_text import OwnPhrases
 from milter.content.registry import MAX_WHERE, REGISTRY, Detector, DetectorRun, Segment
 
 # Bodies beyond this go to an unlinked temp file: 100 connections each mid-way through a large
@@ -66,6 +67,10 @@ class CompiledScanner:
             built.append(cls(config))
         self.config = config
         self.detectors: tuple[Detector, ...] = tuple(built)
+        try:
+            self.own_phrases = OwnPhrases(config.own_phrases) if config.own_phrases else None
+        except ValueError as exc:
+            raise ConfigError(f"own_phrases: {exc}") from None
         try:
             self.matcher = Matcher(self.detectors)
         except ValueError as exc:
@@ -234,6 +239,7 @@ class _Collector:
     def __init__(self, scanner: CompiledScanner) -> None:
         self.limits: ScanLimits = scanner.config.limits
         self.matcher = scanner.matcher
+        self.own_phrases = scanner.own_phrases
         self.runs: list[DetectorRun] = [d.start() for d in scanner.detectors]
         self.unreadable = _Notes("unscannable")
         self.cut = _Notes("truncated")
@@ -274,6 +280,8 @@ class _Collector:
             data = data[:left]
             self.truncated(where, "max_total_bytes exceeded")
         self.scanned += len(data)
+        if self.own_phrases is not None:
+            data = self.own_phrases.blank(data)  # the organisation's own names: no findings
         if not header and not self.readable and data and not data.isspace():  # no copy
             self.readable = True
         self.matcher.run(Segment(where, data, header), self.runs)
