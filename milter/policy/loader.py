@@ -314,6 +314,8 @@ def _content_policy(values: dict[str, Any], issues: _Issues) -> ContentPolicy | 
         kwargs["limits"] = ScanLimits(**values["limits"])
     if values.get("case_keywords"):
         kwargs["case_keywords"] = values["case_keywords"]
+    if values.get("own_phrases"):
+        kwargs["own_phrases"] = tuple(values["own_phrases"])
     config = ScanConfig(**kwargs)
     if issues:
         return None
@@ -366,6 +368,13 @@ class _HostPort:
 @dataclass(frozen=True)
 class _HostPattern:
     """An expected MX/NS host name; '*' stands for part of one label (mx*.example.nl)."""
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    """One of the organisation's own phrases: one line, with at least four letters or digits."""
+
+    max_len: int = 200
 
 
 @dataclass(frozen=True)
@@ -469,6 +478,7 @@ _Spec = (
     | _HostPort
     | _HostPattern
     | _Nameserver
+    | _Phrase
 )
 
 _REPLY = _Map(
@@ -573,6 +583,7 @@ _CONTENT = _Map(
     {
         "limits": _Field(_LIMITS, required=False),
         "case_keywords": _Field(_List(_Text(max_len=80), min_items=1), required=False),
+        "own_phrases": _Field(_List(_Phrase(), min_items=1), required=False),
         "custom_patterns": _Field(_List(_CUSTOM), required=False),
         "rules": _Field(_List(_CONTENT_RULE)),
     },
@@ -817,6 +828,11 @@ def _walk(node: Node, spec: _Spec, name: str, issues: _Issues) -> Any:
         return _check_host_port(node, text, name, issues)
     if isinstance(spec, _HostPattern):
         return _check_with(node, text, name, issues, normalise_host_pattern, "host name")
+    if isinstance(spec, _Phrase):
+        checked = _check_text(node, text, _Text(max_len=spec.max_len), name, issues)
+        if checked is None:
+            return None
+        return _check_with(node, checked, name, issues, _own_phrase, "own phrase")
     if isinstance(spec, _Nameserver):
         return _check_with(node, text, name, issues, _nameserver, "nameserver")
     return _check_text(node, text, spec, name, issues)
@@ -1126,6 +1142,12 @@ def _check_with(
     except ValueError as exc:
         issues.at(node, f"{name}: invalid {what} {_quote(text)}: {exc}")
         return None
+
+
+def _own_phrase(text: str) -> str:
+    from milter.content.own_text import check_phrase
+
+    return check_phrase(text)
 
 
 def _nameserver(text: str) -> str:
