@@ -6,6 +6,12 @@ is a scan or a photo: unscannable ('pdf without text (scanned image?)').  Extrac
 `max_chars` characters were read, or (checked between pages) after 10 seconds of CPU-heavy
 pypdf work -- then the caller reports `truncated` ('pdf time budget exceeded').
 
+Layout: a form that draws a number one digit per box (each digit its own text object, placed
+by Td/Tm) comes out of either reader as one digit per line, or as digits with a space between
+each; `join_boxed_digits` joins such a row into one number, so a BSN in boxes is one number.
+Form fields: the values of a form's fields (/AcroForm /Fields, /V) are not on the page but in
+the form; they are read too, each as 'field name: value' (the name is often the label: 'BSN').
+
 Refuses (Unscannable): anything pypdf cannot read -- pypdf raises a wide range of exceptions on
 damaged input, and they all mean the same to us: 'damaged pdf'.
 """
@@ -14,7 +20,9 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import time
+from typing import Any
 
 from milter.content.formats import Unscannable
 from milter.content.formats.pdf_simple import simple_pdf_text
@@ -24,10 +32,35 @@ logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # pypdf warns about every
 TIME_BUDGET_SECONDS = 10.0  # checked between pages: one hostile PDF must not hold the milter
 
 
+# A row of at least two lines holding only 1-4 digits each ('1\n0\n1\n...' or '101\n956\n782')
+# (blank lines between them too: some writers end every text object with a line break)
+_DIGIT_LINES = re.compile(r"(?m)^[ \t]*\d{1,4}[ \t]*(?:(?:\n[ \t]*){1,3}\d{1,4}[ \t]*)+$")
+# eight or more single digits, each apart by one space or tab: '1 0 1 9 5 6 7 8 2'
+_SPACED_DIGITS = re.compile(r"(?<![\w.,-])\d(?:[ \t]\d){7,}(?![\w])")
+MAX_FIELDS = 1000  # form fields read per document
+
+
+def join_boxed_digits(text: str) -> str:
+    """`text` with rows of boxed digits joined into numbers (see the module docstring)."""
+    if "\n" in text:
+        text = _DIGIT_LINES.sub(_join_lines, text)
+    return _SPACED_DIGITS.sub(lambda found: found.group(0).replace(" ", "").replace("\t", ""), text)
+
+
+def _join_lines(found: re.Match[str]) -> str:
+    pieces = found.group(0).split()
+    return "".join(pieces) if all(len(p) == 1 for p in pieces) else " ".join(pieces)
+
+
 def pdf_text(
     data: bytes, max_chars: int, time_budget: float = TIME_BUDGET_SECONDS
 ) -> tuple[str, str | None]:
     """(text, cut): the text of the PDF `data`; `cut` names the limit that stopped reading."""
+    text, cut = _pdf_text(data, max_chars, time_budget)
+    return join_boxed_digits(text), cut
+
+
+def _pdf_text(data: bytes, max_chars: int, time_budget: float) -> tuple[str, str | None]:
     deadline = time.monotonic() + time_budget
     simple = simple_pdf_text(data, max_chars, deadline)
     if simple is not None:
@@ -58,6 +91,8 @@ def pdf_text(
             size += len(text)
             if size >= max_chars:
                 return "\n".join(texts)[:max_chars], "max_total_bytes exceeded"
+        fields = _field_values(reader)
+        texts.append(fields)
     except Unscannable:
         raise
     except RecursionError as exc:
@@ -67,4 +102,19 @@ def pdf_text(
     joined = "\n".join(texts)
     if pages and not joined.strip():
         raise Unscannable("pdf without text (scanned image?)")
-    return joined, None
+    return joined[:max_chars], "max_total_bytes exceeded" if len(joined) > max_chars else None
+
+
+def _field_values(reader: Any) -> str:
+    """'name: value' for each form field with a value (pypdf's get_fields walks /Kids)."""
+    fields = reader.get_fields() or {}
+    lines: list[str] = []
+    for name, field in list(fields.items())[:MAX_FIELDS]:
+        value = field.get("/V") if isinstance(field, dict) else None
+        if isinstance(value, list):
+            value = " ".join(str(v) for v in value)
+        if value is None or str(value).strip() in ("", "/Off"):
+            continue
+        label = str(field.get("/TU") or name)
+        lines.append(f"{label}: {str(value).lstrip('/')}")
+    return "\n".join(lines)
