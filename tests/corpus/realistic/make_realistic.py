@@ -461,7 +461,7 @@ def odt(title: str, paragraphs: list[str]) -> bytes:
     from odf.text import H, P
 
     doc = OpenDocumentText()
-    doc.addElement(H(outlinelevel=1, text=title))
+    doc.text.addElement(H(outlinelevel=1, text=title))
     for para in paragraphs:
         doc.text.addElement(P(text=para))
     out = io.BytesIO()
@@ -2592,6 +2592,901 @@ def scan_client(fake: Faker, i: int, name: str) -> Mail:
         where=where,
         attachments=[att],
         note=f"{what}; recipients {code}",
+    )
+
+
+# ------------------------------------------------------------------------- more ordinary mail
+
+
+@category("press_release", 3)
+def press_release(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ["Communicatieadviseur"])
+    _, addr = external_person(fake, "press")
+    paras = [
+        [
+            "PERSBERICHT - Utrecht, 2 november 2026",
+            "Veilig Thuis Utrecht ontving in het derde kwartaal 4.812 meldingen van huiselijk geweld "
+            "en kindermishandeling, 6 procent meer dan een jaar eerder. Bij 1.204 meldingen ging het "
+            "om kinderen jonger dan vier jaar.",
+            "Noot voor de redactie: voor interviews kunt u contact opnemen met de woordvoerder.",
+        ],
+        [
+            "PERSBERICHT - Amersfoort, 9 november 2026",
+            "De wachttijd voor jeugdbescherming in de regio is gedaald van 9 naar 5 weken. Het aantal "
+            "ondertoezichtstellingen bleef gelijk (1.930); het aantal uithuisplaatsingen daalde licht.",
+        ],
+        [
+            "PERSBERICHT - Utrecht, 16 november 2026",
+            "Tijdens de Week tegen Kindermishandeling opent Samen Veilig een nieuw meldpunt voor "
+            "professionals. Dossiervorming en privacy staan centraal in het symposium op 19 november.",
+        ],
+    ][i]
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="Persbericht " + ["cijfers Veilig Thuis", "wachttijden", "meldpunt"][i],
+        body=Body("Geachte redactie,", paras),
+        category_="press_release",
+        note="press release: statistics and case words, no client",
+    )
+
+
+@category("blank_forms", 4)
+def blank_forms(fake: Faker, i: int, name: str) -> Mail:
+    me = worker(fake)
+    _, addr = external_person(fake, ["gp", "school", "hospital", "ggd"][i])
+    if i == 0:
+        att = Attachment(
+            reportlab_box_form(
+                "Aanmeldformulier jeugdhulp",
+                [
+                    ("Achternaam", "", 18),
+                    ("Voornaam", "", 18),
+                    ("Burgerservicenummer", "", 9),
+                    ("Geboortedatum", "", 8),
+                    ("Postcode", "", 6),
+                ],
+            ),
+            "application/pdf",
+            "aanmeldformulier_blanco.pdf",
+        )
+    elif i == 1:
+        att = Attachment(
+            reportlab_acroform(
+                "Verzoek informatie (art. 7.3.11 Jeugdwet)",
+                [
+                    ("naam", "Naam jeugdige", ""),
+                    ("bsn", "BSN", ""),
+                    ("geboortedatum", "Geboortedatum", ""),
+                    ("reden", "Reden verzoek", ""),
+                ],
+            ),
+            "application/pdf",
+            "verzoek_informatie_invulbaar.pdf",
+        )
+    elif i == 2:
+        att = Attachment(
+            docx(
+                "Sjabloon brief ouders",
+                [
+                    "Aan de ouder(s)/verzorger(s) van «Voornaam» «Achternaam»",
+                    "Geboortedatum: «Geboortedatum»    BSN: «BSN»",
+                    "Betreft: uw melding bij Veilig Thuis Utrecht, dossiernummer «Dossiernummer»",
+                    "Geachte «Aanhef»,",
+                    "Naar aanleiding van de melding nemen wij binnen vijf werkdagen contact met u op.",
+                ],
+            ),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "Sjabloon brief ouders.docx",
+        )
+    else:
+        att = Attachment(
+            odt(
+                "Intakeformulier (leeg)",
+                [
+                    "Naam cliënt: ____________________",
+                    "BSN: _________   Geboortedatum: __-__-____",
+                    "Reden van aanmelding: melding / zorgmelding / verzoek jeugdbescherming",
+                ],
+            ),
+            "application/vnd.oasis.opendocument.text",
+            "intakeformulier_leeg.odt",
+        )
+    body = Body(
+        "Beste collega,",
+        [
+            "Zoals gevraagd het lege formulier; u kunt het invullen en via Zorgmail terugsturen, "
+            "niet per gewone e-mail."
+        ],
+    )
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="Leeg formulier",
+        body=body,
+        category_="blank_forms",
+        attachments=[att],
+        note="blank form / template with BSN boxes or placeholders, no data filled in",
+    )
+
+
+@category("out_of_office", 4)
+def out_of_office(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ROLES + STAFF_ROLES)
+    _, addr = external_person(fake, ["gemeente", "school", "gp", "it"][i])
+    colleague = make_person(fake, ROLES)
+    text = (
+        f"Dank voor uw bericht. Ik ben afwezig tot en met {nl_long_date(dt.date(2026, 11, 20 + i))} "
+        "en lees mijn e-mail niet.\r\n\r\n"
+        f"Voor dringende zaken kunt u contact opnemen met mijn collega {colleague.name} "
+        f"({colleague.email}, {colleague.phone}).\r\n"
+        f"Wilt u een melding doen van huiselijk geweld of kindermishandeling? Bel Veilig Thuis: "
+        f"{VT_PHONE}.\r\n\r\n{me.name}\r\n{me.role}\r\n"
+    )
+    root = _qp_text(text, "plain")
+    m = Mail(
+        name,
+        me.email,
+        [addr],
+        "Automatisch antwoord: " + ["Overleg", "Vraag", "Verwijzing", "Ticket"][i],
+        root,
+        "out_of_office",
+        "ordinary",
+        [],
+        [],
+        sender_name=me.name,
+        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
+        note="automatic reply naming a colleague and the Veilig Thuis number",
+    )
+    return m
+
+
+@category("photo_ordinary", 3)
+def photo_ordinary(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, STAFF_ROLES)
+    _, addr = external_person(fake, ["office", "landlord", "hotel"][i])
+    att = Attachment(photo(i), "image/jpeg", f"IMG_{4410 + i}.JPG")
+    body = Body(
+        "Hallo,",
+        [
+            [
+                "Hierbij een foto van de kapotte printer.",
+                "Zie de foto van de lekkage in de kelder.",
+                "Een foto van de opstelling die we graag weer zo hebben.",
+            ][i]
+        ],
+    )
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="Foto",
+        body=body,
+        category_="photo_ordinary",
+        attachments=[att],
+        note="photo (JPEG) without any text",
+    )
+
+
+@category("scanned_contract", 2)
+def scanned_contract(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ["Inkoper", "Managementassistent"])
+    _, addr = external_person(fake, ["office", "it"][i])
+    lines = [
+        "#OPDRACHTBEVESTIGING",
+        "",
+        f"Offertenummer: {elf(fake)}",
+        f"Opdrachtgever: {ORG}",
+        f"KvK: {ORG_KVK}",
+        "Omschrijving: levering en installatie vergadersystemen",
+        "Totaal: EUR 18.450,00 excl. btw",
+        "",
+        "Voor akkoord, namens opdrachtgever:",
+        "Datum: 02-11-2026",
+    ]
+    pdf = reportlab_scan(jpeg_bytes(scan_image(lines, 100 + i), quality=55), "Scan")
+    body = Body("Beste leverancier,", ["Bijgaand de getekende opdrachtbevestiging (scan)."])
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="Getekende opdrachtbevestiging",
+        body=body,
+        category_="scanned_contract",
+        attachments=[Attachment(pdf, "application/pdf", f"Scan_{20261102 + i}.pdf")],
+        note="scanned PDF (no text layer) of a signed order: KvK and quote number",
+    )
+
+
+@category("odt_minutes", 3)
+def odt_minutes(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ["Managementassistent", *ROLES])
+    _, addr = external_person(fake, ["gemeente", "ggd", "police"][i])
+    data = odt(
+        "Verslag regio-overleg Zorg en Veiligheid",
+        [
+            f"Aanwezig: {fake.name()} (gemeente), {fake.name()} (GGD), {me.name} ({ORG})",
+            "1. Cijfers: Veilig Thuis ontving 1.612 meldingen in oktober.",
+            "2. Casusoverleg: afgesproken wordt dat casussen alleen anoniem worden besproken.",
+            "3. Jeugdbescherming: de wachtlijst is gedaald naar 41 gezinnen.",
+            f"Volgend overleg: {nl_long_date(dt.date(2026, 12, 14))}.",
+        ],
+    )
+    body = Body("Beste allen,", ["Hierbij het verslag van het regio-overleg."])
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="Verslag regio-overleg",
+        body=body,
+        category_="odt_minutes",
+        attachments=[Attachment(data, "application/vnd.oasis.opendocument.text", "verslag.odt")],
+        note="odfpy minutes: case words and aggregate numbers, no client",
+    )
+
+
+@category("track_trace", 2)
+def track_trace(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ["Medewerker Facilitair Bedrijf"])
+    _, addr = external_person(fake, "office")
+    code = f"3SSVMN{elf(fake)}"
+    body = Body(
+        "Goedemiddag,",
+        [
+            f"Het pakket met de dossierkasten is nog niet aangekomen. Track & trace: {code}, "
+            f"ordernummer {elf(fake)}.",
+            f"Afleveradres: {ORG_ADDRESS}, laadperron achterzijde.",
+        ],
+    )
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject=f"Zending {code}",
+        body=body,
+        category_="track_trace",
+        note="track & trace and order number",
+    )
+
+
+@category("internal_ordinary", 5)
+def internal_ordinary(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ROLES + STAFF_ROLES)
+    to = [mailbox(fake.first_name(), fake.last_name(), OWNED[i % 2]) for _ in range(2)]
+    paras = [
+        [
+            "Morgen is het casusoverleg in zaal 3 in plaats van zaal 5.",
+            "Neem je laptop mee voor de demo van CaseNet.",
+        ],
+        ["Wie neemt de bereikbaarheidsdienst Veilig Thuis van vrijdag over?"],
+        ["De gebakjes staan in de keuken: ik ben vandaag tien jaar in dienst!"],
+        ["Herinnering: de e-learning Meldcode moet voor 1 december zijn afgerond."],
+        ["De printer op de tweede verdieping doet het weer."],
+    ][i]
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=to,
+        subject=["Zaalwijziging", "Dienst vrijdag", "Gebak", "E-learning", "Printer"][i],
+        body=Body("Hoi allemaal,", paras),
+        category_="internal_ordinary",
+        note="internal team mail",
+    )
+
+
+@category("mixed_ordinary", 3)
+def mixed_ordinary(fake: Faker, i: int, name: str) -> Mail:
+    me = worker(fake)
+    _, addr = external_person(fake, ["school", "gemeente", "gp"][i])
+    colleague = mailbox(fake.first_name(), fake.last_name(), "samen-veilig.nl")
+    start = when(fake)
+    body = Body(
+        "Beste allen,",
+        [
+            f"Bij deze de bevestiging van de scholing op {nl_long_date(start)} om {start:%H:%M} uur. "
+            "Mijn collega (in cc) verzorgt het deel over de Meldcode en de rol van Veilig Thuis."
+        ],
+    )
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        cc=[colleague],
+        subject="Bevestiging scholing",
+        body=body,
+        category_="mixed_ordinary",
+        note="external + internal recipients, no client",
+    )
+
+
+@category("statistics_xlsx", 3)
+def statistics_xlsx(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ["Financieel administrateur", "Communicatieadviseur"])
+    _, addr = external_person(fake, "gemeente")
+    rows: list[list[Any]] = [["Gemeente", "Meldingen", "Adviezen", "OTS", "Uithuisplaatsingen"]]
+    for town in ("Utrecht", "Amersfoort", "Zeist", "Nieuwegein", "Veenendaal", "Houten"):
+        rows.append(
+            [
+                town,
+                fake.random_int(80, 2400),
+                fake.random_int(50, 900),
+                fake.random_int(5, 300),
+                fake.random_int(0, 40),
+            ]
+        )
+    data = xlsx({"Q3 2026": rows})
+    body = Body(
+        "Beste beleidsadviseur,",
+        ["Hierbij de kwartaalcijfers per gemeente (geaggregeerd, geen cliëntgegevens)."],
+    )
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="Kwartaalcijfers Q3",
+        body=body,
+        category_="statistics_xlsx",
+        attachments=[
+            Attachment(
+                data,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "Kwartaalcijfers Q3 2026.xlsx",
+            )
+        ],
+        note="aggregate figures per municipality: case words and numbers",
+    )
+
+
+@category("english_partner", 3)
+def english_partner(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ROLES + STAFF_ROLES)
+    first, last = fake.first_name(), fake.last_name()
+    addr = mailbox(first, last, "childprotection-network.example")
+    texts = [
+        [
+            f"Thank you for inviting us to the European child protection conference. Our invoice "
+            f"no. {elf(fake)} is attached; our VAT number is {ORG_BTW}.",
+            f"Meeting ID for the preparatory call: {elf(fake)}, passcode 4471.",
+        ],
+        [
+            "Could you share the programme of the workshop on domestic violence? Our case workers "
+            "(family guardians) would like to attend.",
+            f"Booking reference: {elf(fake)}.",
+        ],
+        [
+            "Our presentation covers how Veilig Thuis handles reports of child abuse; no case "
+            "files will be shown.",
+        ],
+    ][i]
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject=["Conference invoice", "Workshop programme", "Presentation"][i],
+        body=Body(f"Dear {first},", texts, closing="Kind regards,"),
+        category_="english_partner",
+        note="English mail to a foreign partner with invoice/meeting/booking numbers",
+    )
+
+
+@category("calendar_reply", 3)
+def calendar_reply(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ROLES)
+    _, addr = external_person(fake, ["gemeente", "school", "ggd"][i])
+    summary = ["Casusoverleg werkwijze", "Overleg jeugdbescherming", "Stuurgroep"][i]
+    start = when(fake)
+    cal = (
+        "BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nPRODID:Microsoft Exchange Server 2019\r\nVERSION:2.0\r\n"
+        f"BEGIN:VEVENT\r\nATTENDEE;PARTSTAT=ACCEPTED;CN={me.name}:mailto:{me.email}\r\n"
+        f"SUMMARY;LANGUAGE=nl-NL:Geaccepteerd: {summary}\r\n"
+        f"DTSTART;TZID=W. Europe Standard Time:{start:%Y%m%dT%H%M%S}\r\n"
+        f"UID:040000008200E00074C5B7101A82E008{stable_hex(name, n=32).upper()}\r\n"
+        "DTSTAMP:20261102T073000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    part = _qp_text(cal, "calendar")
+    part.set_param("method", "REPLY")
+    root = _multipart(
+        "alternative", [_qp_text("\r\n", "plain"), part], f"_000_{stable_hex(name, n=12)}_"
+    )
+    return Mail(
+        name,
+        me.email,
+        [addr],
+        f"Geaccepteerd: {summary}",
+        root,
+        "calendar_reply",
+        "ordinary",
+        [],
+        [],
+        sender_name=me.name,
+        note="Outlook meeting acceptance (METHOD:REPLY)",
+    )
+
+
+@category("share_notification", 3)
+def share_notification(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ROLES + STAFF_ROLES)
+    _, addr = external_person(fake, ["gemeente", "ggd", "school"][i])
+    doc = ["Werkwijze casusoverleg.docx", "Presentatie Meldcode.pptx", "Jaarplanning 2027.xlsx"][i]
+    link = f"https://samenveilig.sharepoint.com/:w:/s/Samenwerking/E{stable_hex(name, n=22)}"
+    html = (
+        f"<html><body><table><tr><td><b>{escape(me.name)}</b> heeft een bestand met u gedeeld"
+        f"</td></tr><tr><td><a href='{link}'>{escape(doc)}</a></td></tr><tr><td>Deze koppeling "
+        "werkt alleen voor de directe ontvangers van dit bericht.</td></tr><tr><td style="
+        "'font-size:10px'>Privacyverklaring van Microsoft</td></tr></table></body></html>\n"
+    )
+    root = _multipart(
+        "alternative",
+        [_qp_text(html_to_text(html), "plain"), _qp_text(html, "html")],
+        f"_000_{stable_hex(name, n=12)}_",
+    )
+    return Mail(
+        name,
+        me.email,
+        [addr],
+        f"{me.name} heeft '{doc}' met u gedeeld",
+        root,
+        "share_notification",
+        "ordinary",
+        [],
+        [],
+        sender_name=f"{me.name} (via SharePoint Online)",
+        note="SharePoint share notification naming a document about case work",
+    )
+
+
+@category("training_certificate", 2)
+def training_certificate(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ["Opleidingsadviseur"])
+    _, addr = external_person(fake, "elearning")
+    pdf = fpdf_doc(
+        "Certificaat",
+        [
+            f"{fake.name()} heeft met goed gevolg de e-learning",
+            "'Meldcode huiselijk geweld en kindermishandeling' afgerond.",
+            f"Certificaatnummer: {elf(fake)}",
+            "Accreditatie SKJ: 4 punten, registratienummer 110002233",
+            "Datum: 29-10-2026",
+        ],
+    )
+    body = Body(
+        "Beste leerplein,",
+        ["Graag een correctie: op bijgaand certificaat staat het verkeerde aantal punten."],
+    )
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="Correctie certificaat",
+        body=body,
+        category_="training_certificate",
+        attachments=[Attachment(pdf, "application/pdf", "certificaat.pdf")],
+        note="employee training certificate (fpdf2): certificate and registration numbers",
+    )
+
+
+@category("phone_list", 2)
+def phone_list(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ROLES)
+    _, addr = external_person(fake, ["school", "gp"][i])
+    rows: list[list[Any]] = [["Naam", "Functie", "Telefoon", "E-mail"]]
+    for _ in range(6):
+        p = make_person(fake, ROLES)
+        rows.append([p.name, p.role, p.phone, p.email])
+    body = Body(
+        "Beste intern begeleider,",
+        ["Zoals afgesproken de bereikbaarheidslijst van ons wijkteam jeugdbescherming."],
+    )
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="Bereikbaarheid wijkteam",
+        body=body,
+        category_="phone_list",
+        attachments=[
+            Attachment(
+                xlsx({"Team": rows}),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "bereikbaarheid.xlsx",
+            )
+        ],
+        note="staff phone list (employees, not clients)",
+    )
+
+
+@category("zip_ordinary", 2)
+def zip_ordinary(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ["Communicatieadviseur", "Opleidingsadviseur"])
+    _, addr = external_person(fake, ["school", "ggd"][i])
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for k, title in enumerate(["Meldcode in 5 stappen", "Signalen kindermishandeling"]):
+            info = zipfile.ZipInfo(f"scholing/{title}.pdf", date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, reportlab_text(title, [f"Stap {j + 1}" for j in range(5 + k)]))
+    body = Body("Beste collega,", ["In de zip de hand-outs van de scholing."])
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="Hand-outs scholing",
+        body=body,
+        category_="zip_ordinary",
+        attachments=[Attachment(out.getvalue(), "application/zip", "handouts.zip")],
+        note="zip with PDF hand-outs",
+    )
+
+
+@category("short_reply", 4)
+def short_reply(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ROLES + STAFF_ROLES)
+    them, addr = external_person(fake, ["school", "gp", "gemeente", "hospital"][i])
+    body = Body(
+        f"Hoi {them.split()[0]},",
+        [
+            [
+                "Dank je, goed ontvangen!",
+                "Prima, tot dan.",
+                "Akkoord.",
+                "Top, dank voor het regelen.",
+            ][i]
+        ],
+        closing="Groet,",
+        quoted=[
+            (
+                f"{them} <{addr}>",
+                me.email,
+                nl_long_date(dt.date(2026, 10, 30)),
+                ["Hierbij de stukken voor volgende week.", "", f"Groet, {them}"],
+            )
+        ],
+    )
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="RE: Stukken",
+        body=body,
+        category_="short_reply",
+        note="one-line reply with signature logo and quoted mail",
+    )
+
+
+# --------------------------------------------------------------------------- more client data
+
+
+@category("ics_client", 2)
+def ics_client(fake: Faker, i: int, name: str) -> Mail:
+    me = worker(fake)
+    c = make_client(fake)
+    _, addr = external_person(fake, ["school", "gp"][i])
+    start = when(fake)
+    desc = (
+        f"Huisbezoek gezin {c.last}, {c.street}, {c.postcode} {c.city}.\n"
+        f"Kind: {c.name}, geboren {nl_date(c.born)}. Aanleiding: zorgmelding school; "
+        "ondertoezichtstelling loopt. Moeder is op de hoogte."
+    )
+    cal = ics(
+        f"040000008200E00074C5B7101A82E008{stable_hex(name, n=32).upper()}",
+        f"Huisbezoek fam. {c.last}",
+        start,
+        60,
+        me,
+        [addr],
+        desc,
+        f"{c.street}, {c.city}",
+    )
+    body = Body("", [desc])
+    body.closing = ""
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject=f"Huisbezoek fam. {c.last}",
+        body=body,
+        category_="ics_client",
+        kind="client_data",
+        detectors=["date_of_birth", "case_keywords", "postcode"],
+        where=["ics", "body"],
+        ics_text=cal,
+        shape="outlook",
+        with_logo=False,
+        note="meeting invitation whose description names a child with birth date",
+    )
+
+
+@category("forward_rfc822", 2)
+def forward_rfc822(fake: Faker, i: int, name: str) -> Mail:
+    me = worker(fake)
+    c = make_client(fake)
+    _, addr = external_person(fake, ["hospital", "gemeente"][i])
+    inner_text = (
+        f"Dossier {c.case_no} is gewijzigd.\r\n\r\nCliënt: {c.name}\r\nBSN: {c.bsn}\r\n"
+        f"Geboortedatum: {nl_date(c.born)}\r\n\r\n{notes(fake, c, 1)[0]}\r\n"
+    )
+    inner = _qp_text(inner_text, "plain")
+    inner["From"] = "CaseNet notificaties <casenet@samen-veilig.nl>"
+    inner["To"] = me.email
+    inner["Subject"] = f"Dossier gewijzigd: {c.case_no}"
+    inner["Date"] = "Fri, 30 Oct 2026 16:02:00 +0100"
+    from email.mime.message import MIMEMessage
+
+    wrapper = MIMEMessage(inner, policy=POL)
+    wrapper.add_header("Content-Disposition", "attachment", filename="Dossier gewijzigd.eml")
+    text = _qp_text(
+        "Zie het doorgestuurde bericht; kun jij dit oppakken?\r\n\r\n" + me.name + "\r\n", "plain"
+    )
+    root = _multipart("mixed", [text, wrapper], f"----=_fwd_{stable_hex(name)}")
+    return Mail(
+        name,
+        me.email,
+        [addr],
+        f"FW: Dossier gewijzigd: {c.case_no}",
+        root,
+        "forward_rfc822",
+        "client_data",
+        ["bsn", "date_of_birth", "case_keywords"],
+        ["rfc822"],
+        sender_name=me.name,
+        note="case-tool notification forwarded as an attached message (message/rfc822)",
+    )
+
+
+@category("zip_client", 2)
+def zip_client(fake: Faker, i: int, name: str) -> Mail:
+    me = worker(fake)
+    c = make_client(fake)
+    _, addr = external_person(fake, ["gemeente", "hospital"][i])
+    report = docx(
+        f"Plan van aanpak - {c.name}",
+        [
+            f"Naam: {c.name}",
+            f"BSN: {c.bsn}",
+            f"Geboortedatum: {nl_date(c.born)}",
+            *notes(fake, c, 2),
+        ],
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        info = zipfile.ZipInfo(f"Plan van aanpak {c.last}.docx", date_time=ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        z.writestr(info, report)
+    body = Body("Beste collega,", ["Het plan van aanpak zit in de zip (te groot voor Zorgmail)."])
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="Plan van aanpak",
+        body=body,
+        category_="zip_client",
+        kind="client_data",
+        detectors=["bsn", "date_of_birth", "case_keywords"],
+        where=["zip", "docx"],
+        attachments=[Attachment(out.getvalue(), "application/zip", "plan_van_aanpak.zip")],
+        note="zip holding a DOCX plan with name, BSN and birth date",
+    )
+
+
+@category("csv_client", 2)
+def csv_client(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ["Gedragswetenschapper", "Teamleider Jeugdbescherming regio Amersfoort"])
+    _, addr = external_person(fake, ["gemeente", "ggd"][i])
+    lines = ["naam;bsn;geboortedatum;postcode;maatregel"]
+    for _ in range(6):
+        c = make_client(fake)
+        lines.append(f"{c.name};{c.bsn};{nl_date(c.born)};{c.postcode};OTS")
+    data = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    body = Body("Beste collega,", ["Hierbij de export uit CaseNet voor de afstemming."])
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="Export",
+        body=body,
+        category_="csv_client",
+        kind="client_data",
+        detectors=["bsn", "date_of_birth", "postcode"],
+        where=["csv"],
+        attachments=[Attachment(data, "text/csv", "export_casenet.csv")],
+        note="CSV export of clients (name, BSN, birth date)",
+    )
+
+
+@category("subject_only_client", 1)
+def subject_only_client(fake: Faker, i: int, name: str) -> Mail:
+    me = worker(fake)
+    c = make_client(fake)
+    _, addr = external_person(fake, "gp")
+    body = Body("Beste dokter,", ["Wilt u mij terugbellen? Zie onderwerpregel."], closing="Groet,")
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject=f"Terugbelverzoek over {c.name}, BSN {c.bsn}, geb. {nl_date(c.born)}",
+        body=body,
+        category_="subject_only_client",
+        kind="client_data",
+        detectors=["bsn", "date_of_birth"],
+        where=["subject"],
+        note="client name, BSN and birth date only in the subject",
+    )
+
+
+@category("english_client", 1)
+def english_client(fake: Faker, i: int, name: str) -> Mail:
+    me = worker(fake)
+    c = make_client(fake)
+    first, last = fake.first_name(), fake.last_name()
+    addr = mailbox(first, last, "kinderklinik-aachen.example")
+    body = Body(
+        f"Dear Dr {last},",
+        [
+            f"We are the child protection agency responsible for {c.name} (date of birth "
+            f"{c.born:%d/%m/%Y}, citizen service number {c.bsn}).",
+            "A supervision order is in place following reports of child abuse. Could you send us "
+            "the discharge letter?",
+        ],
+        closing="Kind regards,",
+    )
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="Request for discharge letter",
+        body=body,
+        category_="english_client",
+        kind="client_data",
+        detectors=["bsn", "date_of_birth", "case_keywords"],
+        where=["body", "html"],
+        note="English mail to a foreign hospital with BSN and birth date",
+    )
+
+
+@category("reply_chain_client", 4)
+def reply_chain_client(fake: Faker, i: int, name: str) -> Mail:
+    me = worker(fake)
+    c = make_client(fake)
+    them, addr = external_person(fake, ["gp", "school", "hospital", "gp"][i])
+    colleague = make_person(fake, ROLES)
+    quoted = [
+        (
+            f"{colleague.name} <{colleague.email}>",
+            f"{me.name} <{me.email}>",
+            nl_long_date(dt.date(2026, 10, 28)),
+            [
+                f"Hoi {me.first},",
+                "",
+                f"Kun jij de huisarts bellen over {c.name}?",
+                f"BSN {c.bsn}, geboortedatum {nl_date(c.born)}, {c.street}, {c.postcode} {c.city}.",
+                notes(fake, c, 1)[0],
+                "",
+                f"Groet, {colleague.name}",
+            ],
+        )
+    ]
+    body = Body(
+        f"Beste {them.split()[0]},",
+        ["Ik stuur u het bericht van mijn collega door; kunt u ons terugbellen?"],
+        quoted=quoted,
+    )
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="FW: terugbellen huisarts",
+        body=body,
+        category_="reply_chain_client",
+        kind="client_data",
+        detectors=["bsn", "date_of_birth", "case_keywords", "postcode"],
+        where=["quoted"],
+        note="internal mail with client data forwarded outside: the data sits in the quoted part",
+    )
+
+
+@category("odt_verslag", 2)
+def odt_verslag(fake: Faker, i: int, name: str) -> Mail:
+    me = worker(fake)
+    c = make_client(fake)
+    to, code = recipients(fake, i, ["gemeente", "ggd"][i], "ei")
+    data = odt(
+        f"Verslag casusoverleg {c.last}",
+        [
+            f"Jeugdige: {c.name}, geboren {nl_date(c.born)}",
+            f"Adres: {c.street}, {c.postcode} {c.city}",
+            *notes(fake, c, 3),
+        ],
+    )
+    body = Body("Beste deelnemers,", ["Hierbij het verslag van het casusoverleg van dinsdag."])
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=to,
+        subject="Verslag casusoverleg",
+        body=body,
+        category_="odt_verslag",
+        kind="client_data",
+        detectors=["date_of_birth", "case_keywords", "postcode"],
+        where=["odt"],
+        attachments=[
+            Attachment(data, "application/vnd.oasis.opendocument.text", f"verslag_{c.last}.odt")
+        ],
+        note=f"odfpy minutes of a case conference naming a child; recipients {code}",
+    )
+
+
+@category("crisis_placement", 2)
+def crisis_placement(fake: Faker, i: int, name: str) -> Mail:
+    me = worker(fake)
+    c = make_client(fake)
+    first, last = fake.first_name(), fake.last_name()
+    addr = mailbox(first, last, "pleegzorg-utrecht.example")
+    body = Body(
+        f"Beste {first},",
+        [
+            f"Vanavond komt {c.first} ({nl_date(c.born)}) via een crisisplaatsing bij jullie "
+            "pleeggezin. Moeder weet niet waar de kinderen zijn; geef het adres aan niemand door.",
+            f"Huisarts: praktijk in {c.city}. Medicatie: geen. BSN: {c.bsn}.",
+        ],
+    )
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject="Crisisplaatsing vanavond",
+        body=body,
+        category_="crisis_placement",
+        kind="client_data",
+        detectors=["bsn", "date_of_birth", "case_keywords"],
+        where=["body", "html"],
+        shape="gmail" if i else "apple",
+        note="crisis placement announced to a foster care organisation",
     )
 
 

@@ -114,7 +114,7 @@ def report(outcomes: list[Outcome]) -> str:
             f"  {label:<15} {len(labelled):8d} {hit:18d} {elsewhere:16d}   "
             f"{_pct(hit, hit + elsewhere)}  {_pct(hit, len(labelled))}"
         )
-    lines.append("\nper category                     n  external  held  wrong")
+    lines.append("\nper category                          n  external  held  wrong")
     by_category: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
         by_category[f"{o.entry['kind']}/{o.entry['category']}"].append(o)
@@ -124,7 +124,7 @@ def report(outcomes: list[Outcome]) -> str:
         ext = sum(1 for o in group if o.entry["recipients"] != "internal")
         held = sum(1 for o in group if o.held)
         bad = [o for o in group if o.action != o.entry["decision"]]
-        lines.append(f"  {name:<30} {len(group):3d} {ext:9d} {held:5d} {len(bad):6d}")
+        lines.append(f"  {name:<35} {len(group):3d} {ext:9d} {held:5d} {len(bad):6d}")
         wrong += [f"  {o.entry['kind']:<11} want {o.entry['decision']:<10} {o.why()}" for o in bad]
     if wrong:
         lines.append("\nwrong decisions (ordinary held / client data missed):")
