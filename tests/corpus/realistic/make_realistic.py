@@ -155,7 +155,7 @@ def ascii_fold(text: str) -> str:
 
 
 def mailbox(first: str, last: str, domain: str) -> str:
-    local = ascii_fold(f"{first[0]}.{last}").lower().replace(" ", "").replace("'", "")
+    local = re.sub(r"[^a-z0-9.-]", "", ascii_fold(f"{first[0]}.{last}").lower())
     return f"{local}@{domain}"
 
 
@@ -742,10 +742,22 @@ class Body:
     )  # from, to, date, text
 
 
-def _qp_text(text: str, subtype: str) -> MIMEText:
-    cs = Charset("utf-8")
+def _qp_text(text: str, subtype: str, charset: str = "utf-8") -> MIMEText:
+    cs = Charset(charset)
     cs.body_encoding = QP
     return MIMEText(text, subtype, cs, policy=POL)
+
+
+def _outlook_charset(*texts: str) -> str:
+    """Outlook writes us-ascii when it can, else windows-1252 when that holds every character."""
+    joined = "".join(texts)
+    for charset in ("us-ascii", "windows-1252"):
+        try:
+            joined.encode(charset)
+        except UnicodeEncodeError:
+            continue
+        return charset
+    return "utf-8"
 
 
 def _b64_text(text: str, subtype: str) -> MIMEText:
@@ -997,8 +1009,9 @@ def build(
         ]
         html = outlook_html(body, person, cid, image_cids)
         text = plain_text(body, person, marker=f"[cid:{cid}]" if cid else "")
+        cs = _outlook_charset(text, html)
         alt = _multipart(
-            "alternative", [_qp_text(text, "plain"), _qp_text(html, "html")], boundary()
+            "alternative", [_qp_text(text, "plain", cs), _qp_text(html, "html", cs)], boundary()
         )
         related_parts: list[Message] = [alt]
         if logo_png and cid:
@@ -1027,7 +1040,9 @@ def build(
             cal = _qp_text(ics_text, "calendar")
             cal.set_param("method", "REQUEST")
             root = _multipart(
-                "alternative", [_qp_text(text, "plain"), _qp_text(html, "html"), cal], boundary()
+                "alternative",
+                [_qp_text(text, "plain", cs), _qp_text(html, "html", cs), cal],
+                boundary(),
             )
         if attachments:
             root = _multipart("mixed", [root, *[_binary(a) for a in attachments]], boundary())

@@ -129,7 +129,28 @@ def report(outcomes: list[Outcome]) -> str:
     if wrong:
         lines.append("\nwrong decisions (ordinary held / client data missed):")
         lines += wrong
+    # Client data whose evidence (as a reader labelled it) no detector found: held, if at all,
+    # for other reasons (the organisation's own footer, an unreadable logo).
+    unseen = []
+    for o in outcomes:
+        missing = [d for d in o.entry["detectors"] if DETECTORS[d] not in o.found]
+        if o.entry["kind"] == "client_data" and missing:
+            unseen.append(f"  {o.file}: not found {','.join(missing)} -> {o.action}")
+    if unseen:
+        lines.append("\nclient data whose labelled evidence was not found:")
+        lines += unseen
+    # Client data that is held only because something could not be read (an image, audio, a
+    # scan): once images are read (OCR) or treated as decoration, these are the ones to watch.
+    fragile = [o for o in outcomes if o.entry["kind"] == "client_data" and o.held]
+    fragile = [o for o in fragile if o.rules and all(_unreadable(r) for r in o.rules)]
+    if fragile:
+        lines.append("\nclient data held only as unreadable (no detector found it):")
+        lines += [f"  {o.why()}" for o in fragile]
     return "\n".join(lines)
+
+
+def _unreadable(rule: str) -> bool:
+    return rule.startswith(("unscannable", "truncated"))
 
 
 def _external(kind: str) -> list[dict[str, Any]]:
