@@ -914,7 +914,14 @@ def outlook_html(body: Body, person: Person, logo_cid: str | None, inline_cids: 
     return "\n".join(html)
 
 
-def simple_html(body: Body, person: Person, logo_cid: str | None, *, gmail: bool = False) -> str:
+def simple_html(
+    body: Body,
+    person: Person,
+    logo_cid: str | None,
+    *,
+    gmail: bool = False,
+    icons: tuple[str, ...] = (),
+) -> str:
     def p(text: str) -> str:
         return f"<div>{text}</div>"
 
@@ -928,6 +935,7 @@ def simple_html(body: Body, person: Person, logo_cid: str | None, *, gmail: bool
     html.append(p(escape(body.closing)))
     sig = "<br>".join(escape(line) for line in signature_lines(person))
     img = f'<img src="cid:{logo_cid}" width="180" height="54" alt="logo">' if logo_cid else ""
+    img += "".join(f'&nbsp;<img src="cid:{c}" width="24" height="24">' for c in icons)
     if gmail:
         html.append(
             f'<div><br></div><span class="gmail_signature_prefix">-- </span><br>'
@@ -1075,8 +1083,18 @@ def build(
             ]
         else:
             parts = [_qp_text(html, "html")]
-        for att in inline_images:
-            parts.append(_binary(att, "inline"))
+        for k, att in enumerate(inline_images):
+            # Apple Mail: the pasted image is its own inline part, referenced from the HTML
+            # fragment that follows it.
+            image_cid = f"{h[:8].upper()}-{k:04d}-4F6A-8B1C-{h[4:16].upper()}"
+            part = _binary(att, "inline")
+            part["Content-Id"] = f"<{image_cid}>"
+            parts += [
+                part,
+                _qp_text(
+                    f'<html><body><div><img src="cid:{image_cid}"></div></body></html>\n', "html"
+                ),
+            ]
         for att in attachments:
             part = _binary(att, "attachment")
             parts.append(part)
@@ -1091,7 +1109,9 @@ def build(
         headers = {"X-Mailer": "Apple Mail (2.3826.300.87.4.3)"}
     elif shape == "gmail":
         cid = f"ii_m{h[:9]}" if logo_png else None
-        html = simple_html(body, person, cid, gmail=True)
+        social = (("in", "#0a66c2"), ("X", "#111111")) if logo_png else ()
+        icon_cids = tuple(f"ii_m{stable_hex(key, letter, n=9)}" for letter, _ in social)
+        html = simple_html(body, person, cid, gmail=True, icons=icon_cids)
         text = plain_text(body, person, dashes=True)
         alt = _multipart(
             "alternative", [_qp_text(text, "plain"), _qp_text(html, "html")], boundary()
@@ -1102,8 +1122,7 @@ def build(
             img["Content-ID"] = f"<{cid}>"
             img["X-Attachment-Id"] = cid
             icons = []
-            for letter, color in (("in", "#0a66c2"), ("X", "#111111")):
-                icid = f"ii_m{stable_hex(key, letter, n=9)}"
+            for (letter, color), icid in zip(social, icon_cids, strict=True):
                 ic = _binary(
                     Attachment(icon(letter[0].upper(), color), "image/png", f"{letter}.png"),
                     "inline",
@@ -3195,6 +3214,88 @@ def short_reply(fake: Faker, i: int, name: str) -> Mail:
         body=body,
         category_="short_reply",
         note="one-line reply with signature logo and quoted mail",
+    )
+
+
+def banner(seed: int) -> bytes:
+    """A campaign banner under the signature (JPEG, ~600x100): text an OCR will read."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (600, 100))
+    d = ImageDraw.Draw(img)
+    for x in range(600):
+        d.line((x, 0, x, 100), fill=(200 - x // 6, 40 + x // 10, 60 + seed * 20))
+    d.text((18, 14), "Week tegen Kindermishandeling", font=_font(24, bold=True), fill="white")
+    d.text(
+        (18, 56),
+        f"16-22 november | Advies of melden: Veilig Thuis {VT_PHONE}",
+        font=_font(16),
+        fill="white",
+    )
+    return jpeg_bytes(img, quality=80)
+
+
+@category("signature_banner", 4)
+def signature_banner(fake: Faker, i: int, name: str) -> Mail:
+    me = make_person(fake, ROLES + STAFF_ROLES)
+    _, addr = external_person(fake, ["school", "gemeente", "gp", "hotel"][i])
+    body = Body(
+        "Goedemorgen,",
+        [
+            [
+                "Dank voor de uitnodiging; ik kom graag.",
+                "Kunt u de offerte nog eens sturen? Ik kan de bijlage niet openen.",
+                "Hierbij bevestig ik de afspraak van donderdag.",
+                "Wij komen met zes personen.",
+            ][i]
+        ],
+    )
+    att = Attachment(banner(i), "image/jpeg", "image002.jpg")
+    return mail_from(
+        fake,
+        i,
+        name,
+        person=me,
+        to=[addr],
+        subject=["Uitnodiging", "Offerte", "Afspraak donderdag", "Aantal personen"][i],
+        body=body,
+        category_="signature_banner",
+        inline_images=[att],
+        shape="outlook",
+        note="campaign banner (JPEG) in the signature, referenced by cid",
+    )
+
+
+@category("secure_mail_notice", 3)
+def secure_mail_notice(fake: Faker, i: int, name: str) -> Mail:
+    me = worker(fake)
+    _, addr = external_person(fake, ["gp", "school", "parent"][i])
+    link = f"https://app.zivver.example/l/{stable_hex(name, n=32)}"
+    text = (
+        f"{me.name} ({ORG}) heeft u een beveiligd bericht gestuurd.\r\n\r\n"
+        f"Onderwerp: {['Rapportage', 'Verslag overleg', 'Uitnodiging gesprek'][i]}\r\n\r\n"
+        f"Open het bericht: {link}\r\n\r\n"
+        "U ontvangt een toegangscode per sms op het nummer dat de afzender heeft ingevoerd.\r\n"
+    )
+    html = (
+        f"<html><body><p><b>{escape(me.name)}</b> ({escape(ORG)}) heeft u een beveiligd bericht "
+        f"gestuurd.</p><p><a href='{link}'>Bericht openen</a></p></body></html>\n"
+    )
+    root = _multipart(
+        "alternative", [_qp_text(text, "plain"), _qp_text(html, "html")], f"zv_{stable_hex(name)}"
+    )
+    return Mail(
+        name,
+        me.email,
+        [addr],
+        f"Beveiligd bericht van {me.name}",
+        root,
+        "secure_mail_notice",
+        "ordinary",
+        [],
+        [],
+        sender_name=f"{me.name} via Zivver",
+        note="notice of a secure (encrypted-platform) message: the content is not in the mail",
     )
 
 
