@@ -3647,7 +3647,7 @@ def write(out: Path) -> list[dict[str, Any]]:
                 "from": mail.sender,
                 "to": [*mail.to, *mail.cc],
                 "local": mail.local,
-                "category": mail.root.get("X-Category", mail.category),
+                "category": mail.category,
                 "kind": mail.kind,
                 "recipients": "external"
                 if len(external) == len(mail.to) + len(mail.cc)
