@@ -183,14 +183,17 @@ def _maybe_closing(data: bytes) -> bool:
     return any(hint in lowered for hint in _MORE_HINTS)
 
 
+_BLANK_LINES_MAX = 8  # HTML turned into text has a few empty lines between every paragraph
+
+
 def _name_follows(text: str, pos: int) -> bool:
-    """True when the next non-empty line after `pos` (within two blank lines) is short."""
+    """True when the next non-empty line after `pos` (after a few blank lines) is short."""
     blank = 0
     for line in text[pos : pos + 400].split("\n")[1:]:
         stripped = line.strip()
         if not stripped:
             blank += 1
-            if blank > 2:
+            if blank > _BLANK_LINES_MAX:
                 return False
             continue
         return len(stripped) <= _NAME_LINE_MAX and not _REPLY_HEADER.match(line)

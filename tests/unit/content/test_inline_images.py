@@ -8,10 +8,14 @@ Mail (the image inline in multipart/mixed between two HTML parts).
 from __future__ import annotations
 
 import base64
+import io
 import struct
 import zlib
 
-from milter.content.leaf import DECORATION_MAX_BYTES, cid_references
+import pytest
+from PIL import Image
+
+from milter.content.leaf import DECORATION_MAX_BYTES, cid_references, image_dimensions
 from milter.content.mime import DECORATIONS_MAX
 from tests.unit.content.helpers import DEFAULT
 
@@ -43,6 +47,13 @@ def png(size: int, seed: int = 0) -> bytes:
         + chunk(b"IDAT", zlib.compress(bytes(noise), 0))
         + chunk(b"IEND", b"")
     )
+
+
+def drawn(size: tuple[int, int], kind: str = "PNG") -> bytes:
+    """A flat image of `size` pixels as Pillow writes it: a few KiB whatever its size."""
+    buf = io.BytesIO()
+    Image.new("RGB", size, (240, 240, 240)).save(buf, kind)
+    return buf.getvalue()
 
 
 def image_part(
@@ -208,3 +219,41 @@ class TestReferences:
     def test_no_reference(self) -> None:
         """HTML without cid: gives nothing."""
         assert cid_references(b"<p>geen plaatjes</p>") == set()
+
+
+class TestPixels:
+    def test_small_file_large_picture_is_content(self) -> None:
+        """A pasted screenshot of a case tool (760x320, flat colours) is a few KiB: content."""
+        data = drawn((760, 320))
+        assert len(data) < 16 * 1024
+        cid = "image002.png@01DB7DFA.B1526344"
+        raw = multipart(
+            "related",
+            [html_part(SIGNATURE.format(cid=cid)), image_part(data, cid, filename="image002.png")],
+            "rel",
+        )
+        assert len(scan_unscannable(raw)) == 1
+
+    @pytest.mark.parametrize("size", [(180, 54), (600, 100), (728, 90), (32, 32)])
+    def test_logos_icons_and_banners_are_decoration(self, size: tuple[int, int]) -> None:
+        """Signature logos, social icons and campaign banners (JPEG too) are decoration."""
+        for kind in ("PNG", "JPEG", "GIF"):
+            cid = f"logo.{kind}@x"
+            raw = multipart(
+                "related",
+                [html_part(SIGNATURE.format(cid=cid)), image_part(drawn(size, kind), cid)],
+                "rel",
+            )
+            assert scan_unscannable(raw) == (), (size, kind)
+
+    @pytest.mark.parametrize("kind", ["PNG", "JPEG", "GIF", "BMP"])
+    def test_dimensions_from_the_header(self, kind: str) -> None:
+        """Width and height are read from PNG, JPEG, GIF and BMP headers."""
+        assert image_dimensions(drawn((123, 45), kind)) == (123, 45)
+
+    def test_unknown_dimensions_are_content(self) -> None:
+        """An image whose size cannot be read is never decoration."""
+        assert image_dimensions(b"\xff\xd8\xff\xe0\x00\x10JFIF") is None
+        buf = io.BytesIO()
+        Image.new("RGB", (20, 20)).save(buf, "WEBP")
+        assert image_dimensions(buf.getvalue()) is None
