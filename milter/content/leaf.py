@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from milter.content import crypto, der
+from milter.content._re2 import compile_re2, first_match
 from milter.content.formats import Unscannable
 from milter.content.formats.archive import member_cap, open_zip, read_member, walk_zip
 from milter.content.formats.html import html_to_text, mark_signatures, meta_charset
@@ -88,6 +89,8 @@ def _extension(name: str | None) -> str:
     return name.rsplit(".", 1)[1].strip().lower()
 
 
+# cid: references or signature markup somewhere in an HTML part (then look for them)
+_HTML_HINT = first_match(compile_re2(r"(?i)(?:cid:|signature|_mailautosig)", latin1=True))
 _CID_REF = re.compile(rb"""cid:([^\s"'<>)]{1,200})""", re.IGNORECASE)
 
 
@@ -257,8 +260,11 @@ def inspect_content(
         ):
             _message(walker, data, where, depth)
         elif ctype == "text/html" or extension in HTML_EXTENSIONS:
-            walker.cid_refs.update(cid_references(data))
-            text = html_to_text(mark_signatures(to_str(data, charset or meta_charset(data))))
+            markup = to_str(data, charset or meta_charset(data))
+            if _HTML_HINT(data, 0, len(data))[0][0] >= 0:  # one RE2 pass instead of several
+                walker.cid_refs.update(cid_references(data))
+                markup = mark_signatures(markup)
+            text = html_to_text(markup)
             emit_text(walker, where, text.encode("utf-8", "replace"), None)
         elif (
             ctype.startswith("text/") or extension in TEXT_EXTENSIONS or looks_textual(data[:8192])

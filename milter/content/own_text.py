@@ -125,71 +125,81 @@ _CLOSINGS = (
     "dank je wel",
     "alvast bedankt",
 )
-_CLOSING = re.compile(
-    r"^[ \t]*(?:"
-    + "|".join(re.escape(c).replace(r"\ ", r"[ \t]+") for c in sorted(_CLOSINGS, key=len)[::-1])
-    + r")(?:[ \t]*[,.!]?|[ \t]*,[ \t]*(?P<rest>"
-    + r"(?-i:[A-Z\u00c0-\u00de])[\w.'-]*(?:[ \t]+[\w.'-]+){0,3}))"  # 'Groet, Jan de Vries'
-    + r"[ \t]*\r?$",
-    re.IGNORECASE | re.MULTILINE,
+_CLOSING_WORDS = "|".join(
+    re.escape(c).replace(r"\ ", r"[ \t]+") for c in sorted(_CLOSINGS, key=len)[::-1]
 )
-_SEPARATOR = re.compile(r"^--[ \t]?\r?$", re.MULTILINE)
+# One RE2 pass over the text finds the lines that may start a block: '-- ' and closings with
+# anything short after them (RE2: linear time, no Python per byte); each candidate line is then
+# checked with _CLOSING_LINE.
+_STARTS = first_match(
+    compile_re2(
+        rf"(?im)^(?:--[ \t]?\r?$|[ \t]*(?:{_CLOSING_WORDS})[ \t]*[,.!]?[^\n]{{0,80}}$)",
+        latin1=True,
+    )
+)
+# A closing alone on its line ('Met vriendelijke groet,'), or with a name after a comma
+# ('Groet, Jan de Vries': a capital, at most four words), not prose ('Bedankt voor de melding').
+_CLOSING_LINE = re.compile(
+    rb"[ \t]*(?:" + _CLOSING_WORDS.encode() + rb")"
+    rb"(?:[ \t]*[,.!]?|[ \t]*,[ \t]*(?P<rest>(?-i:[A-Z]|\xc3[\x80-\x9e])[^\s,;:!?]*"
+    rb"(?:[ \t]+[^\s,;:!?]+){0,3}))[ \t]*\r?",
+    re.IGNORECASE,
+)
 _REPLY_HEADER = re.compile(
-    r"^[ \t]*(?:>|(?:van|from|verzonden|sent|aan|to|onderwerp|subject|datum|date)[ \t]*:"
-    r"|-{2,}[ \t]*(?:original message|oorspronkelijk bericht|forwarded message|doorgestuurd"
-    r" bericht)|(?:op|on)[ \t][^\n]{0,200}(?:schreef|wrote)[ \t]*[^\n]{0,80}:?[ \t]*\r?$)",
+    rb"^[ \t]*(?:>|(?:van|from|verzonden|sent|aan|to|onderwerp|subject|datum|date)[ \t]*:"
+    rb"|-{2,}[ \t]*(?:original message|oorspronkelijk bericht|forwarded message|doorgestuurd"
+    rb" bericht)|(?:op|on)[ \t][^\n]{0,200}(?:schreef|wrote)[ \t]*[^\n]{0,80}:?[ \t]*\r?$)",
     re.IGNORECASE | re.MULTILINE,
 )
+_LINE_MAX = 160  # longer than any line _STARTS matches (a closing and 80 more bytes)
 _NAME_LINE_MAX = 60  # a name (or 'Jan de Vries | Gezinsvoogd') fits on one short line
-
-
-def signature_spans(data: bytes) -> list[tuple[int, int]]:
-    """The signature blocks in `data` (UTF-8 text): (start, end) byte offsets, in order."""
-    if b"--" not in data and not _maybe_closing(data):
-        return []
-    text = data.decode("utf-8", "surrogateescape")  # (1:1 on bytes would need latin-1)
-    starts: list[int] = [m.start() for m in _SEPARATOR.finditer(text)]
-    for found in _CLOSING.finditer(text):
-        if found.group("rest") or _name_follows(text, found.end()):
-            starts.append(found.start())
-    if not starts:
-        return []
-    spans: list[tuple[int, int]] = []
-    for start in sorted(starts):
-        if spans and start < spans[-1][1]:
-            continue
-        spans.append((start, _block_end(text, start)))
-    if text.isascii():
-        return spans
-    # character offsets -> byte offsets
-    return [(_byte_offset(text, s), _byte_offset(text, e)) for s, e in spans]
-
-
-def _byte_offset(text: str, index: int) -> int:
-    return len(text[:index].encode("utf-8", "surrogateescape"))
-
-
-_CLOSING_HINTS = (b"groet", b"Groet", b"GROET", b"egards", b"EGARDS", b"mvg", b"MVG", b"Mvg")
-
-
-_MORE_HINTS = (b"hoogachtend", b"best", b"sincerely", b"thank", b"bedankt", b"dank je")
-
-
-def _maybe_closing(data: bytes) -> bool:
-    """A cheap test before the regex: could any closing be in `data`?"""
-    if any(hint in data for hint in _CLOSING_HINTS):
-        return True
-    lowered = data.lower()
-    return any(hint in lowered for hint in _MORE_HINTS)
-
-
 _BLANK_LINES_MAX = 8  # HTML turned into text has a few empty lines between every paragraph
 
 
-def _name_follows(text: str, pos: int) -> bool:
+def signature_spans(data: bytes, near: list[int] | None = None) -> list[tuple[int, int]]:
+    """The signature blocks in `data` (UTF-8 text): (start, end) byte offsets, in order.
+
+    With `near` (sorted positions), only blocks that could hold one of those positions are
+    looked for: a block starts at most SIGNATURE_MAX_BYTES before what it holds.
+    """
+    size = len(data)
+    windows = [(0, size)] if near is None else _windows(near, size)
+    spans: list[tuple[int, int]] = []
+    first = _STARTS
+    for low, high in windows:
+        pos = max(low, spans[-1][1]) if spans else low
+        stop = min(size, high + _LINE_MAX)  # a start line that begins before `high` ends here
+        while pos < high:
+            begin, end = first(data, pos, stop)[0]
+            if begin < 0 or begin >= high:
+                break
+            pos = end + 1
+            line = data[begin:end]
+            if not line.lstrip().startswith(b"--"):
+                closing = _CLOSING_LINE.fullmatch(line)
+                if closing is None or not (closing.group("rest") or _name_follows(data, end)):
+                    continue
+            spans.append((begin, _block_end(data, begin)))
+            pos = max(pos, spans[-1][1])
+    return spans
+
+
+def _windows(near: list[int], size: int) -> list[tuple[int, int]]:
+    """Merged (low, high) ranges in which a block holding one of `near` must start."""
+    merged: list[tuple[int, int]] = []
+    for at in near:
+        low, high = max(0, at - SIGNATURE_MAX_BYTES), min(size, at + 1)
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def _name_follows(data: bytes, pos: int) -> bool:
     """True when the next non-empty line after `pos` (after a few blank lines) is short."""
     blank = 0
-    for line in text[pos : pos + 400].split("\n")[1:]:
+    for line in data[pos : pos + 400].split(b"\n")[1:]:
         stripped = line.strip()
         if not stripped:
             blank += 1
@@ -200,18 +210,18 @@ def _name_follows(text: str, pos: int) -> bool:
     return False
 
 
-def _block_end(text: str, start: int) -> int:
+def _block_end(data: bytes, start: int) -> int:
     """Where the signature block starting at `start` ends."""
-    limit = min(len(text), start + SIGNATURE_MAX_BYTES)
-    reply = _REPLY_HEADER.search(text, start + 1, limit)
+    limit = min(len(data), start + SIGNATURE_MAX_BYTES)
+    reply = _REPLY_HEADER.search(data, start + 1, limit)
     if reply is not None:
         limit = reply.start()
     lines = 0
     pos = start
     while pos < limit:
-        newline = text.find("\n", pos, limit)
+        newline = data.find(b"\n", pos, limit)
         line_end = limit if newline < 0 else newline
-        if text[pos:line_end].strip():
+        if data[pos:line_end].strip():
             lines += 1
             if lines > SIGNATURE_MAX_LINES:
                 return pos

@@ -69,6 +69,9 @@ from milter.content.registry import (
 KEYWORD_WINDOW = 300
 LABEL_WINDOW = 40
 LABEL_LOOKBACK = 512  # where the label search starts before a number (then back to a word start)
+# ...for a direct label (no BSN keyword near): it ends within LABEL_WINDOW, and no label is this
+# long; a shorter search for the many numbers with no keyword near
+DIRECT_LABEL_LOOKBACK = LABEL_WINDOW + 88
 WORD_BACKTRACK = 64  # how far back at most it looks for that word start
 
 BSN_KEYWORDS: tuple[str, ...] = (
@@ -337,9 +340,11 @@ class _Labels:
         assert pattern is not None
         self.first = first_match(compile_re2(pattern, latin1=True))
 
-    def last_end_before(self, data: bytes, start: int) -> int | None:
+    def last_end_before(
+        self, data: bytes, start: int, lookback: int = LABEL_LOOKBACK
+    ) -> int | None:
         """The end of the last label word that ends at or before `start`, or None."""
-        lo = max(0, start - LABEL_LOOKBACK)
+        lo = max(0, start - lookback)
         tail = _WORD_TAIL_BYTES
         floor = max(0, lo - WORD_BACKTRACK)  # bounded: a megabyte-long 'word' is no label
         while lo > floor and data[lo - 1] in tail:  # not in the middle of a word
@@ -478,7 +483,7 @@ class _Run(DetectorRun):
         """The number's confidence; None when it is directly labelled as something else."""
         near = self.keywords.distance(start, end)
         if near is None or near > KEYWORD_WINDOW:
-            label_end = _LABELS.last_end_before(data, start)
+            label_end = _LABELS.last_end_before(data, start, DIRECT_LABEL_LOOKBACK)
             if (
                 label_end is not None
                 and start - label_end <= LABEL_WINDOW

@@ -53,7 +53,7 @@ class _Run(DetectorRun):
             return
         hits = self.hits
         if not segment.header:
-            spans = signature_spans(segment.data)
+            spans = signature_spans(segment.data, [at for _, at in hits])
             if spans:
                 hits = [(key, at) for key, at in hits if not any(s <= at < e for s, e in spans)]
         for key, _ in hits:

@@ -212,7 +212,7 @@ def mark_signatures(markup: str) -> str:
 
     The text then carries the mark as plain text does, for own_text.signature_spans.
     """
-    if "ignature" not in markup and "_MailAutoSig" not in markup and "IGNATURE" not in markup:
+    if "ignature" not in markup and "IGNATURE" not in markup and "_MailAutoSig" not in markup:
         return markup
     return _SIGNATURE_TAG.sub(lambda found: SIGNATURE_SEPARATOR + found.group(0), markup)
 
