@@ -238,6 +238,16 @@ OTHER_LABELS: tuple[str, ...] = (
     "big-registratie*",
     "bic",
     "swift",
+    "onder nummer",  # 'ingeschreven bij de KvK onder nummer', 'ontvangen onder nummer'
+    "onder het nummer",
+    "under number",
+    "huurcontract*",
+    "certificaat*",
+    "certificate*",
+    "vacature*",
+    "call",
+    "conference call",
+    "dial",
 )
 
 # What may stand between a label and its number for the number to be *directly* labelled
@@ -247,7 +257,7 @@ GLUE_WORDS = frozenset(
         "nr", "no", "nummer", "number", "num", "id", "code", "is", "uw", "ons", "onze",
         "your", "our", "de", "het", "the", "van", "of", "voor", "for", "mijn", "my", "bij",
         "op", "te", "en", "and", "trace", "reference", "ref", "kenmerk", "nieuwe", "new",
-        "kvk", "btw", "vat", "vergader", "meeting", "conference", "online",
+        "kvk", "btw", "vat", "vergader", "meeting", "conference", "online", "onder", "under",
     }
 )  # fmt: skip
 
