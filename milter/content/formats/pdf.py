@@ -8,7 +8,8 @@ pypdf work -- then the caller reports `truncated` ('pdf time budget exceeded').
 
 Layout: a form that draws a number one digit per box (each digit its own text object, placed
 by Td/Tm) comes out of either reader as one digit per line, or as digits with a space between
-each; `join_boxed_digits` joins such a row into one number, so a BSN in boxes is one number.
+each; `join_boxed_digits` joins such a row into one number, so a BSN in boxes is one number
+(letters in boxes become one word, eight boxed digits that form a date become dd-mm-yyyy).
 Form fields: the values of a form's fields (/AcroForm /Fields, /V) are not on the page but in
 the form; they are read too, each as 'field name: value' (the name is often the label: 'BSN').
 
@@ -33,9 +34,12 @@ logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # pypdf warns about every
 TIME_BUDGET_SECONDS = 10.0  # checked between pages: one hostile PDF must not hold the milter
 
 
-# A row of at least two lines holding only 1-4 digits each ('1\n0\n1\n...' or '101\n956\n782')
-# (blank lines between them too: some writers end every text object with a line break)
-_DIGIT_LINES = re.compile(r"(?m)^[ \t]*\d{1,4}[ \t]*(?:(?:\n[ \t]*){1,3}\d{1,4}[ \t]*)+$")
+# A row of at least two lines holding one character or 1-4 digits each ('1\n0\n1\n...',
+# '101\n956\n782', 'O\nT\nS') (blank lines between them too: some writers end every text
+# object with a line break)
+_DIGIT_LINES = re.compile(
+    r"(?m)^[ \t]*(?:\d{1,4}|\w)[ \t]*(?:(?:\n[ \t]*){1,3}(?:\d{1,4}|\w)[ \t]*)+$"
+)
 # eight or more single digits, each apart by one space or tab: '1 0 1 9 5 6 7 8 2' (no
 # lookbehind: the search then skips to digits quickly; the edges are checked in _join_spaced)
 _SPACED_DIGITS = re.compile(r"\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d(?:[ \t]\d)*")
@@ -43,7 +47,7 @@ _SPACED_DIGITS = re.compile(r"\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\
 _BOXED_HINT = first_match(
     compile_re2(
         r"\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d"
-        r"|\n[ \t]*\d{1,4}[ \t]*(?:\n[ \t]*){1,3}\d{1,4}[ \t]*(?:\n|$)",
+        r"|\n[ \t]*(?:\d{1,4}|\w)[ \t]*(?:\n[ \t]*){1,3}(?:\d{1,4}|\w)[ \t]*(?:\n|$)",
         latin1=True,
     )
 )
@@ -66,12 +70,23 @@ def _join_spaced(found: re.Match[str]) -> str:
     after = text[end] if end < len(text) else " "
     if before.isalnum() or before in "_.,-" or after.isalnum() or after == "_":
         return found.group(0)  # part of something longer: '3.1 2 3 4 5 6 7 8', 'x1 2 ...'
-    return found.group(0).replace(" ", "").replace("\t", "")
+    return _as_date(found.group(0).replace(" ", "").replace("\t", ""))
 
 
 def _join_lines(found: re.Match[str]) -> str:
     pieces = found.group(0).split()
-    return "".join(pieces) if all(len(p) == 1 for p in pieces) else " ".join(pieces)
+    if not all(len(p) == 1 for p in pieces):
+        return " ".join(pieces)
+    return _as_date("".join(pieces))
+
+
+def _as_date(joined: str) -> str:
+    """Eight boxed digits that form a date (ddmmyyyy) are written as one: 17-09-2019."""
+    if len(joined) == 8 and joined.isdigit():
+        day, month, year = int(joined[:2]), int(joined[2:4]), int(joined[4:])
+        if 1 <= day <= 31 and 1 <= month <= 12 and 1900 <= year <= 2099:
+            return f"{joined[:2]}-{joined[2:4]}-{joined[4:]}"
+    return joined
 
 
 def pdf_text(

@@ -136,8 +136,11 @@ class TestJoinBoxedDigits:
     @pytest.mark.parametrize(
         ("text", "joined"),
         [
-            ("BSN:\n1\n0\n1\n9\n5\n6\n7\n8\n2\nx", "BSN:\n101956782\nx"),
-            ("BSN:\n\n1\n\n0\n\n1\n\n9\n\nx", "BSN:\n\n1019\n\nx"),
+            ("BSN:\n1\n0\n1\n9\n5\n6\n7\n8\n2\nNaam", "BSN:\n101956782\nNaam"),
+            ("BSN:\n\n1\n\n0\n\n1\n\n9\n\nNaam", "BSN:\n\n1019\n\nNaam"),
+            ("Reden\nO\nT\nS\nEinde", "Reden\nOTS\nEinde"),  # letters in boxes: a word
+            ("Geboortedatum\n1\n7\n0\n9\n2\n0\n1\n9\nx y", "Geboortedatum\n17-09-2019\nx y"),
+            ("geb. 1 7 0 9 2 0 1 9", "geb. 17-09-2019"),  # eight boxed digits that are a date
             ("101\n956\n782", "101 956 782"),
             ("BSN: 1 0 1 9 5 6 7 8 2.", "BSN: 101956782."),
             ("1\t0\t1\t9\t5\t6\t7\t8\t2", "101956782"),
