@@ -72,6 +72,10 @@ LABELLED = [
     f"Telephone {NUMBER}",
     f"AGB-code {KVK}",
     f"Klantnummer:\n{NUMBER}",
+    f"Wij zijn ingeschreven bij de KvK onder nummer {KVK}.",
+    f"Uw aanvraag is ontvangen onder nummer {NUMBER}.",
+    f"Certificaatnummer: {NUMBER}",
+    f"Vacaturenummer {NUMBER}",
 ]
 
 
