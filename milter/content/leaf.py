@@ -96,8 +96,6 @@ _CID_REF = re.compile(rb"""cid:([^\s"'<>)]{1,200})""", re.IGNORECASE)
 
 def cid_references(data: bytes) -> set[str]:
     """The 'cid:' references in HTML bytes (lower case, %-escapes decoded: RFC 2392)."""
-    if b"cid:" not in data and b"CID:" not in data and b"Cid:" not in data:
-        return set()
     return {
         unquote(found.group(1).decode("utf-8", "replace")).strip().lower()
         for found in _CID_REF.finditer(data)
