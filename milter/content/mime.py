@@ -24,12 +24,13 @@ Inline images (signature logos, icons): a part with a Content-ID, not marked as 
 whose bytes are an image of at most 64 KiB, 200 px high and 80 000 pixels (why those:
 leaf.DECORATION_MAX_*), and which an HTML part of the same message references as `cid:...` is
 decoration, not content -- with or without a file name (Outlook and Gmail give their logos
-one: 'image001.png', 'ii_...'), in multipart/related or inline in multipart/mixed (Apple Mail).  At most DECORATIONS_MAX (12) per
-message: a reply thread repeats the signature logos, but a message cannot hide a stack of
-screenshots behind them.  The HTML may come before or after its images, so such images wait in
-`pending` until the walk is over (`finish`); the `cid:` references are collected from the HTML
-bytes as they are converted (no second parse).  A larger inline image (a pasted screenshot),
-one nobody references, and any past the bound stay content: unscannable ('image').
+one: 'image001.png', 'ii_...'), in multipart/related or inline in multipart/mixed (Apple
+Mail).  At most DECORATIONS_MAX (12) per message: a reply thread repeats the signature logos,
+but a message cannot hide a stack of screenshots behind them.  The HTML may come before or
+after its images, so such images wait in `pending` until the walk is over (`finish`); the
+`cid:` references are collected from the HTML bytes as they are converted (no second parse).
+A larger inline image (a pasted screenshot), one nobody references, and any past the bound stay
+content: unscannable ('image').
 
 Limits: max_parts (every entity counts), max_depth (multipart, message and archive nesting).
 Refuses: nothing; every problem becomes an unscannable or truncated finding.
