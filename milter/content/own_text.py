@@ -163,7 +163,10 @@ def signature_spans(data: bytes, near: list[int] | None = None) -> list[tuple[in
     looked for: a block starts at most SIGNATURE_MAX_BYTES before what it holds.
     """
     size = len(data)
-    windows = [(0, size)] if near is None else _windows(near, size)
+    if near is None or len(near) * SIGNATURE_MAX_BYTES >= size:
+        windows = [(0, size)]  # one pass over all of it is cheaper than many windows
+    else:
+        windows = _windows(near, size)
     spans: list[tuple[int, int]] = []
     first = _STARTS
     for low, high in windows:
@@ -187,12 +190,16 @@ def signature_spans(data: bytes, near: list[int] | None = None) -> list[tuple[in
 def _windows(near: list[int], size: int) -> list[tuple[int, int]]:
     """Merged (low, high) ranges in which a block holding one of `near` must start."""
     merged: list[tuple[int, int]] = []
-    for at in near:
-        low, high = max(0, at - SIGNATURE_MAX_BYTES), min(size, at + 1)
-        if merged and low <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
-        else:
+    low = high = -1
+    for at in near:  # sorted: each window starts at or after the one before
+        if at - SIGNATURE_MAX_BYTES <= high:
+            high = at + 1
+            continue
+        if high >= 0:
             merged.append((low, high))
+        low, high = max(0, at - SIGNATURE_MAX_BYTES), at + 1
+    if high >= 0:
+        merged.append((low, min(size, high)))
     return merged
 
 

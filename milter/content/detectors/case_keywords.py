@@ -18,6 +18,7 @@ Refuses: configured words without a letter or digit (ConfigError at policy load)
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -55,7 +56,7 @@ class _Run(DetectorRun):
         if not segment.header:
             spans = signature_spans(segment.data, [at for _, at in hits])
             if spans:
-                hits = [(key, at) for key, at in hits if not any(s <= at < e for s, e in spans)]
+                hits = [(key, at) for key, at in hits if not _inside(spans, at)]
         for key, _ in hits:
             self.seen.setdefault(key, None)
         where = segment.where
@@ -73,6 +74,15 @@ class _Run(DetectorRun):
         return (
             Finding("case_keywords", count, confidence, tuple(self.where), samples, counts=counts),
         )
+
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    """True when `at` lies in one of the sorted, non-overlapping `spans`."""
+    index = bisect_right(spans, (at, _END)) - 1
+    return index >= 0 and at < spans[index][1]
+
+
+_END = 2**62  # sorts after any end offset: (at, _END) comes after every span starting at `at`
 
 
 @register("case_keywords")
