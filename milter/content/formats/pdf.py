@@ -9,7 +9,8 @@ pypdf work -- then the caller reports `truncated` ('pdf time budget exceeded').
 Layout: a form that draws a number one digit per box (each digit its own text object, placed
 by Td/Tm) comes out of either reader as one digit per line, or as digits with a space between
 each; `join_boxed_digits` joins such a row into one number, so a BSN in boxes is one number
-(letters in boxes become one word, eight boxed digits that form a date become dd-mm-yyyy).
+(letters in boxes become one word -- on separate lines, or capitals one space apart -- and
+eight boxed digits that form a date become dd-mm-yyyy).
 Form fields: the values of a form's fields (/AcroForm /Fields, /V) are not on the page but in
 the form; they are read too, each as 'field name: value' (the name is often the label: 'BSN').
 
@@ -43,10 +44,13 @@ _DIGIT_LINES = re.compile(
 # eight or more single digits, each apart by one space or tab: '1 0 1 9 5 6 7 8 2' (no
 # lookbehind: the search then skips to digits quickly; the edges are checked in _join_spaced)
 _SPACED_DIGITS = re.compile(r"\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d(?:[ \t]\d)*")
-# Either shape somewhere in the text: one RE2 pass (over UTF-8) before the slower Python ones
+# three or more capitals (and digits) in boxes, one space apart: 'O T S', '3 5 3 8 P H'
+_SPACED_CAPITALS = re.compile(r"[A-Z0-9][ \t][A-Z0-9](?:[ \t][A-Z0-9])+")
+# Any of those shapes in the text: one RE2 pass (over UTF-8) before the slower Python ones
 _BOXED_HINT = first_match(
     compile_re2(
         r"\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d[ \t]\d"
+        r"|[A-Z0-9][ \t][A-Z0-9][ \t][A-Z0-9]"
         r"|\n[ \t]*(?:\d{1,4}|\w)[ \t]*(?:\n[ \t]*){1,3}(?:\d{1,4}|\w)[ \t]*(?:\n|$)",
         latin1=True,
     )
@@ -61,7 +65,18 @@ def join_boxed_digits(text: str) -> str:
         return text
     if "\n" in text:
         text = _DIGIT_LINES.sub(_join_lines, text)
-    return _SPACED_DIGITS.sub(_join_spaced, text)
+    text = _SPACED_DIGITS.sub(_join_spaced, text)
+    return _SPACED_CAPITALS.sub(_join_capitals, text)
+
+
+def _join_capitals(found: re.Match[str]) -> str:
+    letters = found.group(0)
+    if not any(char.isalpha() for char in letters):
+        return letters  # digits only: _SPACED_DIGITS's business (eight or more)
+    text, start, end = found.string, found.start(), found.end()
+    if (start and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
+        return letters
+    return letters.replace(" ", "").replace("\t", "")
 
 
 def _join_spaced(found: re.Match[str]) -> str:

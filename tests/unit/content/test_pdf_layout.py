@@ -141,6 +141,7 @@ class TestJoinBoxedDigits:
             ("Reden\nO\nT\nS\nEinde", "Reden\nOTS\nEinde"),  # letters in boxes: a word
             ("Geboortedatum\n1\n7\n0\n9\n2\n0\n1\n9\nx y", "Geboortedatum\n17-09-2019\nx y"),
             ("geb. 1 7 0 9 2 0 1 9", "geb. 17-09-2019"),  # eight boxed digits that are a date
+            ("Reden O T S\nNaam V A N  D A M", "Reden OTS\nNaam VAN  DAM"),  # capitals in boxes
             ("101\n956\n782", "101 956 782"),
             ("BSN: 1 0 1 9 5 6 7 8 2.", "BSN: 101956782."),
             ("1\t0\t1\t9\t5\t6\t7\t8\t2", "101956782"),
@@ -157,6 +158,8 @@ class TestJoinBoxedDigits:
             "12 34 56 78 90",  # groups, not single digits
             "pagina 1\nvan 2",  # digits on lines with words
             "1,2 3 4 5 6 7 8 9",  # a list that starts after a comma
+            "Kunt u a b c doen",  # lower case single letters are words
+            "stap 1 2 3",  # digits only, fewer than eight
         ],
     )
     def test_left_alone(self, text: str) -> None:
