@@ -8,7 +8,7 @@ POLICY      ?= policies/example.yaml
 LISTEN      ?= inet:127.0.0.1:10027
 LISTEN_LOCAL?= inet:127.0.0.1:10028
 METRICS     ?= 127.0.0.1:9797
-DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd
+DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd lame fonts-dejavu-core
 PYTEST_ARGS ?=
 
 .PHONY: run test test-unit test-e2e lint schema system-deps venv clean

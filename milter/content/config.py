@@ -7,8 +7,9 @@ single-pass RE2 matcher and compiles the officer's own patterns with google-re2 
 backtracking).  This module imports nothing of the scanner: the scanner and the detectors read it.
 
 Refuses (raises `ConfigError`, from `compile_config`): unknown detector names, limits that are not
-positive, keywords without a letter or digit, duplicate custom pattern names.  A pattern RE2 will
-not compile raises `PatternError(name, message)` so the policy loader can point at its line.
+positive, keywords without a letter or digit, own phrases with fewer than four letters or digits,
+duplicate custom pattern names.  A pattern RE2 will not compile raises `PatternError(name,
+message)` so the policy loader can point at its line.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ class ScanConfig:
     limits: ScanLimits = field(default_factory=ScanLimits)
     case_keywords: tuple[str, ...] = DEFAULT_CASE_KEYWORDS
     custom: tuple[CustomPattern, ...] = ()
+    # the organisation's own names and footer lines: blanked before detection (own_text.py)
+    own_phrases: tuple[str, ...] = ()
     detectors: tuple[str, ...] = ALL_DETECTORS
 
 

@@ -15,8 +15,8 @@ or, as the milter sees a message arrive,
 
 The session spools the message in memory up to SPOOL_MEMORY_BYTES (256 KiB) and in an unlinked
 temporary file past that; the walk then reads the file through mmap, so memory stays bounded
-whatever the message size (decoded parts are bounded by the limits).  Past max_message_bytes nothing more is kept and
-the facts say `truncated`.
+whatever the message size (decoded parts are bounded by the limits).  Past max_message_bytes
+nothing more is kept and the facts say `truncated`.
 
 Text goes straight from the MIME walk into the single detector pass and is dropped; nothing here
 keeps, logs or returns message text.
@@ -39,6 +39,7 @@ from milter.content.config import ConfigError, ScanConfig, ScanLimits
 from milter.content.findings import ContentFacts, Finding
 from milter.content.matcher import Matcher
 from milter.content.mime import Buffer, Walker
+from milter.content.own_text import OwnPhrases
 from milter.content.registry import MAX_WHERE, REGISTRY, Detector, DetectorRun, Segment
 
 # Bodies beyond this go to an unlinked temp file: 100 connections each mid-way through a large
@@ -81,6 +82,10 @@ class CompiledScanner:
             built.append(cls(config))
         self.config = config
         self.detectors: tuple[Detector, ...] = tuple(built)
+        try:
+            self.own_phrases = OwnPhrases(config.own_phrases) if config.own_phrases else None
+        except ValueError as exc:
+            raise ConfigError(f"own_phrases: {exc}") from None
         try:
             self.matcher = Matcher(self.detectors)
         except ValueError as exc:
@@ -249,6 +254,7 @@ class _Collector:
     def __init__(self, scanner: CompiledScanner) -> None:
         self.limits: ScanLimits = scanner.config.limits
         self.matcher = scanner.matcher
+        self.own_phrases = scanner.own_phrases
         self.runs: list[DetectorRun] = [d.start() for d in scanner.detectors]
         self.unreadable = _Notes("unscannable")
         self.cut = _Notes("truncated")
@@ -260,7 +266,9 @@ class _Collector:
         self.parts_exceeded = False
 
     def scan(self, buf: Buffer) -> ContentFacts:
-        Walker(self).walk_message(buf, 0, len(buf), "", 0)
+        walker = Walker(self)
+        walker.walk_message(buf, 0, len(buf), "", 0)
+        walker.finish()
         findings: list[Finding] = []
         for run in self.runs:
             findings.extend(run.findings())
@@ -287,6 +295,8 @@ class _Collector:
             data = data[:left]
             self.truncated(where, "max_total_bytes exceeded")
         self.scanned += len(data)
+        if self.own_phrases is not None:
+            data = self.own_phrases.blank(data)  # the organisation's own names: no findings
         if not header and not self.readable and data and not data.isspace():  # no copy
             self.readable = True
         self.matcher.run(Segment(where, data, header), self.runs)

@@ -36,6 +36,7 @@ from milter.policy.spec import (
     List,
     Map,
     Nameserver,
+    OwnPhrase,
     Pattern,
     SenderPattern,
     Spec,
@@ -146,6 +147,8 @@ def _spec(spec: Spec, defs: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string", "pattern": "^\\S+:[0-9]{1,5}$"}
     if isinstance(spec, Nameserver):
         return {"type": "string", "pattern": _NAMESERVER}
+    if isinstance(spec, OwnPhrase):
+        return {"type": "string", "minLength": 4, "maxLength": spec.max_len}
     named = {Domain: "domain", Date: "date", Identifier: "identifier", HostPattern: "hostPattern"}
     return _scalar_ref(named[type(spec)], defs)
 

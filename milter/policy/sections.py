@@ -46,6 +46,7 @@ from milter.policy.spec import (
     List,
     Map,
     Nameserver,
+    OwnPhrase,
     Paired,
     Pattern,
     SenderPattern,
@@ -275,6 +276,7 @@ CONTENT = Map(
     {
         "limits": Field(LIMITS, required=False),
         "case_keywords": Field(List(Text(max_len=80), min_items=1), required=False),
+        "own_phrases": Field(List(OwnPhrase(), min_items=1), required=False),
         "custom_patterns": Field(List(CUSTOM), required=False),
         "rules": Field(List(CONTENT_RULE)),
     },
@@ -284,6 +286,7 @@ CONTENT = Map(
 SCAN_CONFIG_FIELDS = {
     "limits": "limits",
     "case_keywords": "case_keywords",
+    "own_phrases": "own_phrases",
     "custom_patterns": "custom",
 }
 DNS = Map(

@@ -61,6 +61,14 @@ class Nameserver:
 
 
 @dataclass(frozen=True)
+class OwnPhrase:
+    """One of the organisation's own phrases (a name, the footer's KvK or IBAN): one line of at
+    most ``max_len`` characters with at least four letters or digits."""
+
+    max_len: int = 200
+
+
+@dataclass(frozen=True)
 class Integer:
     """An integer; ``allowed`` (if given) lists the only values accepted; ``low``/``high``
     bound it."""
@@ -182,4 +190,5 @@ Spec = (
     | HostPort
     | HostPattern
     | Nameserver
+    | OwnPhrase
 )

@@ -47,6 +47,7 @@ from milter.policy.spec import (
     List,
     Map,
     Nameserver,
+    OwnPhrase,
     Pattern,
     SenderPattern,
     Spec,
@@ -96,6 +97,11 @@ def walk(node: Node, spec: Spec, name: str, issues: Issues) -> Any:
         return _check_with(node, text, name, issues, normalise_host_pattern, "host name")
     if isinstance(spec, Nameserver):
         return _check_with(node, text, name, issues, _nameserver, "nameserver")
+    if isinstance(spec, OwnPhrase):
+        checked = _check_text(node, text, Text(max_len=spec.max_len), name, issues)
+        if checked is None:
+            return None
+        return _check_with(node, checked, name, issues, _own_phrase, "own phrase")
     return _check_text(node, text, spec, name, issues)
 
 
@@ -413,6 +419,12 @@ def _check_with(
 def _nameserver(text: str) -> str:
     parse_nameserver(text)
     return text
+
+
+def _own_phrase(text: str) -> str:
+    from milter.content.own_text import check_phrase  # the scanner's own rule for a phrase
+
+    return check_phrase(text)
 
 
 def _check_host_port(node: Node, text: str, name: str, issues: Issues) -> str | None:

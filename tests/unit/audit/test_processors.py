@@ -30,7 +30,7 @@ class TestProcessors:
 
     def test_unmasked_samples_are_withheld(self) -> None:
         """A sample without a mask character is never written; at most three are kept."""
-        ev = {"findings": [{"samples": ["*****2333", "123456782", "**1", "**2"], "where": []}]}
+        ev = {"findings": [{"samples": ["*****2333", "100486782", "**1", "**2"], "where": []}]}
         assert mask_samples(None, "msg", ev)["findings"][0]["samples"] == [
             "*****2333",
             WITHHELD,

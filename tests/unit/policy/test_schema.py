@@ -137,6 +137,15 @@ INVALID: dict[str, str] = {
     "version-bool": edit("version: 1", "version: true"),
     "action-redirect": edit("    reply:\n", "    action: redirect\n    reply:\n"),
     "top-level-list": "- version: 1\n",
+    "own-phrases-empty": edit(
+        "version: 1\n", "version: 1\ncontent: {own_phrases: [], rules: []}\n"
+    ),
+    "own-phrase-short": edit(
+        "version: 1\n", "version: 1\ncontent: {own_phrases: [VT], rules: []}\n"
+    ),
+    "own-phrase-not-text": edit(
+        "version: 1\n", "version: 1\ncontent: {own_phrases: [{a: b}], rules: []}\n"
+    ),
 }
 
 VALID_VARIANTS: dict[str, str] = {
@@ -175,6 +184,11 @@ VALID_VARIANTS: dict[str, str] = {
         "      recipients: external\n      unless: encrypted\n      action: quarantine\n"
         "    - {id: iban, when: {detector: iban, min_count: 2}, action: flag, mode: monitor}\n"
         "    - {id: nr, when: {detector: 'custom:clientnr'}, action: reject, recipients: any}\n",
+    ),
+    "own-phrases": edit(
+        "version: 1\n",
+        "version: 1\ncontent:\n  own_phrases: [Veilig Thuis Utrecht, 'KvK 30276543 | IBAN"
+        " NL91 ABNA 0417 1643 00']\n  rules: []\n",
     ),
     "exceptions": edit(
         "version: 1\n",

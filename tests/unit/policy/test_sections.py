@@ -84,6 +84,18 @@ class TestRefusedWithPosition:
                 "needs a 'notices' section",
             ),
             (
+                with_top("content:\n  own_phrases: [Samen Veilig, VT]\n  rules: []\n"),
+                14,
+                31,
+                "invalid own phrase 'VT'",
+            ),
+            (
+                with_top("content:\n  own_phrases: []\n  rules: []\n"),
+                14,
+                16,
+                "own_phrases",
+            ),
+            (
                 with_top(
                     "exceptions:\n  - {sender: a@b.nl, rule: r, to_domain: c.nl, owner: FG,"
                     " reason: x, ticket: T-1, expires: 2027-02-30}\n"
@@ -112,6 +124,16 @@ class TestRefusedWithPosition:
 
 
 class TestLoaded:
+    def test_own_phrases_reach_the_scanner(self) -> None:
+        """content.own_phrases become the scan configuration's own phrases, in order."""
+        policy = load_policy_text(
+            with_top(
+                "content:\n  own_phrases: [Veilig Thuis Utrecht, 'KvK 30276543']\n  rules: []\n"
+            )
+        )
+        assert policy.content is not None
+        assert policy.content.scan.own_phrases == ("Veilig Thuis Utrecht", "KvK 30276543")
+
     def test_content_rules_build_conditions(self) -> None:
         """Nested all/any conditions become typed condition trees."""
         policy = load_policy_text(
