@@ -147,7 +147,7 @@ class TestDuplicates:
 
     def test_repeated_condition_key_is_named_at_the_repeat(self) -> None:
         """A condition line written twice is refused as a duplicate, at the second line."""
-        number = find_line(r"^\s*- any: \[")
+        number = find_line(r"^\s*- any:")
         line = base_lines()[number - 1]
         mutant = insert_after(number, line.replace("- ", "  ", 1), "any twice", number + 1)
         assert must_refuse(mutant) == []
@@ -332,7 +332,7 @@ BROKEN = {
     "empty": lambda text: "",
     "cut short": lambda text: text[: text.index("\nlookalikes:") + 1],
     "condition key twice": lambda text: re.sub(
-        r"^( *)- (any: .*)$", r"\1- \2\n\1  \2", text, count=1, flags=re.M
+        r"^( *)- (any:.*)$", r"\1- \2\n\1  \2", text, count=1, flags=re.M
     ),
     "too large": lambda text: text + "#" * MAX_POLICY_BYTES + "\n",
 }
