@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from milter.core.fastpaths import FAST, FastPaths
+
 if TYPE_CHECKING:
     from milter.content.scan import CompiledScanner
 
@@ -93,6 +95,8 @@ class ScanConfig:
     case_keywords: tuple[str, ...] = DEFAULT_CASE_KEYWORDS
     custom: tuple[CustomPattern, ...] = ()
     detectors: tuple[str, ...] = ALL_DETECTORS
+    # Not a policy setting: production scans with FAST; tests pass REFERENCE to compare.
+    fast_paths: FastPaths = FAST
 
 
 class ConfigError(ValueError):

@@ -33,7 +33,7 @@ from milter.content.formats.ooxml import office_kind, office_text
 from milter.content.formats.pdf import pdf_text
 from milter.content.formats.sniff import AUDIO, IMAGE, looks_textual, sniff
 from milter.content.formats.text import to_str, to_utf8, transfer_decode, transfer_decode_span
-from milter.content.mime import PARAM_ERRORS
+from milter.content.mime import PARAM_ERRORS, get_content_charset
 
 if TYPE_CHECKING:
     from milter.content.mime import Buffer, Walker
@@ -117,16 +117,16 @@ def inspect(
         sink.truncated(where, "max_attachment_bytes exceeded")
         if ctype.startswith("text/") and ctype != "text/html":
             raw_cut = limit * 4 // 3 + 4 if cte == "base64" else limit
-            data = transfer_decode_span(buf, start, start + raw_cut, cte)[:limit]
+            data = transfer_decode_span(buf, start, start + raw_cut, cte, sink.fast_paths)[:limit]
             emit_text(walker, where, to_utf8(data, _charset(headers)), None)
         return
-    data = transfer_decode_span(buf, start, end, cte)  # no copy of the encoded part
+    data = transfer_decode_span(buf, start, end, cte, sink.fast_paths)  # no copy of the part
     inspect_content(walker, data, ctype, _charset(headers), filename, where, depth)
 
 
 def _charset(headers: Message) -> str | None:
     try:
-        return headers.get_content_charset()
+        return get_content_charset(headers)
     except PARAM_ERRORS:  # a charset that does not decode: the text fallbacks apply
         return None
 

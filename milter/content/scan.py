@@ -40,6 +40,7 @@ from milter.content.findings import ContentFacts, Finding
 from milter.content.matcher import Matcher
 from milter.content.mime import Buffer, Walker
 from milter.content.registry import MAX_WHERE, REGISTRY, Detector, DetectorRun, Segment
+from milter.core.fastpaths import FastPaths
 
 # Bodies beyond this go to an unlinked temp file: 100 connections each mid-way through a large
 # message would otherwise hold 100 MiB between them (measured: 124 -> 72 MiB held).
@@ -233,6 +234,7 @@ class _Collector:
 
     def __init__(self, scanner: CompiledScanner) -> None:
         self.limits: ScanLimits = scanner.config.limits
+        self.fast_paths: FastPaths = scanner.config.fast_paths
         self.matcher = scanner.matcher
         self.runs: list[DetectorRun] = [d.start() for d in scanner.detectors]
         self.unreadable = _Notes("unscannable")

@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import Protocol
 
 from milter.content.config import ScanLimits
+from milter.core.fastpaths import FastPaths
 
 
 class Sink(Protocol):
     """The receiving end of one message's walk (implemented by the scanner)."""
 
     limits: ScanLimits
+    fast_paths: FastPaths  # the parsers' fast paths, passed on by the walk
 
     def text(self, where: str, data: bytes, *, header: bool = False) -> None:
         """Scan `data` (UTF-8 text) found at `where`; `header` for subject and file names."""
