@@ -91,12 +91,12 @@ ALL_DETECTORS: tuple[str, ...] = (
 class ScanConfig:
     """The content scanner's settings; the defaults are what a policy without `content:` gets."""
 
+    # Not a policy setting: production scans with FAST; tests pass REFERENCE to compare.
+    fast_paths: FastPaths = FAST
     limits: ScanLimits = field(default_factory=ScanLimits)
     case_keywords: tuple[str, ...] = DEFAULT_CASE_KEYWORDS
     custom: tuple[CustomPattern, ...] = ()
     detectors: tuple[str, ...] = ALL_DETECTORS
-    # Not a policy setting: production scans with FAST; tests pass REFERENCE to compare.
-    fast_paths: FastPaths = FAST
 
 
 class ConfigError(ValueError):

@@ -33,7 +33,7 @@ from milter.content.formats.ooxml import office_kind, office_text
 from milter.content.formats.pdf import pdf_text
 from milter.content.formats.sniff import AUDIO, IMAGE, looks_textual, sniff
 from milter.content.formats.text import to_str, to_utf8, transfer_decode, transfer_decode_span
-from milter.content.mime import PARAM_ERRORS, get_content_charset
+from milter.content.mime import PARAM_ERRORS
 
 if TYPE_CHECKING:
     from milter.content.mime import Buffer, Walker
@@ -126,7 +126,7 @@ def inspect(
 
 def _charset(headers: Message) -> str | None:
     try:
-        return get_content_charset(headers)
+        return headers.get_content_charset()
     except PARAM_ERRORS:  # a charset that does not decode: the text fallbacks apply
         return None
 

@@ -6,9 +6,9 @@ An ordinary header block (CRLF or LF lines, 'Name: value' fields and folding) is
 same fields without the FeedParser's line-by-line machinery (`_split_header_block`); anything
 else (mbox 'From ' lines, odd line breaks, a field without a name) goes to the stdlib parser.
 Each header's parameters are parsed once (`Headers.params`), however often the walk asks: a
-plain ASCII list by `_simple_params`, anything else by the public `Message.get_params`; the
-file name, boundary and charset are read from them as the stdlib's getters read them.  Both
-shortcuts are fast paths, taken as the `FastPaths` value passed in says (the scanner passes
+plain ASCII list by `_simple_params`, anything else by the public `Message.get_params`;
+`Headers.get_filename`, `get_boundary` and `get_content_charset` answer from them as the
+stdlib's getters do.  Both shortcuts are fast paths, taken as the `FastPaths` value passed in says (the scanner passes
 ScanConfig.fast_paths; tests compare FAST with REFERENCE).
 The *body structure* is split here with `bytes.find` on the boundary lines instead of the
 stdlib FeedParser: the FeedParser handles one line at a time in Python (~50 MB/s, measured), and
@@ -37,7 +37,7 @@ import mmap
 import re
 from email.message import Message
 from email.policy import Policy
-from typing import cast
+from typing import TypeVar, cast, overload
 
 from milter.content.formats.text import decode_header
 from milter.content.names import safe_name
@@ -74,6 +74,9 @@ def split_headers(buf: Buffer, start: int, end: int) -> tuple[int, int]:
     return pos, pos
 
 
+_UNSEEN = object()
+_T = TypeVar("_T")
+
 # A parameter value as Message.get_params(unquote=False) gives it: the text (quotes kept), or
 # (charset, language, text) for an RFC 2231 value with a charset.
 ParamValue = str | tuple[str | None, str | None, str]
@@ -101,10 +104,9 @@ class Headers(Message):
         The list is the remembered one: callers read it and never change it.
         """
         key = header.lower()
-        try:
-            return self._params[key]
-        except KeyError:
-            pass
+        cached = self._params.get(key, _UNSEEN)
+        if cached is not _UNSEEN:
+            return cast("Params | None", cached)
         value = self.get(header)
         found: Params | None
         # Fast path (simple_params, from FastPaths.params): a plain ASCII 'type; a=b; c="d"'
@@ -123,6 +125,61 @@ class Headers(Message):
             found = cast("Params | None", self.get_params(None, header, unquote=False))
         self._params[key] = found
         return found
+
+    def _param(self, name: str, header: str = "content-type") -> ParamValue | None:
+        """Parameter `name` unquoted, as Message.get_param gives it; None when absent."""
+        for key, value in self.params(header) or ():
+            if key.lower() == name:
+                if isinstance(value, tuple):
+                    return value[0], value[1], email.utils.unquote(value[2])
+                return email.utils.unquote(value)
+        return None
+
+    # The stdlib's getters, answered from the parameters parsed once: the same results (the
+    # property tests compare them with Message's own), built on get_params, unquote and
+    # collapse_rfc2231_value only.
+
+    @overload
+    def get_filename(self, failobj: None = None) -> str | None: ...
+    @overload
+    def get_filename(self, failobj: _T) -> str | _T: ...
+    def get_filename(self, failobj: object = None) -> object:
+        """Content-Disposition's filename, else Content-Type's name (RFC 2231 collapsed)."""
+        filename = self._param("filename", "content-disposition")
+        if filename is None:
+            filename = self._param("name")
+        if filename is None:
+            return failobj
+        return email.utils.collapse_rfc2231_value(filename).strip()
+
+    @overload
+    def get_boundary(self, failobj: None = None) -> str | None: ...
+    @overload
+    def get_boundary(self, failobj: _T) -> str | _T: ...
+    def get_boundary(self, failobj: object = None) -> object:
+        """Content-Type's boundary (RFC 2231 collapsed, trailing white space removed)."""
+        boundary = self._param("boundary")
+        if boundary is None:
+            return failobj
+        return email.utils.collapse_rfc2231_value(boundary).rstrip()
+
+    @overload
+    def get_content_charset(self) -> str | None: ...
+    @overload
+    def get_content_charset(self, failobj: _T) -> str | _T: ...
+    def get_content_charset(self, failobj: object = None) -> object:
+        """Content-Type's charset in lower case; failobj when absent or not ASCII."""
+        charset = self._param("charset")
+        if charset is None:
+            return failobj
+        if isinstance(charset, tuple):  # RFC 2231: decoded, and it must end up as ASCII
+            try:
+                charset = str(charset[2].encode("raw-unicode-escape"), charset[0] or "us-ascii")
+            except (LookupError, UnicodeError):
+                charset = charset[2]
+        if not charset.isascii():
+            return failobj
+        return charset.lower()
 
 
 # 'type/subtype; name=token; name="quoted"' in plain ASCII: no RFC 2231 '*', no backslash, no
@@ -262,59 +319,10 @@ class MalformedParameters(Exception):
     """A header's parameters (RFC 2045/2231) cannot be decoded by the stdlib."""
 
 
-def _params(headers: Message, header: str) -> Params | None:
-    if isinstance(headers, Headers):
-        return headers.params(header)  # parsed once, maybe by the fast path
-    return cast("Params | None", headers.get_params(None, header, unquote=False))
-
-
-def _param(headers: Message, name: str, header: str = "content-type") -> ParamValue | None:
-    """The value of parameter `name` (unquoted, as Message.get_param gives it), or None."""
-    for key, value in _params(headers, header) or ():
-        if key.lower() == name:
-            if isinstance(value, tuple):
-                return value[0], value[1], email.utils.unquote(value[2])
-            return email.utils.unquote(value)
-    return None
-
-
-def get_boundary(headers: Message) -> str | None:
-    """What `headers.get_boundary()` returns, from the parameters parsed once."""
-    boundary = _param(headers, "boundary")
-    if boundary is None:
-        return None
-    return email.utils.collapse_rfc2231_value(boundary).rstrip()
-
-
-def get_filename(headers: Message) -> str | None:
-    """What `headers.get_filename()` returns, from the parameters parsed once."""
-    filename = _param(headers, "filename", "content-disposition")
-    if filename is None:
-        filename = _param(headers, "name")
-    if filename is None:
-        return None
-    return email.utils.collapse_rfc2231_value(filename).strip()
-
-
-def get_content_charset(headers: Message) -> str | None:
-    """What `headers.get_content_charset()` returns, from the parameters parsed once."""
-    charset = _param(headers, "charset")
-    if charset is None:
-        return None
-    if isinstance(charset, tuple):  # RFC 2231: decode it; it must end up as ASCII
-        try:
-            charset = str(charset[2].encode("raw-unicode-escape"), charset[0] or "us-ascii")
-        except (LookupError, UnicodeError):
-            charset = charset[2]
-    if not charset.isascii():
-        return None
-    return charset.lower()
-
-
 def boundary_of(headers: Message) -> str | None:
     """The multipart boundary; None when absent.  Raises MalformedParameters."""
     try:
-        return get_boundary(headers)
+        return headers.get_boundary()
     except PARAM_ERRORS as exc:
         raise MalformedParameters from exc
 
@@ -325,7 +333,7 @@ def filename_of(headers: Message) -> str | None:
     Raises MalformedParameters when the parameters cannot be decoded.
     """
     try:
-        name = get_filename(headers)
+        name = headers.get_filename()
     except PARAM_ERRORS as exc:
         raise MalformedParameters from exc
     if not name:

@@ -233,8 +233,8 @@ class _Collector:
     """The sink of one message's walk: limits, the detector runs, and the notes."""
 
     def __init__(self, scanner: CompiledScanner) -> None:
-        self.limits: ScanLimits = scanner.config.limits
         self.fast_paths: FastPaths = scanner.config.fast_paths
+        self.limits: ScanLimits = scanner.config.limits
         self.matcher = scanner.matcher
         self.runs: list[DetectorRun] = [d.start() for d in scanner.detectors]
         self.unreadable = _Notes("unscannable")

@@ -18,8 +18,8 @@ from milter.core.fastpaths import FastPaths
 class Sink(Protocol):
     """The receiving end of one message's walk (implemented by the scanner)."""
 
-    limits: ScanLimits
     fast_paths: FastPaths  # the parsers' fast paths, passed on by the walk
+    limits: ScanLimits
 
     def text(self, where: str, data: bytes, *, header: bool = False) -> None:
         """Scan `data` (UTF-8 text) found at `where`; `header` for subject and file names."""

@@ -23,18 +23,6 @@ from tests.reliability.mime_cases import mime_case
 from tests.unit.content.helpers import DEFAULT
 
 BSN_TEXT = b"BSN 111222333, geboortedatum 12-03-2011, dossier jeugdzorg melding cli\xc3\xabnt"
-# The general code only: binascii, the stdlib header and parameter parsers, parts copied.
-REFERENCE_SCANNER = compile_config(ScanConfig(fast_paths=REFERENCE))
-
-
-def both_ways(raw: bytes) -> tuple[ContentFacts, ContentFacts]:
-    return DEFAULT.scan_message(raw), REFERENCE_SCANNER.scan_message(raw)
-
-
-def test_default_scanner_takes_the_fast_paths() -> None:
-    """The scanner a policy without settings gets (and these tests compare) is the FAST one."""
-    assert DEFAULT.config.fast_paths is FAST
-    assert REFERENCE_SCANNER.config.fast_paths is REFERENCE
 
 
 @st.composite
@@ -123,6 +111,20 @@ def nasty_messages(draw: st.DrawFn) -> bytes:
         + nl
     )
     return head + nl + body
+
+
+# The general code only: binascii, the stdlib header and parameter parsers, parts copied.
+REFERENCE_SCANNER = compile_config(ScanConfig(fast_paths=REFERENCE))
+
+
+def both_ways(raw: bytes) -> tuple[ContentFacts, ContentFacts]:
+    return DEFAULT.scan_message(raw), REFERENCE_SCANNER.scan_message(raw)
+
+
+def test_default_scanner_takes_the_fast_paths() -> None:
+    """The scanner a policy without settings gets (and these tests compare) is the FAST one."""
+    assert DEFAULT.config.fast_paths is FAST
+    assert REFERENCE_SCANNER.config.fast_paths is REFERENCE
 
 
 class TestSameFacts:
