@@ -233,9 +233,9 @@ class _Collector:
     """The sink of one message's walk: limits, the detector runs, and the notes."""
 
     def __init__(self, scanner: CompiledScanner) -> None:
-        self.fast_paths: FastPaths = scanner.config.fast_paths
         self.limits: ScanLimits = scanner.config.limits
         self.matcher = scanner.matcher
+        self.fast_paths: FastPaths = scanner.config.fast_paths
         self.runs: list[DetectorRun] = [d.start() for d in scanner.detectors]
         self.unreadable = _Notes("unscannable")
         self.cut = _Notes("truncated")
