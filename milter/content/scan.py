@@ -235,9 +235,9 @@ class _Collector:
     def __init__(self, scanner: CompiledScanner) -> None:
         self.limits: ScanLimits = scanner.config.limits
         self.matcher = scanner.matcher
-        self.fast_paths: FastPaths = scanner.config.fast_paths
         self.runs: list[DetectorRun] = [d.start() for d in scanner.detectors]
         self.unreadable = _Notes("unscannable")
+        self.fast_paths: FastPaths = scanner.config.fast_paths
         self.cut = _Notes("truncated")
         self.parts = 0
         self.scanned = 0
