@@ -8,8 +8,8 @@ else (mbox 'From ' lines, odd line breaks, a field without a name) goes to the s
 Each header's parameters are parsed once (`Headers.params`), however often the walk asks: a
 plain ASCII list by `_simple_params`, anything else by the public `Message.get_params`;
 `Headers.get_filename`, `get_boundary` and `get_content_charset` answer from them as the
-stdlib's getters do.  Both shortcuts are fast paths, taken as the `FastPaths` value passed in says (the scanner passes
-ScanConfig.fast_paths; tests compare FAST with REFERENCE).
+stdlib's getters do.  Both shortcuts are fast paths, taken as the `FastPaths` value passed in
+says (the scanner passes ScanConfig.fast_paths; tests compare FAST with REFERENCE).
 The *body structure* is split here with `bytes.find` on the boundary lines instead of the
 stdlib FeedParser: the FeedParser handles one line at a time in Python (~50 MB/s, measured), and
 building every part in memory would also defeat the spool.  Splitting follows the FeedParser's
