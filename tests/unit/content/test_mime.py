@@ -327,7 +327,19 @@ PARAM_PIECES = st.sampled_from(
 
 
 WS_PIECES = st.sampled_from(["", " ", "\t", "\r\n ", "\r\n\t", "\x0b", "\x1f", "  "])
-CLEAN_VALUES = ['"utf-8"', "utf-8", '"a b.pdf"', '"=_x"', "=_x", '""', "", "%20", "'a'", "a*"]
+CLEAN_VALUES = [
+    '"utf-8"',
+    '" =_x "',
+    "utf-8",
+    '"a b.pdf"',
+    '"=_x"',
+    "=_x",
+    '""',
+    "",
+    "%20",
+    "'a'",
+    "a*",
+]
 ODD_VALUES = ['"x;y"', '"a\\"b"', "<a>", '"<a>"', '"\x00"', "é", '"a', 'a"', '"\r\n\tb"', "a b"]
 CLEAN_NAMES = ["charset", "NAME", "boundary", "a.b", "x'y"]
 
