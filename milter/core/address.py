@@ -2,7 +2,7 @@
 
 SYNOPSIS
     parse_address(raw, fast=FAST) -> Address | Malformed
-    normalise_domain(name, fast=FAST) -> str            (raises DomainError)
+    normalise_domain(name, fast=FAST) -> str      (raises DomainError)
     is_within(domain, parent) -> bool
     parent_domains(domain) -> a.b.nl, b.nl, nl   (index lookups: O(labels), not O(list))
 
@@ -14,6 +14,8 @@ DESCRIPTION
     fullwidth forms and ideographic full stops mapped), IDNA A-labels (xn--),
     lower case, no trailing dot.  '<>' and '' are the null sender.  Address.raw
     (and Malformed.raw) is the input up to the first NUL, unstripped, for delrcpt.
+    `fast` (milter.core.fastpaths) is FAST in production; REFERENCE takes the general
+    code only, which the property tests compare the ASCII fast path with.
 
     Besides the final domain, an Address lists every other domain the message could
     be routed to or through (routed_domains), because Postfix honours them by

@@ -3,15 +3,15 @@
 A fast path is a shortcut for the common case that must give exactly what the general
 (reference) code gives; the reference stays, takes everything unusual, and is what the
 property tests compare the shortcut with.  Each parser asks the `FastPaths` value it is given
-in one place:
+in one place (under milter.), and that place says in a comment what the shortcut measured and
+when it should go:
 
-    headers   milter.content.mime.parse_headers      header block split without the FeedParser
-    params    milter.content.mime.Headers.params     plain 'type; a=b' lists without the stdlib
-    base64    milter.content.formats.text            pybase64 before binascii
-    in_place  milter.content.formats.text            parts decoded from the spool, not a copy
-              .transfer_decode_span
-    address   milter.core.address.parse_address      ASCII shortcuts, the domain cache
-              and normalise_domain
+    headers   content.mime.parse_headers                 header block split without FeedParser
+    params    content.mime.Headers.params                plain 'type; a=b' lists, no stdlib parse
+    base64    content.formats.text._decode_base64        pybase64 before binascii
+    in_place  content.formats.text.transfer_decode_span  parts decoded from the spool, no copy
+    address   core.address.normalise_domain (and         ASCII shortcuts, the plain-address
+              parse_address, Address.text)               regex, the domain cache
 
 Production passes `FAST` (the default everywhere); tests pass `REFERENCE` to compare.  The
 value is built once at import: callers pass these instances, they never build one per call.
