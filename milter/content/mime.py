@@ -110,10 +110,10 @@ class Headers(Message):
         value = self.get(header)
         found: Params | None
         # Fast path (simple_params, from FastPaths.params): a plain ASCII 'type; a=b; c="d"'
-        # list is split by _simple_params.  A walk of ordinary headers (message and attachment
-        # block, boundary, file name, charset) took 36 us against 46 us with the stdlib parse
-        # (2026-12-07, best of 7; added in e4453e6).  Goes when the native content core parses
-        # headers (issue 19).
+        # list is split by _simple_params.  Two ordinary header blocks parsed and their file
+        # name, boundary and charset asked: 47 us against 66 us with get_params for every
+        # header (bench/fast_paths.py, 2026-12-07, busy machine; added in e4453e6).  Goes when
+        # the native content core parses headers (issue 19).
         if (
             self.simple_params
             and isinstance(value, str)
@@ -241,9 +241,9 @@ def _split_header_block(block: bytes) -> Headers | None:
 
 def parse_headers(block: bytes, fast: FastPaths = FAST) -> Headers:
     """The header block as an email Message (compat32: never raises on bad headers)."""
-    # Fast path (fast.headers): an ordinary block is split by _split_header_block.  Parsing a
-    # message's and an attachment's header block and asking their parameters took 35 us
-    # against 66 us through the FeedParser (2026-12-07, best of 7; added in 0576c9a).  Goes
+    # Fast path (fast.headers): an ordinary block is split by _split_header_block.  Two
+    # ordinary header blocks parsed and their parameters asked: 61 us against 118 us through
+    # the FeedParser (bench/fast_paths.py, 2026-12-07, busy machine; added in 0576c9a).  Goes
     # when the native content core parses headers (issue 19).
     headers = _split_header_block(block) if fast.headers else None
     if headers is None:

@@ -315,10 +315,10 @@ def normalise_domain(name: str, fast: FastPaths = FAST) -> str:
     if not isinstance(name, str):
         raise DomainError(_D_NOT_STRING)
     # Fast path (fast.address): the ASCII shortcuts, the plain-address regex (parse_address)
-    # and a cache of DOMAIN_CACHE_SIZE names.  Three envelope addresses: 6 us against 40 us on
-    # the general code (2026-12-07, best of 7; added in d3a6d7a and 1775aa1).  Goes when the
-    # per-message profile of issue 19 shows address parsing under 1 % of the milter's CPU
-    # without it.
+    # and a cache of DOMAIN_CACHE_SIZE names.  Three envelope addresses: 17 us against 92 us
+    # on the general code (bench/fast_paths.py, 2026-12-07, busy machine; added in d3a6d7a and
+    # 1775aa1).  Goes when the per-message profile of issue 19 shows address parsing under
+    # 1 % of the milter's CPU without it.
     if not fast.address:
         return _normalise_domain(name, False)
     return _normalise_domain_cached(name)

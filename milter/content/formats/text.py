@@ -68,9 +68,9 @@ def _decode_base64(data: bytes | memoryview, padding_only_at_end: bool, fast: Fa
         # The usual part: padding at most at the end.  Both decoders skip line breaks and
         # other non-alphabet bytes themselves (no cleaned copy); what they refuse goes the
         # lenient way.
-        # Fast path (fast.base64): pybase64 decoded 1 MiB of base64 in 0.55 ms against
-        # binascii's 4.2 ms (2026-12-07, best of 7; added in b0815d7).  Goes when the native
-        # content core decodes base64 (issue 19), or if binascii gets as fast.
+        # Fast path (fast.base64): 1 MiB of base64 in 1.3 ms with pybase64 against 6.0 ms
+        # with binascii (bench/fast_paths.py, 2026-12-07, busy machine; added in b0815d7).
+        # Goes when the native content core decodes base64 (issue 19), or binascii gets as fast.
         if fast.base64:
             try:
                 return pybase64.b64decode(data)
@@ -110,10 +110,10 @@ def transfer_decode_span(
     buf: bytes | mmap.mmap, start: int, end: int, encoding: str, fast: FastPaths = FAST
 ) -> bytes:
     """`transfer_decode(buf[start:end], encoding)` without copying the encoded part first."""
-    # Fast path (fast.in_place): decoding through a memoryview of the spool saves a copy of
-    # every encoded part (with pybase64 the 1 MB message's scan went 8.1 -> 3.1 ms of CPU,
-    # CHANGELOG, b0815d7).  Goes with the Python walk, when the native content core reads the
-    # spool itself (issue 19).
+    # Fast path (fast.in_place): decoded through a memoryview of the spool, without a copy of
+    # the encoded part: a 1 MiB base64 part in 1.19 ms against 1.47 ms from a copy
+    # (bench/fast_paths.py, 2026-12-07, busy machine; added in b0815d7).  Goes with the Python
+    # walk, when the native content core reads the spool itself (issue 19).
     if not fast.in_place:
         return transfer_decode(bytes(buf[start:end]), encoding, fast)
     encoding = encoding.strip().lower()
