@@ -8,10 +8,10 @@ POLICY      ?= policies/example.yaml
 LISTEN      ?= inet:127.0.0.1:10027
 LISTEN_LOCAL?= inet:127.0.0.1:10028
 METRICS     ?= 127.0.0.1:9797
-DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd
+DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd lame fonts-dejavu-core
 PYTEST_ARGS ?=
 
-.PHONY: run test test-unit test-e2e lint system-deps venv clean
+.PHONY: run test test-unit test-e2e lint schema system-deps venv clean
 
 venv: $(VENV)/.installed
 
@@ -95,6 +95,11 @@ bench-deps: venv
 	  fi; \
 	fi
 	@[ -x $(VENV)/bin/py-spy ] || $(VENV)/bin/pip install -q py-spy
+
+# policies/schema.json, for editors, is generated from the policy spec (milter/policy/sections.py):
+# run this after changing a section; a unit test fails while the committed file is stale.
+schema: venv
+	$(PY) -m milter.policy.schema policies/schema.json
 
 lint: venv
 	$(VENV)/bin/ruff check milter tests bench

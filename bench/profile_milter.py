@@ -50,13 +50,13 @@ CONTENT_PARTS = {  # first match on the nearest milter/content frame
 }
 MILTER_PARTS = {
     "milter/content/": "content scan",
-    "milter/engine.py": "engine (decide)",
-    "milter/address.py": "address parsing",
+    "milter/core/engine.py": "engine (decide)",
+    "milter/core/address.py": "address parsing",
     "milter/policy/": "policy",
     "milter/domains/": "domains/DNS",
-    "milter/audit.py": "audit trail",
-    "milter/metrics.py": "metrics",
-    "milter/notify.py": "notices",
+    "milter/audit/": "audit trail",
+    "milter/metrics/": "metrics",
+    "milter/officer/notices.py": "notices",
 }
 IDLE = "waiting (idle threads, excluded)"
 
@@ -102,17 +102,19 @@ def categorise(frames: list[str]) -> str:
             if "debug(" in _source(path, line) and "def debug" not in _source(path, line):
                 return "python-libmilter: debug() formatting packets with %r"
             return "python-libmilter: framing and dispatch"
-        if path.endswith(("milter/adapter.py", "milter/service.py")):
+        if "milter/server/" in path or "milter/protocol/" in path:
             if any("structlog" in p for p in below):
                 return "logging (structlog)"
             if any("prometheus_client" in p for p in below):
                 return "metrics"
             text = _source(path, line)
-            if path.endswith("adapter.py") and any(
+            if path.endswith("session.py") and any(
                 call in text.splitlines()[-1] for call in (".recv(", "sendall(", "setsockopt(")
             ):
                 return "socket I/O (recv/sendall/setsockopt)"
-            return "adapter" if path.endswith("adapter.py") else "observer (service.py)"
+            if path.endswith("daemon.py"):
+                return "observer (server/daemon.py)"
+            return "milter session (server/, protocol/)"
         below.append(path)
     if any("structlog" in p for p in below):
         return "logging (structlog)"

@@ -1,6 +1,6 @@
 """``postwarden check``: the decision the milter would make, explained.
 
-Builds the same ``Envelope`` the adapter builds, scans the message (if given) with the same
+Builds the same ``Envelope`` the milter session builds, scans the message (if given) with the same
 compiled scanner, runs the same ``decide()`` with the same policy, and renders the result for
 a person (text) or a program (``--json``). Findings carry counts and masked samples only.
 """

@@ -25,7 +25,7 @@ import sys
 from collections.abc import Sequence
 
 from milter import __version__
-from milter.audit.trail import Checkpoint, verify
+from milter.audit.verify import Checkpoint, verify
 from milter.cli import officer as officer_cli
 from milter.policy import PolicyError, lint, load_policy, summarise
 from milter.policy.model import Policy

@@ -1,24 +1,23 @@
-"""config -- what the policy may tune in the content scanner, and `compile_config`.
+"""config -- what the policy may tune in the content scanner.
 
 `ScanConfig` is a frozen value the policy loader builds from the YAML `content:` section; every
-field has a safe default.  `compile_config` turns it into a `CompiledScanner` once per policy load:
-it builds the registered detectors, joins their patterns into the single-pass RE2 matcher and
-compiles the officer's own patterns with google-re2 (linear time, no backtracking).
+field has a safe default.  `milter.content.scan.compile_config` turns it into a `CompiledScanner`
+once per policy load: it builds the registered detectors, joins their patterns into the
+single-pass RE2 matcher and compiles the officer's own patterns with google-re2 (linear time, no
+backtracking).  This module imports nothing of the scanner: the scanner and the detectors read it.
 
-Refuses (raises `ConfigError`): unknown detector names, limits that are not positive, keywords
-without a letter or digit, duplicate custom pattern names.  A pattern RE2 will not compile raises
-`PatternError(name, message)` so the policy loader can point at its line.
+Refuses (raises `ConfigError`, from `compile_config`): unknown detector names, limits that are not
+positive, keywords without a letter or digit, own phrases with fewer than four letters or digits,
+duplicate custom pattern names.  A pattern RE2 will not compile raises `PatternError(name,
+message)` so the policy loader can point at its line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from milter.core.fastpaths import FAST, FastPaths
-
-if TYPE_CHECKING:
-    from milter.content.scan import CompiledScanner
 
 MiB = 2**20
 
@@ -96,6 +95,8 @@ class ScanConfig:
     limits: ScanLimits = field(default_factory=ScanLimits)
     case_keywords: tuple[str, ...] = DEFAULT_CASE_KEYWORDS
     custom: tuple[CustomPattern, ...] = ()
+    # the organisation's own names and footer lines: blanked before detection (own_text.py)
+    own_phrases: tuple[str, ...] = ()
     detectors: tuple[str, ...] = ALL_DETECTORS
 
 
@@ -110,20 +111,3 @@ class PatternError(ConfigError):
         super().__init__(f"custom pattern {name!r}: {message}")
         self.name = name
         self.message = message
-
-
-def compile_config(cfg: ScanConfig) -> CompiledScanner:
-    """Build the scanner for `cfg` (once per policy load); raises ConfigError/PatternError."""
-    from milter.content.scan import CompiledScanner
-
-    for name, value in (
-        ("max_total_bytes", cfg.limits.max_total_bytes),
-        ("max_parts", cfg.limits.max_parts),
-        ("max_depth", cfg.limits.max_depth),
-        ("max_decompressed_bytes", cfg.limits.max_decompressed_bytes),
-        ("max_attachment_bytes", cfg.limits.max_attachment_bytes),
-        ("max_message_bytes", cfg.limits.max_message_bytes),
-    ):
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise ConfigError(f"limits.{name} must be a positive integer")
-    return CompiledScanner(cfg)

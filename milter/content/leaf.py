@@ -24,22 +24,37 @@ import re
 import zipfile
 from email.message import Message
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
-from milter.content import crypto, der
+import milter.content.crypto as crypto
+import milter.content.der as der
+from milter.content._re2 import compile_re2, first_match
 from milter.content.formats import Unscannable
 from milter.content.formats.archive import member_cap, open_zip, read_member, walk_zip
-from milter.content.formats.html import html_to_text, meta_charset
+from milter.content.formats.html import html_to_text, mark_signatures, meta_charset
 from milter.content.formats.ooxml import office_kind, office_text
 from milter.content.formats.pdf import pdf_text
 from milter.content.formats.sniff import AUDIO, IMAGE, looks_textual, sniff
-from milter.content.formats.text import to_str, to_utf8, transfer_decode, transfer_decode_span
-from milter.content.mime import PARAM_ERRORS
+from milter.content.formats.text import (
+    PARAM_ERRORS,
+    to_str,
+    to_utf8,
+    transfer_decode,
+    transfer_decode_span,
+)
 
 if TYPE_CHECKING:
     from milter.content.mime import Buffer, Walker
 
 AUDIO_REASON = "audio (voicemail?) — cannot be inspected"
-DECORATION_MAX_BYTES = 16 * 1024  # inline logos in multipart/related: not content
+# An inline image referenced from HTML within these bounds is a logo, icon or banner, not
+# content (mime.py).  Bytes alone do not tell: a pasted screenshot of a case tool (flat colours)
+# is a 7 KiB PNG.  Pixels do: signature logos are ~180x54 (Outlook, Apple Mail, Gmail), social
+# icons 32x32, campaign banners 600x100 and 728x90; a screenshot with a few lines of a client
+# file is 300 px high or more.  An image whose size cannot be read is content.
+DECORATION_MAX_BYTES = 64 * 1024
+DECORATION_MAX_HEIGHT = 200
+DECORATION_MAX_PIXELS = 80_000
 SNIFF_BYTES = 64
 
 NOTHING_TO_READ = frozenset({
@@ -80,15 +95,73 @@ def _extension(name: str | None) -> str:
     return name.rsplit(".", 1)[1].strip().lower()
 
 
+# cid: references or signature markup somewhere in an HTML part (then look for them)
+_HTML_HINT = first_match(compile_re2(r"(?i)(?:cid:|signature|_mailautosig)", latin1=True))
+_CID_REF = re.compile(rb"""cid:([^\s"'<>)]{1,200})""", re.IGNORECASE)
+
+
+def cid_references(data: bytes) -> set[str]:
+    """The 'cid:' references in HTML bytes (lower case, %-escapes decoded: RFC 2392)."""
+    return {
+        unquote(found.group(1).decode("utf-8", "replace")).strip().lower()
+        for found in _CID_REF.finditer(data)
+    }
+
+
 def is_decoration(headers: Message, buf: Buffer, start: int, end: int) -> bool:
-    """A small inline image referenced from HTML (logo, signature): not content."""
+    """Could be decoration: inline (no 'attachment' disposition), an image, small enough.
+
+    Whether the HTML references it is settled at the end of the walk (Walker.finish).
+    """
+    disposition = str(headers.get("content-disposition", "")).split(";", 1)[0]
+    if disposition.strip().lower() == "attachment":
+        return False
     cte = str(headers.get("content-transfer-encoding", "")).strip().lower()
     size = (end - start) * 3 // 4 if cte == "base64" else end - start
     if size > DECORATION_MAX_BYTES:
         return False
-    head = transfer_decode(bytes(buf[start : min(end, start + 128)]), cte)
-    kind = sniff(head[:SNIFF_BYTES])
-    return kind is not None and kind[0] == IMAGE
+    data = transfer_decode_span(buf, start, end, cte)
+    kind = sniff(data[:SNIFF_BYTES])
+    if kind is None or kind[0] != IMAGE:
+        return False
+    dimensions = image_dimensions(data)
+    if dimensions is None:
+        return False
+    width, height = dimensions
+    return 0 < height <= DECORATION_MAX_HEIGHT and width * height <= DECORATION_MAX_PIXELS
+
+
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # frame headers (not DHT/JPG/DAC)
+
+
+def image_dimensions(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG, GIF, JPEG or BMP header; None for anything else."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    if data[:2] == b"BM" and len(data) >= 26:
+        width = int.from_bytes(data[18:22], "little", signed=True)
+        height = int.from_bytes(data[22:26], "little", signed=True)
+        return abs(width), abs(height)
+    if data[:2] == b"\xff\xd8":
+        pos = 2
+        while pos + 9 <= len(data):
+            if data[pos] != 0xFF:
+                return None
+            marker = data[pos + 1]
+            if marker == 0xFF:  # fill byte
+                pos += 1
+                continue
+            if marker in _JPEG_SOF:
+                height = int.from_bytes(data[pos + 5 : pos + 7], "big")
+                width = int.from_bytes(data[pos + 7 : pos + 9], "big")
+                return width, height
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+                pos += 2
+                continue
+            pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    return None
 
 
 def inspect(
@@ -191,7 +264,11 @@ def inspect_content(
         ):
             _message(walker, data, where, depth)
         elif ctype == "text/html" or extension in HTML_EXTENSIONS:
-            text = html_to_text(to_str(data, charset or meta_charset(data)))
+            markup = to_str(data, charset or meta_charset(data))
+            if _HTML_HINT(data, 0, len(data))[0][0] >= 0:  # one RE2 pass instead of several
+                walker.cid_refs.update(cid_references(data))
+                markup = mark_signatures(markup)
+            text = html_to_text(markup)
             emit_text(walker, where, text.encode("utf-8", "replace"), None)
         elif (
             ctype.startswith("text/") or extension in TEXT_EXTENSIONS or looks_textual(data[:8192])

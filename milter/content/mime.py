@@ -24,6 +24,18 @@ What the walk does with each part:
 - message/rfc822 and message/global: walked as a message one level deeper (forwards);
 - anything else: `leaf.inspect` (transfer decoding, charsets, S/MIME, attachments).
 
+Inline images (signature logos, icons): a part with a Content-ID, not marked as an attachment,
+whose bytes are an image of at most 64 KiB, 200 px high and 80 000 pixels (why those:
+leaf.DECORATION_MAX_*), and which an HTML part of the same message references as `cid:...` is
+decoration, not content -- with or without a file name (Outlook and Gmail give their logos
+one: 'image001.png', 'ii_...'), in multipart/related or inline in multipart/mixed (Apple
+Mail).  At most DECORATIONS_MAX (12) per message: a reply thread repeats the signature logos,
+but a message cannot hide a stack of screenshots behind them.  The HTML may come before or
+after its images, so such images wait in `pending` until the walk is over (`finish`); the
+`cid:` references are collected from the HTML bytes as they are converted (no second parse).
+A larger inline image (a pasted screenshot), one nobody references, and any past the bound stay
+content: unscannable ('image').
+
 Limits: max_parts (every entity counts), max_depth (multipart, message and archive nesting).
 Refuses: nothing; every problem becomes an unscannable or truncated finding.
 """
@@ -39,7 +51,8 @@ from email.message import Message
 from email.policy import Policy
 from typing import TypeVar, cast, overload
 
-from milter.content.formats.text import decode_header
+import milter.content.leaf as leaf  # leaf walks nested messages back through the Walker
+from milter.content.formats.text import PARAM_ERRORS, decode_header
 from milter.content.names import safe_name
 from milter.content.sink import Sink
 from milter.core.fastpaths import FAST, FastPaths
@@ -308,10 +321,6 @@ def split_multipart(
     return parts, preamble, epilogue
 
 
-# What the stdlib raises on malformed header parameters: RFC 2231 pieces mixed with a whole
-# value ('boundary*=b; boundary*0=b') make email.utils.decode_params compare int with None
-# (TypeError), bad charsets and percent escapes the others.
-PARAM_ERRORS = (ValueError, LookupError, UnicodeError, TypeError, IndexError, AttributeError)
 BAD_PARAMETERS = "malformed MIME header parameters"
 
 
@@ -344,12 +353,36 @@ def filename_of(headers: Message) -> str | None:
     return name.strip() or None
 
 
+DECORATIONS_MAX = 12  # small referenced inline images per message that count as decoration
+
+
+def content_id_of(headers: Message) -> str | None:
+    """The Content-ID without its angle brackets, lower case; None when absent or empty."""
+    value = headers.get("content-id")
+    if value is None:
+        return None
+    cid = str(value).strip().strip("<>").strip().lower()
+    return cid or None
+
+
 class Walker:
     """One message's walk; `leaf` decides what a non-multipart part contains."""
 
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
         self.limits = sink.limits
+        self.cid_refs: set[str] = set()  # 'cid:' references seen in HTML parts (lower case)
+        self.pending: list[tuple[str, str]] = []  # small inline images: (content id, where)
+        self.decorations = 0
+
+    def finish(self) -> None:
+        """Settle the small inline images: decoration when referenced, else unscannable."""
+        for cid, where in self.pending:
+            if cid in self.cid_refs and self.decorations < DECORATIONS_MAX:
+                self.decorations += 1
+            else:
+                self.sink.unscannable(where, "image")
+        self.pending.clear()
 
     def walk_message(self, buf: Buffer, start: int, end: int, prefix: str, depth: int) -> None:
         """Walk the message at buf[start:end]; `prefix` is prepended to every location."""
@@ -376,11 +409,8 @@ class Walker:
         depth: int,
         *,
         top: bool = False,
-        related: bool = False,
     ) -> None:
         """Walk one entity whose body is buf[start:end]."""
-        from milter.content import leaf  # leaf walks nested messages through this module
-
         ctype = headers.get_content_type()
         try:
             filename = filename_of(headers)
@@ -412,8 +442,9 @@ class Walker:
             else:
                 self.walk_message(buf, start, end, f"{where}/", depth + 1)
             return
-        decorative = related and filename is None and headers.get("content-id") is not None
-        if decorative and leaf.is_decoration(headers, buf, start, end):
+        cid = content_id_of(headers)
+        if cid is not None and leaf.is_decoration(headers, buf, start, end):
+            self.pending.append((cid, where))  # decided in finish(): is it referenced?
             return
         leaf.inspect(self, headers, buf, start, end, where, depth, ctype, filename)
 
@@ -430,8 +461,6 @@ class Walker:
         where: str,
     ) -> None:
         """Walk the parts of a multipart entity."""
-        from milter.content import leaf
-
         try:
             boundary = boundary_of(headers)
         except MalformedParameters:
@@ -456,7 +485,6 @@ class Walker:
         for span, name in ((preamble, "preamble"), (epilogue, "epilogue")):
             if span[1] - span[0] > 2:
                 leaf.emit_text(self, f"{prefix}{name}", bytes(buf[span[0] : span[1]]), None)
-        related = ctype == "multipart/related"
         for number, (part_start, part_end) in enumerate(parts, start=1):
             header_end, body_start = split_headers(buf, part_start, part_end)
             part_headers = parse_headers(bytes(buf[part_start:header_end]), self.sink.fast_paths)
@@ -471,7 +499,6 @@ class Walker:
                 prefix,
                 child_path,
                 depth + 1,
-                related=related,
             )
 
     def _malformed(self, headers: Message, where: str) -> None:

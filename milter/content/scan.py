@@ -13,10 +13,10 @@ or, as the milter sees a message arrive,
     facts = session.finish()
     session.close()                    # (or use it as a context manager)
 
-The session spools the message in memory up to 1 MiB and in an unlinked temporary file past
-that; the walk then reads the file through mmap, so memory stays bounded whatever the message
-size (decoded parts are bounded by the limits).  Past max_message_bytes nothing more is kept and
-the facts say `truncated`.
+The session spools the message in memory up to SPOOL_MEMORY_BYTES (256 KiB) and in an unlinked
+temporary file past that; the walk then reads the file through mmap, so memory stays bounded
+whatever the message size (decoded parts are bounded by the limits).  Past max_message_bytes
+nothing more is kept and the facts say `truncated`.
 
 Text goes straight from the MIME walk into the single detector pass and is dropped; nothing here
 keeps, logs or returns message text.
@@ -34,11 +34,12 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import IO
 
-from milter.content import detectors as _detectors  # noqa: F401  (registers the detectors)
+import milter.content.detectors as _detectors  # noqa: F401  (registers the detectors)
 from milter.content.config import ConfigError, ScanConfig, ScanLimits
 from milter.content.findings import ContentFacts, Finding
 from milter.content.matcher import Matcher
 from milter.content.mime import Buffer, Walker
+from milter.content.own_text import OwnPhrases
 from milter.content.registry import MAX_WHERE, REGISTRY, Detector, DetectorRun, Segment
 from milter.core.fastpaths import FastPaths
 
@@ -47,6 +48,21 @@ from milter.core.fastpaths import FastPaths
 SPOOL_MEMORY_BYTES = 256 * 2**10
 READ_CHUNK = 1 * 2**20
 MAX_DEPTH_CEILING = 64
+
+
+def compile_config(cfg: ScanConfig) -> CompiledScanner:
+    """Build the scanner for `cfg` (once per policy load); raises ConfigError/PatternError."""
+    for name, value in (
+        ("max_total_bytes", cfg.limits.max_total_bytes),
+        ("max_parts", cfg.limits.max_parts),
+        ("max_depth", cfg.limits.max_depth),
+        ("max_decompressed_bytes", cfg.limits.max_decompressed_bytes),
+        ("max_attachment_bytes", cfg.limits.max_attachment_bytes),
+        ("max_message_bytes", cfg.limits.max_message_bytes),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"limits.{name} must be a positive integer")
+    return CompiledScanner(cfg)
 
 
 class CompiledScanner:
@@ -67,6 +83,10 @@ class CompiledScanner:
             built.append(cls(config))
         self.config = config
         self.detectors: tuple[Detector, ...] = tuple(built)
+        try:
+            self.own_phrases = OwnPhrases(config.own_phrases) if config.own_phrases else None
+        except ValueError as exc:
+            raise ConfigError(f"own_phrases: {exc}") from None
         try:
             self.matcher = Matcher(self.detectors)
         except ValueError as exc:
@@ -235,6 +255,7 @@ class _Collector:
     def __init__(self, scanner: CompiledScanner) -> None:
         self.limits: ScanLimits = scanner.config.limits
         self.matcher = scanner.matcher
+        self.own_phrases = scanner.own_phrases
         self.runs: list[DetectorRun] = [d.start() for d in scanner.detectors]
         self.unreadable = _Notes("unscannable")
         self.fast_paths: FastPaths = scanner.config.fast_paths
@@ -247,7 +268,9 @@ class _Collector:
         self.parts_exceeded = False
 
     def scan(self, buf: Buffer) -> ContentFacts:
-        Walker(self).walk_message(buf, 0, len(buf), "", 0)
+        walker = Walker(self)
+        walker.walk_message(buf, 0, len(buf), "", 0)
+        walker.finish()
         findings: list[Finding] = []
         for run in self.runs:
             findings.extend(run.findings())
@@ -274,6 +297,8 @@ class _Collector:
             data = data[:left]
             self.truncated(where, "max_total_bytes exceeded")
         self.scanned += len(data)
+        if self.own_phrases is not None:
+            data = self.own_phrases.blank(data)  # the organisation's own names: no findings
         if not header and not self.readable and data and not data.isspace():  # no copy
             self.readable = True
         self.matcher.run(Segment(where, data, header), self.runs)

@@ -1,4 +1,4 @@
-"""metrics -- Prometheus metrics: one registry, observed from decisions, served on loopback.
+"""metrics.registry -- Prometheus metrics: one registry, observed from decisions, on loopback.
 
 SYNOPSIS
     m = Metrics()
@@ -27,11 +27,9 @@ DESCRIPTION
     Series whose label values are known in advance are created at zero, so rate() and
     increase() see the first event and dashboards show 0 rather than nothing.
 
-    The hold-queue gauge comes from ``postqueue -j`` (3 s timeout), run in a background
-    thread at start and then at most every 30 s, and only when a scrape finds the value stale:
-    no scrape, no cost, and a scrape never waits for Postfix. When postqueue is missing or
-    fails (or has not answered yet), postwarden_hold_queue_up is 0 and the size is not
-    exported.
+    Two collectors live beside the registry: the hold-queue gauge (milter.metrics.queue,
+    added by watch_hold_queue) and, for serve --workers N, the merge of the supervisor's
+    metrics with its workers' (milter.metrics.merge).
 
 DIAGNOSTICS
     ValueError for a DNS result, domain role or domain state outside the documented sets:
@@ -41,15 +39,11 @@ DIAGNOSTICS
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 from wsgiref.simple_server import WSGIServer
 
@@ -62,9 +56,6 @@ from prometheus_client import (
     disable_created_metrics,
     start_http_server,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
-from prometheus_client.samples import Sample
 
 from milter import __version__
 from milter.core.engine import (
@@ -73,6 +64,7 @@ from milter.core.engine import (
     Decision,
     RecipientDecision,
 )
+from milter.metrics.queue import HoldQueueCollector
 from milter.policy.model import Policy
 
 PATHS = ("smtp", "local")
@@ -355,7 +347,7 @@ class Metrics:
             self.findings.labels(_ident(f.detector), confidence).inc(max(0, int(f.count)))
 
     def observe_decision_seconds(self, path: str, seconds: float) -> None:
-        """Record how long one end-of-message decision took (the adapter measures it)."""
+        """Record how long one end-of-message decision took (the session measures it)."""
         self.decision_seconds.labels(path).observe(seconds)
 
     def internal_error(self, path: str) -> None:
@@ -483,149 +475,3 @@ class Metrics:
 
     def worker_lost(self) -> None:
         self.workers_lost.inc()
-
-
-# Summed over the worker processes' files; every other gauge is the supervisor's own.
-WORKER_GAUGES = frozenset({"postwarden_milter_connections"})
-
-
-class MergedCollector(Collector):
-    """serve --workers N: the supervisor's own metrics plus its workers' (prometheus-client's
-    multiprocess files in `directory`), as one set of families with the usual names.
-
-    Counters and histograms are summed over the supervisor and every worker, dead ones too
-    (their files stay, so totals never go back). Gauges in WORKER_GAUGES are the workers'
-    (their multiprocess_mode, livesum for connections, decides how); every other gauge (the
-    policy in force, the audit checkpoint, domain states, accepted risks) is set by the
-    supervisor alone and exported from it: a series it removed (an old policy's sha256, a
-    domain no longer listed) then disappears, as in one process.
-    """
-
-    def __init__(self, own: CollectorRegistry, directory: str) -> None:
-        self._own = own
-        self._directory = directory
-
-    def collect(self) -> Iterator[Metric]:
-        from prometheus_client.multiprocess import MultiProcessCollector
-
-        files = MultiProcessCollector(None, self._directory)  # type: ignore[no-untyped-call]
-        theirs: dict[str, Metric] = {m.name: m for m in files.collect()}  # type: ignore[no-untyped-call]
-        for family in self._own.collect():
-            other = theirs.get(family.name)
-            if other is None or family.type not in ("counter", "histogram", "gauge"):
-                yield family
-            elif family.type != "gauge":
-                yield _summed(family, other)
-            elif family.name in WORKER_GAUGES and other.samples:
-                merged = Metric(family.name, family.documentation, family.type)
-                merged.samples = list(other.samples)
-                yield merged
-            else:
-                yield family
-
-
-def _summed(mine: Metric, theirs: Metric) -> Metric:
-    """`mine` with the values of `theirs` added, sample by sample (name and labels)."""
-
-    def key(sample: Sample) -> tuple[str, tuple[tuple[str, str], ...]]:
-        return sample.name, tuple(sorted(sample.labels.items()))
-
-    extra: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
-    for sample in theirs.samples:
-        extra[key(sample)] = extra.get(key(sample), 0.0) + sample.value
-    merged = Metric(mine.name, mine.documentation, mine.type)
-    for sample in mine.samples:
-        merged.samples.append(sample._replace(value=sample.value + extra.pop(key(sample), 0.0)))
-    by_labels: dict[tuple[tuple[str, str], ...], list[Sample]] = {}
-    for sample in theirs.samples:  # series only the workers have, kept together per label set
-        if key(sample) in extra:
-            labels = tuple(sorted((k, v) for k, v in sample.labels.items() if k != "le"))
-            by_labels.setdefault(labels, []).append(sample)
-    for samples in by_labels.values():
-        buckets = sorted(
-            (s for s in samples if s.name.endswith("_bucket")),
-            key=lambda s: float(s.labels.get("le", "inf")),
-        )
-        others = [s for s in samples if not s.name.endswith("_bucket")]
-        merged.samples.extend([*buckets, *others])
-    return merged
-
-
-def count_hold(postqueue_json: bytes) -> int:
-    """Messages in the hold queue, from ``postqueue -j`` output (one JSON object a line)."""
-    held = 0
-    for line in postqueue_json.splitlines():
-        if line.strip() and json.loads(line).get("queue_name") == "hold":
-            held += 1
-    return held
-
-
-class HoldQueueCollector(Collector):
-    """postwarden_hold_queue_messages, refreshed in the background when scrapes find it stale.
-
-    A scrape never waits for postqueue: it gets the last value read, and if that is older
-    than `ttl_s` a refresh starts in a thread (one at a time) for the next scrape.
-    """
-
-    def __init__(
-        self,
-        argv: list[str],
-        ttl_s: float,
-        timeout_s: float,
-        env: Mapping[str, str] | None = None,
-    ) -> None:
-        self._argv = argv
-        self._ttl_s = ttl_s
-        self._timeout_s = timeout_s
-        self._env = dict(env) if env is not None else None
-        self._lock = threading.Lock()
-        self._read_at = -float("inf")
-        self._refreshing = False
-        self._held: int | None = None
-
-    def _read(self) -> int | None:
-        try:
-            proc = subprocess.run(
-                self._argv,
-                capture_output=True,
-                timeout=self._timeout_s,
-                env=self._env if self._env is not None else os.environ.copy(),
-                check=True,
-            )
-            return count_hold(proc.stdout)
-        except (OSError, subprocess.SubprocessError, ValueError):
-            return None
-
-    def _refresh(self) -> None:
-        held = self._read()
-        with self._lock:
-            self._held = held
-            self._refreshing = False
-
-    def refresh_if_stale(self) -> threading.Thread | None:
-        """Start a background read if the value is older than the TTL; return its thread."""
-        with self._lock:
-            now = time.monotonic()
-            if self._refreshing or now - self._read_at < self._ttl_s:
-                return None
-            self._refreshing = True
-            self._read_at = now
-        thread = threading.Thread(target=self._refresh, name="hold-queue", daemon=True)
-        thread.start()
-        return thread
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        self.refresh_if_stale()
-        with self._lock:
-            held = self._held
-        yield GaugeMetricFamily(
-            "postwarden_hold_queue_up",
-            "1 if the last `postqueue -j` for the hold-queue size succeeded.",
-            value=0 if held is None else 1,
-        )
-        if held is not None:
-            yield GaugeMetricFamily(
-                "postwarden_hold_queue_messages",
-                "Messages in Postfix's hold queue (quarantine), read with postqueue -j.",
-                value=held,
-            )

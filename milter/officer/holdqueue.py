@@ -11,9 +11,13 @@ joins the two views and drives Postfix's own tools:
                         (never ``-r``, which would requeue through cleanup and the milter);
 - ``postsuper -d ID hold``  delete, only if still on hold.
 
+``parse_postqueue`` and ``on_hold`` are the one reading of ``postqueue -j`` output (one JSON
+object a line): the officer commands here and the hold-queue gauge (milter.metrics.queue) both
+use them. Output that is not such lines is refused (ValueError) rather than read in part.
+
 Postfix's tools need root (postsuper, postcat); every command here refuses other users with a
 clear message. Errors name the queue id and say what is wrong: unknown id, a message that is
-no longer on hold, a tool that failed.
+no longer on hold, a tool that failed or answered with something other than queue entries.
 """
 
 from __future__ import annotations
@@ -23,17 +27,42 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
 from email.policy import compat32
 
 HEADER_PREFIX = "x-postwarden-"
+HOLD = "hold"  # postqueue -j's queue_name of the hold queue
 _QUEUE_ID = re.compile(r"^[0-9A-Za-z]{5,20}$")
+
+QueueEntry = dict[str, object]  # one message as ``postqueue -j`` describes it
 
 
 class QuarantineError(Exception):
     """A quarantine command could not be carried out; the message says why."""
+
+
+def parse_postqueue(output: bytes) -> list[QueueEntry]:
+    """The queue entries in ``postqueue -j`` output: one JSON object a line, blank lines
+    skipped. ValueError if any line is not a JSON object."""
+    entries: list[QueueEntry] = []
+    for number, line in enumerate(output.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            entry = None
+        if not isinstance(entry, dict):  # the line itself is not repeated: it holds addresses
+            raise ValueError(f"postqueue -j line {number} is not a JSON object")
+        entries.append(entry)
+    return entries
+
+
+def on_hold(entries: Iterable[QueueEntry]) -> list[QueueEntry]:
+    """The entries in the hold queue (where Postwarden's quarantine puts messages)."""
+    return [entry for entry in entries if entry.get("queue_name") == HOLD]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,17 +132,20 @@ class HoldQueue:
                 f"{tool} not found in {self.sbin} (is Postfix installed?)"
             ) from None
 
-    def _queue(self) -> list[dict[str, object]]:
+    def _queue(self) -> list[QueueEntry]:
         proc = self._run("postqueue", "-j")
         if proc.returncode != 0:
             raise QuarantineError(f"postqueue -j failed: {_first_line(proc.stderr)}")
-        return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+        try:
+            return parse_postqueue(proc.stdout)
+        except ValueError as exc:
+            raise QuarantineError(str(exc)) from None
 
-    def _find(self, queue_id: str) -> dict[str, object]:
+    def _find(self, queue_id: str) -> QueueEntry:
         _check_id(queue_id)
         for entry in self._queue():
             if entry.get("queue_id") == queue_id:
-                if entry.get("queue_name") != "hold":
+                if entry.get("queue_name") != HOLD:
                     raise QuarantineError(
                         f"message {queue_id} is not on hold (it is in the "
                         f"{entry.get('queue_name')} queue)"
@@ -133,7 +165,7 @@ class HoldQueue:
         parsed = HeaderParser(policy=compat32).parsestr(body)
         return [(k, " ".join(str(v).split())) for k, v in parsed.items()]
 
-    def _held(self, entry: dict[str, object], with_headers: bool) -> HeldMessage:
+    def _held(self, entry: QueueEntry, with_headers: bool) -> HeldMessage:
         queue_id = str(entry["queue_id"])
         recipients = entry.get("recipients") or []
         assert isinstance(recipients, list)
@@ -154,7 +186,7 @@ class HoldQueue:
     def list(self) -> list[HeldMessage]:
         """Every message on hold, oldest first, with Postwarden's headers."""
         require_root()
-        held = [self._held(e, True) for e in self._queue() if e.get("queue_name") == "hold"]
+        held = [self._held(e, True) for e in on_hold(self._queue())]
         return sorted(held, key=lambda m: m.arrival_time)
 
     def get(self, queue_id: str) -> HeldMessage:

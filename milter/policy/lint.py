@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from milter.policy.model import Policy
+from milter.policy.model import AllOf, AnyOf, Condition, DetectorCondition, Policy
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -36,4 +36,21 @@ def warnings(policy: Policy, today: dt.date) -> list[str]:
                 )
     for hit in (r for r in (policy.content.rules if policy.content else ()) if r.mode == "monitor"):
         out.append(f"content rule {hit.id} is in monitor mode: it records, it does not act")
+    for rule in policy.content.rules if policy.content else ():
+        if any(
+            c.detector == "bsn" and c.confidence == "low" for c in _detector_conditions(rule.when)
+        ):
+            out.append(
+                f"content rule {rule.id} accepts bsn at low confidence: about one in eleven 8- "
+                "or 9-digit numbers (order numbers, meeting IDs) passes the 11-proef, so it "
+                "will hold ordinary mail; ask for 'confidence: medium' or higher"
+            )
     return out
+
+
+def _detector_conditions(condition: Condition) -> list[DetectorCondition]:
+    """Every detector condition inside `condition` (all/any nest)."""
+    if isinstance(condition, DetectorCondition):
+        return [condition]
+    assert isinstance(condition, AllOf | AnyOf)
+    return [c for inner in condition.conditions for c in _detector_conditions(inner)]

@@ -32,7 +32,8 @@ from types import FrameType
 import structlog
 from prometheus_client import CollectorRegistry
 
-from milter.audit.trail import AuditError, AuditFinding, AuditLog, AuditWriter
+from milter.audit.records import AuditFinding
+from milter.audit.trail import AuditError, AuditLog, AuditWriter
 from milter.core.address import Address, Malformed
 from milter.core.engine import Decision, Envelope, RecipientDecision, SubmissionPath
 from milter.domains.gather import DnsGatherer
@@ -67,7 +68,7 @@ def configure_logging() -> None:
 class DecisionLog:
     """Adapter observer: one audit record, log event and metric update per decision.
 
-    The audit record is written first: if it fails the exception reaches the adapter, which
+    The audit record is written first: if it fails the exception reaches the session, which
     tempfails the message (and reports an internal error), and nothing is counted as decided.
     """
 
@@ -123,12 +124,12 @@ class DecisionLog:
         self.metrics.internal_error(path)
         if self.audit is not None:
             try:
-                self.audit.record("internal_error", {"path": path, "action": "tempfail"})
+                self.audit.internal_error(path)
             except (OSError, AuditError) as exc:  # the error itself is what is being reported
                 log.error("audit_write_failed", path=self.audit.path, error=str(exc))
 
     def decision_seconds(self, path: SubmissionPath, seconds: float) -> None:
-        """How long one end-of-message decision took (the adapter measures it)."""
+        """How long one end-of-message decision took (the session measures it)."""
         self.metrics.observe_decision_seconds(path, seconds)
 
 
@@ -167,9 +168,7 @@ def _audit_reload(audit: AuditWriter | None, result: str, sha256: str, issues: l
     if audit is None:
         return
     try:
-        audit.record(
-            "policy_reload", {"result": result, "policy_sha256": sha256, "issues": issues[:20]}
-        )
+        audit.policy_reload(result, sha256, issues)
     except (OSError, AuditError) as exc:
         log.error("audit_write_failed", path=audit.path, error=str(exc))
 
@@ -265,6 +264,8 @@ def _domain_watcher(
         for status in statuses:
             metrics.set_domain_state(status.domain, status.role, status.state)
 
+    if policy.dns is None:  # the callers check; a watch without DNS settings is a bug
+        raise ValueError("the domain watch needs the policy's dns section")
     return DomainWatcher(
         {o.domain: o.expect for o in policy.owned_domains},
         {r.domain: r.expect for r in policy.retired_domains},

@@ -22,8 +22,8 @@ it has. With ``--workers N`` the process systemd starts becomes a supervisor:
   it (postwarden_workers_lost_total) and starts a replacement, after a back-off when workers
   keep dying young (0.5 s doubling to 30 s), so a crash loop does not spin;
 - SIGTERM/SIGINT are passed on: workers stop accepting and drain as one process does
-  (adapter.MilterServer.drain); the supervisor waits for them (grace + 5 s, then SIGKILL) and
-  exits 0.
+  (server.listeners.MilterServer.drain); the supervisor waits for them (grace + 5 s, then
+  SIGKILL) and exits 0.
 
 Workers are started with fork+exec (subprocess.Popen of ``python -m milter.server.prefork CONFIG``),
 not with a bare os.fork: replacements are started while the supervisor runs threads (metrics
@@ -61,9 +61,11 @@ from structlog.typing import EventDict, WrappedLogger
 from milter.audit.trail import AuditError, AuditLog, AuditWriter, Head
 from milter.core.engine import SubmissionPath
 from milter.domains.gather import DnsGatherer
-from milter.metrics.registry import MergedCollector, Metrics
+from milter.metrics.merge import MergedCollector
+from milter.metrics.registry import Metrics
 from milter.policy import Policy, PolicyError
-from milter.policy.loader import MAX_POLICY_BYTES, PolicyIssue, load_policy_text
+from milter.policy.issues import PolicyIssue
+from milter.policy.loader import MAX_POLICY_BYTES, load_policy_text
 from milter.server.daemon import (
     Daemon,
     DaemonOptions,
@@ -87,7 +89,7 @@ from milter.server.session import PolicyHolder
 
 log = structlog.get_logger("postwarden.prefork")
 
-ACK_TIMEOUT_S = 10.0  # well inside the adapter's 25 s message budget
+ACK_TIMEOUT_S = 10.0  # well inside the session's 25 s message budget
 POLICY_WAIT_S = 30.0  # a new worker's first policy
 LIVED_LONG_S = 10.0  # a worker that ran this long restarts at once when it dies
 BACKOFF_FIRST_S = 0.5

@@ -1,27 +1,24 @@
-"""Milter adapter: Postfix's milter protocol in, ``Decision`` out.
+"""server.session -- one Postfix milter connection: events in, the engine's ``Decision`` out.
 
-The only module that imports python-libmilter (GPL-3.0), so the protocol library could be
-replaced without touching the engine. It
+A session
 
-- listens on ``inet:HOST:PORT`` (IPv4 or IPv6) and ``unix:PATH`` sockets, one listener per
-  submission path: ``smtp`` (Postfix ``smtpd_milters``) and ``local`` (``non_smtpd_milters``);
 - turns MAIL/RCPT/end-of-message events into ``Envelope`` values, takes one policy snapshot per
   message and applies the engine's ``Decision``: on the SMTP path a refused recipient gets its
   550 5.7.1 reply at RCPT time; on the local path (where Postfix forbids RCPT-time refusals)
   refused recipients are removed with delrcpt at end of message and a header names them;
 - fails closed: any exception while handling a message ends in a tempfail reply (the message
-  stays in Postfix's queue), never in accept; error details never go back over SMTP. Work that
-  may stall (DNS queries, content scans) runs in the session's thread under a per-event budget:
-  on an overrun one watchdog thread answers tempfail in time, and the late reply is dropped.
+  stays in Postfix's queue), never in accept, and so does a decision this code does not expect;
+  error details never go back over SMTP. Work that may stall (DNS queries, content scans) runs in
+  the session's thread under a per-event budget: on an overrun server.watchdog answers tempfail
+  in time, and the late reply is dropped.
 
-Framing and dispatch are our own (python-libmilter's formatted every packet with %r for a
-debug() call that is off: 60 % of the CPU at 1 MB); python-libmilter supplies the protocol's
-constants. Its pitfalls stay handled here (see ../shared/DESIGN.md): every reply is one packet
-returned by its handler, never setReply() plus a second verdict (upstream issue #14); the RCPT
-argument arrives raw (``<a@b>\\0NOTIFY=NEVER``); macros arrive per command and are kept by us;
-per-message state is reset on MAIL and ABORT because Postfix reuses a connection for several
-messages. A packet longer than any Postfix sends, a command Postfix never sends, or a packet
-that does not complete within the idle timeout closes the connection (after a tempfail).
+Packets come from protocol.codec. python-libmilter's known pitfalls stay handled here: every
+reply is one packet returned by its handler, never setReply() plus a second verdict (upstream
+issue #14); the RCPT argument arrives raw (``<a@b>\\0NOTIFY=NEVER``); macros arrive per command
+and are kept by us; per-message state is reset on MAIL and ABORT because Postfix reuses a
+connection for several messages. A packet longer than any Postfix sends, a command Postfix never
+sends, or a packet that does not complete within the idle timeout closes the connection (after a
+tempfail).
 """
 
 from __future__ import annotations
@@ -99,7 +96,7 @@ _T = TypeVar("_T")
 
 
 class Observer(Protocol):
-    """What the adapter reports: decisions (with how long they took), RCPT-time refusals and
+    """What the session reports: decisions (with how long they took), RCPT-time refusals and
     internal errors. An exception from ``decision`` (e.g. the audit record could not be
     written) tempfails the message: nothing is decided without its record."""
 

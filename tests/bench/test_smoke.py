@@ -45,10 +45,10 @@ class TestMessages:
 
 class TestProfileSummary:
     RAW = (
-        "serve (/w/milter/adapter.py:10);dataReceived (/v/libmilter.py:583) 6\n"
-        "serve (/w/milter/adapter.py:10);eob (/w/milter/adapter.py:20);"
-        "decide (/w/milter/engine.py:5) 3\n"
-        "serve (/w/milter/adapter.py:10);info (/v/structlog/_base.py:1) 1\n"
+        "serve (/w/milter/server/session.py:10);dataReceived (/v/libmilter.py:583) 6\n"
+        "serve (/w/milter/server/session.py:10);eob (/w/milter/server/session.py:20);"
+        "decide (/w/milter/core/engine.py:5) 3\n"
+        "serve (/w/milter/server/session.py:10);info (/v/structlog/_base.py:1) 1\n"
         "run (/usr/lib/python3.11/threading.py:1);wait (/usr/lib/python3.11/threading.py:331) 9\n"
     )
 

@@ -133,7 +133,7 @@ def seeds(name: str) -> list[bytes]:
 
     return [
         b"From: a@b\r\nContent-Type: text/plain\r\n\r\n" + CLIENT_TEXT.encode(),
-        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nBSN 111222333\r\n--b--\r\n",
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nBSN 101722333\r\n--b--\r\n",
     ]
 
 

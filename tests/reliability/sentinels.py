@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-BSNS = ("111222333", "123456782")
+BSNS = ("101722333", "100486782")
 IBANS = ("NL91ABNA0417164300", "NL20INGB0001234567")
 SENTENCES = (
     "Cliënt J. de Vries is op 3 maart opgenomen in de crisisopvang.",

@@ -104,13 +104,13 @@ class TestEncodedWords:
             f"Subject: {word}" if where == "subject"
             else f'Content-Type: application/octet-stream; name="{word}"'
         )  # fmt: skip
-        data = f"From: a@b\r\nMIME-Version: 1.0\r\n{header}\r\n\r\nBSN 111222333\r\n"
+        data = f"From: a@b\r\nMIME-Version: 1.0\r\n{header}\r\n\r\nBSN 101722333\r\n"
         case = MimeCase(data.encode(), f"{where} {word[:20]}", intact=True, over_limit=False)
         assert scan_problems(scanner, case, CEILING_S)[0] == []
 
     def test_broken_encoded_word_is_decided_not_tempfailed(self, milter: InProcessMilter) -> None:
         """Through the milter the same message gets a verdict, not a tempfail on every retry."""
-        data = f"Subject: {BAD_ENCODED_WORDS[0]}\r\n\r\nBSN 111222333\r\n".encode()
+        data = f"Subject: {BAD_ENCODED_WORDS[0]}\r\n\r\nBSN 101722333\r\n".encode()
         case = MimeCase(data, "bad encoded word", intact=True, over_limit=False)
         assert verdict_problems(milter, case) == []
 
@@ -118,7 +118,7 @@ class TestEncodedWords:
 MIXED_CONTINUATIONS = (
     b"From: a@b\r\nMIME-Version: 1.0\r\n"
     b"Content-Type: multipart/mixed; boundary*=b; boundary*0=b\r\n\r\n"
-    b"--b\r\nContent-Type: text/plain\r\n\r\nBSN 111222333\r\n--b--\r\n"
+    b"--b\r\nContent-Type: text/plain\r\n\r\nBSN 101722333\r\n--b--\r\n"
 )
 
 

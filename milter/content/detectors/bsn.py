@@ -7,12 +7,23 @@ Finds 9-digit numbers (and 8-digit ones, read with a leading 0) written as 12345
 Confidence, per unique number:
 - high:   a BSN keyword (bsn, burgerservicenummer, sofinummer, persoonsnummer, citizen service
           number, ...: Purview's list) within 300 characters, before or after;
-- medium: a keyword within 300 characters, but the number is directly labelled as something else
-          (factuur-, order-, klant-, dossier-, KvK-, telefoonnummer, kenmerk, ... ending at most
-          40 characters before it, closer than any BSN keyword): a form that asks for a BSN
-          elsewhere does not make its invoice number a BSN;
+- medium: a keyword within 300 characters, but the number is labelled as something else
+          (factuur-, order-, klant-, dossier-, KvK-, telefoonnummer, kenmerk, ticket, vergader-ID,
+          ... ending at most 40 characters before it, closer than any BSN keyword): a form that
+          asks for a BSN elsewhere does not make its invoice number a BSN;
 - low:    no keyword.  About 9 % of random 9-digit numbers pass the 11-proef, so a bare number is
           never more than low.
+
+Not a BSN at all:
+- a number with no BSN keyword within 300 characters that is *directly* labelled as something
+  else: the label ends at most 40 characters before it and only separators (':', '|', '#',
+  tabs, line breaks, ...) and filler words ('nr', 'nummer', 'ID', 'uw', 'ons', 'is', ...: see
+  GLUE_WORDS) stand between ('KvK: 12345678', 'Klantnummer | 123456782', 'Ticket #123456782',
+  'Uw melding 123456782', 'Conference ID: 123 456 782#');
+- known test and sample numbers (`is_test_number`): RvIG reserves the numbers starting with
+  0000 and with 99999 for tests (the BRP test persons of the proefomgeving, e.g. 999993653,
+  are in the second range), and manuals, forms and e-learning use 111222333, 123456782 and
+  111111110.  They never count as client data, whatever the keyword.
 
 Refuses: numbers glued to letters or other digits, inside longer grouped numbers, IBANs, URLs,
 e-mail addresses, amounts ('€ 111.222.333'), and phone numbers (the phone_nl shapes claim
@@ -21,6 +32,7 @@ e-mail addresses, amounts ('€ 111.222.333'), and phone numbers (the phone_nl s
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from operator import mul
@@ -40,6 +52,7 @@ from milter.content.keywords import (
     ASCII_WORD,
     KeywordTable,
     Listener,
+    fold,
     is_word_char_at,
 )
 from milter.content.mask import mask_tail
@@ -56,6 +69,9 @@ from milter.content.registry import (
 KEYWORD_WINDOW = 300
 LABEL_WINDOW = 40
 LABEL_LOOKBACK = 512  # where the label search starts before a number (then back to a word start)
+# ...for a direct label (no BSN keyword near): it ends within LABEL_WINDOW, and no label is this
+# long; a shorter search for the many numbers with no keyword near
+DIRECT_LABEL_LOOKBACK = LABEL_WINDOW + 88
 WORD_BACKTRACK = 64  # how far back at most it looks for that word start
 
 BSN_KEYWORDS: tuple[str, ...] = (
@@ -124,7 +140,135 @@ OTHER_LABELS: tuple[str, ...] = (
     "transactie*",
     "tracking",
     "zending*",
+    # issue 13: what ordinary business mail labels its 8- and 9-digit numbers with
+    "handelsregister*",
+    "chamber of commerce",
+    "coc",
+    "vat number",
+    "vat no",
+    "omzetbelasting*",
+    "rsin",
+    "purchase order",
+    "inkoop*",
+    "client number",
+    "client no",
+    "client id",
+    "clientnummer",
+    "clientnr",
+    "client-id",
+    "klant-id",
+    "klantid",
+    "klantcode",
+    "klantreferentie",
+    "relatienummer",
+    "relatienr",
+    "relatie-id",
+    "relatiecode",
+    "lidnummer",
+    "lidmaatschap*",
+    "member*",
+    "abonnement*",
+    "subscription*",
+    "contract*",
+    "account*",
+    "melding",
+    "meldingnummer",
+    "meldingsnummer",
+    "meldnummer",
+    "incident*",
+    "case number",
+    "case id",
+    "request",
+    "request id",
+    "aanvraagnummer",
+    "storingsnummer",
+    "servicenummer",
+    "supportnummer",
+    "boeking*",
+    "booking*",
+    "reservering*",
+    "reservation*",
+    "confirmation*",
+    "bevestiging*",
+    "vergader-id",
+    "vergader id",
+    "vergadering*",
+    "meeting*",
+    "conference*",
+    "webinar*",
+    "teams",
+    "zoom",
+    "inbel*",
+    "dial-in*",
+    "dial in",
+    "pin",
+    "pincode",
+    "passcode",
+    "access code",
+    "toegangscode",
+    "code",
+    "track",
+    "track & trace",
+    "trace",
+    "pakket*",
+    "barcode",
+    "shipment*",
+    "parcel*",
+    "verzend*",
+    "postbus",
+    "po box",
+    "p.o. box",
+    "antwoordnummer",
+    "telephone",
+    "mobile",
+    "mob",
+    "gsm",
+    "whatsapp",
+    "serienummer",
+    "serial*",
+    "licentie*",
+    "license*",
+    "licence*",
+    "product*",
+    "ean",
+    "isbn",
+    "agb*",
+    "uzi*",
+    "big-nummer",
+    "big-registratie*",
+    "bic",
+    "swift",
+    "onder nummer",  # 'ingeschreven bij de KvK onder nummer', 'ontvangen onder nummer'
+    "onder het nummer",
+    "under number",
+    "huurcontract*",
+    "certificaat*",
+    "certificate*",
+    "vacature*",
+    "call",
+    "conference call",
+    "dial",
 )
+
+# What may stand between a label and its number for the number to be *directly* labelled
+# ('Klantnummer: 123456782', 'Vergader-ID: 123 456 782', 'Uw kenmerk is 123456782'); folded.
+GLUE_WORDS = frozenset(
+    {
+        "nr", "no", "nummer", "number", "num", "id", "code", "is", "uw", "ons", "onze",
+        "your", "our", "de", "het", "the", "van", "of", "voor", "for", "mijn", "my", "bij",
+        "op", "te", "en", "and", "trace", "reference", "ref", "kenmerk", "nieuwe", "new",
+        "kvk", "btw", "vat", "vergader", "meeting", "conference", "online", "onder", "under",
+    }
+)  # fmt: skip
+
+# Sample numbers that manuals, forms and e-learning print (they pass the 11-proef).
+SAMPLE_BSNS = frozenset({"111222333", "123456782", "111111110"})
+
+
+def is_test_number(digits: str) -> bool:
+    """True for a known test or sample BSN (9 digits): never client data."""
+    return digits.startswith(("0000", "99999")) or digits in SAMPLE_BSNS
+
 
 # RE2, over UTF-8 bytes; separators must be the same throughout one number (checked below).
 SHAPE = (
@@ -206,9 +350,11 @@ class _Labels:
         assert pattern is not None
         self.first = first_match(compile_re2(pattern, latin1=True))
 
-    def last_end_before(self, data: bytes, start: int) -> int | None:
+    def last_end_before(
+        self, data: bytes, start: int, lookback: int = LABEL_LOOKBACK
+    ) -> int | None:
         """The end of the last label word that ends at or before `start`, or None."""
-        lo = max(0, start - LABEL_LOOKBACK)
+        lo = max(0, start - lookback)
         tail = _WORD_TAIL_BYTES
         floor = max(0, lo - WORD_BACKTRACK)  # bounded: a megabyte-long 'word' is no label
         while lo > floor and data[lo - 1] in tail:  # not in the middle of a word
@@ -240,6 +386,15 @@ class _Labels:
             if lookup(token):
                 found = end
         return found
+
+
+_GLUE_WORD = re.compile(r"[^\W\d_]+")
+
+
+def only_glue(gap: bytes) -> bool:
+    """True when `gap` (between a label and its number) holds separators and GLUE_WORDS only."""
+    text = gap.decode("utf-8", "replace")
+    return all(fold(word) in GLUE_WORDS for word in _GLUE_WORD.findall(text))
 
 
 def _glued(token: bytes) -> bool:
@@ -327,12 +482,24 @@ class _Run(DetectorRun):
         if self.matches:
             data = segment.data
             for start, end, digits in self._candidates(data):
-                self.tally.add(digits, self._confidence(data, start, end), segment.where)
+                if is_test_number(digits):
+                    continue
+                confidence = self._confidence(data, start, end)
+                if confidence is not None:
+                    self.tally.add(digits, confidence, segment.where)
         self.keywords.clear()
 
-    def _confidence(self, data: bytes, start: int, end: int) -> Confidence:
+    def _confidence(self, data: bytes, start: int, end: int) -> Confidence | None:
+        """The number's confidence; None when it is directly labelled as something else."""
         near = self.keywords.distance(start, end)
         if near is None or near > KEYWORD_WINDOW:
+            label_end = _LABELS.last_end_before(data, start, DIRECT_LABEL_LOOKBACK)
+            if (
+                label_end is not None
+                and start - label_end <= LABEL_WINDOW
+                and only_glue(data[label_end:start])
+            ):
+                return None
             return "low"
         label_end = _LABELS.last_end_before(data, start)
         if label_end is not None:

@@ -6,20 +6,25 @@ Matches the configured words (ScanConfig.case_keywords) whole-word, case- and ac
 
 Confidence: medium when two or more distinct words occur in the message (case vocabulary in
 combination is what case notes look like), low for a single one (one word like 'dossier' is
-common in ordinary mail).  Samples are the configured words themselves -- the officer's words,
-never message text.  On its own this detector says little; the policy combines it with
-date_of_birth or bsn.
+common in ordinary mail).  A word inside a signature block (own_text.signature_spans: after
+'-- ', or a closing such as 'Met vriendelijke groet' and a name) is not counted: a job title
+'Gezinsvoogd' or 'Medewerker Veilig Thuis' under every mail of a care worker is no case data.
+The blocks are looked for only in a segment with a hit.  Samples are the configured words
+themselves -- the officer's words, never message text.  On its own this detector says
+little; the policy combines it with date_of_birth or bsn.
 
 Refuses: configured words without a letter or digit (ConfigError at policy load).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from milter.content.findings import Confidence, Finding
 from milter.content.keywords import word_key
+from milter.content.own_text import signature_spans
 from milter.content.registry import (
     MAX_SAMPLES,
     MAX_WHERE,
@@ -39,17 +44,25 @@ class _Run(DetectorRun):
     display: dict[str, str]
     seen: dict[str, None] = field(default_factory=dict)
     where: list[str] = field(default_factory=list)
-    hit_in_segment: bool = False
+    hits: list[tuple[str, int]] = field(default_factory=list)  # this segment's: (key, start)
 
     def on_keyword(self, tag: str, key: str, start: int, end: int) -> None:
-        self.seen.setdefault(key, None)
-        self.hit_in_segment = True
+        self.hits.append((key, start))
 
     def on_segment(self, segment: Segment) -> None:
+        if not self.hits:
+            return
+        hits = self.hits
+        if not segment.header:
+            spans = signature_spans(segment.data, [at for _, at in hits])
+            if spans:
+                hits = [(key, at) for key, at in hits if not _inside(spans, at)]
+        for key, _ in hits:
+            self.seen.setdefault(key, None)
         where = segment.where
-        if self.hit_in_segment and where not in self.where and len(self.where) < MAX_WHERE:
+        if hits and where not in self.where and len(self.where) < MAX_WHERE:
             self.where.append(where)
-        self.hit_in_segment = False
+        self.hits = []
 
     def findings(self) -> tuple[Finding, ...]:
         if not self.seen:
@@ -61,6 +74,15 @@ class _Run(DetectorRun):
         return (
             Finding("case_keywords", count, confidence, tuple(self.where), samples, counts=counts),
         )
+
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    """True when `at` lies in one of the sorted, non-overlapping `spans`."""
+    index = bisect_right(spans, (at, _END)) - 1
+    return index >= 0 and at < spans[index][1]
+
+
+_END = 2**62  # sorts after any end offset: (at, _END) comes after every span starting at `at`
 
 
 @register("case_keywords")

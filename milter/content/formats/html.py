@@ -194,6 +194,29 @@ def meta_charset(data: bytes) -> str | None:
     return None if name.startswith("utf-16") else name
 
 
+# Where mail clients mark a signature: Outlook (id="Signature", x_Signature in replies, the
+# _MailAutoSig bookmark), Gmail (class gmail_signature), Apple Mail on iOS
+# (id="AppleMailSignature"), Thunderbird (class moz-signature).
+_SIGNATURE_TAG = re.compile(
+    r"""<(?:div|table|span|p|td|a)\b[^<>]*?\b(?:"""
+    r"""id\s*=\s*["']?(?:x_)?(?:Signature|AppleMailSignature)\b"""
+    r"""|class\s*=\s*["'][^"'<>]*\b(?:gmail_signature|moz-signature)\b"""
+    r"""|name\s*=\s*["']?_MailAutoSig\b)""",
+    re.IGNORECASE,
+)
+SIGNATURE_SEPARATOR = "\n-- \n"
+
+
+def mark_signatures(markup: str) -> str:
+    """`markup` with the plain-text signature separator ('-- ' line) before a marked signature.
+
+    The text then carries the mark as plain text does, for own_text.signature_spans.
+    """
+    if "ignature" not in markup and "IGNATURE" not in markup and "_MailAutoSig" not in markup:
+        return markup
+    return _SIGNATURE_TAG.sub(lambda found: SIGNATURE_SEPARATOR + found.group(0), markup)
+
+
 def html_to_text(markup: str) -> str:
     """The visible text of `markup`."""
     parser = _TextExtractor()

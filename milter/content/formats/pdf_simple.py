@@ -9,17 +9,19 @@ WinAnsiEncoding or MacRomanEncoding, without /Differences or /ToUnicode -- decod
 own encoding tables.  A new line starts where the text moves to another line (Td/TD/T*/Tm, ',
 "); a large TJ gap or a move along the line is a space.
 
-Anything else gives None, and the caller uses pypdf: encryption, an object defined twice
-(incremental updates), fonts that are composite, embedded without an encoding, symbolic, or
-mapped with /Differences or /ToUnicode, form XObjects, inline images, other stream filters,
-damaged syntax, and streams that would inflate past `max_inflated` bytes.  So what this returns
-is exactly the text shown by the simple fonts of a simple document, or nothing at all.
+Anything else gives None, and the caller uses pypdf: encryption, forms (/AcroForm), an object
+defined twice (incremental updates), fonts that are composite, embedded without an encoding,
+symbolic, or mapped with /Differences or /ToUnicode, form XObjects, inline images, other stream
+filters, damaged syntax, and streams that would inflate past `max_inflated` bytes.
+(ASCII85Decode, as reportlab writes it before FlateDecode, is undone here.)  So what this
+returns is exactly the text shown by the simple fonts of a simple document, or nothing at all.
 
 Refuses: nothing (None means 'not simple').
 """
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 import zlib
@@ -328,18 +330,26 @@ class _Document:
         return _Reader(data, first + offset).value()
 
     def decode(self, stream: Stream) -> bytes:
-        """The stream's data with its filter undone (only FlateDecode, without predictors)."""
+        """The stream's data with its filters undone: FlateDecode without predictors, and
+        ASCII85Decode before it (reportlab writes [/ASCII85Decode /FlateDecode])."""
         if stream.decoded is not None:
             return stream.decoded
         filters = stream.dict.get("Filter")
+        raw = stream.raw
+        if isinstance(filters, list) and filters and filters[0] == "ASCII85Decode":
+            raw = _ascii85(raw)
+            filters = filters[1:] or None
+        elif filters == "ASCII85Decode":
+            raw = _ascii85(raw)
+            filters = None
         if isinstance(filters, list) and len(filters) == 1:
             filters = filters[0]
         if filters is None:
-            decoded = stream.raw
+            decoded = raw
         elif filters == "FlateDecode" and self.get(stream.dict.get("DecodeParms")) in (None, {}):
             inflater = zlib.decompressobj()
             try:
-                decoded = inflater.decompress(stream.raw, self.inflate_left + 1)
+                decoded = inflater.decompress(raw, self.inflate_left + 1)
             except zlib.error as exc:
                 raise NotSimple from exc
             if len(decoded) > self.inflate_left:
@@ -349,6 +359,16 @@ class _Document:
         self.inflate_left -= len(decoded)
         stream.decoded = decoded
         return decoded
+
+
+def _ascii85(raw: bytes) -> bytes:
+    """ASCII85Decode (PDF: no '<~', ends with '~>'); NotSimple when it does not decode."""
+    end = raw.find(b"~>")
+    body = raw if end < 0 else raw[:end]
+    try:
+        return base64.a85decode(body.translate(None, b" \t\r\n\f\x00"))
+    except ValueError as exc:
+        raise NotSimple from exc
 
 
 @dataclass(slots=True)
@@ -459,6 +479,8 @@ def _pages(doc: _Document) -> Iterator[tuple[dict[str, Value], dict[str, Value]]
     catalog = doc.get(_root(doc))
     if not isinstance(catalog, dict) or catalog.get("Type") != "Catalog":
         raise NotSimple
+    if "AcroForm" in catalog:
+        raise NotSimple  # form field values: pdf.py reads them through pypdf
     stack: list[tuple[Value, dict[str, Value], int]] = [(catalog.get("Pages"), {}, 0)]
     seen: set[int] = set()
     while stack:

@@ -1,11 +1,10 @@
-"""The audit trail: record contents, the hash chain, rotation, checkpoints and `verify`."""
+"""The audit trail's writer: the hash chain, rotation, restarts, checkpoints, failed writes,
+and a milter whose every decision has its record and none holds client data."""
 
 from __future__ import annotations
 
 import email
 import email.policy
-import gzip
-import hashlib
 import json
 import os
 import re
@@ -22,33 +21,18 @@ import pytest
 import structlog
 from prometheus_client import CollectorRegistry, generate_latest
 
-from milter.audit.trail import (
-    GENESIS,
-    WITHHELD,
-    AuditError,
-    AuditLog,
-    Checkpoint,
-    add_time,
-    clean_text,
-    mask_samples,
-    message_fields,
-    message_id_hash,
-    order_keys,
-    verify,
-)
-from milter.cli.main import main
-from milter.core.address import parse_address
-from milter.core.engine import Envelope, Facts, decide
+from milter.audit.records import GENESIS, message_id_hash, reload_fields
+from milter.audit.trail import AuditError, AuditLog
+from milter.audit.verify import verify
+from milter.core.engine import Facts, decide
 from milter.metrics.registry import Metrics
 from milter.policy import load_policy
 from milter.server.daemon import DecisionLog
 from milter.server.listeners import ListenSpec, MilterServer
 from milter.server.session import PolicyHolder
 from tests.support.milterclient import MilterClient
+from tests.unit.audit.helpers import POLICY, ROOT, SENDER, envelope, lines, records, sha, trail
 
-ROOT = Path(__file__).resolve().parents[3]
-POLICY = load_policy(str(ROOT / "policies" / "example.yaml"))
-SENDER = "casetool@samen-veilig.nl"
 CORPUS = ROOT / "tests" / "corpus"
 CONTENT_RULES = """
 content:
@@ -68,37 +52,6 @@ content:
 """
 
 
-def sha(line: bytes) -> str:
-    return hashlib.sha256(line).hexdigest()
-
-
-def lines(path: Path) -> list[bytes]:
-    return path.read_bytes().splitlines()
-
-
-def records(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in lines(path)]
-
-
-def trail(path: Path, **kwargs: Any) -> AuditLog:
-    kwargs.setdefault("checkpoint_interval_s", None)
-    kwargs.setdefault("checkpoint_every", None)
-    kwargs.setdefault("fsync", False)
-    kwargs.setdefault("node", "mx1")
-    log = AuditLog(str(path), **kwargs)
-    log.open()
-    return log
-
-
-@dataclass(frozen=True)
-class FakeFinding:
-    detector: str
-    count: int
-    confidence: str
-    where: tuple[str, ...]
-    samples: tuple[str, ...]
-
-
 @dataclass
 class MetricsSpy:
     written: int = 0
@@ -113,78 +66,6 @@ class MetricsSpy:
 
     def audit_checkpoint(self, seq: int, when: float, head: str) -> None:
         self.checkpoints.append((seq, when, head))
-
-
-def envelope(*rcpts: str, path: str = "smtp") -> Envelope:
-    return Envelope(
-        parse_address(SENDER),
-        tuple(parse_address(r) for r in rcpts),
-        path,  # type: ignore[arg-type]
-        "4ZqWb01abcd",
-    )
-
-
-class TestProcessors:
-    def test_time_is_utc_iso_with_z(self) -> None:
-        """add_time writes UTC ISO 8601 with microseconds and a 'Z'."""
-        ev = add_time(lambda: 0.25)(None, "msg", {})
-        assert ev["time"] == "1970-01-01T00:00:00.250000Z"
-
-    def test_clean_text_strips_controls_and_bidi(self) -> None:
-        """Control characters, bidi overrides and line separators become '?'."""
-        assert clean_text("a\r\nb\u202ec\u2028d\x00") == "a??b?c?d?"
-
-    def test_clean_text_truncates(self) -> None:
-        """Outside text is cut at the limit and marked."""
-        assert clean_text("x" * 600) == "x" * 512 + "..."
-        assert clean_text("abcdef", 3) == "abc..."
-
-    def test_unmasked_samples_are_withheld(self) -> None:
-        """A sample without a mask character is never written; at most three are kept."""
-        ev = {"findings": [{"samples": ["*****2333", "123456782", "**1", "**2"], "where": []}]}
-        assert mask_samples(None, "msg", ev)["findings"][0]["samples"] == [
-            "*****2333",
-            WITHHELD,
-            "**1",
-        ]
-
-    def test_order_keys(self) -> None:
-        """seq, time, kind, node lead; prev comes last."""
-        ev = {"prev": "p", "a": 1, "node": "n", "kind": "k", "time": "t", "seq": 3}
-        assert list(order_keys(None, "msg", ev)) == ["seq", "time", "kind", "node", "a", "prev"]
-
-    def test_message_id_hash(self) -> None:
-        """The Message-ID is hashed (16 hex digits), surrounding space ignored; never kept."""
-        digest = message_id_hash(" <abc@samen-veilig.nl>\r\n")
-        assert digest == sha(b"<abc@samen-veilig.nl>")[:16]
-        assert message_id_hash(b"<abc@samen-veilig.nl>") == digest
-        assert message_id_hash(None) is None and message_id_hash("  ") is None
-
-
-class TestMessageFields:
-    def test_decision_becomes_record_fields(self) -> None:
-        """Sender, each recipient with action/rule/reason, rules and policy hash are kept."""
-        env = envelope("a@partner.example", "b@bjzutrecht.nl", path="local")
-        decision = decide(env, Facts(), POLICY)
-        fields = message_fields(decision, env, message_id="<m1@samen-veilig.nl>")
-        assert fields["sender"] == SENDER and fields["path"] == "local"
-        assert fields["queue_id"] == "4ZqWb01abcd"
-        assert [(r["address"], r["action"], r["rule"]) for r in fields["recipients"]] == [
-            ("a@partner.example", "accept", None),
-            ("b@bjzutrecht.nl", "remove", "retired_domain"),
-        ]
-        assert "retired since 2017-12-31" in fields["recipients"][1]["reason"]
-        assert fields["rules"] == ["retired_domain"]
-        assert fields["policy_sha256"] == POLICY.sha256
-        assert fields["message_id_sha256"] == message_id_hash("<m1@samen-veilig.nl>")
-        assert "m1@samen-veilig.nl" not in json.dumps(fields)
-
-    def test_malformed_recipient_is_truncated_raw(self) -> None:
-        """A malformed address is kept as received, cut to 100 characters."""
-        env = envelope("a@partner.example", "<" + "x" * 300 + "@@>")
-        fields = message_fields(decide(env, Facts(), POLICY), env)
-        bad = fields["recipients"][1]
-        assert bad["malformed"] is True and len(bad["address"]) <= 103
 
 
 class TestAuditLog:
@@ -336,6 +217,33 @@ class TestAuditLog:
         assert logs == []
         assert [d["kind"] for d in records(tmp_path / "audit.jsonl")] == ["checkpoint"] * 2
 
+    def test_each_kind_is_written_with_its_builders_fields(self, tmp_path: Path) -> None:
+        """message, recipient_refused, policy_reload and internal_error write the fields their
+        builders make, under their own kind, in one chain."""
+        path = tmp_path / "audit.jsonl"
+        log = trail(path)
+        env = envelope("a@partner.example", "b@bjzutrecht.nl", path="local")
+        decision = decide(env, Facts(), POLICY)
+        refused = decision.recipients[1]
+        log.message(decision, env, message_id="<m1@samen-veilig.nl>")
+        log.recipient_refused(refused, "4ZqWb01abcd", "smtp", env.sender, POLICY.sha256)
+        log.policy_reload("refused", POLICY.sha256, ["policy.yaml:5:1: unknown key"])
+        log.internal_error("local")
+        log.close()
+        docs = records(path)[1:-1]
+        assert [d["kind"] for d in docs] == [
+            "message",
+            "recipient_refused",
+            "policy_reload",
+            "internal_error",
+        ]
+        assert docs[0]["message_id_sha256"] == message_id_hash("<m1@samen-veilig.nl>")
+        assert docs[1]["recipient"]["rule"] == "retired_domain" and docs[1]["path"] == "smtp"
+        fields = reload_fields("refused", POLICY.sha256, ["policy.yaml:5:1: unknown key"])
+        assert {k: docs[2][k] for k in fields} == fields
+        assert docs[3]["path"] == "local" and docs[3]["action"] == "tempfail"
+        assert verify([str(path)]).ok
+
     def test_misuse_fails_loudly(self, tmp_path: Path) -> None:
         """Reserved field names and odd kinds are refused."""
         log = trail(tmp_path / "audit.jsonl")
@@ -344,203 +252,6 @@ class TestAuditLog:
         with pytest.raises(ValueError, match="kind"):
             log.record("Bad Kind", {})
         log.close()
-
-
-def build_rotated(tmp_path: Path) -> tuple[Path, Path]:
-    """Two files of one chain: audit.jsonl.1 (seq 1..11) and audit.jsonl (seq 12..23)."""
-    path = tmp_path / "audit.jsonl"
-    log = trail(path)
-    for n in range(10):
-        log.record("message", {"n": n, "action": "reject", "rule": "retired_domain"})
-    old = tmp_path / "audit.jsonl.1"
-    path.rename(old)
-    log.reopen()
-    for n in range(10, 20):
-        log.record("message", {"n": n, "action": "reject", "rule": "retired_domain"})
-    log.close()
-    return old, path
-
-
-def rewrite(path: Path, new: list[bytes]) -> None:
-    path.write_bytes(b"".join(line + b"\n" for line in new))
-
-
-class TestVerify:
-    @pytest.fixture
-    def files(self, tmp_path: Path) -> tuple[Path, Path]:
-        return build_rotated(tmp_path)
-
-    def check(self, *paths: Path, checkpoints: list[Checkpoint] | None = None) -> str:
-        return str(verify([str(p) for p in paths], checkpoints or []))
-
-    def test_intact_chain_is_ok(self, files: tuple[Path, Path]) -> None:
-        """Two rotated files verify: records, checkpoints and the head are reported."""
-        old, new = files
-        result = verify([str(old), str(new)])
-        assert result.ok and result.records == 23 and result.checkpoints == 3
-        assert result.head == sha(lines(new)[-1])
-        assert str(result).startswith("ok: 23 records (seq 1..23) in 2 files, 3 checkpoints")
-
-    def test_files_in_any_order(self, files: tuple[Path, Path]) -> None:
-        """Rotated files are put in chain order by their first seq."""
-        old, new = files
-        assert verify([str(new), str(old)]).ok
-
-    def test_edited_field(self, files: tuple[Path, Path]) -> None:
-        """Changing one field is reported at that record."""
-        old, new = files
-        raw = lines(old)
-        raw[4] = raw[4].replace(b'"action":"reject"', b'"action":"accept"')
-        rewrite(old, raw)
-        assert self.check(old, new).startswith(f"{old}:5: edited: record seq 5 was changed")
-
-    def test_edited_field_in_second_file(self, files: tuple[Path, Path]) -> None:
-        """An edit in the newer file is found at its own file:line."""
-        old, new = files
-        raw = lines(new)
-        raw[3] = raw[3].replace(b'"rule":"retired_domain"', b'"rule":"none"')
-        rewrite(new, raw)
-        assert self.check(old, new).startswith(f"{new}:4: edited:")
-
-    def test_edited_prev_field(self, files: tuple[Path, Path]) -> None:
-        """Changing a record's own prev is reported at that record."""
-        old, new = files
-        raw = lines(old)
-        doc = json.loads(raw[5])
-        doc["prev"] = "f" * 64
-        raw[5] = json.dumps(doc, separators=(",", ":")).encode()
-        rewrite(old, raw)
-        assert self.check(old, new).startswith(f"{old}:6: edited:")
-
-    def test_edited_seq(self, files: tuple[Path, Path]) -> None:
-        """Changing only the seq is reported as an edit of the seq."""
-        old, new = files
-        raw = lines(old)
-        raw[6] = raw[6].replace(b'{"seq":7,', b'{"seq":70,')
-        rewrite(old, raw)
-        out = self.check(old, new)
-        assert out.startswith(f"{old}:7: edited: seq is 70, expected 7")
-
-    def test_deleted_line(self, files: tuple[Path, Path]) -> None:
-        """A deleted record is reported at the record after the gap."""
-        old, new = files
-        raw = lines(old)
-        del raw[3]
-        rewrite(old, raw)
-        out = self.check(old, new)
-        assert out == f"{old}:4: deleted: record(s) seq 4 missing before this one"
-
-    def test_deleted_lines_across_the_rotation(self, files: tuple[Path, Path]) -> None:
-        """Deleting the first records of the newer file shows as a gap between the files."""
-        old, new = files
-        rewrite(new, lines(new)[2:])
-        out = self.check(old, new)
-        assert out.startswith(f"{new}:1: deleted: record(s) seq 12..13 missing")
-        assert f"(between {old} and {new})" in out
-
-    def test_missing_rotated_file(self, tmp_path: Path, files: tuple[Path, Path]) -> None:
-        """A whole rotated file left out in the middle is a gap too."""
-        old, new = files
-        log = trail(new)  # continues the chain in a third file after another rotation
-        newest = tmp_path / "audit.jsonl.0"
-        new.rename(newest)
-        log.reopen()
-        log.close()
-        assert self.check(old, new).startswith(f"{new}:1: deleted: record(s) seq 12..24")
-
-    def test_swapped_lines(self, files: tuple[Path, Path]) -> None:
-        """Two records swapped are reported as reordered at the first of them."""
-        old, new = files
-        raw = lines(new)
-        raw[4], raw[5] = raw[5], raw[4]
-        rewrite(new, raw)
-        out = self.check(old, new)
-        assert out.startswith(f"{new}:5: reordered: record seq 17 comes before seq 16")
-
-    def test_inserted_forged_line(self, files: tuple[Path, Path]) -> None:
-        """A forged record that links to its predecessor is caught at the next genuine one."""
-        old, new = files
-        raw = lines(old)
-        forged = {
-            "seq": 5,
-            "time": "2026-01-01T00:00:00.000000Z",
-            "kind": "message",
-            "node": "mx1",
-            "n": 99,
-            "action": "accept",
-            "prev": sha(raw[3]),
-        }
-        raw.insert(4, json.dumps(forged, separators=(",", ":")).encode())
-        rewrite(old, raw)
-        out = self.check(old, new)
-        assert out.startswith(f"{old}:5: inserted: two records claim seq 5")
-
-    def test_inserted_naive_line(self, files: tuple[Path, Path]) -> None:
-        """A record copied from elsewhere, pasted in, is reported as inserted."""
-        old, new = files
-        raw = lines(old)
-        raw.insert(6, lines(new)[3])
-        rewrite(old, raw)
-        out = self.check(old, new)
-        assert out == f"{old}:7: inserted: a copy of the record at {new}:4 (seq 15)"
-
-    def test_inserted_blank_line(self, files: tuple[Path, Path]) -> None:
-        """Even an empty line is an insertion."""
-        old, new = files
-        raw = lines(new)
-        raw.insert(2, b"")
-        rewrite(new, raw)
-        assert self.check(old, new) == f"{new}:3: inserted: an empty line"
-
-    def test_truncated_tail_against_checkpoint(self, files: tuple[Path, Path]) -> None:
-        """Cutting the tail after an exported checkpoint is reported as truncated."""
-        old, new = files
-        rewrite(new, lines(new)[:-3])
-        assert verify([str(old), str(new)]).ok  # the file alone cannot tell
-        out = self.check(old, new, checkpoints=[Checkpoint(23)])
-        assert out == (
-            f"{new}:9: truncated: the chain ends at seq 20, but seq 23 was written (checkpoint)"
-        )
-
-    def test_incomplete_last_line(self, files: tuple[Path, Path]) -> None:
-        """A half line at the end of a file is truncation."""
-        old, new = files
-        new.write_bytes(new.read_bytes()[:-20])
-        assert self.check(old, new) == f"{new}:12: truncated: the last line is incomplete"
-
-    def test_rewritten_chain_caught_by_checkpoint_hash(self, files: tuple[Path, Path]) -> None:
-        """A chain recomputed after an edit verifies alone but not against a checkpoint hash."""
-        old, new = files
-        witness = Checkpoint(23, sha(lines(new)[-1])[:12])
-        assert verify([str(old), str(new)], [witness]).ok
-        forged = []
-        prev = GENESIS
-        for line in lines(old) + lines(new):
-            doc = json.loads(line)
-            if doc.get("n") == 3:
-                doc["action"] = "accept"
-            doc["prev"] = prev
-            raw = json.dumps(doc, separators=(",", ":")).encode()
-            forged.append(raw)
-            prev = sha(raw)
-        rewrite(old, forged[:11])
-        rewrite(new, forged[11:])
-        assert verify([str(old), str(new)]).ok
-        out = self.check(old, new, checkpoints=[witness])
-        assert out.startswith(f"{new}:12: edited: record seq 23 has hash")
-
-    def test_partial_chain_is_noted(self, files: tuple[Path, Path]) -> None:
-        """Verifying only the newest file is ok, with a note that earlier records were skipped."""
-        _, new = files
-        out = self.check(new)
-        assert out.startswith("ok: 12 records (seq 12..23)") and "starts at seq 12" in out
-
-    def test_gzipped_rotated_file(self, files: tuple[Path, Path]) -> None:
-        """logrotate's compressed files are read as they are."""
-        old, new = files
-        packed = old.with_name("audit.jsonl.2.gz")
-        packed.write_bytes(gzip.compress(old.read_bytes()))
-        assert verify([str(new), str(packed)]).ok
 
 
 class TestServeAudit:
@@ -569,37 +280,6 @@ class TestServeAudit:
         )
         assert done.returncode == 2
         assert "audit_refused" in done.stderr and "not an audit record" in done.stderr
-
-
-class TestVerifyCommand:
-    def test_ok_exits_0(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        """`audit verify` prints 'ok: N records ... head HASH' and exits 0."""
-        old, new = build_rotated(tmp_path)
-        capsys.readouterr()
-        assert main(["audit", "verify", str(new), str(old), "--expect-seq", "23"]) == 0
-        out = capsys.readouterr().out
-        assert out.startswith("ok: 23 records") and sha(lines(new)[-1]) in out
-
-    def test_broken_exits_1(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        """A broken chain prints file:line: kind: detail and exits 1."""
-        old, new = build_rotated(tmp_path)
-        head = sha(lines(new)[-1])[:12]
-        rewrite(new, lines(new)[:-1])
-        capsys.readouterr()
-        code = main(["audit", "verify", str(old), str(new), "--checkpoint", f"23:{head}"])
-        assert code == 1
-        assert capsys.readouterr().out.startswith(f"{new}:11: truncated:")
-
-    def test_bad_checkpoint_is_usage_error(self, tmp_path: Path) -> None:
-        """--checkpoint needs SEQ[:HEX]: anything else is a usage error (exit 2)."""
-        with pytest.raises(SystemExit) as exc:
-            main(["audit", "verify", str(tmp_path / "x"), "--checkpoint", "12:nothex"])
-        assert exc.value.code == 2
-
-    def test_missing_file(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        """A file that does not exist exits 2 with its name."""
-        assert main(["audit", "verify", str(tmp_path / "nope.jsonl")]) == 2
-        assert "nope.jsonl" in capsys.readouterr().err
 
 
 @dataclass

@@ -54,7 +54,7 @@ class TestCompileConfig:
     def test_scanner_is_reusable(self) -> None:
         """One compiled scanner scans many messages independently."""
         scanner = compile_config(ScanConfig())
-        first = scanner.scan_message(b"Subject: x\r\n\r\nBSN 111222333\r\n")
+        first = scanner.scan_message(b"Subject: x\r\n\r\nBSN 101722333\r\n")
         second = scanner.scan_message(b"Subject: x\r\n\r\nhallo\r\n")
         assert first.by_detector("bsn") is not None
         assert second.by_detector("bsn") is None

@@ -65,7 +65,7 @@ class TestCrypto:
 
     def test_fake_armor_kept(self) -> None:
         """Readable lines between armor markers are not armor."""
-        fake = b"-----BEGIN PGP MESSAGE-----\n\nBSN: 111222333\n-----END PGP MESSAGE-----\n"
+        fake = b"-----BEGIN PGP MESSAGE-----\n\nBSN: 101722333\n-----END PGP MESSAGE-----\n"
         assert crypto.split_inline_pgp(fake) == (fake, 0)
 
     def test_unterminated_armor_kept(self) -> None:

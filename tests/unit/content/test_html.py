@@ -22,14 +22,14 @@ PIECES = st.sampled_from(
         *("<p>", "</p>", "<P CLASS=MsoNormal>", "<div class='a b'>", "</div >", "</ div>"),
         *("<br>", "<br/>", "<br />", "<p/>", "<td nowrap>", "<td>", "</td>", "<tr>", "</TR>"),
         *('<span style="font-size:11pt;color:#1F497D">', "</span>", "<o:p>", "</o:p>"),
-        *('<img src=x alt="BSN 111222333">', "<IMG ALT=foto>", "<img alt='a &amp; b'/>"),
+        *('<img src=x alt="BSN 101722333">', "<IMG ALT=foto>", "<img alt='a &amp; b'/>"),
         *('<img alt="x > y">', "<a href=x/>", '<a href="x"title="y">', "<a href=>", "<b =x>"),
         *("<head>", "</head>", "<body>", "<template>", "</template>", "<noscript>"),
         *("<script>", "</script>", "</script x>", "</SCRIPT >", "<style>", "</style>"),
         *("<!-- c -->", "<!-- open", "<!-->", "--!>", "<!DOCTYPE html>", "<!doctype", "<?xml ?>"),
         *("<![if !supportLists]>", "<![endif]>", "<!x>", "</>", "< p>", '<p class="open'),
         *("&amp;", "&#65;", "&#x41;", "&nbsp;", "&bogus;", "& ", "&", "&#", "<", ">", "a < b"),
-        *("BSN ", "111222333", " 12-03-2011", "\n", "  ", "tekst", "Cliënt", "\xa0"),
+        *("BSN ", "101722333", " 12-03-2011", "\n", "  ", "tekst", "Cliënt", "\xa0"),
     ]
 )
 
@@ -37,10 +37,10 @@ WELL_FORMED = st.sampled_from(
     [
         *("<p>", "</p>", "<P CLASS=MsoNormal>", "<div class='a b'>", "</div >", "<br/>", "<p/>"),
         *("<td nowrap>", "</td>", '<span style="color:#1F497D">', "</span>", "<o:p>", "</o:p>"),
-        *('<img src=x alt="BSN 111222333">', "<IMG ALT=foto>", "<img alt='a &amp; b'/>"),
+        *('<img src=x alt="BSN 101722333">', "<IMG ALT=foto>", "<img alt='a &amp; b'/>"),
         *("<head>", "</head>", "<body>", "<template>", "</template>", "<script>", "</script>"),
         *("<style>", "</style>", "<!-- c -->", "<!DOCTYPE html>", "<?xml ?>", "&amp;", "&#65;"),
-        *("&nbsp;", "&bogus;", "& ", "BSN ", "111222333", "\n", "tekst", "Cliënt", "\xa0"),
+        *("&nbsp;", "&bogus;", "& ", "BSN ", "101722333", "\n", "tekst", "Cliënt", "\xa0"),
     ]
 )
 
@@ -67,16 +67,16 @@ class TestTokeniser:
         markup = (
             "<!DOCTYPE html><html><head><!-- [if gte mso 9]> x <![endif] --><style>"
             "p.MsoNormal{margin:0}</style></head><body lang=NL><div class=WordSection1>"
-            '<p class=MsoNormal><span style="color:#1F497D">BSN 111222333<o:p></o:p></span></p>'
+            '<p class=MsoNormal><span style="color:#1F497D">BSN 101722333<o:p></o:p></span></p>'
             "</div></body></html>"
         )
         assert _tokenise(markup, _TextExtractor())
-        assert "BSN 111222333" in html_to_text(markup)
+        assert "BSN 101722333" in html_to_text(markup)
 
     def test_stray_angle_bracket_falls_back(self) -> None:
         """A '<' that starts no tag is left to html.parser."""
-        assert not _tokenise("a < b 111222333", _TextExtractor())
-        assert html_to_text("a < b 111222333") == "a < b 111222333"
+        assert not _tokenise("a < b 101722333", _TextExtractor())
+        assert html_to_text("a < b 101722333") == "a < b 101722333"
 
 
 class TestMetaCharset:

@@ -83,7 +83,7 @@ AROUND = st.lists(
     ),
     max_size=6,
 ).map("".join)
-NUMBER = st.sampled_from(["111222333", "111 222 333", "06-12345678", "1234 AB", "0612345678"])
+NUMBER = st.sampled_from(["101722333", "101 722 333", "06-12345678", "1234 AB", "0612345678"])
 # any shape match: digits, separators, capitals (never '@', ':' or 'w')
 SHAPED = st.text(alphabet="0123456789 -.()+/ABZ", min_size=1, max_size=14)
 AROUND_BYTES = st.sampled_from(
@@ -165,26 +165,26 @@ class TestAgreesWithReference:
 
     def test_context_alone_answers_the_usual_cases(self) -> None:
         """The common neighbours of a number are settled without stands_alone."""
-        for data in (b"bel 06-12345678.\r\nx", b"nr: 111222333 en", b"x\n0612345678"):
+        for data in (b"bel 06-12345678.\r\nx", b"nr: 101722333 en", b"x\n0612345678"):
             start = data.index(b"0") if b"06" in data else data.index(b"1")
             end = start + (11 if b"-" in data else 10 if b"06" in data else 9)
             assert context_alone(data, start, end, False) is True, data
-        assert context_alone(b"xx111222333y", 2, 11, False) is False
-        assert context_alone(b"\xe2\x82\xac 111222333", 4, 13, False) is None  # ask stands_alone
+        assert context_alone(b"xx101722333y", 2, 11, False) is False
+        assert context_alone(b"\xe2\x82\xac 101722333", 4, 13, False) is None  # ask stands_alone
 
     def test_examples(self) -> None:
         """The rules on their classic cases."""
         cases = {
-            b"BSN 111222333.": True,
-            b"x111222333": False,
-            b"12-111222333": False,
-            b"\xe2\x82\xac 111222333": False,
-            b"zie www.example.nl/111222333 hier": False,
-            b"mail 111222333@example.nl": False,
-            b"+111222333": False,
+            b"BSN 101722333.": True,
+            b"x101722333": False,
+            b"12-101722333": False,
+            b"\xe2\x82\xac 101722333": False,
+            b"zie www.example.nl/101722333 hier": False,
+            b"mail 101722333@example.nl": False,
+            b"+101722333": False,
         }
         for data, expected in cases.items():
-            start = data.index(b"111")
+            start = data.index(b"1017")
             assert stands_alone(data, start, start + 9) == expected, data
 
 
@@ -220,7 +220,7 @@ PHONE_TOKEN = st.sampled_from(
         "(020) 1234567",
     ]
 ) | st.text(alphabet="0123456789 -()+", min_size=1, max_size=16)
-BSN_TOKEN = st.sampled_from(["111222333", "111 222 333", "1112.22.333", "11122233"]) | st.text(
+BSN_TOKEN = st.sampled_from(["101722333", "101 722 333", "1017.22.333", "11122233"]) | st.text(
     alphabet="0123456789 -.", min_size=1, max_size=12
 )
 

@@ -58,7 +58,7 @@ class TestSession:
         session.header("Subject", "groot")
         filler = (b"x" * 1000 + b"\r\n") * 600
         session.body(filler)
-        session.body(b"BSN 111222333\r\n")
+        session.body(b"BSN 101722333\r\n")
         session.body(filler)
         spool = session._spool
         assert spool.file is not None and not spool.memory
@@ -77,7 +77,7 @@ class TestSession:
     def test_no_body(self) -> None:
         """A message of headers only scans the subject."""
         with DEFAULT.session() as session:
-            session.header("Subject", "BSN 111222333")
+            session.header("Subject", "BSN 101722333")
             facts = session.finish()
         assert facts.by_detector("bsn") is not None and not facts.readable
 
@@ -90,7 +90,7 @@ class TestLimits:
         [
             (
                 ScanLimits(max_total_bytes=100),
-                message("a" * 200 + " BSN 111222333"),
+                message("a" * 200 + " BSN 101722333"),
                 "max_total_bytes exceeded",
             ),
             (ScanLimits(max_message_bytes=300), message("a" * 400), "max_message_bytes exceeded"),
@@ -125,7 +125,7 @@ class TestLimits:
     def test_text_over_attachment_limit_is_scanned_in_part(self) -> None:
         """A text part over max_attachment_bytes is scanned up to the limit."""
         facts = compile_config(ScanConfig(limits=ScanLimits(max_attachment_bytes=40))).scan_message(
-            message("BSN 111222333 " + "x" * 100)
+            message("BSN 101722333 " + "x" * 100)
         )
         assert facts.truncated and facts.by_detector("bsn") is not None
 
@@ -220,7 +220,7 @@ class TestHeadersAndNames:
         raw = (
             b"Subject: stukken\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
             b"Content-Type: application/octet-stream\r\n"
-            b'Content-Disposition: attachment; filename="BSN 111222333.bin"\r\n\r\n'
+            b'Content-Disposition: attachment; filename="BSN 101722333.bin"\r\n\r\n'
             + bytes(range(256)) * 4
             + b"\r\n--b--\r\n"
         )
@@ -230,5 +230,5 @@ class TestHeadersAndNames:
 
     def test_undecodable_subject_is_read_raw(self) -> None:
         """An encoded word that does not decode is scanned as written."""
-        facts = DEFAULT.scan_message(b"Subject: =?x-none?q?BSN_111222333?=\r\n\r\nhoi\r\n")
+        facts = DEFAULT.scan_message(b"Subject: =?x-none?q?BSN_101722333?=\r\n\r\nhoi\r\n")
         assert facts.by_detector("bsn") is not None

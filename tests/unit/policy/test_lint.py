@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
+from milter.policy import load_policy
 from milter.policy.lint import warnings
-from milter.policy.model import RiskAcceptance
+from milter.policy.model import AllOf, AnyOf, ContentRule, DetectorCondition, RiskAcceptance
 from tests.unit.core.test_engine_rules import CONTENT_POLICY, EXCEPTION
 
 
@@ -39,3 +41,40 @@ class TestWarnings:
             "iban-external is in monitor mode" in w
             for w in warnings(CONTENT_POLICY, dt.date(2027, 1, 1))
         )
+
+
+def with_rule(when: AllOf | AnyOf | DetectorCondition) -> list[str]:
+    """The warnings for CONTENT_POLICY with one more rule, 'r', on `when`."""
+    assert CONTENT_POLICY.content is not None
+    rule = ContentRule(id="r", when=when, action="quarantine")
+    content = dataclasses.replace(CONTENT_POLICY.content, rules=(rule,))
+    return warnings(dataclasses.replace(CONTENT_POLICY, content=content), dt.date(2027, 1, 1))
+
+
+class TestLowConfidenceBsn:
+    def test_bsn_at_any_confidence_is_warned_about(self) -> None:
+        """A rule with bsn at low confidence (the default), nested in all/any, is warned about."""
+        nested = AnyOf(
+            (
+                DetectorCondition("date_of_birth"),
+                AllOf((DetectorCondition("case_keywords"), DetectorCondition("bsn"))),
+            )
+        )
+        assert any("rule r accepts bsn at low confidence" in w for w in with_rule(nested))
+
+    def test_bsn_at_medium_is_quiet(self) -> None:
+        """Medium or high: no warning."""
+        for confidence in ("medium", "high"):
+            condition = DetectorCondition("bsn", confidence)  # type: ignore[arg-type]
+            assert not any("low confidence" in w for w in with_rule(condition))
+
+    def test_other_detector_at_low_is_quiet(self) -> None:
+        """Only bsn is meant: case_keywords at low is how the detector is used."""
+        assert not any("low confidence" in w for w in with_rule(DetectorCondition("iban")))
+
+    def test_example_policy_is_not_warned_about(self) -> None:
+        """policies/example.yaml asks for bsn at medium or better everywhere."""
+        example = load_policy(
+            str(Path(__file__).resolve().parents[3] / "policies" / "example.yaml")
+        )
+        assert not any("low confidence" in w for w in warnings(example, dt.date(2027, 1, 1)))

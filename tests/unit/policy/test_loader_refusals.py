@@ -17,7 +17,8 @@ from milter.policy import (
     load_policy_text,
     summarise,
 )
-from milter.policy.loader import MAX_ISSUES, MAX_OWNED_DOMAINS
+from milter.policy.issues import MAX_ISSUES
+from milter.policy.sections import MAX_OWNED_DOMAINS
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "policies" / "example.yaml"
 

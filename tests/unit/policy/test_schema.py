@@ -1,4 +1,5 @@
-"""Tests for policies/schema.json: valid, and in agreement with the loader on what it refuses."""
+"""Tests for policies/schema.json: generated from the spec, valid, and in agreement with the loader
+on what it refuses."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from milter.policy import PolicyError, load_policy_text
+from milter.policy.schema import main, render
 
 POLICIES = Path(__file__).resolve().parents[3] / "policies"
 SCHEMA: dict[str, Any] = json.loads((POLICIES / "schema.json").read_text(encoding="utf-8"))
@@ -135,6 +137,15 @@ INVALID: dict[str, str] = {
     "version-bool": edit("version: 1", "version: true"),
     "action-redirect": edit("    reply:\n", "    action: redirect\n    reply:\n"),
     "top-level-list": "- version: 1\n",
+    "own-phrases-empty": edit(
+        "version: 1\n", "version: 1\ncontent: {own_phrases: [], rules: []}\n"
+    ),
+    "own-phrase-short": edit(
+        "version: 1\n", "version: 1\ncontent: {own_phrases: [VT], rules: []}\n"
+    ),
+    "own-phrase-not-text": edit(
+        "version: 1\n", "version: 1\ncontent: {own_phrases: [{a: b}], rules: []}\n"
+    ),
 }
 
 VALID_VARIANTS: dict[str, str] = {
@@ -174,6 +185,11 @@ VALID_VARIANTS: dict[str, str] = {
         "    - {id: iban, when: {detector: iban, min_count: 2}, action: flag, mode: monitor}\n"
         "    - {id: nr, when: {detector: 'custom:clientnr'}, action: reject, recipients: any}\n",
     ),
+    "own-phrases": edit(
+        "version: 1\n",
+        "version: 1\ncontent:\n  own_phrases: [Veilig Thuis Utrecht, 'KvK 30276543 | IBAN"
+        " NL91 ABNA 0417 1643 00']\n  rules: []\n",
+    ),
     "exceptions": edit(
         "version: 1\n",
         "version: 1\nexceptions:\n  - {sender: '*@samen-veilig.nl', rule: client-data,"
@@ -190,6 +206,27 @@ VALID_VARIANTS: dict[str, str] = {
     "  body:\n    nl: |\n      Het adres {recipient} bestaat niet meer.\n"
     "    en: |\n      The address {recipient} no longer exists.\n" + END,
 }
+
+
+class TestGenerated:
+    def test_committed_file_is_current(self) -> None:
+        """policies/schema.json is what the spec renders today (else: run make schema)."""
+        assert (POLICIES / "schema.json").read_text(encoding="utf-8") == render()
+
+    def test_render_follows_the_spec(self) -> None:
+        """A limit in the spec shows in the schema: owned_domains at most 500, as the loader."""
+        from milter.policy.sections import MAX_OWNED_DOMAINS
+
+        owned = json.loads(render())["properties"]["owned_domains"]
+        assert owned["maxItems"] == MAX_OWNED_DOMAINS == 500
+
+    def test_main_writes_the_file(self, tmp_path: Path) -> None:
+        """python -m milter.policy.schema PATH writes the rendered schema to PATH."""
+        target = tmp_path / "schema.json"
+        target.write_text("stale", encoding="utf-8")
+        assert main([str(target)]) == 0
+        assert target.read_text(encoding="utf-8") == render()
+        assert [p.name for p in tmp_path.iterdir()] == ["schema.json"]
 
 
 class TestSchema:

@@ -84,6 +84,18 @@ class TestRefusedWithPosition:
                 "needs a 'notices' section",
             ),
             (
+                with_top("content:\n  own_phrases: [Samen Veilig, VT]\n  rules: []\n"),
+                14,
+                31,
+                "invalid own phrase 'VT'",
+            ),
+            (
+                with_top("content:\n  own_phrases: []\n  rules: []\n"),
+                14,
+                16,
+                "own_phrases",
+            ),
+            (
                 with_top(
                     "exceptions:\n  - {sender: a@b.nl, rule: r, to_domain: c.nl, owner: FG,"
                     " reason: x, ticket: T-1, expires: 2027-02-30}\n"
@@ -112,6 +124,16 @@ class TestRefusedWithPosition:
 
 
 class TestLoaded:
+    def test_own_phrases_reach_the_scanner(self) -> None:
+        """content.own_phrases become the scan configuration's own phrases, in order."""
+        policy = load_policy_text(
+            with_top(
+                "content:\n  own_phrases: [Veilig Thuis Utrecht, 'KvK 30276543']\n  rules: []\n"
+            )
+        )
+        assert policy.content is not None
+        assert policy.content.scan.own_phrases == ("Veilig Thuis Utrecht", "KvK 30276543")
+
     def test_content_rules_build_conditions(self) -> None:
         """Nested all/any conditions become typed condition trees."""
         policy = load_policy_text(
@@ -166,3 +188,33 @@ class TestLoaded:
         assert policy.lookalikes is not None and policy.lookalikes.allow == ("partner-veilig.nl",)
         assert policy.lookalikes.index.match("samenveilig.nl") is not None
         assert policy.lookalikes.index.match("partner-veilig.nl") is None
+
+
+class TestContentSection:
+    def test_every_scanner_key_reaches_scan_config(self) -> None:
+        """Each content: key but rules names a ScanConfig field, so none is silently dropped."""
+        from dataclasses import fields
+
+        from milter.content.config import ScanConfig
+        from milter.policy.sections import CONTENT, SCAN_CONFIG_FIELDS
+
+        assert set(CONTENT.fields) - {"rules"} == set(SCAN_CONFIG_FIELDS)
+        assert set(SCAN_CONFIG_FIELDS.values()) <= {f.name for f in fields(ScanConfig)}
+
+    def test_content_settings_load_into_the_scanner(self) -> None:
+        """limits, case_keywords and custom_patterns become the compiled scanner's config."""
+        policy = load_policy_text(
+            with_top(
+                "content:\n  limits: {max_parts: 50}\n  case_keywords: [dossier]\n"
+                "  custom_patterns: [{name: clientnr, pattern: 'CL-[0-9]{7}', confidence: high}]\n"
+                "  rules:\n" + RULE
+            )
+        )
+        assert policy.content is not None
+        scan = policy.content.scan
+        assert (scan.limits.max_parts, scan.limits.max_depth) == (50, 8)
+        assert scan.case_keywords == ("dossier",)
+        assert [(c.name, c.pattern, c.confidence) for c in scan.custom] == [
+            ("clientnr", "CL-[0-9]{7}", "high")
+        ]
+        assert policy.content.scanner.config is scan

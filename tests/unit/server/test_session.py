@@ -381,7 +381,7 @@ class TestContentPath:
                 c.rcpt("jeugdarts@ziekenhuis.example")
                 c.header("Message-ID", "<dossier-1@samen-veilig.nl>")
                 c.header("Subject", "Dossier gewijzigd")
-                c.body(b"Client: J. de Vries\r\nBSN: 111222333\r\n")
+                c.body(b"Client: J. de Vries\r\nBSN: 101722333\r\n")
                 result = c.eom()
         finally:
             server.stop()
