@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from milter.core.fastpaths import FAST, FastPaths
+
 MiB = 2**20
 
 
@@ -88,6 +90,8 @@ ALL_DETECTORS: tuple[str, ...] = (
 class ScanConfig:
     """The content scanner's settings; the defaults are what a policy without `content:` gets."""
 
+    # Not a policy setting: production scans with FAST; tests pass REFERENCE to compare.
+    fast_paths: FastPaths = FAST
     limits: ScanLimits = field(default_factory=ScanLimits)
     case_keywords: tuple[str, ...] = DEFAULT_CASE_KEYWORDS
     custom: tuple[CustomPattern, ...] = ()

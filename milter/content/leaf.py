@@ -190,10 +190,10 @@ def inspect(
         sink.truncated(where, "max_attachment_bytes exceeded")
         if ctype.startswith("text/") and ctype != "text/html":
             raw_cut = limit * 4 // 3 + 4 if cte == "base64" else limit
-            data = transfer_decode_span(buf, start, start + raw_cut, cte)[:limit]
+            data = transfer_decode_span(buf, start, start + raw_cut, cte, sink.fast_paths)[:limit]
             emit_text(walker, where, to_utf8(data, _charset(headers)), None)
         return
-    data = transfer_decode_span(buf, start, end, cte)  # no copy of the encoded part
+    data = transfer_decode_span(buf, start, end, cte, sink.fast_paths)  # no copy of the part
     inspect_content(walker, data, ctype, _charset(headers), filename, where, depth)
 
 

@@ -5,7 +5,11 @@ raises on malformed headers); RFC 2047 subjects and RFC 2047/2231 file names are
 An ordinary header block (CRLF or LF lines, 'Name: value' fields and folding) is split into the
 same fields without the FeedParser's line-by-line machinery (`_split_header_block`); anything
 else (mbox 'From ' lines, odd line breaks, a field without a name) goes to the stdlib parser.
-Each header's parameters are parsed once (`Headers`), however often the walk asks.
+Each header's parameters are parsed once (`Headers.params`), however often the walk asks: a
+plain ASCII list by `_simple_params`, anything else by the public `Message.get_params`;
+`Headers.get_filename`, `get_boundary` and `get_content_charset` answer from them as the
+stdlib's getters do.  Both shortcuts are fast paths, taken as the `FastPaths` value passed in
+says (the scanner passes ScanConfig.fast_paths; tests compare FAST with REFERENCE).
 The *body structure* is split here with `bytes.find` on the boundary lines instead of the
 stdlib FeedParser: the FeedParser handles one line at a time in Python (~50 MB/s, measured), and
 building every part in memory would also defeat the spool.  Splitting follows the FeedParser's
@@ -40,16 +44,18 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import email.utils
 import mmap
 import re
 from email.message import Message
 from email.policy import Policy
-from typing import Any
+from typing import TypeVar, cast, overload
 
 import milter.content.leaf as leaf  # leaf walks nested messages back through the Walker
 from milter.content.formats.text import PARAM_ERRORS, decode_header
 from milter.content.names import safe_name
 from milter.content.sink import Sink
+from milter.core.fastpaths import FAST, FastPaths
 
 Buffer = bytes | mmap.mmap
 
@@ -81,52 +87,129 @@ def split_headers(buf: Buffer, start: int, end: int) -> tuple[int, int]:
     return pos, pos
 
 
+_UNSEEN = object()
+_T = TypeVar("_T")
+
+# A parameter value as Message.get_params(unquote=False) gives it: the text (quotes kept), or
+# (charset, language, text) for an RFC 2231 value with a charset.
+ParamValue = str | tuple[str | None, str | None, str]
+Params = list[tuple[str, ParamValue]]
+
+
 class Headers(Message):
-    """A compat32 Message whose parameter parsing is done once per header.
+    """A compat32 Message whose parameters are parsed once per header (`params`).
 
     The walk asks one header several times (file name, boundary, charset: each a full
     RFC 2045/2231 parse in the stdlib); the answer depends only on the header's value, which
     the walk never changes.  A parse that raises is not remembered, so it raises again.
+    `simple_params` is set by `parse_headers` from the FastPaths it is given.
     """
+
+    simple_params = True
 
     def __init__(self, policy: Policy = email.policy.compat32) -> None:
         super().__init__(policy)
-        self._params: dict[str, list[tuple[str, Any]]] = {}
+        self._params: dict[str, Params | None] = {}
 
-    def _get_params_preserve(self, failobj: Any, header: str) -> Any:
+    def params(self, header: str) -> Params | None:
+        """What `get_params(header=header, unquote=False)` returns; None without the header.
+
+        The list is the remembered one: callers read it and never change it.
+        """
         key = header.lower()
-        found = self._params.get(key)
-        if found is None:
-            value = self.get(header, _MISSING) if _fast_params else _MISSING
-            if isinstance(value, str) and value.isascii() and _SIMPLE_PARAMS.fullmatch(value):
-                found = _simple_params(value)
-            else:
-                params = super()._get_params_preserve(failobj, header)  # type: ignore[misc]
-                if params is failobj:
-                    return failobj
-                found = list(params)
-            self._params[key] = found
-        return list(found)
+        cached = self._params.get(key, _UNSEEN)
+        if cached is not _UNSEEN:
+            return cast("Params | None", cached)
+        value = self.get(header)
+        found: Params | None
+        # Fast path (simple_params, from FastPaths.params): a plain ASCII 'type; a=b; c="d"'
+        # list is split by _simple_params.  Two ordinary header blocks parsed and their file
+        # name, boundary and charset asked: 47 us against 66 us with get_params for every
+        # header (bench/fast_paths.py, 2026-12-07, busy machine; added in e4453e6).  Goes when
+        # the native content core parses headers (issue 19).
+        if (
+            self.simple_params
+            and isinstance(value, str)
+            and value.isascii()
+            and _SIMPLE_PARAMS.fullmatch(value)
+        ):
+            found = _simple_params(value)
+        else:
+            found = cast("Params | None", self.get_params(None, header, unquote=False))
+        self._params[key] = found
+        return found
+
+    def _param(self, name: str, header: str = "content-type") -> ParamValue | None:
+        """Parameter `name` unquoted, as Message.get_param gives it; None when absent."""
+        for key, value in self.params(header) or ():
+            if key.lower() == name:
+                if isinstance(value, tuple):
+                    return value[0], value[1], email.utils.unquote(value[2])
+                return email.utils.unquote(value)
+        return None
+
+    # The stdlib's getters, answered from the parameters parsed once: the same results (the
+    # property tests compare them with Message's own), built on get_params, unquote and
+    # collapse_rfc2231_value only.
+
+    @overload
+    def get_filename(self, failobj: None = None) -> str | None: ...
+    @overload
+    def get_filename(self, failobj: _T) -> str | _T: ...
+    def get_filename(self, failobj: object = None) -> object:
+        """Content-Disposition's filename, else Content-Type's name (RFC 2231 collapsed)."""
+        filename = self._param("filename", "content-disposition")
+        if filename is None:
+            filename = self._param("name")
+        if filename is None:
+            return failobj
+        return email.utils.collapse_rfc2231_value(filename).strip()
+
+    @overload
+    def get_boundary(self, failobj: None = None) -> str | None: ...
+    @overload
+    def get_boundary(self, failobj: _T) -> str | _T: ...
+    def get_boundary(self, failobj: object = None) -> object:
+        """Content-Type's boundary (RFC 2231 collapsed, trailing white space removed)."""
+        boundary = self._param("boundary")
+        if boundary is None:
+            return failobj
+        return email.utils.collapse_rfc2231_value(boundary).rstrip()
+
+    @overload
+    def get_content_charset(self) -> str | None: ...
+    @overload
+    def get_content_charset(self, failobj: _T) -> str | _T: ...
+    def get_content_charset(self, failobj: object = None) -> object:
+        """Content-Type's charset in lower case; failobj when absent or not ASCII."""
+        charset = self._param("charset")
+        if charset is None:
+            return failobj
+        if isinstance(charset, tuple):  # RFC 2231: decoded, and it must end up as ASCII
+            try:
+                charset = str(charset[2].encode("raw-unicode-escape"), charset[0] or "us-ascii")
+            except (LookupError, UnicodeError):
+                charset = charset[2]
+        if not charset.isascii():
+            return failobj
+        return charset.lower()
 
 
-_MISSING = object()
 # 'type/subtype; name=token; name="quoted"' in plain ASCII: no RFC 2231 '*', no backslash, no
 # ';' or control character inside quotes, no empty parameter, no '<' (which unquote strips).
-# For these the stdlib's parse (message._parseparam, utils.decode_params) comes down to what
-# _simple_params does; anything else is left to it.
+# For these the stdlib's parse (Message.get_params: its parameter split and
+# utils.decode_params) comes down to what _simple_params does; anything else is left to it.
 _WS = r"[ \t\r\n\x0b\x0c\x1c-\x1f]*"
 _SIMPLE_PARAMS = re.compile(
     rf'[^;"\\=]*(?:;{_WS}[A-Za-z0-9!#$%&\'+.^_`{{|}}~-]+{_WS}={_WS}'
     rf'(?:"[^"\\;\x00-\x1f\x7f]*"|[^";\\<\x00-\x20\x7f]*){_WS})*'
 )
-# Parameters are parsed by _simple_params when they can be (tests switch it off to compare).
-_fast_params = True
 
 
-def _simple_params(value: str) -> list[tuple[str, Any]]:
-    """What Message._get_params_preserve returns for a value _SIMPLE_PARAMS matches."""
+def _simple_params(value: str) -> Params:
+    """What Message.get_params(unquote=False) returns for a value _SIMPLE_PARAMS matches."""
     first, *rest = value.split(";")
-    params: list[tuple[str, Any]] = [(first.strip(), "")]
+    params: Params = [(first.strip(), "")]
     for item in rest:
         name, _, text = item.partition("=")
         text = text.strip()
@@ -141,8 +224,6 @@ def _simple_params(value: str) -> list[tuple[str, Any]]:
 # split at '\n' (str.splitlines breaks at \r, \v, \f, \x1c-\x1e too).
 _FIELD = re.compile(r"[\041-\071\073-\176]+:")
 _ODD_BREAKS = re.compile(rb"[\x0b\x0c\x1c-\x1e]|\r(?!\n)")
-# The fast header split is used (tests switch it off to compare with the stdlib parser).
-_fast_headers = True
 
 
 def _split_header_block(block: bytes) -> Headers | None:
@@ -171,14 +252,19 @@ def _split_header_block(block: bytes) -> Headers | None:
     return headers
 
 
-def parse_headers(block: bytes) -> Message:
+def parse_headers(block: bytes, fast: FastPaths = FAST) -> Headers:
     """The header block as an email Message (compat32: never raises on bad headers)."""
-    if _fast_headers:
-        headers = _split_header_block(block)
-        if headers is not None:
-            return headers
-    parser = email.parser.BytesHeaderParser(_class=Headers, policy=email.policy.compat32)
-    return parser.parsebytes(block)
+    # Fast path (fast.headers): an ordinary block is split by _split_header_block.  Two
+    # ordinary header blocks parsed and their parameters asked: 61 us against 118 us through
+    # the FeedParser (bench/fast_paths.py, 2026-12-07, busy machine; added in 0576c9a).  Goes
+    # when the native content core parses headers (issue 19).
+    headers = _split_header_block(block) if fast.headers else None
+    if headers is None:
+        parser = email.parser.BytesHeaderParser(_class=Headers, policy=email.policy.compat32)
+        headers = cast(Headers, parser.parsebytes(block))
+    if not fast.params:
+        headers.simple_params = False
+    return headers
 
 
 def _line_start(buf: Buffer, index: int, start: int) -> bool:
@@ -301,7 +387,7 @@ class Walker:
     def walk_message(self, buf: Buffer, start: int, end: int, prefix: str, depth: int) -> None:
         """Walk the message at buf[start:end]; `prefix` is prepended to every location."""
         header_end, body_start = split_headers(buf, start, end)
-        headers = parse_headers(bytes(buf[start:header_end]))
+        headers = parse_headers(bytes(buf[start:header_end]), self.sink.fast_paths)
         subject = headers.get("subject")
         if subject is not None:
             text = decode_header(subject)
@@ -401,7 +487,7 @@ class Walker:
                 leaf.emit_text(self, f"{prefix}{name}", bytes(buf[span[0] : span[1]]), None)
         for number, (part_start, part_end) in enumerate(parts, start=1):
             header_end, body_start = split_headers(buf, part_start, part_end)
-            part_headers = parse_headers(bytes(buf[part_start:header_end]))
+            part_headers = parse_headers(bytes(buf[part_start:header_end]), self.sink.fast_paths)
             if ctype == "multipart/digest":
                 part_headers.set_default_type("message/rfc822")
             child_path = f"{path}.{number}" if path else str(number)

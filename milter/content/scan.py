@@ -41,6 +41,7 @@ from milter.content.matcher import Matcher
 from milter.content.mime import Buffer, Walker
 from milter.content.own_text import OwnPhrases
 from milter.content.registry import MAX_WHERE, REGISTRY, Detector, DetectorRun, Segment
+from milter.core.fastpaths import FastPaths
 
 # Bodies beyond this go to an unlinked temp file: 100 connections each mid-way through a large
 # message would otherwise hold 100 MiB between them (measured: 124 -> 72 MiB held).
@@ -257,6 +258,7 @@ class _Collector:
         self.own_phrases = scanner.own_phrases
         self.runs: list[DetectorRun] = [d.start() for d in scanner.detectors]
         self.unreadable = _Notes("unscannable")
+        self.fast_paths: FastPaths = scanner.config.fast_paths
         self.cut = _Notes("truncated")
         self.parts = 0
         self.scanned = 0

@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import Protocol
 
 from milter.content.config import ScanLimits
+from milter.core.fastpaths import FastPaths
 
 
 class Sink(Protocol):
     """The receiving end of one message's walk (implemented by the scanner)."""
 
+    fast_paths: FastPaths  # the parsers' fast paths, passed on by the walk
     limits: ScanLimits
 
     def text(self, where: str, data: bytes, *, header: bool = False) -> None:

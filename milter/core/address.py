@@ -1,8 +1,8 @@
 """address -- parse and normalise SMTP envelope addresses and domain names.
 
 SYNOPSIS
-    parse_address(raw) -> Address | Malformed
-    normalise_domain(name) -> str            (raises DomainError)
+    parse_address(raw, fast=FAST) -> Address | Malformed
+    normalise_domain(name, fast=FAST) -> str      (raises DomainError)
     is_within(domain, parent) -> bool
     parent_domains(domain) -> a.b.nl, b.nl, nl   (index lookups: O(labels), not O(list))
 
@@ -14,6 +14,8 @@ DESCRIPTION
     fullwidth forms and ideographic full stops mapped), IDNA A-labels (xn--),
     lower case, no trailing dot.  '<>' and '' are the null sender.  Address.raw
     (and Malformed.raw) is the input up to the first NUL, unstripped, for delrcpt.
+    `fast` (milter.core.fastpaths) is FAST in production; REFERENCE takes the general
+    code only, which the property tests compare the ASCII fast path with.
 
     Besides the final domain, an Address lists every other domain the message could
     be routed to or through (routed_domains), because Postfix honours them by
@@ -58,6 +60,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import idna
+
+from milter.core.fastpaths import FAST, FastPaths
 
 __all__ = [
     "Address",
@@ -221,9 +225,13 @@ class Address:
         return tuple(d for d in (self.domain, *self.routed_domains) if d and not d.startswith("["))
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, fast: FastPaths = FAST) -> str:
+        """'local@domain' with the local part quoted only when it needs it; '<>' when null."""
         if self.is_null:
             return "<>"
-        return f"{_quote_local(self.local)}@{self.domain}"
+        return f"{_quote_local(self.local, fast.address)}@{self.domain}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,27 +284,27 @@ def _unicode_label(label: str) -> str:
     return alabel
 
 
-# The fast paths for plain ASCII below skip the per-character unicodedata loops; their results
-# are those of the general code (tests compare both, switching this off).
-_ascii_fast_path = True
+# The ASCII shortcuts below (the `ascii_fast` argument, from FastPaths.address, chosen in
+# parse_address, normalise_domain and Address.text) skip the per-character unicodedata loops;
+# their results are those of the general code, which the property tests compare them with.
 # Distinct domains remembered by normalise_domain: recipients repeat, and IDNA is not cheap.
 DOMAIN_CACHE_SIZE = 4096
 
 
-def _has_space(text: str) -> bool:
-    if _ascii_fast_path and text.isascii() and text.isprintable():
+def _has_space(text: str, ascii_fast: bool) -> bool:
+    if ascii_fast and text.isascii() and text.isprintable():
         return " " in text  # the only printable ASCII white space
     return any(ch.isspace() for ch in text)
 
 
-def _bad_host_characters(name: str) -> bool:
+def _bad_host_characters(name: str, ascii_fast: bool) -> bool:
     """White space, control characters or surrogates (never allowed in a host name)."""
-    if _ascii_fast_path and name.isascii():
+    if ascii_fast and name.isascii():
         return not name.isprintable() or " " in name  # ASCII controls are its unprintables
     return any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cs") for ch in name)
 
 
-def normalise_domain(name: str) -> str:
+def normalise_domain(name: str, fast: FastPaths = FAST) -> str:
     """Return `name` as a lower-case A-label host name without trailing dot.
 
     Applies UTS-46 mapping (case, width, ideographic full stops), IDNA 2008 to
@@ -306,17 +314,22 @@ def normalise_domain(name: str) -> str:
     """
     if not isinstance(name, str):
         raise DomainError(_D_NOT_STRING)
-    if not _ascii_fast_path:
-        return _normalise_domain(name)
+    # Fast path (fast.address): the ASCII shortcuts, the plain-address regex (parse_address)
+    # and a cache of DOMAIN_CACHE_SIZE names.  Three envelope addresses: 17 us against 92 us
+    # on the general code (bench/fast_paths.py, 2026-12-07, busy machine; added in d3a6d7a and
+    # 1775aa1).  Goes when the per-message profile of issue 19 shows address parsing under
+    # 1 % of the milter's CPU without it.
+    if not fast.address:
+        return _normalise_domain(name, False)
     return _normalise_domain_cached(name)
 
 
-def _normalise_domain(name: str) -> str:
+def _normalise_domain(name: str, ascii_fast: bool) -> str:
     if not name:
         raise DomainError(_D_EMPTY_NAME)
     if len(name) > MAX_RAW_OCTETS:
         raise DomainError(_D_NAME_LONG)
-    if _bad_host_characters(name):
+    if _bad_host_characters(name, ascii_fast):
         raise DomainError(_D_BAD_CHAR)
     if name.isascii():
         mapped = name.lower()
@@ -349,7 +362,9 @@ def _normalise_domain(name: str) -> str:
     return result
 
 
-_normalise_domain_cached = functools.lru_cache(maxsize=DOMAIN_CACHE_SIZE)(_normalise_domain)
+@functools.lru_cache(maxsize=DOMAIN_CACHE_SIZE)
+def _normalise_domain_cached(name: str) -> str:
+    return _normalise_domain(name, True)
 
 
 def parent_domains(domain: str) -> Iterator[str]:
@@ -372,8 +387,8 @@ def is_within(domain: str, parent: str) -> bool:
 # --------------------------------------------------------------------------- addresses
 
 
-def _quote_local(local: str) -> str:
-    if _ascii_fast_path and _DOT_ATOM.fullmatch(local):
+def _quote_local(local: str, ascii_fast: bool) -> str:
+    if ascii_fast and _DOT_ATOM.fullmatch(local):
         return local  # the usual local part: ASCII atext atoms (what the loop below accepts)
     atoms = local.split(".")
     if all(
@@ -408,11 +423,11 @@ def _parse_literal(text: str) -> str:
     return text.lower()
 
 
-def _parse_domain_part(text: str, prefix: str) -> tuple[str, bool]:
+def _parse_domain_part(text: str, prefix: str, fast: FastPaths) -> tuple[str, bool]:
     """Return (normalised domain, is_literal) for the part after '@'."""
     if not text:
         raise _Refused(_R_EMPTY_DOMAIN)
-    if _has_space(text):
+    if _has_space(text, fast.address):
         raise _Refused(_R_SPACE)
     if "<" in text or ">" in text:
         raise _Refused(_R_ANGLE)
@@ -425,7 +440,7 @@ def _parse_domain_part(text: str, prefix: str) -> tuple[str, bool]:
     if "[" in text or "]" in text:
         raise _Refused(_R_SQUARE)
     try:
-        return normalise_domain(text), False
+        return normalise_domain(text, fast), False
     except DomainError as err:
         raise _Refused(prefix + str(err)) from None
 
@@ -458,7 +473,7 @@ def _split_route(text: str) -> tuple[list[str], str]:
         i += 1
 
 
-def _split_mailbox(text: str) -> tuple[str, str]:
+def _split_mailbox(text: str, ascii_fast: bool) -> tuple[str, str]:
     """Split 'local@domain' into (unquoted local part, domain text)."""
     if text.startswith('"'):
         buf: list[str] = []
@@ -491,7 +506,7 @@ def _split_mailbox(text: str) -> tuple[str, str]:
     local = text if at < 0 else text[:at]
     if '"' in local:
         raise _Refused(_R_QUOTES if local.count('"') % 2 else _R_QUOTING)
-    if _has_space(local):
+    if _has_space(local, ascii_fast):
         raise _Refused(_R_SPACE)
     if "<" in local or ">" in local:
         raise _Refused(_R_ANGLE)
@@ -504,7 +519,7 @@ def _split_mailbox(text: str) -> tuple[str, str]:
     return local, text[at + 1 :]
 
 
-def _inner_domains(local: str) -> list[str]:
+def _inner_domains(local: str, fast: FastPaths) -> list[str]:
     """Domains hidden in a local part: '%' and '@' hops (rightmost first), then bang hosts."""
     segments = _ROUTE_SPLIT.split(local)
     candidates: list[str] = []
@@ -519,14 +534,14 @@ def _inner_domains(local: str) -> list[str]:
             if candidate.startswith("[") and candidate.endswith("]"):
                 found.append(_parse_literal(candidate))
             else:
-                found.append(normalise_domain(candidate))
+                found.append(normalise_domain(candidate, fast))
         except (_Refused, DomainError):
             continue  # not a host name, so nothing can be routed there
     return found
 
 
-def _refuse_bad_characters(text: str) -> None:
-    if _ascii_fast_path and text.isascii():
+def _refuse_bad_characters(text: str, ascii_fast: bool) -> None:
+    if ascii_fast and text.isascii():
         if not text.isprintable():  # ASCII has no surrogates; its controls are its unprintables
             raise _Refused(_R_CONTROL)
         return
@@ -536,9 +551,9 @@ def _refuse_bad_characters(text: str) -> None:
         raise _Refused(_R_CONTROL)
 
 
-def _parse(raw: str, text: str) -> Address:
+def _parse(raw: str, text: str, fast: FastPaths) -> Address:
     """Parse `text` (raw before the NUL, already stripped); raise _Refused."""
-    _refuse_bad_characters(text)
+    _refuse_bad_characters(text, fast.address)
     if text.startswith("<") or text.endswith(">"):
         if not (len(text) >= 2 and text.startswith("<") and text.endswith(">")):
             raise _Refused(_R_ANGLE)
@@ -551,12 +566,12 @@ def _parse(raw: str, text: str) -> Address:
         for hop in hops:
             if not hop:
                 raise _Refused(_R_ROUTE)
-            routed.append(_parse_domain_part(hop, _P_ROUTE)[0])
+            routed.append(_parse_domain_part(hop, _P_ROUTE, fast)[0])
         if not text:
             raise _Refused(_R_ROUTE)
-    local, domain_text = _split_mailbox(text)
-    domain, is_literal = _parse_domain_part(domain_text, _P_DOMAIN)
-    routed.extend(_inner_domains(local))
+    local, domain_text = _split_mailbox(text, fast.address)
+    domain, is_literal = _parse_domain_part(domain_text, _P_DOMAIN, fast)
+    routed.extend(_inner_domains(local, fast))
     unique: list[str] = []
     for d in routed:
         if d != domain and d not in unique:
@@ -579,7 +594,7 @@ def _plain_address(text: str) -> Address | None:
     return Address(text, found.group(1), domain)
 
 
-def parse_address(raw: str | bytes) -> Address | Malformed:
+def parse_address(raw: str | bytes, fast: FastPaths = FAST) -> Address | Malformed:
     """Parse a MAIL FROM / RCPT TO argument from the MTA; never raises.
 
     `raw` of the result is the input up to the first NUL (bytes decoded as UTF-8;
@@ -601,12 +616,13 @@ def parse_address(raw: str | bytes) -> Address | Malformed:
             return Malformed(text, _R_TOO_LONG)
     else:
         return Malformed(repr(type(raw)), _R_INTERNAL)
-    if _ascii_fast_path:
+    # Fast path (fast.address): see normalise_domain for what it measured and when it goes.
+    if fast.address:
         plain = _plain_address(text)
         if plain is not None:
             return plain
     try:
-        return _parse(text, text.strip())
+        return _parse(text, text.strip(), fast)
     except _Refused as refused:
         return Malformed(text, refused.reason)
     except Exception:  # a bug must not take the milter down; the address is refused instead

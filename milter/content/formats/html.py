@@ -220,6 +220,9 @@ def mark_signatures(markup: str) -> str:
 def html_to_text(markup: str) -> str:
     """The visible text of `markup`."""
     parser = _TextExtractor()
+    # Fast path (always on; its test compares it with html.parser directly): the regex
+    # tokeniser read Outlook HTML ~4x faster than html.parser (content README).  Goes when the
+    # native content core turns HTML into text (issue 19).
     if not _tokenise(markup, parser):
         parser = _TextExtractor()
         parser.feed(markup)

@@ -389,13 +389,40 @@ class Stream:
         return self.source[self.start : self.end]
 
 
-def _tables() -> dict[str, dict[int, str]]:
-    from pypdf._codecs import charset_encoding  # pypdf's own tables: the same text as pypdf
+# The three encodings as pypdf (7.1) reads them (the same text as pypdf; a test compares every
+# byte).  StandardEncoding: each byte as its code point, except these; WinAnsiEncoding:
+# windows-1252, its five undefined bytes as their code points; MacRomanEncoding: mac_roman.
+_STANDARD_DIFFERENCES = {
+    0x27: "\u2019", 0x60: "\u2018", 0xA4: "\u2044", 0xA6: "\u0192", 0xA8: "\u00a4", 0xA9: "'",
+    0xAA: "\u201c", 0xAC: "\u2039", 0xAD: "\u203a", 0xAE: "\ufb01", 0xAF: "\ufb02",
+    0xB1: "\u2013", 0xB2: "\u2020", 0xB3: "\u2021", 0xB4: "\u00b7", 0xB7: "\u2022",
+    0xB8: "\u201a", 0xB9: "\u201e", 0xBA: "\u201d", 0xBC: "\u2026", 0xBD: "\u2030", 0xC1: "`",
+    0xC2: "\u00b4", 0xC3: "\u02c6", 0xC4: "\u02dc", 0xC5: "\u00af", 0xC6: "\u02d8",
+    0xC7: "\u02d9", 0xC8: "\u00a8", 0xCA: "\u02da", 0xCB: "\u00b8", 0xCD: "\u02dd",
+    0xCE: "\u02db", 0xCF: "\u02c7", 0xD0: "\u2014", 0xE1: "\u00c6", 0xE3: "\u00aa",
+    0xE8: "\u0141", 0xE9: "\u00d8", 0xEA: "\u0152", 0xEB: "\u00ba", 0xF1: "\u00e6",
+    0xF5: "\u0131", 0xF8: "\u0142", 0xF9: "\u00f8", 0xFA: "\u0153", 0xFB: "\u00df",
+}  # fmt: skip
 
-    tables: dict[str, dict[int, str]] = {}
-    for name in _ENCODINGS:
-        chars = charset_encoding[f"/{name}"]
-        tables[name] = {code: char for code, char in enumerate(chars) if char != "\x00"}
+
+_BYTES = range(256)
+
+
+def _single_byte(code: int, codec: str) -> str:
+    try:
+        return bytes([code]).decode(codec)
+    except UnicodeDecodeError:
+        return chr(code)
+
+
+def _tables() -> dict[str, dict[int, str]]:
+    tables: dict[str, dict[int, str]] = {
+        "StandardEncoding": {code: _STANDARD_DIFFERENCES.get(code, chr(code)) for code in _BYTES},
+        "WinAnsiEncoding": {code: _single_byte(code, "cp1252") for code in _BYTES},
+        "MacRomanEncoding": {code: _single_byte(code, "mac_roman") for code in _BYTES},
+    }
+    for table in tables.values():
+        del table[0]  # NUL shows nothing
     return tables
 
 

@@ -1,53 +1,28 @@
 """The scanner's fast paths give the same facts as the general code they stand in for.
 
-Fast paths: pybase64 for base64 (`formats.text._simd`; binascii and the lenient reader are the
-reference), the header split without the FeedParser (`mime._fast_headers`; the stdlib
-BytesHeaderParser is the reference), simple header parameters (`mime._fast_params`; the
-stdlib's parameter parser is the reference), and parts decoded in place from the spool (a
-copy is the reference).  Each is switched off here and the facts compared, on generated
-hostile messages.
+Fast paths (milter.core.fastpaths): pybase64 for base64 (binascii and the lenient reader are
+the reference), the header split without the FeedParser (the stdlib BytesHeaderParser is the
+reference), simple header parameters (the stdlib's parameter parser is the reference), and
+parts decoded in place from the spool (a copy is the reference).  The same messages are
+scanned with ScanConfig(fast_paths=FAST) and with REFERENCE, and the facts compared, on
+generated hostile messages.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import quopri
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from milter.content import ContentFacts, leaf, mime, scan
-from milter.content.formats import text
+from milter.content import ContentFacts, ScanConfig, compile_config, scan
+from milter.core.fastpaths import FAST, REFERENCE
 from tests.reliability.mime_cases import mime_case
 from tests.unit.content.helpers import DEFAULT
 
 BSN_TEXT = b"BSN 101722333, geboortedatum 12-03-2011, dossier jeugdzorg melding cli\xc3\xabnt"
-
-
-@contextlib.contextmanager
-def reference_paths() -> Iterator[None]:
-    """The general code only: binascii, the stdlib header parser, parts copied before decoding."""
-    saved = (text._simd, mime._fast_headers, mime._fast_params, leaf.transfer_decode_span)
-
-    def copied(buf: mime.Buffer, start: int, end: int, encoding: str) -> bytes:
-        return text.transfer_decode(bytes(buf[start:end]), encoding)
-
-    text._simd, mime._fast_headers, mime._fast_params = False, False, False
-    leaf.transfer_decode_span = copied
-    try:
-        yield
-    finally:
-        text._simd, mime._fast_headers, mime._fast_params, leaf.transfer_decode_span = saved
-
-
-def both_ways(raw: bytes) -> tuple[ContentFacts, ContentFacts]:
-    fast = DEFAULT.scan_message(raw)
-    with reference_paths():
-        reference = DEFAULT.scan_message(raw)
-    return fast, reference
 
 
 @st.composite
@@ -136,6 +111,20 @@ def nasty_messages(draw: st.DrawFn) -> bytes:
         + nl
     )
     return head + nl + body
+
+
+# The general code only: binascii, the stdlib header and parameter parsers, parts copied.
+REFERENCE_SCANNER = compile_config(ScanConfig(fast_paths=REFERENCE))
+
+
+def both_ways(raw: bytes) -> tuple[ContentFacts, ContentFacts]:
+    return DEFAULT.scan_message(raw), REFERENCE_SCANNER.scan_message(raw)
+
+
+def test_default_scanner_takes_the_fast_paths() -> None:
+    """The scanner a policy without settings gets (and these tests compare) is the FAST one."""
+    assert DEFAULT.config.fast_paths is FAST
+    assert REFERENCE_SCANNER.config.fast_paths is REFERENCE
 
 
 class TestSameFacts:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from milter.content import ContentFacts, mime
 from milter.content.formats.text import transfer_decode
 from milter.content.mime import safe_name, split_headers, split_multipart
+from milter.core.fastpaths import REFERENCE
 from tests.unit.content.helpers import DEFAULT
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -250,20 +251,29 @@ def _stdlib(block: bytes) -> Message:
 
 
 def _param_answers(headers: Message) -> list[object]:
+    """File name, boundary, charset, type: the stdlib's Message answers them, mime.Headers
+    from the parameters it parsed once (maybe by the fast path)."""
     answers: list[object] = []
     for ask in (
         headers.get_filename,
         headers.get_boundary,
         headers.get_content_charset,
         headers.get_content_type,
+        lambda: headers.get_filename(failobj=0),
+        lambda: headers.get_boundary(failobj=0),
+        lambda: headers.get_content_charset(failobj=0),
         lambda: headers.get_param("name"),
-        headers.get_filename,  # asked again: the remembered parse
     ):
         try:
             answers.append(ask())
         except mime.PARAM_ERRORS as exc:
             answers.append(type(exc))
     return answers
+
+
+def _our_answers(headers: mime.Headers) -> list[object]:
+    assert type(headers) is mime.Headers  # so the answers are the overrides' own
+    return _param_answers(headers)
 
 
 class TestHeaderFastPath:
@@ -278,7 +288,11 @@ class TestHeaderFastPath:
         if fast is not None:
             assert fast._headers == reference._headers
             assert fast.get_unixfrom() == reference.get_unixfrom() is None
-        assert _param_answers(mime.parse_headers(block)) == _param_answers(reference)
+        expected = _param_answers(reference)
+        ours = mime.parse_headers(block)
+        assert _our_answers(ours) == expected
+        assert _our_answers(ours) == expected  # asked again: the remembered parse
+        assert _our_answers(mime.parse_headers(block, REFERENCE)) == expected
 
     def test_ordinary_block_takes_the_fast_path(self) -> None:
         """A usual header block (folded, CRLF, 8-bit) is split without the FeedParser."""
@@ -310,7 +324,19 @@ PARAM_PIECES = st.sampled_from(
 
 
 WS_PIECES = st.sampled_from(["", " ", "\t", "\r\n ", "\r\n\t", "\x0b", "\x1f", "  "])
-CLEAN_VALUES = ['"utf-8"', "utf-8", '"a b.pdf"', '"=_x"', "=_x", '""', "", "%20", "'a'", "a*"]
+CLEAN_VALUES = [
+    '"utf-8"',
+    '" =_x "',
+    "utf-8",
+    '"a b.pdf"',
+    '"=_x"',
+    "=_x",
+    '""',
+    "",
+    "%20",
+    "'a'",
+    "a*",
+]
 ODD_VALUES = ['"x;y"', '"a\\"b"', "<a>", '"<a>"', '"\x00"', "é", '"a', 'a"', '"\r\n\tb"', "a b"]
 CLEAN_NAMES = ["charset", "NAME", "boundary", "a.b", "x'y"]
 
@@ -332,11 +358,28 @@ def parameter_values(draw: st.DrawFn) -> str:
     return value + (draw(st.sampled_from(["", ";", " ", "; "])) if odd else "")
 
 
-def _preserved(headers: Message, name: str) -> object:
+def _stdlib_params(headers: Message, name: str) -> object:
+    """The public API's parameter list: Message.get_params(header=name, unquote=False)."""
     try:
-        return headers._get_params_preserve(None, name)  # type: ignore[attr-defined]
+        return headers.get_params(None, name, unquote=False)
     except mime.PARAM_ERRORS as exc:
         return type(exc)
+
+
+def _our_params(headers: mime.Headers, name: str) -> object:
+    try:
+        return headers.params(name)
+    except mime.PARAM_ERRORS as exc:
+        return type(exc)
+
+
+def _headers(content_type: str, disposition: str | None = None, *, fast: bool) -> mime.Headers:
+    headers = mime.Headers()
+    headers.simple_params = fast
+    headers["Content-Type"] = content_type
+    if disposition is not None:
+        headers["Content-Disposition"] = disposition
+    return headers
 
 
 class TestParameterFastPath:
@@ -345,14 +388,26 @@ class TestParameterFastPath:
     @settings(max_examples=3000, deadline=None)
     @given(parameter_values())
     def test_same_parameters_as_the_stdlib(self, value: str) -> None:
-        """Same (name, value) list as Message._get_params_preserve, or the stdlib decides."""
+        """The fast path's (name, value) list is the public API's get_params(unquote=False)."""
         reference = Message()
         reference["Content-Type"] = value
-        headers = mime.Headers()
-        headers["Content-Type"] = value
-        assert _preserved(headers, "content-type") == _preserved(reference, "content-type")
-        assert _preserved(headers, "Content-Type") == _preserved(reference, "content-type")
-        assert _preserved(headers, "content-disposition") is None
+        headers = _headers(value, fast=True)
+        expected = _stdlib_params(reference, "content-type")
+        assert _our_params(headers, "content-type") == expected
+        assert _our_params(headers, "Content-Type") == expected
+        assert _our_params(headers, "content-disposition") is None
+
+    @settings(max_examples=1500, deadline=None)
+    @given(parameter_values(), parameter_values())
+    def test_same_answers_fast_and_reference(self, ctype: str, disposition: str) -> None:
+        """File name, boundary, charset and type: the same with the simple-parameter path on,
+        off (the public API's get_params alone), and from the stdlib's own methods."""
+        reference = Message()
+        reference["Content-Type"] = ctype
+        reference["Content-Disposition"] = disposition
+        expected = _param_answers(reference)
+        assert _our_answers(_headers(ctype, disposition, fast=True)) == expected
+        assert _our_answers(_headers(ctype, disposition, fast=False)) == expected
 
     @pytest.mark.parametrize(
         "value",
@@ -368,4 +423,4 @@ class TestParameterFastPath:
         assert mime._SIMPLE_PARAMS.fullmatch(value)
         reference = Message()
         reference["Content-Type"] = value
-        assert mime._simple_params(value) == _preserved(reference, "content-type")
+        assert mime._simple_params(value) == _stdlib_params(reference, "content-type")

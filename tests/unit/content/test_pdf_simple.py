@@ -103,6 +103,18 @@ class TestFastPath:
         data = one_page(b"BT /F1 11 Tf 50 700 Td (it\x27s \xe9n 123) Tj ET", font)
         assert fast(data) == slow(data)
 
+    @pytest.mark.parametrize(
+        "encoding", [b"StandardEncoding", b"WinAnsiEncoding", b"MacRomanEncoding"]
+    )
+    def test_every_byte_of_each_encoding_as_pypdf(self, encoding: bytes) -> None:
+        """Bytes 1-255 in each standard encoding give exactly pypdf's characters."""
+        font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /%s >>" % encoding
+        shown = b"".join(b"\\%03o" % code for code in range(1, 256))
+        data = one_page(b"BT /F1 11 Tf 50 700 Td (" + shown + b") Tj ET", font)
+        found = fast(data)
+        assert found is not None and len(found) == 255
+        assert found == slow(data)
+
     def test_flate_content_and_object_stream(self) -> None:
         """FlateDecode content and objects stored in an object stream (PDF 1.5) are read."""
         inner = [b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", HELVETICA]
