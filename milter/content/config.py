@@ -5,7 +5,10 @@ field has a safe default.  `compile_config` turns it into a `CompiledScanner` on
 it builds the registered detectors, joins their patterns into the single-pass RE2 matcher and
 compiles the officer's own patterns with google-re2 (linear time, no backtracking).
 
-Refuses (raises `ConfigError`): unknown detector names, limits that are not positive, keywords
+`ocr` (`OcrSettings`) bounds reading images and scanned PDFs with Tesseract (formats/ocr.py).
+
+Refuses (raises `ConfigError`): unknown detector names, limits that are not positive, an OCR
+time budget that does not fit in the milter's per-event budget, keywords
 without a letter or digit, duplicate custom pattern names.  A pattern RE2 will not compile raises
 `PatternError(name, message)` so the policy loader can point at its line.
 """
@@ -31,6 +34,23 @@ class ScanLimits:
     max_decompressed_bytes: int = 50 * MiB  # zip and office members, summed per message
     max_attachment_bytes: int = 20 * MiB  # one decoded part
     max_message_bytes: int = 256 * MiB  # raw message kept for scanning (spooled to disk)
+
+
+# The per-event budget of the milter is 25 s (milter/adapter.py); OCR must leave room in it for
+# the MIME walk, the detectors and (local path) the DNS questions asked after the scan.
+OCR_MAX_TIME_BUDGET_MS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class OcrSettings:
+    """Reading images and scanned PDF pages with Tesseract; past a bound the part stays
+    `unscannable` (held for external recipients by the built-in rule), never accepted unread."""
+
+    enabled: bool = True
+    max_image_pixels: int = 50_000_000  # larger images are not decoded at all (pixel bombs)
+    max_images: int = 10  # image files (attachments, archive members, large inline images)
+    max_pages: int = 10  # PDF pages rendered (and frames of multi-page TIFF/GIF) per message
+    time_budget_ms: int = 12_000  # all OCR of one message together
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +113,7 @@ class ScanConfig:
     case_keywords: tuple[str, ...] = DEFAULT_CASE_KEYWORDS
     custom: tuple[CustomPattern, ...] = ()
     detectors: tuple[str, ...] = ALL_DETECTORS
+    ocr: OcrSettings = field(default_factory=OcrSettings)
 
 
 class ConfigError(ValueError):
@@ -122,4 +143,14 @@ def compile_config(cfg: ScanConfig) -> CompiledScanner:
     ):
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"limits.{name} must be a positive integer")
+    for name, value in (
+        ("max_image_pixels", cfg.ocr.max_image_pixels),
+        ("max_images", cfg.ocr.max_images),
+        ("max_pages", cfg.ocr.max_pages),
+        ("time_budget_ms", cfg.ocr.time_budget_ms),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"ocr.{name} must be a positive integer")
+    if cfg.ocr.time_budget_ms > OCR_MAX_TIME_BUDGET_MS:
+        raise ConfigError(f"ocr.time_budget_ms must be at most {OCR_MAX_TIME_BUDGET_MS}")
     return CompiledScanner(cfg)

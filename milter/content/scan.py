@@ -7,11 +7,15 @@ thread-safe to share.  Per message:
 
 or, as the milter sees a message arrive,
 
-    session = scanner.session()
+    session = scanner.session(ocr=True) # ocr=False: images stay unscannable (internal mail)
     session.header(name, value)        # for every header, in order
     session.body(chunk)                # for every body chunk
-    facts = session.finish()
+    facts = session.finish(deadline)   # deadline (time.monotonic()) caps the OCR budget
     session.close()                    # (or use it as a context manager)
+
+Images and PDFs without a text layer are read by OCR (formats/ocr.py) when the configuration
+enables it and the caller asks for it: the milter asks only when a content rule could apply
+to an external recipient of the message (`engine.ocr_may_matter`).
 
 The session spools the message in memory up to 1 MiB and in an unlinked temporary file past
 that; the walk then reads the file through mmap, so memory stays bounded whatever the message
@@ -37,6 +41,7 @@ from typing import IO
 from milter.content import detectors as _detectors  # noqa: F401  (registers the detectors)
 from milter.content.config import ConfigError, ScanConfig, ScanLimits
 from milter.content.findings import ContentFacts, Finding
+from milter.content.formats.ocr import OcrReader
 from milter.content.matcher import Matcher
 from milter.content.mime import Buffer, Walker
 from milter.content.registry import MAX_WHERE, REGISTRY, Detector, DetectorRun, Segment
@@ -71,23 +76,29 @@ class CompiledScanner:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
 
-    def session(self) -> ScanSession:
-        """A new incremental scan for one message."""
-        return ScanSession(self)
+    def session(self, *, ocr: bool = True) -> ScanSession:
+        """A new incremental scan for one message; `ocr` False leaves images unscannable."""
+        return ScanSession(self, ocr=ocr)
 
-    def scan_message(self, data: bytes | bytearray | memoryview | IO[bytes]) -> ContentFacts:
+    def scan_message(
+        self,
+        data: bytes | bytearray | memoryview | IO[bytes],
+        *,
+        ocr: bool = True,
+        deadline: float | None = None,
+    ) -> ContentFacts:
         """Scan one whole RFC 5322 message (headers and body)."""
         if isinstance(data, bytes | bytearray | memoryview):
             limit = self.config.limits.max_message_bytes
             raw = bytes(data)
-            collector = _Collector(self)
+            collector = _Collector(self, ocr, deadline)
             if len(raw) > limit:
                 raw = raw[:limit]
                 collector.truncated("message", "max_message_bytes exceeded")
             return collector.scan(raw)
-        with self.session() as session:
+        with self.session(ocr=ocr) as session:
             session.raw(data)
-            return session.finish()
+            return session.finish(deadline)
 
 
 class _Spool:
@@ -140,8 +151,9 @@ class _Spool:
 class ScanSession:
     """An incremental scan: headers, then body chunks, then `finish`."""
 
-    def __init__(self, scanner: CompiledScanner) -> None:
+    def __init__(self, scanner: CompiledScanner, *, ocr: bool = True) -> None:
         self._scanner = scanner
+        self._ocr = ocr
         self._spool = _Spool(scanner.config.limits.max_message_bytes)
         self._in_body = False
         self._facts: ContentFacts | None = None
@@ -169,13 +181,14 @@ class ScanSession:
                 return
             self._spool.write(chunk)
 
-    def finish(self) -> ContentFacts:
-        """Scan what arrived; never raises on malformed input."""
+    def finish(self, deadline: float | None = None) -> ContentFacts:
+        """Scan what arrived; never raises on malformed input. OCR ends by `deadline`
+        (time.monotonic()) at the latest."""
         if self._facts is None:
             if not self._in_body:
                 self._spool.write(b"\r\n")
                 self._in_body = True
-            collector = _Collector(self._scanner)
+            collector = _Collector(self._scanner, self._ocr, deadline)
             if self._spool.overflow:
                 collector.truncated("message", "max_message_bytes exceeded")
             self._facts = collector.scan(self._spool.buffer())
@@ -231,8 +244,12 @@ class _Notes:
 class _Collector:
     """The sink of one message's walk: limits, the detector runs, and the notes."""
 
-    def __init__(self, scanner: CompiledScanner) -> None:
+    def __init__(
+        self, scanner: CompiledScanner, ocr: bool = True, deadline: float | None = None
+    ) -> None:
         self.limits: ScanLimits = scanner.config.limits
+        settings = scanner.config.ocr
+        self.ocr = OcrReader(settings, deadline) if ocr and settings.enabled else None
         self.matcher = scanner.matcher
         self.runs: list[DetectorRun] = [d.start() for d in scanner.detectors]
         self.unreadable = _Notes("unscannable")
@@ -259,6 +276,7 @@ class _Collector:
             readable=self.readable,
             parts=self.parts,
             bytes_scanned=self.scanned,
+            ocr_read=tuple(self.ocr.read[:MAX_WHERE]) if self.ocr is not None else (),
         )
 
     # --- Sink

@@ -9,15 +9,19 @@ one set of limits.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from milter.content.config import ScanLimits
+
+if TYPE_CHECKING:
+    from milter.content.formats.ocr import OcrReader
 
 
 class Sink(Protocol):
     """The receiving end of one message's walk (implemented by the scanner)."""
 
     limits: ScanLimits
+    ocr: OcrReader | None  # None: images and scans stay unscannable (OCR off, or not needed)
 
     def text(self, where: str, data: bytes, *, header: bool = False) -> None:
         """Scan `data` (UTF-8 text) found at `where`; `header` for subject and file names."""

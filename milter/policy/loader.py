@@ -282,6 +282,7 @@ def _content_policy(values: dict[str, Any], issues: _Issues) -> ContentPolicy | 
     from milter.content.config import (
         ALL_DETECTORS,
         CustomPattern,
+        OcrSettings,
         ScanConfig,
         ScanLimits,
         compile_config,
@@ -314,6 +315,8 @@ def _content_policy(values: dict[str, Any], issues: _Issues) -> ContentPolicy | 
         kwargs["limits"] = ScanLimits(**values["limits"])
     if values.get("case_keywords"):
         kwargs["case_keywords"] = values["case_keywords"]
+    if values.get("ocr"):
+        kwargs["ocr"] = OcrSettings(**values["ocr"])
     config = ScanConfig(**kwargs)
     if issues:
         return None
@@ -562,6 +565,16 @@ _LIMITS = _Map(
         )
     },
 )
+_OCR = _Map(
+    {
+        "enabled": _Field(_Bool(), required=False),
+        "max_image_pixels": _Field(_Integer(low=1_000_000, high=200_000_000), required=False),
+        "max_images": _Field(_Integer(low=1, high=100), required=False),
+        "max_pages": _Field(_Integer(low=1, high=100), required=False),
+        # Inside the milter's per-event budget (25 s), with room for the rest of the scan.
+        "time_budget_ms": _Field(_Integer(low=100, high=20_000), required=False),
+    },
+)
 _CUSTOM = _Map(
     {
         "name": _Field(_Identifier()),
@@ -574,6 +587,7 @@ _CONTENT = _Map(
         "limits": _Field(_LIMITS, required=False),
         "case_keywords": _Field(_List(_Text(max_len=80), min_items=1), required=False),
         "custom_patterns": _Field(_List(_CUSTOM), required=False),
+        "ocr": _Field(_OCR, required=False),
         "rules": _Field(_List(_CONTENT_RULE)),
     },
 )

@@ -2,7 +2,8 @@
 
 Encrypted PDFs are tried with the empty user password (common for 'no printing' PDFs); if that
 does not open them they are unscannable ('encrypted pdf').  A PDF whose pages give no text at all
-is a scan or a photo: unscannable ('pdf without text (scanned image?)').  Extraction stops once
+is a scan or a photo: `NoTextLayer` ('pdf without text (scanned image?)'), which the caller may
+hand to OCR (formats/ocr.py).  Extraction stops once
 `max_chars` characters were read, or (checked between pages) after 10 seconds of CPU-heavy
 pypdf work -- then the caller reports `truncated` ('pdf time budget exceeded').
 
@@ -16,7 +17,7 @@ import io
 import logging
 import time
 
-from milter.content.formats import Unscannable
+from milter.content.formats import NoTextLayer, Unscannable
 from milter.content.formats.pdf_simple import simple_pdf_text
 
 logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # pypdf warns about every quirk
@@ -32,7 +33,7 @@ def pdf_text(
     simple = simple_pdf_text(data, max_chars, deadline)
     if simple is not None:
         if simple[1] is None and not simple[0].strip():
-            raise Unscannable("pdf without text (scanned image?)")
+            raise NoTextLayer()
         return simple
 
     import pypdf  # imported late: loading pypdf costs ~0.1 s, and many messages carry no PDF
@@ -66,5 +67,5 @@ def pdf_text(
         raise Unscannable("damaged pdf") from exc
     joined = "\n".join(texts)
     if pages and not joined.strip():
-        raise Unscannable("pdf without text (scanned image?)")
+        raise NoTextLayer()
     return joined, None
