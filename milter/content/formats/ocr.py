@@ -57,6 +57,14 @@ LANGUAGES = "nld+eng"
 TARGET_PIXELS = 8_300_000  # a 4K screenshot (3840x2160) is read as it is; larger is scaled down
 PDF_DPI = 200  # scanned pages: 200 dpi reads 10 pt text; 300 dpi costs twice as much
 FORMATS = ("PNG", "JPEG", "GIF", "TIFF", "BMP", "WEBP")
+# Tesseract page segmentation: images (screenshots; phone photos are turned upright from their
+# EXIF orientation) use automatic layout (3); scanned pages also detect their orientation first
+# (1): a page fed sideways or upside down is common, and read as garbage without it. Measured
+# on a 200 dpi A4 page: 0.7 s with 3, 0.9-1.5 s with 1, which reads all four orientations.
+PSM_IMAGE = 3
+PSM_PAGE = 1
+# EXIF orientation -> the transpose that turns the pixels upright (as PIL.ImageOps does).
+_UPRIGHT = {2: 0, 3: 3, 4: 1, 5: 5, 6: 4, 7: 6, 8: 2}
 
 BUDGET_EXCEEDED = "OCR time budget exceeded"
 NOT_AVAILABLE = "OCR not available (Tesseract not installed?)"
@@ -115,7 +123,7 @@ class _Engines:
             self._missing = True
             raise Unscannable(NOT_AVAILABLE) from exc
         try:
-            api = tesserocr.PyTessBaseAPI(lang=LANGUAGES, psm=tesserocr.PSM.AUTO)
+            api = tesserocr.PyTessBaseAPI(lang=LANGUAGES, psm=PSM_IMAGE)
         except RuntimeError as exc:  # the nld or eng model is not installed
             raise Unscannable(NOT_AVAILABLE) from exc
         api.SetVariable("debug_file", "/dev/null")  # "Empty page!!" and the like: not our log
@@ -179,7 +187,7 @@ class OcrReader:
                         raise Unscannable(TOO_MANY_PAGES)
                     self.pages += 1
                     img.seek(frame)
-                texts.append(self._recognise(_grey(img)))
+                texts.append(self._recognise(_grey(img), PSM_IMAGE))
         except Unscannable:
             raise
         except Exception as exc:  # Pillow's decoders on hostile input: any failure is "not read"
@@ -215,7 +223,7 @@ class OcrReader:
                 except Exception as exc:  # PDFium on a damaged page
                     raise Unscannable(DAMAGED_PDF) from exc
                 try:
-                    texts.append(self._recognise(page))
+                    texts.append(self._recognise(page, PSM_PAGE))
                 except Unscannable as exc:
                     if exc.reason != BUDGET_EXCEEDED:
                         raise
@@ -229,7 +237,7 @@ class OcrReader:
             raise Unscannable(PDF_NO_TEXT)
         return text, cut
 
-    def _recognise(self, img: Image) -> str:
+    def _recognise(self, img: Image, psm: int) -> str:
         left = self._left()
         if left <= 0:
             raise Unscannable(BUDGET_EXCEEDED)
@@ -240,6 +248,7 @@ class OcrReader:
             left = self._left()
             if left <= 0:
                 raise Unscannable(BUDGET_EXCEEDED)
+            api.SetPageSegMode(psm)
             api.SetImage(img)
             if not api.Recognize(timeout=max(1, int(left * 1000))):
                 raise Unscannable(BUDGET_EXCEEDED)
@@ -254,6 +263,7 @@ def _grey(img: Image) -> Image:
     from PIL import Image as PilImage
 
     width, height = img.size
+    orientation = img.getexif().get(0x0112, 1)
     scale = min(1.0, math.sqrt(TARGET_PIXELS / max(1, width * height)))
     size = (max(1, int(width * scale)), max(1, int(height * scale)))
     if img.format == "JPEG" and scale < 1.0:
@@ -270,6 +280,8 @@ def _grey(img: Image) -> Image:
         grey = img.convert("L")
     if grey.size != size and scale < 1.0:
         grey = grey.resize(size, PilImage.Resampling.LANCZOS, reducing_gap=2.0)
+    if orientation in _UPRIGHT:  # a phone photo stored sideways, with its EXIF tag
+        grey = grey.transpose(PilImage.Transpose(_UPRIGHT[orientation]))
     return grey
 
 

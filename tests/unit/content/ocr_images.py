@@ -65,6 +65,13 @@ def photo(size: tuple[int, int] = (1600, 1200), seed: int = 7) -> Image.Image:
     return Image.blend(img, noise, 0.15)
 
 
+def phone_photo(upright: Image.Image) -> bytes:
+    """A JPEG as a phone held upright stores it: pixels sideways, EXIF orientation 6."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return encode(upright.rotate(90, expand=True), "JPEG", quality=85, exif=exif)
+
+
 def encode(img: Image.Image, fmt: str, **kwargs: object) -> bytes:
     out = io.BytesIO()
     img.save(out, fmt, **kwargs)

@@ -24,6 +24,7 @@ from tests.unit.content.ocr_images import (
     encode,
     mail,
     page,
+    phone_photo,
     photo,
     png_header_only,
     scanned_pdf,
@@ -72,6 +73,12 @@ class TestImages:
         big = page().resize((3000, 4000))
         assert big.size[0] * big.size[1] > ocr.TARGET_PIXELS
         facts = SCANNER.scan_message(mail((encode(big, "JPEG", quality=85), "image/jpeg", "f.jpg")))
+        assert bsn_where(facts)
+
+    def test_phone_photo_is_turned_upright_by_its_exif(self) -> None:
+        """A phone photo stored sideways with EXIF orientation 6 is read upright."""
+        data = phone_photo(page().resize((3000, 4000)))
+        facts = SCANNER.scan_message(mail((data, "image/jpeg", "IMG_2041.jpg")))
         assert bsn_where(facts)
 
     def test_transparent_png_text_is_read(self) -> None:
@@ -128,6 +135,13 @@ class TestScannedPdf:
         """Three pages, the BSN on the third: every page within max_pages is read."""
         pages = [page(ORDINARY), page(ORDINARY), page()]
         facts = SCANNER.scan_message(mail((scanned_pdf(pages), "application/pdf", "s.pdf")))
+        assert bsn_where(facts)
+
+    @pytest.mark.parametrize("angle", [90, 180])
+    def test_page_fed_sideways_or_upside_down_is_read(self, angle: int) -> None:
+        """A scanned page rotated 90 or 180 degrees is still read (orientation detection)."""
+        pdf = scanned_pdf([page().rotate(angle, expand=True, fillcolor=245)])
+        facts = SCANNER.scan_message(mail((pdf, "application/pdf", "s.pdf")))
         assert bsn_where(facts)
 
     def test_blank_scan_stays_unscannable(self) -> None:
