@@ -160,6 +160,22 @@ def read_image(walker: Walker, data: bytes, where: str) -> None:
     _ocr_text(walker, where, text)
 
 
+def read_decoration(
+    walker: Walker, headers: Message, buf: Buffer, start: int, end: int, where: str
+) -> None:
+    """A small inline image counted as decoration: read by OCR too, best effort (a small
+    pasted screenshot of a client file looks like a logo in size)."""
+    if walker.sink.ocr is None:
+        return
+    cte = str(headers.get("content-transfer-encoding", "")).strip().lower()
+    try:
+        text = walker.sink.ocr.decoration(transfer_decode_span(buf, start, end, cte))
+    except Unscannable as exc:
+        walker.sink.unscannable(where, f"image: {exc.reason}")
+        return
+    _ocr_text(walker, where, text)
+
+
 def _ocr_text(walker: Walker, where: str, text: str) -> None:
     ocr = walker.sink.ocr
     assert ocr is not None

@@ -328,6 +328,7 @@ class Walker:
             return
         decorative = related and filename is None and headers.get("content-id") is not None
         if decorative and leaf.is_decoration(headers, buf, start, end):
+            leaf.read_decoration(self, headers, buf, start, end, where)  # OCR, best effort
             return
         leaf.inspect(self, headers, buf, start, end, where, depth, ctype, filename)
 

@@ -19,6 +19,10 @@ no text is read (a photo; there is nothing for a text detector to find).  A PDF 
 layer in which OCR found no text at all stays unscannable: a scanned document is expected to
 carry text, so "none found" more likely means "not readable" (handwriting, a skewed scan).
 
+Small inline images the MIME walk counts as decoration (signature logos) are read best effort
+(`decoration`): a small pasted screenshot is just as small, and only reading tells them apart.
+What a logo says is scanned like any text; a logo that cannot be read stays decoration.
+
 Tesseract instances (nld+eng models, ~40 MB each) are loaded once and shared through a small
 pool (one per core, at most 4): an instance is not thread-safe, and loading one costs ~0.3 s.
 Recognition releases the GIL.  PDFium (pypdfium2, which renders the pages) is not thread-safe
@@ -65,6 +69,9 @@ PSM_IMAGE = 3
 PSM_PAGE = 1
 # EXIF orientation -> the transpose that turns the pixels upright (as PIL.ImageOps does).
 _UPRIGHT = {2: 0, 3: 3, 4: 1, 5: 5, 6: 4, 7: 6, 8: 2}
+
+# Small inline images (logos) read per message, best effort; a reply thread repeats them.
+DECORATIONS_MAX = 20
 
 BUDGET_EXCEEDED = "OCR time budget exceeded"
 NOT_AVAILABLE = "OCR not available (Tesseract not installed?)"
@@ -151,6 +158,7 @@ class OcrReader:
         self._outer = deadline
         self.deadline: float | None = None  # set when OCR first runs: the budget is OCR time
         self.images = 0
+        self.decorations = 0
         self.pages = 0
         self.read: list[str] = []  # where OCR produced text (part names, never text)
 
@@ -168,16 +176,8 @@ class OcrReader:
             raise Unscannable(TOO_MANY_IMAGES)
         if self._left() <= 0:  # (also starts the clock)
             raise Unscannable(BUDGET_EXCEEDED)
-        from PIL import Image as PilImage
-
         try:
-            try:
-                img = PilImage.open(io.BytesIO(data), formats=FORMATS)
-            except PilImage.DecompressionBombError as exc:  # over twice Pillow's own limit
-                raise Unscannable(TOO_LARGE) from exc
-            width, height = img.size
-            if width * height > self.settings.max_image_pixels:
-                raise Unscannable(TOO_LARGE)
+            img = self._open(data)
             texts = []
             frames = int(getattr(img, "n_frames", 1))
             for frame in range(frames):
@@ -193,6 +193,36 @@ class OcrReader:
         except Exception as exc:  # Pillow's decoders on hostile input: any failure is "not read"
             raise Unscannable(DAMAGED_IMAGE) from exc
         return "\n".join(texts)
+
+    def decoration(self, data: bytes) -> str:
+        """Best effort for a small inline image the walk counts as decoration (a logo, or a
+        small pasted screenshot: bytes cannot tell them apart): its text, or '' when it has
+        none or cannot be read within the bounds -- then it stays decoration, as without OCR.
+        Not counted in max_images; only a pixel bomb posing as a logo is refused."""
+        self.decorations += 1
+        if self.decorations > DECORATIONS_MAX or self._left() <= 0:
+            return ""
+        try:
+            return self._recognise(_grey(self._open(data)), PSM_IMAGE)  # first frame only
+        except Unscannable as exc:
+            if exc.reason == TOO_LARGE:
+                raise
+            return ""
+        except Exception:  # a damaged logo: decoration, as it was without OCR
+            return ""
+
+    def _open(self, data: bytes) -> Image:
+        """The image in `data`, header read, pixels not decoded yet; a pixel bomb is refused."""
+        from PIL import Image as PilImage
+
+        try:
+            img = PilImage.open(io.BytesIO(data), formats=FORMATS)
+        except PilImage.DecompressionBombError as exc:  # over twice Pillow's own limit
+            raise Unscannable(TOO_LARGE) from exc
+        width, height = img.size
+        if width * height > self.settings.max_image_pixels:
+            raise Unscannable(TOO_LARGE)
+        return img
 
     def pdf(self, data: bytes) -> tuple[str, str | None]:
         """(text, cut) of a PDF without a text layer; `cut` names the bound that stopped it."""

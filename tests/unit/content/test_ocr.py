@@ -12,7 +12,7 @@ import zipfile
 import pytest
 from PIL import Image
 
-from milter.content import ContentFacts, OcrSettings, ScanConfig, compile_config
+from milter.content import ContentFacts, OcrSettings, ScanConfig, compile_config, leaf
 from milter.content.config import ConfigError
 from milter.content.findings import OCR_WHERE_SUFFIX
 from milter.content.formats import ocr
@@ -122,6 +122,46 @@ class TestImages:
         html.add_related(encode(screenshot(), "PNG"), "image", "png", cid="<shot1>")
         facts = SCANNER.scan_message(msg.as_bytes())
         assert bsn_where(facts)
+
+
+def related_mail(image: bytes) -> bytes:
+    """An HTML mail with `image` inline in multipart/related, referenced by cid, no file name."""
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@samen-veilig.nl", "b@x.example", "zie"
+    msg.set_content("zie hieronder")
+    msg.add_alternative('<p>zie hieronder</p><img src="cid:img1">', subtype="html")
+    html = msg.get_payload()[1]  # type: ignore[index]
+    html.add_related(image, "image", "png", cid="<img1>")
+    return msg.as_bytes()
+
+
+class TestDecoration:
+    def test_small_pasted_screenshot_is_read(self) -> None:
+        """A cropped screenshot as small as a logo (< 16 KiB) is still read by OCR."""
+        crop = screenshot().crop((0, 40, 520, 220))
+        data = encode(crop, "PNG", optimize=True)
+        assert len(data) < leaf.DECORATION_MAX_BYTES
+        facts = SCANNER.scan_message(related_mail(data))
+        assert bsn_where(facts)
+        assert unscannable(facts) is None
+
+    def test_logo_stays_decoration(self) -> None:
+        """A signature logo: read best effort, no findings, not unscannable."""
+        logo = Image.new("RGB", (180, 60), (20, 80, 160))
+        facts = SCANNER.scan_message(related_mail(encode(logo, "PNG")))
+        assert facts.findings == ()
+
+    def test_damaged_logo_stays_decoration(self) -> None:
+        """A small inline image OCR cannot decode is decoration, as it was without OCR."""
+        facts = SCANNER.scan_message(related_mail(b"\x89PNG\r\n\x1a\n" + b"\x00" * 300))
+        assert facts.findings == ()
+
+    def test_pixel_bomb_posing_as_logo_is_unscannable(self) -> None:
+        """A tiny file claiming 60000x60000 pixels is not a logo: unscannable."""
+        facts = SCANNER.scan_message(related_mail(png_header_only(60_000, 60_000)))
+        assert unscannable(facts) == "image: image too large for OCR (max_image_pixels)"
 
 
 class TestScannedPdf:
