@@ -76,6 +76,7 @@ HTML_EXTENSIONS = frozenset({"htm", "html", "xhtml"})
 _MESSAGE_START = re.compile(
     rb"(?:From |Return-Path:|Received:|Date:|From:|Message-ID:|MIME-Version:|Subject:)", re.I
 )
+_IMAGE_XOBJECT = re.compile(rb"/Subtype\s*/Image\b")
 _RTF_CONTROL = re.compile(rb"\\[a-zA-Z]+-?\d* ?|\\'[0-9a-fA-F]{2}|\\[^a-zA-Z]|[{}]")
 
 
@@ -165,7 +166,7 @@ def read_decoration(
 ) -> None:
     """A small inline image counted as decoration: read by OCR too, best effort (a small
     pasted screenshot of a client file looks like a logo in size)."""
-    if walker.sink.ocr is None:
+    if walker.sink.ocr is None or not walker.sink.ocr.settings.inline_images:
         return
     cte = str(headers.get("content-transfer-encoding", "")).strip().lower()
     try:
@@ -308,6 +309,19 @@ def _pdf(walker: Walker, data: bytes, where: str) -> None:
         if cut is not None:
             walker.sink.unscannable(where, f"scanned pdf: {cut}")
         return
+    ocr = walker.sink.ocr
+    if ocr is not None and _IMAGE_XOBJECT.search(data):
+        # Text on some pages, scanned pages among them (a typed letter with a scanned form)?
+        # Image XObjects are streams, never inside compressed object streams: their
+        # dictionaries are plain bytes, so one regex finds whether there are any.
+        try:
+            scanned, scan_cut = ocr.pdf(data, scanned_pages_only=True)
+        except Unscannable as exc:
+            walker.sink.unscannable(where, f"scanned pdf: {exc.reason}")
+        else:
+            _ocr_text(walker, where, scanned)
+            if scan_cut is not None:
+                walker.sink.unscannable(where, f"scanned pdf: {scan_cut}")
     if cut is not None:
         walker.sink.truncated(where, cut)
     walker.sink.text(where, text.encode("utf-8", "replace"))

@@ -573,6 +573,7 @@ _OCR = _Map(
         "max_pages": _Field(_Integer(low=1, high=100), required=False),
         # Inside the milter's per-event budget (25 s), with room for the rest of the scan.
         "time_budget_ms": _Field(_Integer(low=100, high=20_000), required=False),
+        "inline_images": _Field(_Bool(), required=False),
     },
 )
 _CUSTOM = _Map(

@@ -140,11 +140,13 @@ class TestPolicy:
     def test_ocr_section_is_loaded(self) -> None:
         """`content.ocr` values reach the scanner's settings."""
         policy = load_policy_text(
-            with_content("  ocr: {max_images: 3, max_pages: 4, time_budget_ms: 5000}\n")
+            with_content(
+                "  ocr: {max_images: 3, max_pages: 4, time_budget_ms: 5000, inline_images: no}\n"
+            )
         )
         settings = policy.content.scan.ocr  # type: ignore[union-attr]
         assert (settings.enabled, settings.max_images, settings.max_pages) == (True, 3, 4)
-        assert settings.time_budget_ms == 5000
+        assert settings.time_budget_ms == 5000 and settings.inline_images is False
 
     @pytest.mark.parametrize(
         ("line", "message"),

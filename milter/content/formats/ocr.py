@@ -2,7 +2,8 @@
 
 A screenshot of a client file or a scanned form carries the same client data as the file
 itself, so an image attachment (PNG, JPEG, GIF, TIFF, BMP, WebP) and a PDF without a text layer
-are read by OCR and their text goes through the same detectors as any other text.  One
+are read by OCR and their text goes through the same detectors as any other text; so are the
+scanned pages of a PDF that has text elsewhere (pages with an image and almost no text).  One
 `OcrReader` serves one message and keeps its bounds (`OcrSettings`):
 
 - pixels: an image over `max_image_pixels` is not decoded at all (a pixel bomb costs memory
@@ -65,6 +66,9 @@ FORMATS = ("PNG", "JPEG", "GIF", "TIFF", "BMP", "WEBP")
 # EXIF orientation) use automatic layout (3); scanned pages also detect their orientation first
 # (1): a page fed sideways or upside down is common, and read as garbage without it. Measured
 # on a 200 dpi A4 page: 0.7 s with 3, 0.9-1.5 s with 1, which reads all four orientations.
+# A page of a PDF with text elsewhere is read by OCR when it has an image and less text than
+# this (a scanner's page number or stamp); a typed page with a logo has far more.
+SCANNED_PAGE_MAX_CHARS = 40
 PSM_IMAGE = 3
 PSM_PAGE = 1
 # EXIF orientation -> the transpose that turns the pixels upright (as PIL.ImageOps does).
@@ -224,8 +228,12 @@ class OcrReader:
             raise Unscannable(TOO_LARGE)
         return img
 
-    def pdf(self, data: bytes) -> tuple[str, str | None]:
-        """(text, cut) of a PDF without a text layer; `cut` names the bound that stopped it."""
+    def pdf(self, data: bytes, *, scanned_pages_only: bool = False) -> tuple[str, str | None]:
+        """(text, cut) of the pages of PDF `data`; `cut` names the bound that stopped reading.
+
+        Every page of a PDF without a text layer; with `scanned_pages_only`, the pages of a PDF
+        that has text elsewhere which carry an image and (almost) no text of their own -- a
+        typed cover letter followed by scanned pages."""
         import pypdfium2 as pdfium
 
         texts: list[str] = []
@@ -241,11 +249,16 @@ class OcrReader:
             with PDFIUM_LOCK:
                 count = len(doc)
             for index in range(count):
-                if self.pages >= self.settings.max_pages:
-                    cut = TOO_MANY_PAGES
-                    break
                 if self._left() <= 0:
                     cut = BUDGET_EXCEEDED
+                    break
+                try:
+                    if scanned_pages_only and not _scanned_page(doc, index):
+                        continue
+                except Exception as exc:  # PDFium on a damaged page
+                    raise Unscannable(DAMAGED_PDF) from exc
+                if self.pages >= self.settings.max_pages:
+                    cut = TOO_MANY_PAGES
                     break
                 self.pages += 1
                 try:
@@ -263,7 +276,7 @@ class OcrReader:
             with PDFIUM_LOCK:
                 doc.close()
         text = "\n".join(texts)
-        if cut is None and not text.strip():
+        if cut is None and not text.strip() and not scanned_pages_only:
             raise Unscannable(PDF_NO_TEXT)
         return text, cut
 
@@ -313,6 +326,26 @@ def _grey(img: Image) -> Image:
     if orientation in _UPRIGHT:  # a phone photo stored sideways, with its EXIF tag
         grey = grey.transpose(PilImage.Transpose(_UPRIGHT[orientation]))
     return grey
+
+
+def _scanned_page(doc: Any, index: int) -> bool:
+    """Page `index` has an image and fewer than SCANNED_PAGE_MAX_CHARS characters of text."""
+    import pypdfium2.raw as pdfium_c
+
+    with PDFIUM_LOCK:
+        page = doc[index]
+        try:
+            textpage = page.get_textpage()
+            try:
+                chars = int(textpage.count_chars())
+            finally:
+                textpage.close()
+            if chars >= SCANNED_PAGE_MAX_CHARS:
+                return False
+            images = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4)
+            return next(iter(images), None) is not None
+        finally:
+            page.close()
 
 
 def _render(doc: Any, index: int) -> Image:

@@ -85,6 +85,23 @@ def scanned_pdf(pages: list[Image.Image]) -> bytes:
     return out.getvalue()
 
 
+def mixed_pdf(typed: list[str], scan: Image.Image) -> bytes:
+    """A typed cover letter (real text layer, reportlab) followed by a scanned page (image)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    for i, line in enumerate(typed):
+        pdf.drawString(72, 770 - i * 16, line)
+    pdf.showPage()
+    pdf.drawImage(ImageReader(scan), 0, 0, width=A4[0], height=A4[1])
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims width x height pixels (a pixel bomb): header and one empty IDAT."""
 

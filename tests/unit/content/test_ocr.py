@@ -23,6 +23,7 @@ from tests.unit.content.ocr_images import (
     ORDINARY,
     encode,
     mail,
+    mixed_pdf,
     page,
     phone_photo,
     photo,
@@ -147,6 +148,12 @@ class TestDecoration:
         assert bsn_where(facts)
         assert unscannable(facts) is None
 
+    def test_inline_images_off_leaves_decoration_unread(self) -> None:
+        """`inline_images: false`: the small pasted screenshot is decoration, not read."""
+        data = encode(screenshot().crop((0, 40, 520, 220)), "PNG", optimize=True)
+        facts = scanner(inline_images=False).scan_message(related_mail(data))
+        assert facts.findings == () and facts.ocr_read == ()
+
     def test_logo_stays_decoration(self) -> None:
         """A signature logo: read best effort, no findings, not unscannable."""
         logo = Image.new("RGB", (180, 60), (20, 80, 160))
@@ -183,6 +190,27 @@ class TestScannedPdf:
         pdf = scanned_pdf([page().rotate(angle, expand=True, fillcolor=245)])
         facts = SCANNER.scan_message(mail((pdf, "application/pdf", "s.pdf")))
         assert bsn_where(facts)
+
+    def test_scanned_page_after_a_typed_letter_is_read(self) -> None:
+        """A PDF with a typed cover letter and a scanned page: the scanned page is read too."""
+        pdf = mixed_pdf(["Geachte collega,", "Bijgaand het formulier. " * 3], page())
+        facts = SCANNER.scan_message(mail((pdf, "application/pdf", "brief.pdf")))
+        assert bsn_where(facts) == ("attachment 2 (.pdf file)" + OCR_WHERE_SUFFIX,)
+        assert facts.ocr_read == ("attachment 2 (.pdf file)",)
+
+    def test_typed_pages_with_a_logo_are_not_ocrd(self) -> None:
+        """A typed letter with a logo image on its page: its text layer is enough, no OCR."""
+        from reportlab.lib.pagesizes import A4
+        from reportlab.lib.utils import ImageReader
+        from reportlab.pdfgen import canvas
+
+        out = io.BytesIO()
+        pdf = canvas.Canvas(out, pagesize=A4)
+        pdf.drawImage(ImageReader(screenshot(["LOGO"], (300, 100))), 72, 720, 150, 50)
+        pdf.drawString(72, 680, "Geachte collega, bijgaand de planning voor het voorjaar.")
+        pdf.save()
+        facts = SCANNER.scan_message(mail((out.getvalue(), "application/pdf", "brief.pdf")))
+        assert facts.ocr_read == () and unscannable(facts) is None
 
     def test_blank_scan_stays_unscannable(self) -> None:
         """A scanned PDF in which OCR finds no text at all is not 'read': unscannable."""
