@@ -85,6 +85,7 @@ TOO_MANY_IMAGES = "OCR max_images exceeded"
 TOO_MANY_PAGES = "OCR max_pages exceeded"
 PDF_NO_TEXT = "pdf without text: OCR found none"
 DAMAGED_PDF = "damaged pdf"
+OCR_FAILED = "OCR failed"
 
 PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe: one call at a time, process-wide
 
@@ -296,6 +297,10 @@ class OcrReader:
             if not api.Recognize(timeout=max(1, int(left * 1000))):
                 raise Unscannable(BUDGET_EXCEEDED)
             return str(api.GetUTF8Text())
+        except Unscannable:
+            raise
+        except Exception as exc:  # Tesseract refusing the pixels (RuntimeError): not read
+            raise Unscannable(OCR_FAILED) from exc
         finally:
             api.Clear()  # drop the image and results: the next message must not see them
             ENGINES.release(api)
