@@ -15,7 +15,7 @@ DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd lame fonts-dejavu-c
   pkg-config g++ python3-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test test-unit test-e2e lint system-deps venv clean
+.PHONY: run test test-unit test-e2e lint schema system-deps venv clean
 
 venv: $(VENV)/.installed
 
@@ -60,25 +60,25 @@ test-unit: venv
 test-e2e: venv system-deps
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
-# Benchmarks (issue 7, results in tests/bench/RESULTS.md): Postfix alone vs + Postwarden vs
+# Benchmarks (issue 7, results in bench/RESULTS.md): Postfix alone vs + Postwarden vs
 # + Rspamd end to end, protocol level, memory, content scan and a py-spy profile of the hot path;
 # ~15 min on 2 cores, as root.  The JSON summary is the last line printed (BENCH_OUT=FILE keeps a
 # copy).  Sizes from the environment: BENCH_RUNS (7), BENCH_MESSAGES (2000), BENCH_SIZES_KB
-# (10,100), BENCH_CONFIGS, BENCH_TMPDIR (/dev/shm) — see tests/bench/run.py.
+# (10,100), BENCH_CONFIGS, BENCH_TMPDIR (/dev/shm) — see bench/run.py.
 BENCH_OUT   ?=
 BENCH_ARGS  ?=
 .PHONY: bench bench-quick bench-experiments bench-deps
 
 bench: venv system-deps bench-deps
-	$(PY) -m tests.bench.run $(if $(BENCH_OUT),--output $(BENCH_OUT)) $(BENCH_ARGS)
+	$(PY) -m bench.run $(if $(BENCH_OUT),--output $(BENCH_OUT)) $(BENCH_ARGS)
 
 # CI-sized: one round of 300 messages per configuration, small protocol/memory/profile runs.
 bench-quick: venv system-deps bench-deps
-	$(PY) -m tests.bench.run --quick $(if $(BENCH_OUT),--output $(BENCH_OUT)) $(BENCH_ARGS)
+	$(PY) -m bench.run --quick $(if $(BENCH_OUT),--output $(BENCH_OUT)) $(BENCH_ARGS)
 
-# Proposed milter changes, measured before anyone makes them (tests/bench/variants.py).
+# Proposed milter changes, measured before anyone makes them (bench/variants.py).
 bench-experiments: venv system-deps bench-deps
-	$(PY) -m tests.bench.experiments $(BENCH_ARGS)
+	$(PY) -m bench.experiments $(BENCH_ARGS)
 
 # Only the benchmarks need these: Rspamd (as root; a temporary policy-rc.d stops its package
 # from starting the service, which is then disabled: the benchmark runs its own) and py-spy.
@@ -102,9 +102,14 @@ bench-deps: venv
 	fi
 	@[ -x $(VENV)/bin/py-spy ] || $(VENV)/bin/pip install -q py-spy
 
+# policies/schema.json, for editors, is generated from the policy spec (milter/policy/sections.py):
+# run this after changing a section; a unit test fails while the committed file is stale.
+schema: venv
+	$(PY) -m milter.policy.schema policies/schema.json
+
 lint: venv
-	$(VENV)/bin/ruff check milter tests
-	$(VENV)/bin/ruff format --check milter tests
+	$(VENV)/bin/ruff check milter tests bench
+	$(VENV)/bin/ruff format --check milter tests bench
 	$(VENV)/bin/mypy
 
 clean:

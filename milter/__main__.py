@@ -2,6 +2,6 @@
 
 import sys
 
-from milter.cli import main
+from milter.cli.main import main
 
 sys.exit(main())

@@ -1,6 +1,6 @@
 """content -- find plain-text client data in every part of an outgoing message.
 
-A library with a small, typed API; the policy loader, engine and milter adapter use it:
+A library with a small, typed API; the policy loader, engine and milter session use it:
 
     from milter.content import ScanConfig, compile_config
     scanner = compile_config(ScanConfig())          # once per policy load
@@ -19,10 +19,9 @@ from milter.content.config import (
     PatternError,
     ScanConfig,
     ScanLimits,
-    compile_config,
 )
 from milter.content.findings import CONFIDENCE_RANK, Confidence, ContentFacts, Finding, at_least
-from milter.content.scan import CompiledScanner, ScanSession
+from milter.content.scan import CompiledScanner, ScanSession, compile_config
 
 __all__ = [
     "ALL_DETECTORS",

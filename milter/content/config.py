@@ -1,25 +1,23 @@
-"""config -- what the policy may tune in the content scanner, and `compile_config`.
+"""config -- what the policy may tune in the content scanner.
 
 `ScanConfig` is a frozen value the policy loader builds from the YAML `content:` section; every
-field has a safe default.  `compile_config` turns it into a `CompiledScanner` once per policy load:
-it builds the registered detectors, joins their patterns into the single-pass RE2 matcher and
-compiles the officer's own patterns with google-re2 (linear time, no backtracking).
+field has a safe default.  `milter.content.scan.compile_config` turns it into a `CompiledScanner`
+once per policy load: it builds the registered detectors, joins their patterns into the
+single-pass RE2 matcher and compiles the officer's own patterns with google-re2 (linear time, no
+backtracking).  This module imports nothing of the scanner: the scanner and the detectors read it.
 
 `ocr` (`OcrSettings`) bounds reading images and scanned PDFs with Tesseract (formats/ocr.py).
 
-Refuses (raises `ConfigError`): unknown detector names, limits that are not positive, an OCR
-time budget that does not fit in the milter's per-event budget, keywords
-without a letter or digit, duplicate custom pattern names.  A pattern RE2 will not compile raises
+Refuses (raises `ConfigError`, from `compile_config`): unknown detector names, limits that are not
+positive, an OCR time budget that does not fit in the milter's per-event budget, keywords without
+a letter or digit, duplicate custom pattern names.  A pattern RE2 will not compile raises
 `PatternError(name, message)` so the policy loader can point at its line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from milter.content.scan import CompiledScanner
+from typing import Literal
 
 MiB = 2**20
 
@@ -130,30 +128,3 @@ class PatternError(ConfigError):
         super().__init__(f"custom pattern {name!r}: {message}")
         self.name = name
         self.message = message
-
-
-def compile_config(cfg: ScanConfig) -> CompiledScanner:
-    """Build the scanner for `cfg` (once per policy load); raises ConfigError/PatternError."""
-    from milter.content.scan import CompiledScanner
-
-    for name, value in (
-        ("max_total_bytes", cfg.limits.max_total_bytes),
-        ("max_parts", cfg.limits.max_parts),
-        ("max_depth", cfg.limits.max_depth),
-        ("max_decompressed_bytes", cfg.limits.max_decompressed_bytes),
-        ("max_attachment_bytes", cfg.limits.max_attachment_bytes),
-        ("max_message_bytes", cfg.limits.max_message_bytes),
-    ):
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise ConfigError(f"limits.{name} must be a positive integer")
-    for name, value in (
-        ("max_image_pixels", cfg.ocr.max_image_pixels),
-        ("max_images", cfg.ocr.max_images),
-        ("max_pages", cfg.ocr.max_pages),
-        ("time_budget_ms", cfg.ocr.time_budget_ms),
-    ):
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise ConfigError(f"ocr.{name} must be a positive integer")
-    if cfg.ocr.time_budget_ms > OCR_MAX_TIME_BUDGET_MS:
-        raise ConfigError(f"ocr.time_budget_ms must be at most {OCR_MAX_TIME_BUDGET_MS}")
-    return CompiledScanner(cfg)

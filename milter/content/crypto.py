@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from milter.content import der
+import milter.content.der as der
 
 PROTECTED = "protected"
 SIGNED = "signed"

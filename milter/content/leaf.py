@@ -28,7 +28,8 @@ import zipfile
 from email.message import Message
 from typing import TYPE_CHECKING
 
-from milter.content import crypto, der
+import milter.content.crypto as crypto
+import milter.content.der as der
 from milter.content.findings import OCR_WHERE_SUFFIX
 from milter.content.formats import NoTextLayer, Unscannable
 from milter.content.formats.archive import member_cap, open_zip, read_member, walk_zip
@@ -36,8 +37,13 @@ from milter.content.formats.html import html_to_text, meta_charset
 from milter.content.formats.ooxml import office_kind, office_text
 from milter.content.formats.pdf import pdf_text
 from milter.content.formats.sniff import AUDIO, IMAGE, looks_textual, sniff
-from milter.content.formats.text import to_str, to_utf8, transfer_decode, transfer_decode_span
-from milter.content.mime import PARAM_ERRORS
+from milter.content.formats.text import (
+    PARAM_ERRORS,
+    to_str,
+    to_utf8,
+    transfer_decode,
+    transfer_decode_span,
+)
 
 if TYPE_CHECKING:
     from milter.content.mime import Buffer, Walker

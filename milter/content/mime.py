@@ -34,7 +34,8 @@ from email.message import Message
 from email.policy import Policy
 from typing import Any
 
-from milter.content.formats.text import decode_header
+import milter.content.leaf as leaf  # leaf walks nested messages back through the Walker
+from milter.content.formats.text import PARAM_ERRORS, decode_header
 from milter.content.names import safe_name
 from milter.content.sink import Sink
 
@@ -222,10 +223,6 @@ def split_multipart(
     return parts, preamble, epilogue
 
 
-# What the stdlib raises on malformed header parameters: RFC 2231 pieces mixed with a whole
-# value ('boundary*=b; boundary*0=b') make email.utils.decode_params compare int with None
-# (TypeError), bad charsets and percent escapes the others.
-PARAM_ERRORS = (ValueError, LookupError, UnicodeError, TypeError, IndexError, AttributeError)
 BAD_PARAMETERS = "malformed MIME header parameters"
 
 
@@ -293,8 +290,6 @@ class Walker:
         related: bool = False,
     ) -> None:
         """Walk one entity whose body is buf[start:end]."""
-        from milter.content import leaf  # leaf walks nested messages through this module
-
         ctype = headers.get_content_type()
         try:
             filename = filename_of(headers)
@@ -345,8 +340,6 @@ class Walker:
         where: str,
     ) -> None:
         """Walk the parts of a multipart entity."""
-        from milter.content import leaf
-
         try:
             boundary = boundary_of(headers)
         except MalformedParameters:

@@ -34,13 +34,12 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from milter.content.findings import CONFIDENCES, Confidence, Finding
+from milter.content.findings import CONFIDENCE_RANK, CONFIDENCES, Confidence, Finding
 
 if TYPE_CHECKING:
     from milter.content.config import ScanConfig
 
 MAX_WHERE = 20
-_RANK: dict[Confidence, int] = {"low": 1, "medium": 2, "high": 3}
 MAX_SAMPLES = 3
 
 
@@ -158,7 +157,7 @@ class Tally:
 
     def add(self, key: str, confidence: Confidence, where: str) -> None:
         """Record value `key` seen at `where` with `confidence` (masked by `mask` for samples)."""
-        rank = _RANK[confidence]
+        rank = CONFIDENCE_RANK[confidence]
         if self.values.get(key, 0) < rank:
             self.values[key] = rank  # a known key keeps its place: order is first seen
         if where not in self.where and len(self.where) < MAX_WHERE:
@@ -168,7 +167,7 @@ class Tally:
         """`add` for many values of one confidence seen at one place (one call, not many)."""
         if not keys:
             return
-        rank = _RANK[confidence]
+        rank = CONFIDENCE_RANK[confidence]
         values = self.values
         for key in keys:
             if values.get(key, 0) < rank:

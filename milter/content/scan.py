@@ -17,10 +17,10 @@ Images and PDFs without a text layer are read by OCR (formats/ocr.py) when the c
 enables it and the caller asks for it: the milter asks only when a content rule could apply
 to an external recipient of the message (`engine.ocr_may_matter`).
 
-The session spools the message in memory up to 1 MiB and in an unlinked temporary file past
-that; the walk then reads the file through mmap, so memory stays bounded whatever the message
-size (decoded parts are bounded by the limits).  Past max_message_bytes nothing more is kept and
-the facts say `truncated`.
+The session spools the message in memory up to SPOOL_MEMORY_BYTES (256 KiB) and in an unlinked
+temporary file past that; the walk then reads the file through mmap, so memory stays bounded
+whatever the message size (decoded parts are bounded by the limits).  Past max_message_bytes
+nothing more is kept and the facts say `truncated`.
 
 Text goes straight from the MIME walk into the single detector pass and is dropped; nothing here
 keeps, logs or returns message text.
@@ -38,8 +38,8 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import IO
 
-from milter.content import detectors as _detectors  # noqa: F401  (registers the detectors)
-from milter.content.config import ConfigError, ScanConfig, ScanLimits
+import milter.content.detectors as _detectors  # noqa: F401  (registers the detectors)
+from milter.content.config import OCR_MAX_TIME_BUDGET_MS, ConfigError, ScanConfig, ScanLimits
 from milter.content.findings import ContentFacts, Finding
 from milter.content.formats.ocr import OcrReader
 from milter.content.matcher import Matcher
@@ -51,6 +51,31 @@ from milter.content.registry import MAX_WHERE, REGISTRY, Detector, DetectorRun, 
 SPOOL_MEMORY_BYTES = 256 * 2**10
 READ_CHUNK = 1 * 2**20
 MAX_DEPTH_CEILING = 64
+
+
+def compile_config(cfg: ScanConfig) -> CompiledScanner:
+    """Build the scanner for `cfg` (once per policy load); raises ConfigError/PatternError."""
+    for name, value in (
+        ("max_total_bytes", cfg.limits.max_total_bytes),
+        ("max_parts", cfg.limits.max_parts),
+        ("max_depth", cfg.limits.max_depth),
+        ("max_decompressed_bytes", cfg.limits.max_decompressed_bytes),
+        ("max_attachment_bytes", cfg.limits.max_attachment_bytes),
+        ("max_message_bytes", cfg.limits.max_message_bytes),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"limits.{name} must be a positive integer")
+    for name, value in (
+        ("max_image_pixels", cfg.ocr.max_image_pixels),
+        ("max_images", cfg.ocr.max_images),
+        ("max_pages", cfg.ocr.max_pages),
+        ("time_budget_ms", cfg.ocr.time_budget_ms),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"ocr.{name} must be a positive integer")
+    if cfg.ocr.time_budget_ms > OCR_MAX_TIME_BUDGET_MS:
+        raise ConfigError(f"ocr.time_budget_ms must be at most {OCR_MAX_TIME_BUDGET_MS}")
+    return CompiledScanner(cfg)
 
 
 class CompiledScanner:

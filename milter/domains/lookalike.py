@@ -46,7 +46,7 @@ DESCRIPTION
 
 REFUSES
     LookalikeIndex raises ValueError for an owned or allowed name that is not a valid domain
-    (milter.address.normalise_domain) or is itself a public suffix, and for max_distance < 1.
+    (milter.core.address.normalise_domain) or is itself a public suffix, and for max_distance < 1.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ import idna
 from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
 from rapidfuzz.distance import DamerauLevenshtein
 
-from milter.address import DomainError, normalise_domain, parent_domains
+from milter.core.address import DomainError, normalise_domain, parent_domains
 from milter.domains._suffix import split_registrable
 from milter.domains.model import LookalikeMatch
 

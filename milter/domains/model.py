@@ -43,7 +43,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from milter.address import DomainError, normalise_domain
+from milter.core.address import DomainError, normalise_domain
 from milter.domains._suffix import registrable
 
 __all__ = [
@@ -100,7 +100,7 @@ def normalise_host_pattern(text: str) -> str:
     """Return `text` as a normalised host pattern (see the module docstring).
 
     Raises ValueError with a short reason; fixed labels go through
-    milter.address.normalise_domain, so IDN labels become A-labels.
+    milter.core.address.normalise_domain, so IDN labels become A-labels.
     """
     if not isinstance(text, str) or not text or text == ".":
         raise ValueError(_P_EMPTY)

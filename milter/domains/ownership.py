@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
-from milter.address import parent_domains
+from milter.core.address import parent_domains
 from milter.domains.model import Answer, DomainFacts, Expectation, host_matches
 
 __all__ = ["assess", "mismatched", "questions_for"]

@@ -9,17 +9,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
-from milter.address import parent_domains
+from milter.core.address import parent_domains
+from milter.domains.model import DnsSettings, Expectation
+
+if TYPE_CHECKING:  # the scanner and the lookalike index pull in RE2 and dnstwist: types only
+    from milter.content.config import ScanConfig
+    from milter.content.findings import Confidence
+    from milter.content.scan import CompiledScanner
+    from milter.domains.lookalike import LookalikeIndex
 
 RetiredAction = Literal["refuse", "redirect"]
-Confidence = Literal["low", "medium", "high"]
 ContentAction = Literal["flag", "route_secure", "quarantine", "reject"]
 RuleMode = Literal["enforce", "monitor"]
 RecipientScope = Literal["external", "internal", "any"]
 
-CONFIDENCE_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
 # Strongest first: when several content rules fire, the strongest action wins.
 ACTION_RANK: dict[str, int] = {"reject": 4, "quarantine": 3, "route_secure": 2, "flag": 1}
 
@@ -38,10 +43,10 @@ class ReplyText:
 @dataclass(frozen=True, slots=True)
 class OwnedDomain:
     """A domain the organisation holds: mail to it (or a subdomain) is internal. ``expect``
-    (a ``milter.domains.model.Expectation``) says what "ours" looks like in DNS."""
+    says what "ours" looks like in DNS."""
 
     domain: str  # normalised A-label, lower case, no trailing dot
-    expect: Any = None
+    expect: Expectation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +60,7 @@ class RetiredDomain:
     action: RetiredAction = "refuse"
     redirect_to: str | None = None  # with action redirect: a mailbox in an owned domain
     notify_sender: bool = False  # send the sender a notice (see ``Notices``)
-    expect: Any = None  # what "ours" looked like in DNS (the domain watch compares)
+    expect: Expectation | None = None  # what "ours" looked like in DNS (the domain watch compares)
 
 
 LookalikeAction = Literal["flag", "quarantine", "reject"]
@@ -64,12 +69,12 @@ LookalikeAction = Literal["flag", "quarantine", "reject"]
 @dataclass(frozen=True, slots=True)
 class Lookalikes:
     """Domains that look like an owned one: what to do, and real partners to leave alone.
-    ``index`` is a ``milter.domains.lookalike.LookalikeIndex``, built once per load."""
+    ``index`` is built once per load."""
 
     action: LookalikeAction
     allow: tuple[str, ...]
     max_distance: int
-    index: Any
+    index: LookalikeIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,12 +154,12 @@ class ContentRule:
 
 @dataclass(frozen=True, slots=True)
 class ContentPolicy:
-    """Content rules in the order written, and how the scanner is set up (``scan`` is a
-    ``milter.content.config.ScanConfig``; ``scanner`` its compiled form, built once per load)."""
+    """Content rules in the order written, and how the scanner is set up (``scanner`` is
+    ``scan`` compiled, once per load)."""
 
     rules: tuple[ContentRule, ...]
-    scan: Any
-    scanner: Any
+    scan: ScanConfig
+    scanner: CompiledScanner
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +176,7 @@ class Policy:
     notices: Notices | None = None
     exceptions: tuple[RiskAcceptance, ...] = ()
     release_requires: int = 1  # officers who must agree before a quarantined message is released
-    dns: Any = None  # milter.domains.model.DnsSettings; None = no DNS checks at all
+    dns: DnsSettings | None = None  # None = no DNS checks at all
     lookalikes: Lookalikes | None = None
     # The domain lists by name, built once per load: a recipient is looked up by walking its own
     # labels (a.b.nl, b.nl, nl), so the cost per recipient does not grow with the lists.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from milter.quarantine import HoldQueue, QuarantineError, format_table
+from milter.officer.holdqueue import HoldQueue, QuarantineError, format_table
 from tests.e2e.postfix import PostfixFactory, PostfixInstance, Sink, smtp_send
 
 HOLD_RULE = "/^Subject: hold-me/ HOLD held for review"

@@ -54,8 +54,8 @@ class _Transport:
 
 def adapter_target() -> Callable[[bytes], None]:
     with atheris.instrument_imports():
-        from milter.adapter import MilterSession, PolicyHolder
         from milter.policy import load_policy
+        from milter.server.session import MilterSession, PolicyHolder
     holder = PolicyHolder(load_policy(POLICY))
 
     class Quiet:

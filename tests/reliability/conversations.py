@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from milter.protocol import codec
 from tests.reliability.wire import FINAL_CODES, Exchange, Reply, exchange, split
 
 Path = Literal["smtp", "local"]
@@ -40,27 +41,21 @@ RETIRED = (
 )
 
 # SMFIP_* bits a milter returns at negotiation: events it does not want, replies it won't send.
-NOCONNECT, NOHELO, NOMAIL, NORCPT = 0x01, 0x02, 0x04, 0x08
-NOBODY, NOHDRS, NOEOH, NR_HDR = 0x10, 0x20, 0x40, 0x80
-NODATA, NR_CONN, NR_HELO, NR_MAIL, NR_RCPT = 0x200, 0x1000, 0x2000, 0x4000, 0x8000
-NR_DATA, NR_EOH, NR_BODY, HDR_LEADSPC = 0x10000, 0x40000, 0x80000, 0x100000
-MTA_VERSION, MTA_ACTIONS, MTA_PROTOCOL = 6, 0x1FF, 0x1FFFFF
-
-
-def packet(cmd: bytes, data: bytes = b"") -> bytes:
-    body = cmd + data
-    return struct.pack("!I", len(body)) + body
-
-
-def macros(stage: bytes, values: dict[str, str]) -> bytes:
-    payload = b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in values.items())
-    return packet(b"D", stage + payload)
+NOCONNECT, NOHELO, NOMAIL = codec.P_NOCONNECT, codec.P_NOHELO, codec.P_NOMAIL
+NORCPT, NOBODY, NOHDRS = codec.P_NORCPT, codec.P_NOBODY, codec.P_NOHDRS
+NOEOH, NODATA, HDR_LEADSPC = codec.P_NOEOH, codec.P_NODATA, codec.P_HDR_LEADSPC
+NR_CONN, NR_HELO, NR_MAIL = codec.P_NR_CONN, codec.P_NR_HELO, codec.P_NR_MAIL
+NR_RCPT, NR_DATA, NR_HDR = codec.P_NR_RCPT, codec.P_NR_DATA, codec.P_NR_HDR
+NR_EOH, NR_BODY = codec.P_NR_EOH, codec.P_NR_BODY
+MTA_VERSION, MTA_ACTIONS, MTA_PROTOCOL = 6, codec.ALL_ACTIONS, codec.ALL_PROTOCOL
+packet = codec.packet
+macros = codec.macro_packet
 
 
 def negotiate_packet(
     version: int = MTA_VERSION, actions: int = MTA_ACTIONS, protocol: int = MTA_PROTOCOL
 ) -> bytes:
-    return packet(b"O", struct.pack("!III", version, actions, protocol))
+    return codec.optneg_packet(version, actions, protocol)
 
 
 def canonical(spelling: str) -> str:

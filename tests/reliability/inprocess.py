@@ -18,8 +18,9 @@ from typing import Any
 
 import structlog
 
-from milter.adapter import ListenSpec, MilterServer, PolicyHolder
 from milter.policy import load_policy
+from milter.server.listeners import ListenSpec, MilterServer
+from milter.server.session import PolicyHolder
 from tests.reliability.conversations import MilterEndpoint
 from tests.reliability.sentinels import find_leaks
 

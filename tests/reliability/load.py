@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from milter.cli import main as postwarden
+from milter.cli.main import main as postwarden
 from tests.e2e.postfix import PostfixInstance, SinkMessage, SmtpSession
 from tests.reliability.conversations import SENDER, is_retired
 from tests.reliability.inprocess import POLICY

@@ -9,6 +9,7 @@ stop it by PID.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -84,6 +85,27 @@ class MilterService(MilterEndpoint):
 
     def signal(self, sig: signal.Signals) -> None:
         os.kill(self.pid, sig)
+
+    def freeze(self, timeout: float = 10.0) -> None:
+        """SIGSTOP, then wait until every thread of the daemon is stopped (State T in
+        /proc/PID/task/*/status): a signal is delivered asynchronously, and a thread that
+        still runs could answer Postfix after the test believes the daemon frozen."""
+        os.kill(self.pid, signal.SIGSTOP)
+        deadline = time.monotonic() + timeout
+        while True:
+            states = []
+            for task in Path(f"/proc/{self.pid}/task").iterdir():
+                with contextlib.suppress(FileNotFoundError):  # a thread that just ended
+                    status = (task / "status").read_text()
+                    states.append(status.split("State:", 1)[1].split()[0])
+            if states and all(state in ("T", "t") for state in states):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"daemon not stopped after {timeout}s: {states}")
+            time.sleep(0.01)
+
+    def thaw(self) -> None:
+        os.kill(self.pid, signal.SIGCONT)
 
     def log_text(self) -> str:
         return self.process.log_text()

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import re
-import signal
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -24,8 +23,8 @@ from typing import TypeVar
 import pytest
 import structlog
 
-from milter import adapter
-from milter.gather import DnsGatherer
+from milter.domains.gather import DnsGatherer
+from milter.server import session as adapter
 from tests.e2e.postfix import PostfixInstance, Sink, SmtpSession, smtp_send
 from tests.reliability.conversations import SENDER, negotiate_packet, packet
 from tests.reliability.inprocess import InProcessMilter, LeakWatch, running_milter
@@ -79,7 +78,7 @@ def module_stack(module_lab: Lab) -> Stack:
 def stack(module_stack: Stack) -> Iterator[Stack]:
     """The module's Postfix and daemon, running, with an empty queue afterwards."""
     yield module_stack
-    module_stack.milter.signal(signal.SIGCONT)
+    module_stack.milter.thaw()
     module_stack.postfix.wait_queue_empty(timeout=30)
 
 
@@ -100,7 +99,7 @@ class TestDeployedTimeouts:
 class TestFrozenMilter:
     def test_frozen_before_the_session_tempfails_mail(self, stack: Stack) -> None:
         """Daemon stopped before the session: MAIL or RCPT gets 4xx; nothing is delivered."""
-        stack.milter.signal(signal.SIGSTOP)
+        stack.milter.freeze()
         try:
             started = time.monotonic()
             result = smtp_send(
@@ -108,7 +107,7 @@ class TestFrozenMilter:
             )
             elapsed = time.monotonic() - started
         finally:
-            stack.milter.signal(signal.SIGCONT)
+            stack.milter.thaw()
         codes = [result.mail.code, *(r.code for _, r in result.rcpts)]
         assert any(400 <= code < 500 for code in codes), result
         assert not result.delivered
@@ -127,7 +126,7 @@ class TestFrozenMilter:
             assert session.command("RCPT", "TO:<a@partner.example>").code == 250
             assert session.command("RCPT", "TO:<b@bjzutrecht.nl>").code == 550
             assert session.command("DATA").code == 354
-            stack.milter.signal(signal.SIGSTOP)
+            stack.milter.freeze()
             try:
                 started = time.monotonic()
                 session.smtp.send(
@@ -136,7 +135,7 @@ class TestFrozenMilter:
                 code, text = session.smtp.getreply()
                 elapsed = time.monotonic() - started
             finally:
-                stack.milter.signal(signal.SIGCONT)
+                stack.milter.thaw()
         assert 400 <= code < 500, (code, text)
         assert elapsed < TIMEOUT_S + SLACK_S
         time.sleep(1.0)
@@ -146,7 +145,7 @@ class TestFrozenMilter:
 
     def test_local_submissions_wait_while_frozen_and_are_checked_after(self, stack: Stack) -> None:
         """sendmail while the daemon is stopped: held in Postfix, then delivered checked."""
-        stack.milter.signal(signal.SIGSTOP)
+        stack.milter.freeze()
         try:
             proc = stack.postfix.sendmail(
                 SENDER, ["a@partner.example", "b@bjzutrecht.nl"], message("frozen-local")
@@ -156,7 +155,7 @@ class TestFrozenMilter:
             assert stack.delivered("frozen-local") == []
             assert stack.postfix.postqueue_json() != []
         finally:
-            stack.milter.signal(signal.SIGCONT)
+            stack.milter.thaw()
         stack.sink.wait_for(lambda m: m.header("Subject") == "frozen-local", timeout=30)
         stack.postfix.wait_queue_empty(timeout=30)
         assert stack.delivered("frozen-local") == ["a@partner.example"]

@@ -21,6 +21,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from milter.protocol import codec
+
 # Every response a milter may send (SMFIR_*, plus the option negotiation reply 'O').
 RESPONSE_CODES = frozenset(b"O+-abcdhimpqrtyf4se2l")
 # Replies that end the handling of a command (as opposed to modification actions at EOM).
@@ -54,20 +56,21 @@ class Exchange:
 
 def parse_replies(data: bytes) -> tuple[list[Reply], bytes, str | None]:
     """Split milter output into packets; return (replies, torn tail, what is malformed)."""
+    packets, tail = codec.parse_stream(data)
     replies: list[Reply] = []
-    pos = 0
-    while len(data) - pos >= 4:
-        (length,) = struct.unpack("!I", data[pos : pos + 4])
-        if length == 0:
-            return replies, data[pos:], "zero-length response packet"
-        if len(data) - pos - 4 < length:
-            break
-        body = data[pos + 4 : pos + 4 + length]
-        if body[0] not in RESPONSE_CODES:
-            return replies, data[pos:], f"unknown response code {body[:1]!r}"
+    for n, body in enumerate(packets):
+        problem = (
+            "zero-length response packet"
+            if not body
+            else None
+            if body[0] in RESPONSE_CODES
+            else f"unknown response code {body[:1]!r}"
+        )
+        if problem is not None:
+            rest = b"".join(codec.packet(p[:1], p[1:]) for p in packets[n:]) + tail
+            return replies, rest, problem
         replies.append(Reply(body[:1], body[1:]))
-        pos += 4 + length
-    return replies, data[pos:], None
+    return replies, tail, None
 
 
 class _SockDiag:

@@ -9,24 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import struct
 from dataclasses import dataclass, field
 
-SMFIP_NOCONNECT = 0x01
-SMFIP_NOHELO = 0x02
-SMFIP_NOMAIL = 0x04
-SMFIP_NORCPT = 0x08
-SMFIP_NOBODY = 0x10
-SMFIP_NOHDRS = 0x20
-SMFIP_NOEOH = 0x40
-SMFIP_NR_HDR = 0x80
-SMFIP_NR_MAIL = 0x4000
-SMFIP_NR_RCPT = 0x8000
-SMFIP_NR_BODY = 0x80000
-ALL_ACTIONS = 0x1FF
-ALL_PROTOCOL = 0x1FFFFF
+from milter.protocol import codec
+from milter.protocol.codec import ALL_ACTIONS, ALL_PROTOCOL, macro_packet, packet
 
-FINAL = {b"a", b"c", b"r", b"t", b"y", b"d", b"f", b"4"}
+FINAL = codec.FINAL_REPLIES
 
 
 @dataclass
@@ -50,16 +38,6 @@ class EomResult:
 
     def of(self, cmd: bytes) -> list[str]:
         return [a.text for a in self.actions if a.cmd == cmd]
-
-
-def packet(cmd: bytes, data: bytes = b"") -> bytes:
-    body = cmd + data
-    return struct.pack("!I", len(body)) + body
-
-
-def macro_packet(stage: bytes, macros: dict[str, str]) -> bytes:
-    payload = b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in macros.items())
-    return packet(b"D", stage + payload)
 
 
 class MilterClient:
@@ -87,13 +65,13 @@ class MilterClient:
         self.close()
 
     def read(self) -> Reply:
-        while len(self._buf) < 4:
+        while True:
+            packets, _rest = codec.parse_stream(self._buf)
+            if packets:
+                first = packets[0]
+                self._buf = self._buf[4 + len(first) :]
+                return Reply(first[:1], first[1:])
             self._fill()
-        (length,) = struct.unpack("!I", self._buf[:4])
-        while len(self._buf) < 4 + length:
-            self._fill()
-        body, self._buf = self._buf[4 : 4 + length], self._buf[4 + length :]
-        return Reply(body[:1], body[1:])
 
     def _fill(self) -> None:
         data = self.sock.recv(65536)
@@ -104,9 +82,9 @@ class MilterClient:
     def negotiate(
         self, version: int = 6, actions: int = ALL_ACTIONS, protocol: int = ALL_PROTOCOL
     ) -> Reply:
-        self.sock.sendall(packet(b"O", struct.pack("!III", version, actions, protocol)))
+        self.sock.sendall(codec.optneg_packet(version, actions, protocol))
         reply = self.read()
-        _, self.milter_actions, self.milter_protocol = struct.unpack("!III", reply.data[:12])
+        _, self.milter_actions, self.milter_protocol = codec.parse_optneg(reply.data[:12])
         return reply
 
     def _event(
@@ -131,7 +109,7 @@ class MilterClient:
         self, sender: str, macros: dict[str, str] | None = None, esmtp: str = ""
     ) -> Reply | None:
         data = f"<{sender}>".encode() + b"\0" + (esmtp.encode() + b"\0" if esmtp else b"")
-        return self._event(b"M", data, SMFIP_NOMAIL, SMFIP_NR_MAIL, macros, b"M")
+        return self._event(b"M", data, codec.P_NOMAIL, codec.P_NR_MAIL, macros, b"M")
 
     def rcpt(
         self,
@@ -142,20 +120,20 @@ class MilterClient:
     ) -> Reply | None:
         arg = recipient if raw else f"<{recipient}>"
         data = arg.encode() + b"\0" + (esmtp.encode() + b"\0" if esmtp else b"")
-        return self._event(b"R", data, SMFIP_NORCPT, SMFIP_NR_RCPT, macros, b"R")
+        return self._event(b"R", data, codec.P_NORCPT, codec.P_NR_RCPT, macros, b"R")
 
     def header(self, name: str, value: str) -> Reply | None:
         return self._event(
             b"L",
             name.encode() + b"\0" + value.encode() + b"\0",
-            SMFIP_NOHDRS,
-            SMFIP_NR_HDR,
+            codec.P_NOHDRS,
+            codec.P_NR_HDR,
             None,
             b"L",
         )
 
     def body(self, chunk: bytes) -> Reply | None:
-        return self._event(b"B", chunk, SMFIP_NOBODY, SMFIP_NR_BODY, None, b"B")
+        return self._event(b"B", chunk, codec.P_NOBODY, codec.P_NR_BODY, None, b"B")
 
     def eom(self, macros: dict[str, str] | None = None) -> EomResult:
         if macros:

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from milter.adapter import ListenSpec, MilterServer, PolicyHolder
-from milter.address import parse_address
-from milter.check import run_check
-from milter.engine import ocr_may_matter
+from milter.cli.check import run_check
+from milter.core.address import parse_address
+from milter.core.engine import ocr_may_matter
 from milter.policy import PolicyError, load_policy, load_policy_text
+from milter.server.listeners import ListenSpec, MilterServer
+from milter.server.session import PolicyHolder
 from tests.support.milterclient import MilterClient
 from tests.unit.content.ocr_images import encode, mail, screenshot
-from tests.unit.test_adapter import Recorder
+from tests.unit.server.test_session import Recorder
 
 ROOT = Path(__file__).resolve().parents[1].parent
 EXAMPLE_TEXT = (ROOT / "policies" / "example.yaml").read_text(encoding="utf-8")

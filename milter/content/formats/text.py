@@ -30,6 +30,11 @@ from email.header import Header
 
 import pybase64
 
+# What the stdlib raises on malformed header parameters: RFC 2231 pieces mixed with a whole
+# value ('boundary*=b; boundary*0=b') make email.utils.decode_params compare int with None
+# (TypeError), bad charsets and percent escapes the others.
+PARAM_ERRORS = (ValueError, LookupError, UnicodeError, TypeError, IndexError, AttributeError)
+
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 _B64_DELETE = bytes(b for b in range(256) if b not in _B64_ALPHABET)
 UTF8_SAMPLE = 256 * 1024

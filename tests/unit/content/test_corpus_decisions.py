@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from milter.check import build_envelope
-from milter.engine import Facts, decide
+from milter.cli.check import build_envelope
+from milter.core.engine import Facts, decide
 from milter.policy import load_policy
 from tests.unit.content.test_corpus import CORPUS, MANIFEST
 

@@ -17,7 +17,7 @@ from milter.content.config import ConfigError
 from milter.content.findings import OCR_WHERE_SUFFIX
 from milter.content.formats import ocr
 from milter.content.scan import CompiledScanner
-from milter.engine import _OCR_SUFFIX
+from milter.core.engine import _OCR_SUFFIX
 from tests.unit.content.ocr_images import (
     BSN,
     ORDINARY,

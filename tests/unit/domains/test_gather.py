@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from milter.address import Address, parse_address
-from milter.gather import DnsGatherer, MessageDns
+from milter.core.address import Address, parse_address
+from milter.domains.gather import DnsGatherer, MessageDns
 from milter.policy.model import OwnedDomain
 from tests.support.dnsserver import DnsServer
+from tests.unit.core.test_engine import POLICY
 from tests.unit.domains.conftest import OURS, settings_for
-from tests.unit.test_engine import POLICY
 
 
 def recipient(text: str) -> Address:

@@ -7,7 +7,7 @@ import time
 import idna
 import pytest
 
-from milter.address import normalise_domain
+from milter.core.address import normalise_domain
 from milter.domains import lookalike
 from milter.domains.lookalike import LookalikeIndex, skeleton
 

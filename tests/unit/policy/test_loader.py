@@ -1,5 +1,5 @@
 """Tests for milter.policy.loader: duplicate condition keys, the overlap index, the size cap and
-the required end marker '...' (the broader loader cases are in tests/unit/test_policy_loader.py)."""
+the required end marker '...' (the broader loader cases are in test_loader_refusals.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from milter.address import is_within
+from milter.core.address import is_within
 from milter.policy import PolicyError, load_policy, load_policy_text
 from milter.policy.loader import MAX_POLICY_BYTES
-from tests.unit.test_policy_loader import END, VALID, append
+from tests.unit.policy.test_loader_refusals import END, VALID, append
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "policies" / "example.yaml"
 CUT_SHORT = "the policy does not end with '...': the file may be cut short"

@@ -1,0 +1,93 @@
+"""Run ``postwarden serve`` with experimental patches: measure a proposed milter change
+without editing milter/ (the benchmark's evidence for the lead; never used in production).
+
+    python -m bench.variants VARIANT[,VARIANT...] serve --policy FILE --listen ...
+
+Variants (lean framing and SMFIP_NR_MAIL, measured here first, are now in milter/adapter.py):
+  skip-body     when the policy in force has no content rules, negotiate SMFIP_NOHDRS |
+                SMFIP_NOBODY | SMFIP_NOEOH: Postfix then sends no headers or body at all
+  inline-budget run each event's work inline instead of handing it to the adapter's thread
+                pool to enforce the per-message time budget (measures the hand-off's cost)
+  tracemalloc   trace Python allocations; on SIGUSR2 append the 15 biggest growths since the
+                previous SIGUSR2 (by line) to $BENCH_TRACEMALLOC_OUT (diagnosis of RSS growth)
+  none          no patch (the baseline, through the same launcher)
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import libmilter as lm
+
+
+def skip_body() -> None:
+    from milter.server import session as adapter
+
+    original = adapter.MilterSession._negotiate
+
+    def negotiate(self: Any, packet: bytes) -> bytes:
+        reply = original(self, packet)
+        if getattr(self._policies.current, "content", None) is None:
+            offered = int.from_bytes(packet[9:13], "big")
+            self.protocol |= (lm.SMFIP_NOHDRS | lm.SMFIP_NOBODY | lm.SMFIP_NOEOH) & offered
+            reply = reply[:-4] + self.protocol.to_bytes(4, "big")
+        return reply
+
+    adapter.MilterSession._negotiate = negotiate  # type: ignore[method-assign]
+
+
+def trace_allocations() -> None:
+    import os
+    import signal
+    import tracemalloc
+
+    tracemalloc.start(5)
+    out = os.environ.get("BENCH_TRACEMALLOC_OUT", "tracemalloc.txt")
+    previous: list[tracemalloc.Snapshot] = []
+
+    def dump(_signum: int, _frame: object) -> None:
+        snap = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)]
+        )
+        with open(out, "a") as f:
+            total = sum(stat.size for stat in snap.statistics("filename"))
+            f.write(f"--- traced {total / 1024:.0f} KiB\n")
+            if previous:
+                for stat in snap.compare_to(previous[-1], "lineno")[:15]:
+                    f.write(f"{stat}\n")
+        previous[:] = [snap]
+
+    signal.signal(signal.SIGUSR2, dump)
+
+
+def inline_budget() -> None:
+    from milter.server import session as adapter
+
+    if hasattr(adapter.MilterSession, "_within_budget"):
+        adapter.MilterSession._within_budget = lambda self, work: work()
+
+
+VARIANTS: dict[str, Callable[[], None]] = {
+    "none": lambda: None,
+    "skip-body": skip_body,
+    "tracemalloc": trace_allocations,
+    "inline-budget": inline_budget,
+}
+
+
+def main() -> None:
+    names = sys.argv[1].split(",")
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        sys.exit(f"unknown variant(s) {unknown}; known: {', '.join(VARIANTS)}")
+    for name in names:
+        VARIANTS[name]()
+    from milter.cli.main import main as cli_main
+
+    sys.exit(cli_main(sys.argv[2:]))
+
+
+if __name__ == "__main__":
+    main()

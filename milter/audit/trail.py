@@ -1,0 +1,373 @@
+"""audit.trail -- the tamper-evident audit trail's writer: one hash-chained JSON line a record.
+
+SYNOPSIS
+    trail = AuditLog("/var/log/postwarden/audit.jsonl", metrics=metrics)
+    trail.open()                                   # recovers the chain head, writes a checkpoint
+    trail.message(decision, envelope, message_id=raw_message_id, findings=findings)
+    trail.recipient_refused(refusal, queue_id, "smtp", sender, policy_sha256, client)
+    trail.policy_reload("refused", policy_sha256, issues)
+    trail.internal_error("local")
+    trail.record("officer_release", {"queue_id": "4Zx...", "officer": "fg"})
+    trail.reopen()                                 # after logrotate renamed the file (SIGUSR1)
+    trail.close()                                  # writes a final checkpoint
+
+DESCRIPTION
+    AuditWriter is what the service needs of a trail: record(kind, fields), and one method
+    per record kind of milter.audit.records, taking that kind's builder's arguments. An
+    AuditLog writes the records itself; with serve --workers N a worker's stand-in
+    (RemoteAudit in the server) has the supervisor write them and waits until it has.
+
+    AuditLog appends each record through the processors (milter.audit.processors), which
+    add the time and node, withhold unmasked samples, bound outside text and render the
+    line; its own step adds seq and prev, the chain. The chain continues across rotation
+    and restarts: the head (seq and hash of the last record) is kept in memory; on open it
+    is recovered from the last line of the file, or of FILE.1 (FILE.1.gz) when logrotate
+    has just left FILE empty.
+
+    Checkpoints: a checkpoint record is written at open, at reopen, at close, every
+    checkpoint_interval_s seconds and every checkpoint_every records. Each one's seq, time
+    and hash prefix go to the metrics and (unless witness=False, for command-line tools
+    whose output is not a log) to the service log as an 'audit_checkpoint' event, outside
+    the file: a tail cut off after a checkpoint (or a chain rewritten before it) shows
+    against them (milter.audit.verify). Edits after the last exported checkpoint cannot be
+    told from the file alone.
+
+    Files are created mode 0640 whatever the umask (os.open, then fchmod), opened O_APPEND,
+    written with one write() per record (so a line is never interleaved), and fsync'ed per
+    record unless fsync=False. A failed write is cut back (ftruncate) so no half line stays,
+    and the error is raised: the service then tempfails the message, so no mail is decided
+    without its record. Threads may share one AuditLog.
+
+    It refuses to continue a file whose last line is incomplete or not a record, to write
+    a kind that is not a lower-case identifier, and fields that would overwrite seq, time,
+    kind, node or prev.
+
+DIAGNOSTICS
+    AuditError when the existing file's last line is incomplete or not a record (a crash
+    during a write, or tampering): run `postwarden audit verify FILE`, move the file aside and
+    start again; also when writing to a trail that is not open. OSError from opening or
+    writing the file. ValueError for a malformed kind or a field that would overwrite seq,
+    time, kind, node or prev.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Concatenate, ParamSpec, Protocol
+
+import structlog
+from structlog.typing import EventDict, WrappedLogger
+
+from milter.audit.processors import pipeline
+from milter.audit.records import (
+    GENESIS,
+    KIND,
+    RESERVED,
+    internal_error_fields,
+    message_fields,
+    refusal_fields,
+    reload_fields,
+)
+
+FILE_MODE = 0o640
+
+log = structlog.get_logger("postwarden.audit")
+
+
+class AuditError(Exception):
+    """The audit file cannot be continued safely."""
+
+
+class AuditMetrics(Protocol):
+    """What the audit trail reports to the metrics."""
+
+    def audit_record_written(self) -> None: ...
+
+    def audit_write_failed(self) -> None: ...
+
+    def audit_checkpoint(self, seq: int, when: float, head: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The end of the chain: the last record's seq and the sha256 of its line."""
+
+    seq: int
+    hash: str
+
+
+START = Head(0, GENESIS)
+
+
+def _parse_head(line: bytes, where: str) -> Head:
+    try:
+        doc = json.loads(line)
+        seq = doc["seq"]
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            raise ValueError("seq")
+    except (ValueError, KeyError, TypeError):
+        raise AuditError(
+            f"{where}: the last line is not an audit record; run `postwarden audit verify`"
+            " on it, move it aside and start again"
+        ) from None
+    return Head(seq, hashlib.sha256(line).hexdigest())
+
+
+def _last_line_plain(path: str) -> bytes | None:
+    with open(path, "rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size == 0:
+            return None
+        window = 65536
+        while True:
+            start = max(0, size - window)
+            fh.seek(start)
+            data = fh.read(size - start)
+            body = data[:-1] if data.endswith(b"\n") else data
+            if not data.endswith(b"\n"):
+                raise AuditError(
+                    f"{path}: the last line is incomplete (a crash during a write?); run"
+                    " `postwarden audit verify` on it, move it aside and start again"
+                )
+            cut = body.rfind(b"\n")
+            if cut >= 0 or start == 0:
+                return body[cut + 1 :]
+            window *= 4
+
+
+def _last_line_gz(path: str) -> bytes | None:
+    last: bytes | None = None
+    with gzip.open(path, "rb") as fh:
+        for line in fh:
+            last = line
+    if last is not None and not last.endswith(b"\n"):
+        raise AuditError(f"{path}: the last line is incomplete")
+    return None if last is None else last[:-1]
+
+
+def recover_head(path: str) -> Head:
+    """The chain head from the last record of `path`, or of its rotated predecessor.
+
+    An empty or missing `path` is what logrotate leaves (create, or no file yet): the head is
+    then in FILE.1 (FILE.1.gz without delaycompress). No file at all starts a new chain.
+    """
+    for candidate in (path, f"{path}.1", f"{path}.1.gz"):
+        try:
+            read = _last_line_gz if candidate.endswith(".gz") else _last_line_plain
+            line = read(candidate)
+        except FileNotFoundError:
+            continue
+        if line is not None:
+            return _parse_head(line, candidate)
+    return START
+
+
+def open_append(path: str) -> int:
+    """Open for appending; a file we create is mode 0640 whatever the umask."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        return os.open(path, os.O_WRONLY | os.O_APPEND)
+    os.fchmod(fd, FILE_MODE)
+    return fd
+
+
+class _Sink:
+    """The structlog 'logger' at the end of the pipeline: appends one line to the file."""
+
+    def __init__(self, trail: AuditLog) -> None:
+        self._trail = trail
+
+    def msg(self, line: str) -> None:
+        self._trail._append(line.encode("ascii"))
+
+
+_P = ParamSpec("_P")
+
+
+def _writes(
+    kind: str, fields: Callable[_P, dict[str, Any]]
+) -> Callable[Concatenate[AuditWriter, _P], Head]:
+    """A writer method for one record kind: it takes the arguments of the kind's builder."""
+
+    def write(self: AuditWriter, /, *args: _P.args, **kwargs: _P.kwargs) -> Head:
+        return self.record(kind, fields(*args, **kwargs))
+
+    write.__name__ = write.__qualname__ = kind
+    write.__doc__ = f"Have a {kind!r} record written (raises if it was not): {fields.__doc__}"
+    return write
+
+
+class AuditWriter(abc.ABC):
+    """What the service needs of an audit trail: ``record``, and one method per record kind
+    (its arguments are those of the kind's builder in milter.audit.records)."""
+
+    path: str
+
+    @abc.abstractmethod
+    def record(self, kind: str, fields: Mapping[str, Any]) -> Head:
+        """Have one record of `kind` written; raises if it was not."""
+
+    message = _writes("message", message_fields)
+    recipient_refused = _writes("recipient_refused", refusal_fields)
+    policy_reload = _writes("policy_reload", reload_fields)
+    internal_error = _writes("internal_error", internal_error_fields)
+
+
+class AuditLog(AuditWriter):
+    """An append-only, hash-chained audit file. Thread-safe; see the module docstring."""
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        checkpoint_interval_s: float | None = 60.0,
+        checkpoint_every: int | None = 1000,
+        fsync: bool = True,
+        node: str | None = None,
+        clock: Callable[[], float] = time.time,
+        metrics: AuditMetrics | None = None,
+        witness: bool = True,
+    ) -> None:
+        self.path = path
+        self._witness = witness
+        self.checkpoint_interval_s = checkpoint_interval_s
+        self.checkpoint_every = checkpoint_every
+        self._fsync = fsync
+        self._clock = clock
+        self._metrics = metrics
+        self._lock = threading.RLock()
+        self._fd: int | None = None
+        self._head = START
+        self._since_checkpoint = 0
+        self._stop = threading.Event()
+        self._timer: threading.Thread | None = None
+        self._logger = structlog.wrap_logger(
+            _Sink(self),
+            processors=pipeline(clock, node or socket.gethostname(), self._chain),
+            wrapper_class=structlog.BoundLogger,
+            context_class=dict,
+        ).bind()  # a concrete BoundLogger, not a lazy proxy rebuilt per call
+
+    # -- state -----------------------------------------------------------------------------------
+    @property
+    def head(self) -> Head:
+        return self._head
+
+    def _chain(self, _logger: WrappedLogger, _name: str, ev: EventDict) -> EventDict:
+        """Processor: the record's place in the chain (runs under the lock)."""
+        ev["seq"] = self._head.seq + 1
+        ev["prev"] = self._head.hash
+        return ev
+
+    def _append(self, line: bytes) -> None:
+        if self._fd is None:
+            raise AuditError(f"{self.path}: audit log is not open")
+        data = line + b"\n"
+        size = os.fstat(self._fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view) :]
+            if self._fsync:
+                os.fdatasync(self._fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, size)  # no half record stays behind
+            if self._metrics:
+                self._metrics.audit_write_failed()
+            raise
+        self._head = Head(self._head.seq + 1, hashlib.sha256(line).hexdigest())
+        if self._metrics:
+            self._metrics.audit_record_written()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def open(self) -> None:
+        """Recover the head, open the file, write a 'start' checkpoint, start the timer."""
+        with self._lock:
+            self._head = recover_head(self.path)
+            self._fd = open_append(self.path)
+            self.checkpoint("start")
+        if self.checkpoint_interval_s:
+            self._stop.clear()
+            self._timer = threading.Thread(
+                target=self._tick,
+                args=(self.checkpoint_interval_s,),
+                daemon=True,
+                name="audit-checkpoint",
+            )
+            self._timer.start()
+
+    def _tick(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.checkpoint("interval")
+            except (OSError, AuditError) as exc:
+                log.error("audit_checkpoint_failed", path=self.path, error=str(exc))
+
+    def reopen(self) -> None:
+        """Open the path again (logrotate renamed the file) and carry the chain on into it."""
+        with self._lock:
+            fd = open_append(self.path)
+            old, self._fd = self._fd, fd
+            if old is not None:
+                os.close(old)
+            self.checkpoint("reopen")
+
+    def close(self) -> None:
+        """Stop the timer, write a 'stop' checkpoint and close the file."""
+        self._stop.set()
+        if self._timer is not None:
+            self._timer.join(5)
+            self._timer = None
+        with self._lock:
+            if self._fd is None:
+                return
+            try:
+                self.checkpoint("stop")
+            except OSError as exc:
+                log.error("audit_checkpoint_failed", path=self.path, error=str(exc))
+            os.close(self._fd)
+            self._fd = None
+
+    # -- records ---------------------------------------------------------------------------------
+    def record(self, kind: str, fields: Mapping[str, Any]) -> Head:
+        """Append one record of `kind`; return the new head. Raises if it was not written."""
+        if not KIND.fullmatch(kind):
+            raise ValueError(f"audit record kind {kind!r} is not a lower-case identifier")
+        clash = [k for k in RESERVED if k in fields]
+        if clash:
+            raise ValueError(f"audit fields may not set {', '.join(clash)}")
+        with self._lock:
+            self._logger.msg(kind, **fields)
+            head = self._head
+            if kind != "checkpoint":
+                self._since_checkpoint += 1
+                if self.checkpoint_every and self._since_checkpoint >= self.checkpoint_every:
+                    self.checkpoint("count")
+            return head
+
+    def checkpoint(self, reason: str) -> Head:
+        """Write a checkpoint record; its seq, time and hash go to the metrics and the log."""
+        with self._lock:
+            self._logger.msg("checkpoint", reason=reason, interval_s=self.checkpoint_interval_s)
+            self._since_checkpoint = 0
+            head = self._head
+        when = self._clock()
+        if self._metrics:
+            self._metrics.audit_checkpoint(head.seq, when, head.hash)
+        if self._witness:
+            log.info(
+                "audit_checkpoint", path=self.path, seq=head.seq, head=head.hash, reason=reason
+            )
+        return head

@@ -1,0 +1,1 @@
+"""The postwarden command line: one module per command group."""

@@ -1,0 +1,153 @@
+"""``postwarden check``: the decision the milter would make, explained.
+
+Builds the same ``Envelope`` the milter session builds, scans the message (if given) with the same
+compiled scanner, runs the same ``decide()`` with the same policy, and renders the result for
+a person (text) or a program (``--json``). Findings carry counts and masked samples only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from milter.core.address import Address, Malformed, parse_address
+from milter.core.engine import (
+    DNS_RULES,
+    Decision,
+    Envelope,
+    Facts,
+    SubmissionPath,
+    decide,
+    ocr_may_matter,
+)
+from milter.domains.gather import DnsGatherer, MessageDns
+from milter.policy.model import Policy
+
+
+def build_envelope(sender: str, recipients: Sequence[str], local: bool) -> Envelope:
+    path: SubmissionPath = "local" if local else "smtp"
+    return Envelope(parse_address(sender), tuple(parse_address(r) for r in recipients), path)
+
+
+def _shown(address: Address | Malformed) -> str:
+    return str(address) if isinstance(address, Address) else address.raw[:200]
+
+
+def as_json(decision: Decision, policy: Policy) -> dict[str, Any]:
+    """The ``--json`` contract: stable keys that later checks and tools rely on."""
+    return {
+        "action": decision.action,
+        "path": decision.path,
+        "rule": decision.rule,
+        "reason": decision.reason,
+        "reply": str(decision.reply) if decision.reply and decision.action != "accept" else None,
+        "recipients": [
+            {
+                "address": _shown(rd.address),
+                "action": rd.action,
+                "rule": rd.rule,
+                "reason": rd.reason,
+                "reply": str(rd.reply) if rd.reply else None,
+            }
+            for rd in decision.recipients
+        ],
+        "headers": [{"name": n, "value": v} for n, v in decision.headers],
+        "client_data": decision.client_data,
+        "findings": [
+            {
+                "detector": f.detector,
+                "count": f.count,
+                "confidence": f.confidence,
+                "where": list(f.where),
+                "samples": list(f.samples),
+                **({"reason": f.reason} if f.reason else {}),
+            }
+            for f in decision.findings
+        ],
+        "content_rules": [
+            {"rule": h.rule, "action": h.action, "mode": h.mode, "reason": h.reason}
+            for h in decision.content_hits
+        ],
+        "policy_sha256": policy.sha256,
+        "policy": policy.source,
+    }
+
+
+def as_text(decision: Decision, envelope: Envelope, policy: Policy) -> str:
+    """A few lines a newcomer can read: the verdict, then each recipient and why."""
+    kept = sum(1 for rd in decision.recipients if not rd.refused)
+    where = "SMTP submission" if decision.path == "smtp" else "local submission (sendmail)"
+    lines = [
+        f"message: {decision.action.upper()}  ({kept} of {len(decision.recipients)} "
+        f"recipient(s) kept; {where})",
+        f"sender:  {_shown(envelope.sender)}",
+    ]
+    if decision.rule:
+        lines.append(f"why:     rule {decision.rule}: {decision.reason}")
+    if decision.reply and decision.action != "accept":
+        lines.append(f"reply:   {decision.reply}")
+    width = max((len(_shown(rd.address)) for rd in decision.recipients), default=0)
+    for rd in decision.recipients:
+        line = f"  {rd.action.upper():7} {_shown(rd.address):{width}}"
+        if rd.rule:
+            line += f"  rule {rd.rule}: {rd.reason}"
+        lines.append(line.rstrip())
+        if rd.reply and rd.refused and decision.path == "smtp":
+            lines.append(f"          the SMTP client is told: {rd.reply}")
+    for f in decision.findings:
+        sample = f" e.g. {', '.join(f.samples)}" if f.samples else ""
+        extra = f" ({f.reason})" if f.reason else ""
+        lines.append(
+            f"found:   {f.detector} x{f.count} ({f.confidence}) in {', '.join(f.where)}"
+            f"{sample}{extra}"
+        )
+    for hit in decision.content_hits:
+        lines.append(f"content: rule {hit}")
+    if decision.findings or decision.content_hits:
+        lines.append(f"client data in plain text: {'yes' if decision.client_data else 'no'}")
+    for name, value in decision.headers:
+        lines.append(f"header:  {name}: {value}")
+    lines.append(f"policy:  {policy.source} (sha256 {policy.sha256[:12]})")
+    return "\n".join(lines)
+
+
+def run_check(
+    policy: Policy,
+    sender: str,
+    recipients: Sequence[str],
+    local: bool,
+    message: bytes | None,
+    want_json: bool,
+    offline: bool = False,
+    nameservers: tuple[str, ...] = (),
+) -> str:
+    envelope = build_envelope(sender, recipients, local)
+    content = None
+    if message is not None and policy.content is not None:
+        # OCR as the milter would: only when a content rule could apply to an external recipient.
+        ocr = ocr_may_matter(list(envelope.recipients), policy)
+        content = policy.content.scanner.scan_message(message, ocr=ocr)
+    dns = None
+    if not offline:
+        dns = DnsGatherer(nameservers).gather(policy, envelope.recipients, MessageDns())
+    facts = Facts(content=content, now=dt.datetime.now(dt.UTC), dns=dns)
+    decision = decide(envelope, facts, policy)
+    skipped = list(DNS_RULES) if offline and policy.dns is not None else []
+    if want_json:
+        doc = as_json(decision, policy)
+        doc["skipped"] = skipped
+        doc["ocr_read"] = list(content.ocr_read) if content is not None else []
+        doc["dns"] = {
+            d: {"state": f.state, "detail": f.detail} for d, f in sorted((dns or {}).items())
+        }
+        return json.dumps(doc, ensure_ascii=False)
+    text = as_text(decision, envelope, policy)
+    if content is not None and content.ocr_read:
+        text += f"\nocr:     read by OCR: {', '.join(content.ocr_read)}"
+    for domain, found in sorted((dns or {}).items()):
+        text += f"\ndns:     {domain}: {found.state} ({found.detail})"
+    if skipped:
+        text += f"\nskipped: DNS rules ({', '.join(skipped)}): --offline"
+    return text

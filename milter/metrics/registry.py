@@ -1,0 +1,477 @@
+"""metrics.registry -- Prometheus metrics: one registry, observed from decisions, on loopback.
+
+SYNOPSIS
+    m = Metrics()
+    m.policy_loaded_now(policy, time.time())
+    m.observe(decision); m.observe_recipient(refusal, "smtp"); m.observe_findings(findings)
+    m.observe_decision_seconds("smtp", 0.0012)
+    m.observe_dns("MX", "timeout", 0.8)
+    m.set_domain_state("samen-veilig.nl", "owned", "ok")
+    m.internal_error("local"); m.policy_reload(ok=False)
+    m.track_connections(lambda: server.active_sessions)
+    m.audit_record_written(); m.audit_checkpoint(seq, when, head)
+    m.watch_hold_queue()
+    m.serve("127.0.0.1", 9797)
+
+DESCRIPTION
+    Every metric is named postwarden_*; counters end in _total, durations and times are in
+    seconds (_seconds). The names, their labels and what to do about them are described in
+    deploy/OBSERVABILITY.md.
+
+    Labels are bounded. Their values come from the code (actions, paths, DNS results, domain
+    states), from the policy (rule ids, policy-listed domains) or from registered detectors,
+    never from mail: no address, no free text ever becomes a label. Values that do not look
+    like an identifier are counted as "other"; a domain the policy does not list is never
+    given a state series.
+
+    Series whose label values are known in advance are created at zero, so rate() and
+    increase() see the first event and dashboards show 0 rather than nothing.
+
+    Two collectors live beside the registry: the hold-queue gauge (milter.metrics.queue,
+    added by watch_hold_queue) and, for serve --workers N, the merge of the supervisor's
+    metrics with its workers' (milter.metrics.merge).
+
+DIAGNOSTICS
+    ValueError for a DNS result, domain role or domain state outside the documented sets:
+    those are programming errors, found by the tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    disable_created_metrics,
+    start_http_server,
+)
+
+from milter import __version__
+from milter.core.engine import (
+    RULE_MALFORMED_RECIPIENT,
+    RULE_RETIRED_DOMAIN,
+    Decision,
+    RecipientDecision,
+)
+from milter.metrics.queue import HoldQueueCollector
+from milter.policy.model import Policy
+
+PATHS = ("smtp", "local")
+MESSAGE_ACTIONS = ("accept", "reject", "quarantine", "tempfail", "discard")
+CONFIDENCES = ("low", "medium", "high")
+DNS_RESULTS = ("ok", "nxdomain", "nodata", "servfail", "refused", "timeout", "error")
+DOMAIN_ROLES = ("owned", "retired")
+# The domain checks' DomainState (milter.domains.model), plus "unknown": not checked yet.
+#   ok            exists and matches the policy's expect (a retired domain: somebody holds it)
+#   drift         an expected MX/NS condition fails: some live host is not ours
+#   nxdomain      the name does not exist (it lapsed)
+#   no_mail_host  exists but accepts no mail
+#   error         DNS trouble: nothing is known
+DOMAIN_STATES = ("ok", "drift", "nxdomain", "no_mail_host", "error", "unknown")
+
+# 0.1 ms (a cached verdict) to 5 s (DNS budget plus a large attachment).
+DECISION_BUCKETS = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+)
+DNS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+_IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")  # rule ids, detectors (custom:x)
+_RTYPE = re.compile(r"[A-Z0-9]{1,10}")
+
+
+def _ident(value: str | None, default: str = "none") -> str:
+    """A label value from an identifier (rule id, detector name); anything else is 'other'."""
+    if value is None or value == "":
+        return default
+    return value if _IDENT.fullmatch(value) else "other"
+
+
+NOTICE_RESULTS = ("sent", "rate_limited", "dropped", "failed")
+
+
+class Finding(Protocol):
+    """What the metrics need of a content finding (the content scanner's value)."""
+
+    @property
+    def detector(self) -> str: ...
+
+    @property
+    def confidence(self) -> str: ...
+
+    @property
+    def count(self) -> int: ...
+
+
+class Metrics:
+    """The process's metrics. Tests make their own instance with a fresh registry."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.messages = Counter(
+            "postwarden_messages",
+            "Messages decided at end of message, by final action and submission path.",
+            ["action", "path"],
+            registry=r,
+        )
+        self.recipients = Counter(
+            "postwarden_recipients",
+            "Recipients decided, by action and the rule id that decided them ('none').",
+            ["action", "rule", "path"],
+            registry=r,
+        )
+        self.quarantines = Counter(
+            "postwarden_quarantines",
+            "Messages put in Postfix's hold queue, by rule id and submission path.",
+            ["rule", "path"],
+            registry=r,
+        )
+        self.findings = Counter(
+            "postwarden_findings",
+            "Content findings: unique values found per message, summed, by detector and the"
+            " best confidence reached.",
+            ["detector", "confidence"],
+            registry=r,
+        )
+        self.rule_hits = Counter(
+            "postwarden_content_rule_hits",
+            "Content rules that matched, by rule id, action and mode (monitor: would have).",
+            ["rule", "action", "mode"],
+            registry=r,
+        )
+        self.decision_seconds = Histogram(
+            "postwarden_decision_duration_seconds",
+            "Time from end of message to the verdict (facts gathering included).",
+            ["path"],
+            buckets=DECISION_BUCKETS,
+            registry=r,
+        )
+        self.dns_queries = Counter(
+            "postwarden_dns_queries",
+            "DNS queries, by record type and result.",
+            ["rtype", "result"],
+            registry=r,
+        )
+        self.dns_seconds = Histogram(
+            "postwarden_dns_query_duration_seconds",
+            "DNS query latency (answers from the cache are not counted).",
+            ["rtype"],
+            buckets=DNS_BUCKETS,
+            registry=r,
+        )
+        self.domain_state = Gauge(
+            "postwarden_domain_state",
+            "Domain watch state of each policy-listed domain (1 for its current state).",
+            ["domain", "role", "state"],
+            registry=r,
+            multiprocess_mode="liveall",
+        )
+        self.connections = Gauge(
+            "postwarden_milter_connections",
+            "Milter connections from Postfix open now.",
+            registry=r,
+            multiprocess_mode="livesum",  # serve --workers N: the sum over live workers
+        )
+        self.internal_errors = Counter(
+            "postwarden_internal_errors",
+            "Events that failed inside Postwarden and were answered with tempfail.",
+            ["path"],
+            registry=r,
+        )
+        self.policy_info = Gauge(
+            "postwarden_policy_info",
+            "The policy in force (value 1).",
+            ["sha256"],
+            registry=r,
+            multiprocess_mode="liveall",
+        )
+        self.policy_loaded = Gauge(
+            "postwarden_policy_loaded_timestamp_seconds",
+            "When the policy in force was loaded (Unix time).",
+            registry=r,
+            multiprocess_mode="max",
+        )
+        self.policy_reloads = Counter(
+            "postwarden_policy_reloads",
+            "Policy reloads (SIGHUP), by result: ok or refused (the old policy stays).",
+            ["result"],
+            registry=r,
+        )
+        self.policy_reload_ok = Gauge(
+            "postwarden_policy_last_reload_successful",
+            "1 if the last policy (re)load succeeded, 0 if the file on disk was refused.",
+            registry=r,
+            multiprocess_mode="livemin",
+        )
+        self.audit_records = Counter(
+            "postwarden_audit_records",
+            "Records appended to the audit trail (checkpoints included).",
+            registry=r,
+        )
+        self.audit_write_errors = Counter(
+            "postwarden_audit_write_errors",
+            "Audit records that could not be written (the message was tempfailed).",
+            registry=r,
+        )
+        self.audit_checkpoint_seq = Gauge(
+            "postwarden_audit_last_checkpoint_seq",
+            "Sequence number of the last audit checkpoint record.",
+            registry=r,
+            multiprocess_mode="max",
+        )
+        self.audit_checkpoint_time = Gauge(
+            "postwarden_audit_last_checkpoint_timestamp_seconds",
+            "When the last audit checkpoint record was written (Unix time).",
+            registry=r,
+            multiprocess_mode="max",
+        )
+        self.audit_checkpoint_hash = Gauge(
+            "postwarden_audit_last_checkpoint_hash_prefix",
+            "First 48 bits of the last checkpoint record's sha256, as an integer "
+            "(printf %012x gives the hex for `postwarden audit verify --checkpoint`).",
+            registry=r,
+            multiprocess_mode="max",
+        )
+        self.audit_checkpoint_interval = Gauge(
+            "postwarden_audit_checkpoint_interval_seconds",
+            "Configured time between audit checkpoints.",
+            registry=r,
+            multiprocess_mode="max",
+        )
+        self.exceptions = Gauge(
+            "postwarden_policy_exceptions",
+            "Accepted risks (policy exceptions) in the policy in force, by state.",
+            ["state"],
+            registry=r,
+            multiprocess_mode="liveall",
+        )
+        self.notices = Counter(
+            "postwarden_notices",
+            "Sender notices about retired addresses, by result.",
+            ["result"],
+            registry=r,
+        )
+        self.workers = Gauge(
+            "postwarden_workers",
+            "Worker processes serving milter connections now (serve --workers N).",
+            registry=r,
+            multiprocess_mode="max",
+        )
+        self.workers_lost = Counter(
+            "postwarden_workers_lost",
+            "Worker processes that ended without being asked to (crash, kill); Postfix"
+            " tempfailed their connections' messages, and each was replaced.",
+            registry=r,
+        )
+        self.build = Info("postwarden_build", "Postwarden build information.", registry=r)
+        self.build.info(
+            {"version": __version__, "python": ".".join(map(str, sys.version_info[:3]))}
+        )
+        self._domains: set[tuple[str, str]] = set()
+        self._domain_lock = threading.Lock()
+        self.hold_queue: HoldQueueCollector | None = None
+        self._initialise()
+
+    def _initialise(self) -> None:
+        """Create the series whose labels are known, at zero."""
+        for path in PATHS:
+            for action in MESSAGE_ACTIONS:
+                self.messages.labels(action, path)
+            self.recipients.labels("accept", "none", path)
+            refusal = "reject" if path == "smtp" else "remove"
+            for rule in (RULE_RETIRED_DOMAIN, RULE_MALFORMED_RECIPIENT):
+                self.recipients.labels(refusal, rule, path)
+            self.internal_errors.labels(path)
+            self.decision_seconds.labels(path)
+        for result in ("ok", "refused"):
+            self.policy_reloads.labels(result)
+        for result in NOTICE_RESULTS:
+            self.notices.labels(result)
+        for state in ("active", "expired"):
+            self.exceptions.labels(state)
+        self.policy_reload_ok.set(1)
+
+    # -- decisions -----------------------------------------------------------------------------
+    def observe_recipient(self, rd: RecipientDecision, path: str) -> None:
+        self.recipients.labels(rd.action, _ident(rd.rule), path).inc()
+
+    def observe(self, decision: Decision) -> None:
+        """Count a message decision with its findings, rule hits and quarantine.
+
+        Recipients refused at RCPT time (SMTP path) are counted when refused, with
+        observe_recipient; the decision at end of message no longer includes them.
+        """
+        self.messages.labels(decision.action, decision.path).inc()
+        for rd in decision.recipients:
+            if decision.path == "local" or not rd.refused:
+                self.observe_recipient(rd, decision.path)
+        if decision.action == "quarantine":
+            self.quarantines.labels(_ident(decision.rule), decision.path).inc()
+        for hit in decision.content_hits:
+            self.rule_hits.labels(_ident(hit.rule), _ident(hit.action), _ident(hit.mode)).inc()
+        self.observe_findings(decision.findings)
+
+    def observe_findings(self, findings: Iterable[Finding]) -> None:
+        """Count content findings (unique values per detector and best confidence).
+
+        observe() already counts a decision's findings: call this only for findings that
+        reach no Decision.
+        """
+        for f in findings:
+            confidence = f.confidence if f.confidence in CONFIDENCES else "other"
+            self.findings.labels(_ident(f.detector), confidence).inc(max(0, int(f.count)))
+
+    def observe_decision_seconds(self, path: str, seconds: float) -> None:
+        """Record how long one end-of-message decision took (the session measures it)."""
+        self.decision_seconds.labels(path).observe(seconds)
+
+    def internal_error(self, path: str) -> None:
+        self.internal_errors.labels(path).inc()
+
+    # -- DNS and the domain watch --------------------------------------------------------------
+    def observe_dns(self, rtype: str, result: str, seconds: float | None = None) -> None:
+        """Count one DNS query; `seconds` is its latency (None for answers from the cache)."""
+        if result not in DNS_RESULTS:
+            raise ValueError(f"DNS result {result!r} is not one of {DNS_RESULTS}")
+        rtype = rtype.upper() if _RTYPE.fullmatch(rtype.upper()) else "other"
+        self.dns_queries.labels(rtype, result).inc()
+        if seconds is not None:
+            self.dns_seconds.labels(rtype).observe(seconds)
+
+    def set_domain_state(self, domain: str, role: str, state: str) -> None:
+        """Set the watch state of a policy-listed domain (one-hot over DOMAIN_STATES).
+
+        A domain the policy in force does not list is ignored: its check may finish just
+        after a reload removed it, and only listed domains may become label values.
+        """
+        if role not in DOMAIN_ROLES:
+            raise ValueError(f"domain role {role!r} is not one of {DOMAIN_ROLES}")
+        if state not in DOMAIN_STATES:
+            raise ValueError(f"domain state {state!r} is not one of {DOMAIN_STATES}")
+        with self._domain_lock:
+            if (domain, role) not in self._domains:
+                return
+            for s in DOMAIN_STATES:
+                self.domain_state.labels(domain, role, s).set(1 if s == state else 0)
+
+    def _reset_domains(self, policy: Policy) -> None:
+        listed = {(d.domain, "owned") for d in policy.owned_domains}
+        listed |= {(d.domain, "retired") for d in policy.retired_domains}
+        with self._domain_lock:
+            for domain, role in self._domains - listed:
+                for s in DOMAIN_STATES:
+                    self.domain_state.remove(domain, role, s)
+            for domain, role in listed - self._domains:
+                for s in DOMAIN_STATES:
+                    self.domain_state.labels(domain, role, s).set(1 if s == "unknown" else 0)
+            self._domains = listed
+
+    # -- policy --------------------------------------------------------------------------------
+    def policy_loaded_now(self, policy: Policy, when: float) -> None:
+        self.policy_info.clear()
+        self.policy_info.labels(policy.sha256).set(1)
+        self.policy_loaded.set(when)
+        self._reset_domains(policy)
+
+    def track_exceptions(self, current: Callable[[], Policy]) -> None:
+        """Active and expired accepted risks of the policy in force, counted at each scrape
+        (an exception expires at midnight, not at a reload)."""
+
+        def count(active: bool) -> Callable[[], float]:
+            def value() -> float:
+                today = dt.date.today()
+                return sum(1 for e in current().exceptions if e.active(today) is active)
+
+            return value
+
+        self.exceptions.labels("active").set_function(count(True))
+        self.exceptions.labels("expired").set_function(count(False))
+
+    def notice(self, result: str) -> None:
+        """A sender notice was sent, rate limited, dropped or failed."""
+        self.notices.labels(result if result in NOTICE_RESULTS else "failed").inc()
+
+    def policy_reload(self, ok: bool) -> None:
+        self.policy_reloads.labels("ok" if ok else "refused").inc()
+        self.policy_reload_ok.set(1 if ok else 0)
+
+    # -- connections ---------------------------------------------------------------------------
+    def track_connections(self, count: Callable[[], float]) -> None:
+        """Report `count()` (the server's open sessions) as the connections gauge."""
+        self.connections.set_function(count)
+
+    # -- audit trail ---------------------------------------------------------------------------
+    def audit_configured(self, checkpoint_interval_s: float) -> None:
+        self.audit_checkpoint_interval.set(checkpoint_interval_s)
+
+    def audit_record_written(self) -> None:
+        self.audit_records.inc()
+
+    def audit_write_failed(self) -> None:
+        self.audit_write_errors.inc()
+
+    def audit_checkpoint(self, seq: int, when: float, head: str) -> None:
+        self.audit_checkpoint_seq.set(seq)
+        self.audit_checkpoint_time.set(when)
+        self.audit_checkpoint_hash.set(int(head[:12], 16))
+
+    # -- hold queue ----------------------------------------------------------------------------
+    def watch_hold_queue(
+        self,
+        postqueue: str | None = None,
+        ttl_s: float = 30.0,
+        timeout_s: float = 3.0,
+        env: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Export the hold-queue size read with ``postqueue -j``; False if postqueue is absent."""
+        binary = postqueue or shutil.which("postqueue", path="/usr/sbin:/usr/bin:/sbin:/bin")
+        if binary is None:
+            return False
+        collector = HoldQueueCollector([binary, "-j"], ttl_s, timeout_s, env)
+        self.registry.register(collector)
+        self.hold_queue = collector
+        collector.refresh_if_stale()  # the first value is ready before the first scrape
+        return True
+
+    # -- exporter ------------------------------------------------------------------------------
+    def serve(self, host: str, port: int, registry: CollectorRegistry | None = None) -> WSGIServer:
+        """Serve /metrics in a background thread (process-wide: no *_created series).
+
+        `registry` replaces this instance's own (serve --workers N exports a merged one).
+        Returns the server; ``shutdown()`` stops it (tests do, the daemon never needs to).
+        """
+        disable_created_metrics()  # type: ignore[no-untyped-call]
+        server, _thread = start_http_server(port, addr=host, registry=registry or self.registry)
+        return server
+
+    # -- worker processes (serve --workers N) ----------------------------------------------------
+    def workers_running(self, count: int) -> None:
+        self.workers.set(count)
+
+    def worker_lost(self) -> None:
+        self.workers_lost.inc()

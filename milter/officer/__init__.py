@@ -1,0 +1,2 @@
+"""The security officer's side: the hold queue, officer actions, sender notices, reports and
+the transport map."""

@@ -1,0 +1,147 @@
+"""Sender notices: tell a sender that an address is retired and what to use instead.
+
+After the incident the organisation ran a catch-all for a year that told every sender they had
+used a wrong address. Postwarden does the same from the policy (``notify_sender`` on a retired
+domain, texts in ``notices``), and for mail from local programs — where Postfix allows no
+refusal at RCPT time — a notice is how the sending system learns at all.
+
+A notice
+- goes out over SMTP to the policy's relay, with the null sender (so it can never bounce or
+  trigger another notice: Postwarden never notifies the null sender) and
+  ``Auto-Submitted: auto-replied``;
+- is sent at most ``per_day`` times per (sender, retired address) per day;
+- is never sent to a retired domain (``engine.may_notify`` decides that, purely);
+- never carries message content: only the retired address, its domain and the organisation.
+
+Sending happens on a background thread with a bounded queue: the milter never waits for the
+relay. A notice that cannot be sent is logged and counted; it never changes the decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import smtplib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+import structlog
+
+from milter.core.address import Address
+from milter.policy.model import Notices
+
+log = structlog.get_logger("postwarden.notify")
+
+NOTICE_HEADER = "X-Postwarden-Notice"
+_QUEUE_SIZE = 1000
+_RATE_KEYS_MAX = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One notice to send: to ``sender``, about ``recipient`` in retired ``domain``."""
+
+    sender: str
+    recipient: str
+    domain: str
+    organisation: str
+    settings: Notices
+
+
+def render(notice: Notice, now: dt.datetime) -> EmailMessage:
+    """The notice as a message: Dutch first, then English; no content of the original."""
+    s = notice.settings
+    values = {
+        "recipient": notice.recipient,
+        "domain": notice.domain,
+        "organisation": notice.organisation,
+    }
+    msg = EmailMessage()
+    msg["From"] = s.from_address
+    msg["To"] = notice.sender
+    msg["Subject"] = f"{s.subject.nl} / {s.subject.en}"
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(domain=s.from_address.rpartition("@")[2])
+    msg["Auto-Submitted"] = "auto-replied"
+    msg[NOTICE_HEADER] = "retired-address"
+    body = f"{_fill(s.body.nl, values)}\n\n-- \n\n{_fill(s.body.en, values)}\n"
+    msg.set_content(body, charset="utf-8")
+    return msg
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    out = template
+    for key, value in values.items():
+        out = out.replace("{" + key + "}", value)
+    return out
+
+
+class Notifier:
+    """Rate-limits notices and sends them from a background thread."""
+
+    def __init__(
+        self,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        on_result: Callable[[str], None] | None = None,
+    ) -> None:
+        self._clock = clock
+        self._on_result = on_result or (lambda _result: None)
+        self._sent: dict[tuple[str, str, dt.date], int] = {}
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[Notice | None] = queue.Queue(_QUEUE_SIZE)
+        self._thread = threading.Thread(target=self._run, name="notifier", daemon=True)
+        self._thread.start()
+
+    def request(
+        self,
+        sender: Address,
+        recipient: Address,
+        domain: str,
+        organisation: str,
+        settings: Notices,
+    ) -> bool:
+        """Queue a notice unless the day's allowance for (sender, recipient) is used up."""
+        today = self._clock().date()
+        key = (str(sender).lower(), str(recipient).lower(), today)
+        with self._lock:
+            if self._sent.get(key, 0) >= settings.per_day:
+                self._on_result("rate_limited")
+                return False
+            if len(self._sent) >= _RATE_KEYS_MAX:
+                self._sent = {k: v for k, v in self._sent.items() if k[2] == today}
+            self._sent[key] = self._sent.get(key, 0) + 1
+        notice = Notice(str(sender), str(recipient), domain, organisation, settings)
+        try:
+            self._queue.put_nowait(notice)
+        except queue.Full:
+            self._on_result("dropped")
+            log.warning("notice_dropped", reason="queue full")
+            return False
+        return True
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Send what is queued (within ``timeout``), then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            notice = self._queue.get()
+            if notice is None:
+                return
+            try:
+                self._send(notice)
+                self._on_result("sent")
+                log.info("notice_sent", to=notice.sender[:200], about=notice.recipient[:200])
+            except (OSError, smtplib.SMTPException) as exc:
+                self._on_result("failed")
+                log.warning("notice_failed", to=notice.sender[:200], error=type(exc).__name__)
+
+    def _send(self, notice: Notice) -> None:
+        host, _, port = notice.settings.relay.rpartition(":")
+        msg = render(notice, self._clock())
+        with smtplib.SMTP(host.strip("[]"), int(port), timeout=30) as smtp:
+            smtp.send_message(msg, from_addr="", to_addrs=[notice.sender])

@@ -1,0 +1,135 @@
+"""Policy checks: the rules that look across fields, run once the whole tree has been walked.
+
+The walker notes in ``Issues`` what these need (every listed domain, identifier, detector name,
+must-be-owned address, ``notify_sender``); the checks add an issue at the later of two clashing
+entries, pointing back at the first.
+
+Refused here: a domain listed twice, both owned and retired, or inside another listed domain; a
+rule id or pattern name used twice; a redirect target or notice sender outside the owned
+domains; ``notify_sender`` without a ``notices`` section; a condition naming a detector that
+does not exist; DNS settings ``milter.domains.model.DnsSettings`` refuses.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from yaml.nodes import Node
+
+from milter.core.address import is_within, parent_domains
+from milter.domains.model import DnsSettings
+from milter.policy.issues import DomainSeen, Issues, quote
+
+
+def check_domains(issues: Issues) -> None:
+    """Each domain may appear once: not twice, not owned and retired, not inside another.
+
+    Reported at the later of the two entries, against the first earlier entry it overlaps. The
+    domains are indexed by name and by every parent domain of theirs, so each entry costs a walk
+    over its own labels, not a comparison with every other entry (100 000 retired domains).
+    """
+    seen = sorted(issues.domains, key=lambda d: (d.node.start_mark.line, d.node.start_mark.column))
+    by_name: dict[str, int] = {}  # a domain -> index in `seen` of its first entry
+    by_parent: dict[str, int] = {}  # a domain -> index of the first entry inside it
+    for index, later in enumerate(seen):
+        names = list(parent_domains(later.domain))
+        candidates = [by_name.get(name) for name in names]  # equal to later, or later inside
+        candidates.append(by_parent.get(later.domain))  # inside later
+        first = min((c for c in candidates if c is not None), default=None)
+        if first is not None:
+            problem = _overlap(seen[first], later)
+            if problem is not None:
+                issues.at(later.node, *problem)
+        by_name.setdefault(later.domain, index)
+        for name in names[1:]:
+            by_parent.setdefault(name, index)
+
+
+def _overlap(earlier: DomainSeen, later: DomainSeen) -> tuple[str, str] | None:
+    line = earlier.node.start_mark.line + 1
+    written = "" if later.written == later.domain else f" (written {quote(later.written)})"
+    if later.domain == earlier.domain:
+        if later.role == earlier.role:
+            return (
+                f"domain '{later.domain}'{written} is listed twice (first at line {line})",
+                "remove one of the two entries",
+            )
+        return (
+            f"domain '{later.domain}'{written} is both owned and retired (line {line})",
+            "a domain the organisation still holds is not retired; keep it in one list only",
+        )
+    if is_within(later.domain, earlier.domain):
+        inner, outer = later, earlier
+    elif is_within(earlier.domain, later.domain):
+        inner, outer = earlier, later
+    else:
+        return None
+    return (
+        f"{inner.role} domain '{inner.domain}' lies inside {outer.role} domain '{outer.domain}'"
+        f" (domains at lines {line} and {later.node.start_mark.line + 1} overlap)",
+        "an entry covers its subdomains too; remove one of the two",
+    )
+
+
+def check_identifiers(issues: Issues) -> None:
+    """Rule ids and pattern names are unique (they appear in metrics, audit and headers)."""
+    first: dict[tuple[str, str], Node] = {}
+    for kind, text, node in issues.identifiers:
+        if (kind, text) in first:
+            line = first[(kind, text)].start_mark.line + 1
+            issues.at(
+                node,
+                f"{kind} {quote(text)} is used twice (first at line {line})",
+                "every rule id and pattern name must be unique",
+            )
+        else:
+            first[(kind, text)] = node
+
+
+def check_cross_references(values: dict[str, Any], issues: Issues) -> None:
+    """Addresses that must be ours are in owned domains; notices are configured when a domain
+    asks for them."""
+    owned = [o.domain for o in values.get("owned_domains") or ()]
+    for address, domain, node in issues.owned_addresses:
+        if not any(is_within(domain, o) for o in owned):
+            issues.at(
+                node,
+                f"{address} is not in an owned domain",
+                "redirects and notices must stay inside the organisation",
+            )
+    if values.get("notices") is None:
+        for node in issues.notify_nodes:
+            issues.at(
+                node,
+                "notify_sender needs a 'notices' section (from, relay, texts)",
+                "add notices: at the top level, or set notify_sender: false",
+            )
+
+
+def note_notify(values: dict[str, Any], node: Node, issues: Issues) -> bool:
+    """A retired domain with notify_sender: the cross-reference check wants a notices section."""
+    if values.get("notify_sender"):
+        issues.notify_nodes.append(node)
+    return True
+
+
+def check_dns(values: dict[str, Any], node: Node, issues: Issues) -> bool:
+    """The dns section's values together make valid ``DnsSettings`` (e.g. budget >= timeout)."""
+    try:
+        DnsSettings(**values)
+    except ValueError as exc:
+        issues.at(node, f"dns: {exc}")
+        return False
+    return True
+
+
+def check_detectors(known: Iterable[str], issues: Issues) -> None:
+    """Every detector a condition names is one of ``known``."""
+    known = set(known)
+    for name, node in issues.detectors:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(known))}"
+            issues.at(node, f"unknown detector {quote(name)}", hint)

@@ -1,0 +1,458 @@
+"""Policy sections: what a policy file may contain, written in the spec language.
+
+``POLICY`` is the whole file; each section below is one ``Map`` with exactly its keys, each key a
+``Field`` with the spec of its value, whether it is required, and the title and text an editor
+shows (``make schema`` renders all of it as ``policies/schema.json``). ``build`` turns a checked
+mapping into its model value (``milter.policy.model``; the content section into the scanner's
+``milter.content.config`` values).
+
+To add a key: add a ``Field`` to its section (and, if it needs one, a model value and a
+``build``); the walker, the loader and the schema do not change. A key under ``content:`` that
+sets up the scanner also gets a line in ``SCAN_CONFIG_FIELDS`` naming the ``ScanConfig`` field it
+fills; a cross-field rule goes into ``milter.policy.checks``.
+
+Refuses nothing itself: the walker does, by these specs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from milter.domains.model import DnsSettings, Expectation
+from milter.policy.checks import check_dns, note_notify
+from milter.policy.model import (
+    AllOf,
+    AnyOf,
+    ContentRule,
+    DetectorCondition,
+    Notices,
+    OwnedDomain,
+    ReplyText,
+    RetiredDomain,
+    RiskAcceptance,
+)
+from milter.policy.spec import (
+    Address,
+    Bool,
+    Choice,
+    Condition,
+    Date,
+    Domain,
+    Field,
+    HostPattern,
+    HostPort,
+    Identifier,
+    Integer,
+    List,
+    Map,
+    Nameserver,
+    Paired,
+    Pattern,
+    SenderPattern,
+    Text,
+)
+
+if TYPE_CHECKING:
+    from milter.content.config import CustomPattern, OcrSettings, ScanLimits
+
+# Loading indexes each owned domain's lookalikes (~20-40 ms, mostly dnstwist's permutations):
+# 500 bounds a load, and so a reload, to some 10-20 s. Retired domains are set look-ups only.
+MAX_OWNED_DOMAINS = 500
+SUPPORTED_VERSION = 1
+
+CONFIDENCE = Choice(("low", "medium", "high"))
+
+
+def _notices(values: dict[str, Any]) -> Notices:
+    values = dict(values)
+    return Notices(from_address=values.pop("from"), **values)
+
+
+# The content scanner (RE2, the detectors) is imported only for a policy with a content section:
+# the officer tools that read a policy start ~0.2 s sooner without it.
+def _scan_limits(values: dict[str, Any]) -> ScanLimits:
+    from milter.content.config import ScanLimits
+
+    return ScanLimits(**values)
+
+
+def _ocr_settings(values: dict[str, Any]) -> OcrSettings:
+    from milter.content.config import OcrSettings
+
+    return OcrSettings(**values)
+
+
+def _custom_pattern(values: dict[str, Any]) -> CustomPattern:
+    from milter.content.config import CustomPattern
+
+    return CustomPattern(**values)
+
+
+def _content_rule(values: dict[str, Any]) -> ContentRule:
+    values = dict(values)
+    return ContentRule(unless_encrypted=values.pop("unless", None) == "encrypted", **values)
+
+
+REPLY = Map(
+    {
+        "nl": Field(Text(), doc="Dutch text, one line, at most 200 characters."),
+        "en": Field(Text(), doc="English text, one line, at most 200 characters."),
+    },
+    build=lambda v: ReplyText(**v),
+    name="reply",
+    title="Reply to the sender",
+    doc="What the sender sees when mail to this domain is refused, in Dutch (nl) and English "
+    "(en). Say that the address no longer exists and which address to use instead. Never put "
+    "client details in it.",
+)
+EXPECT = Map(
+    {
+        "mx": Field(List(HostPattern()), required=False),
+        "ns": Field(List(HostPattern()), required=False),
+    },
+    build=lambda v: Expectation(mx=v.get("mx") or (), ns=v.get("ns") or ()),
+    name="expect",
+    title="What 'ours' looks like in DNS",
+    doc="Every live MX host must match one of mx, every NS host one of ns; a foreign host next "
+    "to ours is drift.",
+)
+OWNED = Map(
+    {"domain": Field(Domain("owned")), "expect": Field(EXPECT, required=False)},
+    build=lambda v: OwnedDomain(**v),
+    name="ownedDomain",
+    title="Owned domain",
+    doc="One domain the organisation holds.",
+)
+RETIRED = Map(
+    {
+        "domain": Field(Domain("retired")),
+        "retired_since": Field(
+            Date(),
+            doc="The day the organisation stopped using the domain, written YYYY-MM-DD. For the "
+            "record: mail is refused either way.",
+        ),
+        "owner": Field(
+            Text(),
+            doc="Who decided to retire the domain and answers questions about this entry (a "
+            "role, e.g. Hoofd Informatiemanagement).",
+        ),
+        "action": Field(
+            Choice(("refuse", "redirect")),
+            required=False,
+            title="What happens to mail for this domain",
+            doc="refuse (default): the recipient is refused and the sender sees the reply text. "
+            "redirect: the mail goes to redirect_to (a mailbox the organisation controls) "
+            "instead.",
+        ),
+        "redirect_to": Field(
+            Address("redirect target", owned=True),
+            required=False,
+            title="Catch-all mailbox",
+            doc="With action: redirect, the address in an owned domain that receives the mail "
+            "instead.",
+        ),
+        "notify_sender": Field(
+            Bool(),
+            required=False,
+            title="Tell the sender",
+            doc="Send the sender a short notice (texts under notices) that the address is "
+            "retired and what to use instead; at most once a day per sender and address.",
+        ),
+        "expect": Field(EXPECT, required=False),
+        "reply": Field(REPLY),
+    },
+    build=lambda v: RetiredDomain(**v),
+    pairs=(
+        Paired("redirect_to", "action", "redirect", "e.g. redirect_to: oud-adres@samen-veilig.nl"),
+    ),
+    check=note_notify,
+    name="retiredDomain",
+    title="Retired domain",
+    doc="One domain the organisation used to hold. Mail to it, or to any of its subdomains, is "
+    "refused.",
+)
+TEMPLATE = Text(max_len=2000, multiline=True)
+NOTICES = Map(
+    {
+        "from": Field(
+            Address("notice sender", owned=True),
+            doc="From address, in an owned domain. The envelope sender is empty, so notices "
+            "never bounce.",
+        ),
+        "relay": Field(HostPort(), doc="host:port of the SMTP relay that sends notices."),
+        "per_day": Field(Integer(low=1, high=100), required=False),
+        "subject": Field(REPLY),
+        "body": Field(
+            Map(
+                {"nl": Field(TEMPLATE), "en": Field(TEMPLATE)},
+                build=lambda v: ReplyText(**v),
+            ),
+            doc="The notice in Dutch (nl) and English (en): text that may span lines, at most "
+            "2000 characters each; {recipient}, {domain} and {organisation} are filled in.",
+        ),
+    },
+    build=_notices,
+)
+EXCEPTION = Map(
+    {
+        "sender": Field(
+            SenderPattern(),
+            doc="Sender address, or a pattern with * such as *@samen-veilig.nl.",
+        ),
+        "rule": Field(Identifier()),
+        "to_domain": Field(Domain("exception")),
+        "owner": Field(Text()),
+        "reason": Field(Text()),
+        "ticket": Field(Text(max_len=80)),
+        "expires": Field(Date()),
+    },
+    build=lambda v: RiskAcceptance(**v),
+)
+DETECTOR = Map(
+    {
+        "detector": Field(Text(max_len=80)),
+        "confidence": Field(CONFIDENCE, required=False),
+        "min_count": Field(Integer(low=1, high=100000), required=False),
+    },
+    build=lambda v: DetectorCondition(**v),
+)
+CONTENT_RULE = Map(
+    {
+        "id": Field(
+            Identifier(),
+            doc="Unique rule id; shown in replies, headers, audit records and metrics.",
+        ),
+        "description": Field(Text(), required=False),
+        "when": Field(
+            Condition(DETECTOR, all_of=AllOf, any_of=AnyOf),
+            title="Content condition",
+            doc="{detector: NAME, confidence: LEVEL, min_count: N}, or {all: [conditions]} "
+            "(every one must hold), or {any: [conditions]} (at least one).",
+        ),
+        "recipients": Field(
+            Choice(("external", "internal", "any")),
+            required=False,
+            doc="external (default): any recipient outside the owned domains; internal: all "
+            "inside; any: always.",
+        ),
+        "unless": Field(
+            Choice(("encrypted",)),
+            required=False,
+            doc="unless: encrypted skips the rule for encrypted mail (S/MIME, PGP).",
+        ),
+        "action": Field(
+            Choice(("flag", "route_secure", "quarantine", "reject")),
+            doc="flag: add a header; route_secure: send via the secure transport; quarantine: "
+            "hold for review; reject: refuse the message.",
+        ),
+        "mode": Field(
+            Choice(("enforce", "monitor")),
+            required=False,
+            doc="enforce (default) or monitor (record what it would do, deliver anyway).",
+        ),
+    },
+    build=_content_rule,
+    name="contentRule",
+    title="Content rule",
+)
+LIMITS = Map(
+    {
+        name: Field(Integer(low=1, high=high), required=False)
+        for name, high in (
+            ("max_total_bytes", 2**31),
+            ("max_parts", 100000),
+            ("max_depth", 100),
+            ("max_decompressed_bytes", 2**33),
+            ("max_attachment_bytes", 2**31),
+            ("max_message_bytes", 2**33),
+        )
+    },
+    build=_scan_limits,
+)
+CUSTOM = Map(
+    {
+        "name": Field(Identifier()),
+        "pattern": Field(Pattern()),
+        "confidence": Field(CONFIDENCE, required=False),
+    },
+    build=_custom_pattern,
+)
+OCR = Map(
+    {
+        "enabled": Field(
+            Bool(),
+            required=False,
+            doc="false: images and scans stay unscannable, as without OCR (default true).",
+        ),
+        "max_image_pixels": Field(
+            Integer(low=1_000_000, high=200_000_000),
+            required=False,
+            doc="Larger images are not read (default 50 000 000); large photos below it are "
+            "scaled down.",
+        ),
+        "max_images": Field(
+            Integer(low=1, high=100), required=False, doc="Images read per message (default 10)."
+        ),
+        "max_pages": Field(
+            Integer(low=1, high=100),
+            required=False,
+            doc="Scanned PDF pages (and TIFF/GIF frames) read per message (default 10).",
+        ),
+        # Inside the milter's per-event budget (25 s), with room for the rest of the scan.
+        "time_budget_ms": Field(
+            Integer(low=100, high=20_000),
+            required=False,
+            doc="All OCR of one message together, inside the milter's 25 s per-event budget "
+            "(default 12000).",
+        ),
+        "inline_images": Field(
+            Bool(),
+            required=False,
+            doc="Also read small inline images counted as decoration (logos; a cropped pasted "
+            "screenshot is as small), best effort, ~15 ms each (default true).",
+        ),
+    },
+    build=_ocr_settings,
+    title="Images and scans (OCR)",
+    doc="Reading images and scanned PDFs with Tesseract. Past a bound the part is "
+    "'unscannable' (held for external recipients). OCR runs only when a content rule could "
+    "apply to an external recipient.",
+)
+CONTENT = Map(
+    {
+        "limits": Field(LIMITS, required=False),
+        "case_keywords": Field(List(Text(max_len=80), min_items=1), required=False),
+        "custom_patterns": Field(List(CUSTOM), required=False),
+        "ocr": Field(OCR, required=False),
+        "rules": Field(List(CONTENT_RULE)),
+    },
+)
+# content: keys that set up the scanner -> the ``ScanConfig`` field each one fills (the other
+# keys, ``rules``, are the engine's). A key left out keeps the field's default.
+SCAN_CONFIG_FIELDS = {
+    "limits": "limits",
+    "case_keywords": "case_keywords",
+    "custom_patterns": "custom",
+    "ocr": "ocr",
+}
+DNS = Map(
+    {
+        "nameservers": Field(
+            List(Nameserver()),
+            required=False,
+            doc="IP addresses (with :port if not 53). Empty: the system resolver's.",
+        ),
+        "timeout_ms": Field(Integer(low=10, high=60000), required=False),
+        "budget_ms": Field(Integer(low=10, high=300000), required=False),
+        "on_failure": Field(
+            Choice(("tempfail", "accept_and_flag")),
+            required=False,
+            doc="DNS does not answer: tempfail (mail waits and is retried) or accept_and_flag.",
+        ),
+        "refuse_nonexistent": Field(
+            Bool(),
+            required=False,
+            doc="Refuse recipients in domains that do not exist or accept no mail.",
+        ),
+        "max_concurrency": Field(Integer(low=1, high=64), required=False),
+    },
+    check=check_dns,
+    build=lambda v: DnsSettings(**v),
+)
+LOOKALIKES = Map(
+    {
+        "action": Field(Choice(("flag", "quarantine", "reject"))),
+        "allow": Field(
+            List(Domain("allowed lookalike")),
+            required=False,
+            doc="Real partners whose domains happen to look like ours.",
+        ),
+        "max_distance": Field(Integer(low=1, high=3), required=False),
+    },
+)
+QUARANTINE = Map(
+    {
+        "release_requires": Field(
+            Integer(allowed=(1, 2)),
+            doc="2: a second, different officer must confirm every release (four eyes).",
+        )
+    },
+)
+POLICY = Map(
+    {
+        "version": Field(
+            Integer(allowed=(SUPPORTED_VERSION,)),
+            title="Policy format version",
+            doc="Always 1 for this Postwarden version. Write it without quotes.",
+        ),
+        "organisation": Field(
+            Text(),
+            title="Organisation",
+            doc="The organisation's name, shown in logs, audit records and notices.",
+        ),
+        "owned_domains": Field(
+            List(
+                OWNED,
+                min_items=1,
+                hint="write one '- domain: example.nl' line per domain",
+                max_items=MAX_OWNED_DOMAINS,
+                max_hint="each owned domain is indexed for lookalikes when the policy loads "
+                "(tens of milliseconds each); list the domains your organisation sends from",
+            ),
+            title="Domains the organisation holds",
+            doc="Mail to these domains and their subdomains is internal. At least one is "
+            "required. A domain may appear only once and not also under retired_domains.",
+        ),
+        "retired_domains": Field(
+            List(RETIRED, hint="write 'retired_domains: []' if there are none"),
+            title="Domains the organisation no longer uses",
+            doc="Mail to these domains (and every subdomain, e.g. mail.bjzutrecht.nl) is never "
+            "delivered, whoever owns the domain today. Write 'retired_domains: []' if there are "
+            "none.",
+        ),
+        "content": Field(
+            CONTENT,
+            required=False,
+            title="Content rules",
+            doc="What to do with client data in plain text. Detectors: bsn, iban, "
+            "date_of_birth, postcode, phone_nl, case_keywords, custom:NAME, and unscannable / "
+            "truncated for content that could not be inspected (quarantined for external "
+            "recipients unless a rule says otherwise).",
+        ),
+        "notices": Field(
+            NOTICES,
+            required=False,
+            title="Sender notices",
+            doc="How notices about retired addresses are sent (used by notify_sender).",
+        ),
+        "exceptions": Field(
+            List(EXCEPTION),
+            required=False,
+            title="Accepted risks",
+            doc="Named exceptions to a rule: who may send what to which domain, why, on whose "
+            "authority and until when. Expired exceptions stop applying by themselves.",
+        ),
+        "dns": Field(
+            DNS,
+            required=False,
+            title="DNS checks",
+            doc="How Postwarden asks DNS whether a domain is still ours or exists at all. "
+            "Without this section no DNS lookups are made.",
+        ),
+        "lookalikes": Field(
+            LOOKALIKES,
+            required=False,
+            title="Lookalike domains",
+            doc="Domains that imitate an owned one (samenveilig.nl, samen-veiIig.nl, "
+            "samen-veilig.com, homoglyphs).",
+        ),
+        "quarantine": Field(QUARANTINE, required=False, title="Quarantine review"),
+    },
+    title="Postwarden policy, version 1",
+    doc="Which outgoing mail Postwarden must stop. Owned by the security officer; checked with "
+    "'postwarden policy check FILE'. This schema lets editors flag mistakes as you type; "
+    "Postwarden's own check is stricter (it also refuses duplicate keys, a domain listed twice "
+    "or inside another listed domain, YAML anchors and aliases, and unquoted yes/no/on/off "
+    "where text is needed, which editors may read as text). Tip for VS Code: set "
+    '"yaml.yamlVersion": "1.1" to read YAML the way Postwarden does.',
+)

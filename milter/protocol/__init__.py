@@ -1,0 +1,1 @@
+"""The milter protocol: constants and the codec (frames in, frames out; no sockets)."""

@@ -1,0 +1,158 @@
+"""Smoke test of the benchmark tooling: it runs and reports what it should (never how fast).
+
+No timing assertions: a few messages through each tool, then the JSON's shape. The Postfix
+part is marked e2e (root and the postfix package, like tests/e2e); the rest needs neither.
+"""
+
+from __future__ import annotations
+
+import email
+import io
+import json
+import os
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from bench import (
+    bench_e2e,
+    bench_memory,
+    bench_protocol,
+    profile_milter,
+    report,
+    run,
+    servers,
+)
+from bench.mime import build_message
+from tests.e2e.postfix import REQUIRED_BINARIES
+
+
+class TestMessages:
+    def test_size_is_close_to_the_target(self) -> None:
+        """build_message lands within 1 % of the requested size."""
+        for size in (5 * 1024, 100 * 1024):
+            assert abs(len(build_message(size)) - size) <= size // 100
+
+    def test_is_a_letter_with_a_readable_pdf(self) -> None:
+        """Text part plus a PDF attachment that a PDF reader opens."""
+        msg = email.message_from_bytes(build_message(20 * 1024))
+        types = [part.get_content_type() for part in msg.walk()]
+        assert types == ["multipart/mixed", "text/plain", "application/pdf"]
+        pdf = msg.get_payload()[1].get_payload(decode=True)
+        assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 1
+
+
+class TestProfileSummary:
+    RAW = (
+        "serve (/w/milter/server/session.py:10);dataReceived (/v/libmilter.py:583) 6\n"
+        "serve (/w/milter/server/session.py:10);eob (/w/milter/server/session.py:20);"
+        "decide (/w/milter/core/engine.py:5) 3\n"
+        "serve (/w/milter/server/session.py:10);info (/v/structlog/_base.py:1) 1\n"
+        "run (/usr/lib/python3.11/threading.py:1);wait (/usr/lib/python3.11/threading.py:331) 9\n"
+    )
+
+    def test_charges_samples_to_parts_and_leaves_idle_out(self) -> None:
+        """Shares per part add up over active samples only; idle waits are counted apart."""
+        out = profile_milter.summarise(self.RAW, cpu_s=1.0, messages=100)
+        parts = {p["part"]: p["pct"] for p in out["parts"]}
+        assert parts["engine (decide)"] == 30.0
+        assert parts["logging (structlog)"] == 10.0
+        assert sum(parts.values()) == pytest.approx(100.0)
+        assert out["idle_samples"] == 9
+        assert out["milter_cpu_us_per_message"] == 10_000.0
+
+
+class TestTargets:
+    def test_reports_each_target_with_met_or_none(self) -> None:
+        """Targets are judged from the summary; sections that did not run give None."""
+        summary = {
+            "e2e": {
+                "ratios": {
+                    "10KB": {
+                        "postwarden-unix/postfix": 0.9,
+                        "postwarden-unix/rspamd-best": 1.2,
+                        "rspamd_best_transport": "rspamd-unix",
+                    }
+                }
+            },
+            "memory": {"held_connections": {"connections": 100, "rss_kib_held": 50_000}},
+        }
+        results = {t["target"].split(" (")[0]: t["met"] for t in run.targets(summary)}
+        assert results["b/a >= 0.85 at 10 KB"] is True
+        assert results["b/c >= 1.4 at 10 KB"] is False
+        assert results["b/c >= 1.4 at 100 KB"] is None
+        assert results["RSS <= 150 MB with 100 connections mid-message, one process"] is True
+
+
+class TestMilterTools:
+    def test_protocol_and_memory_benches_report_their_keys(self) -> None:
+        """A few messages at protocol level and a few held connections, against the milter."""
+        result = bench_protocol.run(
+            quick=True, transports=("unix",), concurrency=(1,), sizes=("5KB",)
+        )
+        json.dumps(result)
+        cell = result["transports"]["unix"]["5KB/c1"]
+        assert cell["verdicts"] == {"a": cell["messages"]}
+        assert {"p50_ms", "p99_ms"} <= cell["eom_latency"].keys()
+        assert {"decisions_per_s", "message_latency", "milter_cpu_ms_per_message"} <= cell.keys()
+        with servers.work_dir("smoke") as work:
+            sock = work / "s.sock"
+            milter = servers.postwarden(work, "pw", f"unix:{sock}", f"unix:{work / 'l.sock'}")
+            with milter:
+                over = bench_memory.growth_over_messages(sock, milter.pid, 40, 20, connections=2)
+                held = bench_memory.held_connections(sock, milter.pid, 3)
+        assert [s["messages"] for s in over["samples"]] == [0, 20, 40]
+        assert held["verdicts"] == {"a": 3}
+        assert {"rss_kib_held", "rss_kib_after_close", "threads_held"} <= held.keys()
+
+    def test_memory_of_workers_adds_up_every_process(self) -> None:
+        """With serve --workers 2 the RSS is that of the supervisor and both workers."""
+        with servers.work_dir("smoke") as work:
+            sock = work / "w.sock"
+            milter = servers.postwarden(
+                work, "pw", f"unix:{sock}", f"unix:{work / 'wl.sock'}", workers=2
+            )
+            with milter:
+                held = bench_memory.held_connections(sock, milter.pid, 4)
+                members = servers.group_pids(milter.pid)
+                alone = servers.rss_kib(milter.pid)
+        assert held["verdicts"] == {"a": 4}
+        assert len(members) == 3
+        assert held["rss_kib_held"] > 2 * alone
+
+
+@pytest.mark.e2e
+class TestEndToEnd:
+    def test_runs_postfix_alone_and_with_postwarden(self) -> None:
+        """One round of 20 messages through Postfix alone, + Postwarden (unix, one process and
+        --workers 2) and + the no-op milter; the ceilings come from the no-op milter's CPU."""
+        missing = [str(p) for p in REQUIRED_BINARIES if not Path(p).exists()]
+        if missing or os.geteuid() != 0:
+            pytest.fail("needs root and the postfix package (like tests/e2e)", pytrace=False)
+        settings = bench_e2e.Settings(
+            runs=1,
+            messages=20,
+            sizes_kb=(10,),
+            configs=("postfix", "postwarden-unix", "postwarden-unix+workers2", "noop-unix"),
+            warmup_messages=5,
+        )
+        result = bench_e2e.run(settings)
+        json.dumps(result)
+        assert result["enforcement"]["postwarden-unix"]["retired_domain_refused"] is True
+        assert result["enforcement"]["postfix"]["retired_domain_refused"] is False
+        assert set(result["results"]["10KB"]) == {
+            "postfix",
+            "postwarden-unix",
+            "postwarden-unix+workers2",
+            "noop-unix",
+        }
+        assert "--workers" in result["milters"]["postwarden-unix+workers2"]
+        assert result["enforcement"]["postwarden-unix+workers2"]["retired_domain_refused"] is True
+        assert result["enforcement"]["noop-unix"]["retired_domain_refused"] is False
+        assert result["results"]["10KB"]["postwarden-unix"]["milter_cpu_ms_per_msg"] is not None
+        assert "postwarden-unix/postfix" in result["ratios"]["10KB"]
+        ceiling = result["ceilings"]["10KB"]
+        assert ceiling["with_milter_protocol_cpu_ms"] > 0
+        assert "milter_budget_ms_for_b_over_a_0.85" in ceiling
+        assert "| 10KB | " in report.ceilings({"e2e": result})

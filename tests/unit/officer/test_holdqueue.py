@@ -1,0 +1,59 @@
+"""The hold queue: the one reading of postqueue -j, and quarantine commands that refuse users who
+are not root, with a clear message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from milter.cli.main import main
+from milter.officer import holdqueue as quarantine
+from milter.officer.holdqueue import HoldQueue, QuarantineError, on_hold, parse_postqueue
+
+QUEUE = (
+    b'{"queue_name":"hold","queue_id":"4ZqWb01abcd"}\n'
+    b'{"queue_name":"deferred","queue_id":"4ZqWb02abcd"}\n'
+    b"\n"
+    b'{"queue_name":"hold","queue_id":"4ZqWb03abcd"}\n'
+)
+
+
+class TestParsePostqueue:
+    def test_entries_and_the_held_ones(self) -> None:
+        """Every JSON line is an entry (blank lines skipped); only queue_name 'hold' is held."""
+        entries = parse_postqueue(QUEUE)
+        assert [e["queue_id"] for e in entries] == ["4ZqWb01abcd", "4ZqWb02abcd", "4ZqWb03abcd"]
+        assert [e["queue_id"] for e in on_hold(entries)] == ["4ZqWb01abcd", "4ZqWb03abcd"]
+        assert parse_postqueue(b"") == []
+
+    @pytest.mark.parametrize("bad", [b"[1, 2]", b"mail system is down", b'"hold"'])
+    def test_a_line_that_is_not_an_entry_is_refused(self, bad: bytes) -> None:
+        """A line that is not a JSON object refuses the whole answer, naming the line, not
+        repeating it (it could hold addresses)."""
+        with pytest.raises(ValueError, match="line 2 is not a JSON object") as exc:
+            parse_postqueue(b'{"queue_name":"hold"}\n' + bad + b"\n")
+        assert bad.decode() not in str(exc.value)
+
+    def test_the_officer_sees_a_quarantine_error(self, tmp_path: Path) -> None:
+        """HoldQueue turns an answer that is not queue entries into a QuarantineError."""
+        tool = tmp_path / "postqueue"
+        tool.write_text("#!/bin/sh\necho 'postqueue: warning: not a queue'\n")
+        tool.chmod(0o755)
+        with pytest.raises(QuarantineError, match="line 1 is not a JSON object"):
+            HoldQueue(sbin=str(tmp_path))._queue()
+
+
+class TestRights:
+    @pytest.mark.parametrize(
+        "args", [["list"], ["show", "ABCDEF123"], ["release", "ABCDEF123", "--reason", "x"]]
+    )
+    def test_non_root_is_refused(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str]
+    ) -> None:
+        """A non-root user gets exit 1 and 'need root ... sudo', and nothing is run."""
+        monkeypatch.setattr(quarantine.os, "geteuid", lambda: 1000)
+        monkeypatch.setattr(quarantine.HoldQueue, "_run", lambda *a: pytest.fail("ran a tool"))
+        code = main(["quarantine", "--policy", "policies/example.yaml", *args])
+        err = capsys.readouterr().err
+        assert code == 1 and "need root" in err and "sudo" in err
