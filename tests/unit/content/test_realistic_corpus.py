@@ -25,8 +25,8 @@ import pytest
 import yaml
 
 # The only calls into milter (paths may move in the re-layout of issue 14: update them here).
-from milter.check import build_envelope
-from milter.engine import Facts, decide
+from milter.cli.check import build_envelope
+from milter.core.engine import Facts, decide
 from milter.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[3]
