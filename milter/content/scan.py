@@ -288,6 +288,8 @@ class _Collector:
 
     def scan(self, buf: Buffer) -> ContentFacts:
         Walker(self).walk_message(buf, 0, len(buf), "", 0)
+        if self.ocr is not None:
+            self.ocr.release_memory()
         findings: list[Finding] = []
         for run in self.runs:
             findings.extend(run.findings())

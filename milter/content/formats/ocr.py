@@ -39,12 +39,14 @@ is returned to the caller and never kept or logged here.
 
 from __future__ import annotations
 
+import ctypes
 import io
 import math
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from milter.content.formats import Unscannable
 
@@ -145,6 +147,16 @@ class _Engines:
 ENGINES = _Engines(max(1, min(4, os.cpu_count() or 1)))
 
 
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return cast("Callable[[int], int]", ctypes.CDLL("libc.so.6").malloc_trim)
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
 def available() -> bool:
     """True when Tesseract can be loaded with the Dutch and English models."""
     try:
@@ -166,6 +178,13 @@ class OcrReader:
         self.decorations = 0
         self.pages = 0
         self.read: list[str] = []  # where OCR produced text (part names, never text)
+
+    def release_memory(self) -> None:
+        """After a message whose images or pages were read: give the C heap's free pages back.
+        Tesseract and PDFium free tens of MB per page into glibc's arenas, which keep them
+        (measured: RSS 278 -> 212 MiB after a 2-page scan with two pooled instances)."""
+        if (self.images or self.pages) and _TRIM is not None:
+            _TRIM(0)
 
     def _left(self) -> float:
         now = time.monotonic()
