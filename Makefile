@@ -8,17 +8,23 @@ POLICY      ?= policies/example.yaml
 LISTEN      ?= inet:127.0.0.1:10027
 LISTEN_LOCAL?= inet:127.0.0.1:10028
 METRICS     ?= 127.0.0.1:9797
-DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd lame fonts-dejavu-core
+# OCR: Tesseract with the Dutch and English models; tesserocr is compiled against its headers
+# (pkg-config, a C++ compiler, Python headers); DejaVu draws the text of the OCR tests' images.
+DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd lame fonts-dejavu-core \
+  tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng libtesseract-dev libleptonica-dev \
+  pkg-config g++ python3-dev
 PYTEST_ARGS ?=
 
 .PHONY: run test test-unit test-e2e lint schema system-deps venv clean
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# system-deps first: tesserocr is built here against Debian's libtesseract (not the PyPI wheel,
+# which bundles its own, older image libraries).
+$(VENV)/.installed: pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[dev]'
+	PIP_NO_BINARY=tesserocr $(VENV)/bin/pip install -q -e '.[dev]'
 	touch $@
 
 # Debian packages the end-to-end tests drive (real Postfix).  Installed when missing and root;

@@ -2,8 +2,9 @@
 
 Sections, in order: machine facts; end to end through Postfix (bench_e2e); protocol level
 (bench_protocol); memory (bench_memory); the content-scan benchmark (bench_content.py, when it
-exists); a py-spy profile of the hot path (profile_milter, when py-spy is installed); and the
-issue's targets, each with its measured value and whether it is met. Progress goes to stderr.
+exists); OCR cost per image and per scanned page (bench_ocr.py); a py-spy profile of the hot
+path (profile_milter, when py-spy is installed); and the issue's targets, each with its
+measured value and whether it is met. Progress goes to stderr.
 A section that fails is recorded as {"error": ...} and the others still run; the exit status
 is then 1.
 
@@ -32,7 +33,7 @@ from bench import bench_e2e, bench_memory, bench_protocol, profile_milter
 from bench.servers import BENCH_DIR, ROOT
 from bench.stats import loadavg, machine_info
 
-SECTIONS = ("e2e", "protocol", "memory", "content", "profile")
+SECTIONS = ("e2e", "protocol", "memory", "content", "ocr", "profile")
 # Issue 7's targets.
 TARGET_B_OVER_A = 0.85
 TARGET_B_OVER_C = 1.4
@@ -67,6 +68,17 @@ def content_bench(quick: bool) -> dict[str, Any]:
         raise RuntimeError(f"bench_content exited {proc.returncode}: {proc.stderr[-800:]}")
     result: dict[str, Any] = json.loads(lines[-1])
     return {"argv": argv[1:], **result}
+
+
+def ocr_bench(quick: bool) -> dict[str, Any]:
+    """Run bench/bench_ocr.py (OCR cost per image and per page) and take its JSON line."""
+    argv = [sys.executable, str(BENCH_DIR / "bench_ocr.py"), "--runs", "1" if quick else "3"]
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=900)
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"bench_ocr exited {proc.returncode}: {proc.stderr[-800:]}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
 
 
 def _check(name: str, value: float | None, limit: float, higher_is_better: bool) -> dict[str, Any]:
@@ -184,6 +196,7 @@ def main() -> int:
         "protocol": lambda: bench_protocol.run(quick=args.quick),
         "memory": lambda: bench_memory.run(quick=args.quick),
         "content": lambda: content_bench(args.quick),
+        "ocr": lambda: ocr_bench(args.quick),
         "profile": lambda: profile_milter.run(quick=args.quick),
     }
     failed = False

@@ -13,7 +13,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from milter.core.address import Address, Malformed, parse_address
-from milter.core.engine import DNS_RULES, Decision, Envelope, Facts, SubmissionPath, decide
+from milter.core.engine import (
+    DNS_RULES,
+    Decision,
+    Envelope,
+    Facts,
+    SubmissionPath,
+    decide,
+    ocr_may_matter,
+)
 from milter.domains.gather import DnsGatherer, MessageDns
 from milter.policy.model import Policy
 
@@ -118,7 +126,9 @@ def run_check(
     envelope = build_envelope(sender, recipients, local)
     content = None
     if message is not None and policy.content is not None:
-        content = policy.content.scanner.scan_message(message)
+        # OCR as the milter would: only when a content rule could apply to an external recipient.
+        ocr = ocr_may_matter(list(envelope.recipients), policy)
+        content = policy.content.scanner.scan_message(message, ocr=ocr)
     dns = None
     if not offline:
         dns = DnsGatherer(nameservers).gather(policy, envelope.recipients, MessageDns())
@@ -128,11 +138,14 @@ def run_check(
     if want_json:
         doc = as_json(decision, policy)
         doc["skipped"] = skipped
+        doc["ocr_read"] = list(content.ocr_read) if content is not None else []
         doc["dns"] = {
             d: {"state": f.state, "detail": f.detail} for d, f in sorted((dns or {}).items())
         }
         return json.dumps(doc, ensure_ascii=False)
     text = as_text(decision, envelope, policy)
+    if content is not None and content.ocr_read:
+        text += f"\nocr:     read by OCR: {', '.join(content.ocr_read)}"
     for domain, found in sorted((dns or {}).items()):
         text += f"\ndns:     {domain}: {found.state} ({found.detail})"
     if skipped:

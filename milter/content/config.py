@@ -6,10 +6,13 @@ once per policy load: it builds the registered detectors, joins their patterns i
 single-pass RE2 matcher and compiles the officer's own patterns with google-re2 (linear time, no
 backtracking).  This module imports nothing of the scanner: the scanner and the detectors read it.
 
+`ocr` (`OcrSettings`) bounds reading images and scanned PDFs with Tesseract (formats/ocr.py).
+
 Refuses (raises `ConfigError`, from `compile_config`): unknown detector names, limits that are not
-positive, keywords without a letter or digit, own phrases with fewer than four letters or digits,
-duplicate custom pattern names.  A pattern RE2 will not compile raises `PatternError(name,
-message)` so the policy loader can point at its line.
+positive, an OCR time budget that does not fit in the milter's per-event budget, keywords without
+a letter or digit, own phrases with fewer than four letters or digits, duplicate custom pattern
+names.  A pattern RE2 will not compile raises `PatternError(name, message)` so the policy loader
+can point at its line.
 """
 
 from __future__ import annotations
@@ -32,6 +35,26 @@ class ScanLimits:
     max_decompressed_bytes: int = 50 * MiB  # zip and office members, summed per message
     max_attachment_bytes: int = 20 * MiB  # one decoded part
     max_message_bytes: int = 256 * MiB  # raw message kept for scanning (spooled to disk)
+
+
+# The per-event budget of the milter is 25 s (milter/adapter.py); OCR must leave room in it for
+# the MIME walk, the detectors and (local path) the DNS questions asked after the scan.
+OCR_MAX_TIME_BUDGET_MS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class OcrSettings:
+    """Reading images and scanned PDF pages with Tesseract; past a bound the part stays
+    `unscannable` (held for external recipients by the built-in rule), never accepted unread."""
+
+    enabled: bool = True
+    max_image_pixels: int = 50_000_000  # larger images are not decoded at all (pixel bombs)
+    max_images: int = 10  # image files (attachments, archive members, large inline images)
+    max_pages: int = 10  # PDF pages rendered (and frames of multi-page TIFF/GIF) per message
+    time_budget_ms: int = 12_000  # all OCR of one message together
+    # Small inline images counted as decoration (logos; a cropped pasted screenshot is as
+    # small) are read too, best effort: ~15 ms of CPU each (make bench).
+    inline_images: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +121,7 @@ class ScanConfig:
     # the organisation's own names and footer lines: blanked before detection (own_text.py)
     own_phrases: tuple[str, ...] = ()
     detectors: tuple[str, ...] = ALL_DETECTORS
+    ocr: OcrSettings = field(default_factory=OcrSettings)
 
 
 class ConfigError(ValueError):

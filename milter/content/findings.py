@@ -21,6 +21,9 @@ CONFIDENCE_RANK: dict[Confidence, int] = {"low": 1, "medium": 2, "high": 3}
 
 CONFIDENCES: tuple[Confidence, ...] = ("low", "medium", "high")
 
+OCR_WHERE_SUFFIX = " (read by OCR)"
+"""Ends the `where` of text read by OCR from an image or a scanned PDF page."""
+
 
 def at_least(confidence: Confidence, minimum: Confidence) -> bool:
     """True when `confidence` is `minimum` or better."""
@@ -59,6 +62,7 @@ class ContentFacts:
     readable: bool
     parts: int
     bytes_scanned: int
+    ocr_read: tuple[str, ...] = ()  # parts whose text was read by OCR (names, never text)
 
     def by_detector(self, name: str) -> Finding | None:
         """The finding of detector `name` ('bsn', 'custom:x', 'unscannable', ...), or None."""

@@ -3,7 +3,10 @@
 Order of questions for a part (or an archive member):
 1. Signatures, keys, PGP control parts: nothing to read.
 2. The first bytes (after transfer decoding) decide over the declared type: audio (voicemail),
-   images and video are unscannable with their reason, whatever the Content-Type claims.
+   images and video are unscannable with their reason, whatever the Content-Type claims --
+   except images when the scan has an OCR reader (sink.ocr): those are read by OCR
+   (formats/ocr.py) and their text is scanned as found at '<where> (read by OCR)'; what OCR
+   cannot read is unscannable ('image: <why>').  A PDF without a text layer likewise.
 3. Too large (max_attachment_bytes): text parts are scanned up to the limit, others not at all;
    both are reported as truncated.
 4. S/MIME (application/(x-)pkcs7-mime, .p7m): enveloped -> protected; signed -> the signed
@@ -29,7 +32,8 @@ from urllib.parse import unquote
 import milter.content.crypto as crypto
 import milter.content.der as der
 from milter.content._re2 import compile_re2, first_match
-from milter.content.formats import Unscannable
+from milter.content.findings import OCR_WHERE_SUFFIX
+from milter.content.formats import NoTextLayer, Unscannable
 from milter.content.formats.archive import member_cap, open_zip, read_member, walk_zip
 from milter.content.formats.html import html_to_text, mark_signatures, meta_charset
 from milter.content.formats.ooxml import office_kind, office_text
@@ -56,6 +60,7 @@ DECORATION_MAX_BYTES = 64 * 1024
 DECORATION_MAX_HEIGHT = 200
 DECORATION_MAX_PIXELS = 80_000
 SNIFF_BYTES = 64
+OCR_FORMATS = frozenset({"png", "jpeg", "gif", "tiff", "bmp", "webp"})
 
 NOTHING_TO_READ = frozenset({
     "application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature",
@@ -86,6 +91,7 @@ HTML_EXTENSIONS = frozenset({"htm", "html", "xhtml"})
 _MESSAGE_START = re.compile(
     rb"(?:From |Return-Path:|Received:|Date:|From:|Message-ID:|MIME-Version:|Subject:)", re.I
 )
+_IMAGE_XOBJECT = re.compile(rb"/Subtype\s*/Image\b")
 _RTF_CONTROL = re.compile(rb"\\[a-zA-Z]+-?\d* ?|\\'[0-9a-fA-F]{2}|\\[^a-zA-Z]|[{}]")
 
 
@@ -183,9 +189,15 @@ def inspect(
     size = end - start
     estimated = size * 3 // 4 if cte == "base64" else size
     head = transfer_decode(bytes(buf[start : min(end, start + 4096)]), cte)
+    limit = walker.limits.max_attachment_bytes
+    if walker.sink.ocr is not None and _ocr_readable(head):
+        if estimated > limit:
+            sink.unscannable(where, "image larger than max_attachment_bytes: not read by OCR")
+        else:
+            read_image(walker, transfer_decode_span(buf, start, end, cte), where)
+        return
     if _unscannable_by_magic(walker, head, where):
         return
-    limit = walker.limits.max_attachment_bytes
     if estimated > limit:
         sink.truncated(where, "max_attachment_bytes exceeded")
         if ctype.startswith("text/") and ctype != "text/html":
@@ -202,6 +214,48 @@ def _charset(headers: Message) -> str | None:
         return headers.get_content_charset()
     except PARAM_ERRORS:  # a charset that does not decode: the text fallbacks apply
         return None
+
+
+def _ocr_readable(head: bytes) -> bool:
+    """An image in a format OCR reads (HEIC is not: Pillow has no decoder for it)."""
+    kind = sniff(head[:SNIFF_BYTES])
+    return kind is not None and kind[0] == IMAGE and kind[1] in OCR_FORMATS
+
+
+def read_image(walker: Walker, data: bytes, where: str) -> None:
+    """OCR the image `data`: its text is scanned as text found at '<where> (read by OCR)'."""
+    ocr = walker.sink.ocr
+    assert ocr is not None
+    try:
+        text = ocr.image(data)
+    except Unscannable as exc:
+        walker.sink.unscannable(where, f"image: {exc.reason}")
+        return
+    _ocr_text(walker, where, text)
+
+
+def read_decoration(
+    walker: Walker, headers: Message, buf: Buffer, start: int, end: int, where: str
+) -> None:
+    """A small inline image counted as decoration: read by OCR too, best effort (a small
+    pasted screenshot of a client file looks like a logo in size)."""
+    if walker.sink.ocr is None or not walker.sink.ocr.settings.inline_images:
+        return
+    cte = str(headers.get("content-transfer-encoding", "")).strip().lower()
+    try:
+        text = walker.sink.ocr.decoration(transfer_decode_span(buf, start, end, cte))
+    except Unscannable as exc:
+        walker.sink.unscannable(where, f"image: {exc.reason}")
+        return
+    _ocr_text(walker, where, text)
+
+
+def _ocr_text(walker: Walker, where: str, text: str) -> None:
+    ocr = walker.sink.ocr
+    assert ocr is not None
+    if text.strip():
+        ocr.read.append(where)
+        walker.sink.text(where + OCR_WHERE_SUFFIX, text.encode("utf-8", "replace"))
 
 
 def _unscannable_by_magic(walker: Walker, head: bytes, where: str) -> bool:
@@ -235,6 +289,9 @@ def inspect_content(
     if ctype in NOTHING_TO_READ or extension in ("p7s", "sig"):
         return
     if not data or data.isspace():  # (strip() would copy the whole part)
+        return
+    if walker.sink.ocr is not None and _ocr_readable(data[:SNIFF_BYTES]):
+        read_image(walker, data, where)
         return
     if _unscannable_by_magic(walker, data[:SNIFF_BYTES], where):
         return
@@ -318,7 +375,30 @@ def _smime(walker: Walker, data: bytes, where: str, depth: int) -> None:
 
 
 def _pdf(walker: Walker, data: bytes, where: str) -> None:
-    text, cut = pdf_text(data, walker.limits.max_total_bytes)
+    try:
+        text, cut = pdf_text(data, walker.limits.max_total_bytes)
+    except NoTextLayer:
+        ocr = walker.sink.ocr
+        if ocr is None:
+            raise
+        text, cut = ocr.pdf(data)  # a scan: its pages are read by OCR
+        _ocr_text(walker, where, text)
+        if cut is not None:
+            walker.sink.unscannable(where, f"scanned pdf: {cut}")
+        return
+    ocr = walker.sink.ocr
+    if ocr is not None and _IMAGE_XOBJECT.search(data):
+        # Text on some pages, scanned pages among them (a typed letter with a scanned form)?
+        # Image XObjects are streams, never inside compressed object streams: their
+        # dictionaries are plain bytes, so one regex finds whether there are any.
+        try:
+            scanned, scan_cut = ocr.pdf(data, scanned_pages_only=True)
+        except Unscannable as exc:
+            walker.sink.unscannable(where, f"scanned pdf: {exc.reason}")
+        else:
+            _ocr_text(walker, where, scanned)
+            if scan_cut is not None:
+                walker.sink.unscannable(where, f"scanned pdf: {scan_cut}")
     if cut is not None:
         walker.sink.truncated(where, cut)
     walker.sink.text(where, text.encode("utf-8", "replace"))

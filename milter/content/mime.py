@@ -47,6 +47,7 @@ import email.policy
 import email.utils
 import mmap
 import re
+from dataclasses import dataclass
 from email.message import Message
 from email.policy import Policy
 from typing import TypeVar, cast, overload
@@ -365,6 +366,21 @@ def content_id_of(headers: Message) -> str | None:
     return cid or None
 
 
+@dataclass(frozen=True, slots=True)
+class _Inline:
+    """A small inline image whose fate waits for the end of the walk (Walker.finish)."""
+
+    cid: str
+    where: str
+    headers: Message
+    buf: Buffer
+    start: int
+    end: int
+    depth: int
+    ctype: str
+    filename: str | None
+
+
 class Walker:
     """One message's walk; `leaf` decides what a non-multipart part contains."""
 
@@ -372,16 +388,21 @@ class Walker:
         self.sink = sink
         self.limits = sink.limits
         self.cid_refs: set[str] = set()  # 'cid:' references seen in HTML parts (lower case)
-        self.pending: list[tuple[str, str]] = []  # small inline images: (content id, where)
+        self.pending: list[_Inline] = []  # small inline images, settled in finish()
         self.decorations = 0
 
     def finish(self) -> None:
-        """Settle the small inline images: decoration when referenced, else unscannable."""
-        for cid, where in self.pending:
-            if cid in self.cid_refs and self.decorations < DECORATIONS_MAX:
+        """Settle the small inline images: decoration when the HTML references them (read by
+        OCR too, best effort: a cropped pasted screenshot is as small as a logo), else content
+        like any other image (read by OCR, or unscannable)."""
+        for p in self.pending:
+            if p.cid in self.cid_refs and self.decorations < DECORATIONS_MAX:
                 self.decorations += 1
+                leaf.read_decoration(self, p.headers, p.buf, p.start, p.end, p.where)
             else:
-                self.sink.unscannable(where, "image")
+                leaf.inspect(
+                    self, p.headers, p.buf, p.start, p.end, p.where, p.depth, p.ctype, p.filename
+                )
         self.pending.clear()
 
     def walk_message(self, buf: Buffer, start: int, end: int, prefix: str, depth: int) -> None:
@@ -444,7 +465,10 @@ class Walker:
             return
         cid = content_id_of(headers)
         if cid is not None and leaf.is_decoration(headers, buf, start, end):
-            self.pending.append((cid, where))  # decided in finish(): is it referenced?
+            # decided in finish(): is it referenced?
+            self.pending.append(
+                _Inline(cid, where, headers, buf, start, end, depth, ctype, filename)
+            )
             return
         leaf.inspect(self, headers, buf, start, end, where, depth, ctype, filename)
 

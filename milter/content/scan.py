@@ -7,11 +7,15 @@ thread-safe to share.  Per message:
 
 or, as the milter sees a message arrive,
 
-    session = scanner.session()
+    session = scanner.session(ocr=True) # ocr=False: images stay unscannable (internal mail)
     session.header(name, value)        # for every header, in order
     session.body(chunk)                # for every body chunk
-    facts = session.finish()
+    facts = session.finish(deadline)   # deadline (time.monotonic()) caps the OCR budget
     session.close()                    # (or use it as a context manager)
+
+Images and PDFs without a text layer are read by OCR (formats/ocr.py) when the configuration
+enables it and the caller asks for it: the milter asks only when a content rule could apply
+to an external recipient of the message (`engine.ocr_may_matter`).
 
 The session spools the message in memory up to SPOOL_MEMORY_BYTES (256 KiB) and in an unlinked
 temporary file past that; the walk then reads the file through mmap, so memory stays bounded
@@ -35,8 +39,9 @@ from dataclasses import dataclass, field
 from typing import IO
 
 import milter.content.detectors as _detectors  # noqa: F401  (registers the detectors)
-from milter.content.config import ConfigError, ScanConfig, ScanLimits
+from milter.content.config import OCR_MAX_TIME_BUDGET_MS, ConfigError, ScanConfig, ScanLimits
 from milter.content.findings import ContentFacts, Finding
+from milter.content.formats.ocr import OcrReader
 from milter.content.matcher import Matcher
 from milter.content.mime import Buffer, Walker
 from milter.content.own_text import OwnPhrases
@@ -62,6 +67,16 @@ def compile_config(cfg: ScanConfig) -> CompiledScanner:
     ):
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"limits.{name} must be a positive integer")
+    for name, value in (
+        ("max_image_pixels", cfg.ocr.max_image_pixels),
+        ("max_images", cfg.ocr.max_images),
+        ("max_pages", cfg.ocr.max_pages),
+        ("time_budget_ms", cfg.ocr.time_budget_ms),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"ocr.{name} must be a positive integer")
+    if cfg.ocr.time_budget_ms > OCR_MAX_TIME_BUDGET_MS:
+        raise ConfigError(f"ocr.time_budget_ms must be at most {OCR_MAX_TIME_BUDGET_MS}")
     return CompiledScanner(cfg)
 
 
@@ -92,23 +107,29 @@ class CompiledScanner:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
 
-    def session(self) -> ScanSession:
-        """A new incremental scan for one message."""
-        return ScanSession(self)
+    def session(self, *, ocr: bool = True) -> ScanSession:
+        """A new incremental scan for one message; `ocr` False leaves images unscannable."""
+        return ScanSession(self, ocr=ocr)
 
-    def scan_message(self, data: bytes | bytearray | memoryview | IO[bytes]) -> ContentFacts:
+    def scan_message(
+        self,
+        data: bytes | bytearray | memoryview | IO[bytes],
+        *,
+        ocr: bool = True,
+        deadline: float | None = None,
+    ) -> ContentFacts:
         """Scan one whole RFC 5322 message (headers and body)."""
         if isinstance(data, bytes | bytearray | memoryview):
             limit = self.config.limits.max_message_bytes
             raw = bytes(data)
-            collector = _Collector(self)
+            collector = _Collector(self, ocr, deadline)
             if len(raw) > limit:
                 raw = raw[:limit]
                 collector.truncated("message", "max_message_bytes exceeded")
             return collector.scan(raw)
-        with self.session() as session:
+        with self.session(ocr=ocr) as session:
             session.raw(data)
-            return session.finish()
+            return session.finish(deadline)
 
 
 class _Spool:
@@ -161,8 +182,9 @@ class _Spool:
 class ScanSession:
     """An incremental scan: headers, then body chunks, then `finish`."""
 
-    def __init__(self, scanner: CompiledScanner) -> None:
+    def __init__(self, scanner: CompiledScanner, *, ocr: bool = True) -> None:
         self._scanner = scanner
+        self._ocr = ocr
         self._spool = _Spool(scanner.config.limits.max_message_bytes)
         self._in_body = False
         self._facts: ContentFacts | None = None
@@ -190,13 +212,14 @@ class ScanSession:
                 return
             self._spool.write(chunk)
 
-    def finish(self) -> ContentFacts:
-        """Scan what arrived; never raises on malformed input."""
+    def finish(self, deadline: float | None = None) -> ContentFacts:
+        """Scan what arrived; never raises on malformed input. OCR ends by `deadline`
+        (time.monotonic()) at the latest."""
         if self._facts is None:
             if not self._in_body:
                 self._spool.write(b"\r\n")
                 self._in_body = True
-            collector = _Collector(self._scanner)
+            collector = _Collector(self._scanner, self._ocr, deadline)
             if self._spool.overflow:
                 collector.truncated("message", "max_message_bytes exceeded")
             self._facts = collector.scan(self._spool.buffer())
@@ -252,8 +275,12 @@ class _Notes:
 class _Collector:
     """The sink of one message's walk: limits, the detector runs, and the notes."""
 
-    def __init__(self, scanner: CompiledScanner) -> None:
+    def __init__(
+        self, scanner: CompiledScanner, ocr: bool = True, deadline: float | None = None
+    ) -> None:
         self.limits: ScanLimits = scanner.config.limits
+        settings = scanner.config.ocr
+        self.ocr = OcrReader(settings, deadline) if ocr and settings.enabled else None
         self.matcher = scanner.matcher
         self.own_phrases = scanner.own_phrases
         self.runs: list[DetectorRun] = [d.start() for d in scanner.detectors]
@@ -271,6 +298,8 @@ class _Collector:
         walker = Walker(self)
         walker.walk_message(buf, 0, len(buf), "", 0)
         walker.finish()
+        if self.ocr is not None:
+            self.ocr.release_memory()
         findings: list[Finding] = []
         for run in self.runs:
             findings.extend(run.findings())
@@ -284,6 +313,7 @@ class _Collector:
             readable=self.readable,
             parts=self.parts,
             bytes_scanned=self.scanned,
+            ocr_read=tuple(self.ocr.read[:MAX_WHERE]) if self.ocr is not None else (),
         )
 
     # --- Sink

@@ -9,10 +9,13 @@ one set of limits.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from milter.content.config import ScanLimits
 from milter.core.fastpaths import FastPaths
+
+if TYPE_CHECKING:
+    from milter.content.formats.ocr import OcrReader
 
 
 class Sink(Protocol):
@@ -20,6 +23,7 @@ class Sink(Protocol):
 
     fast_paths: FastPaths  # the parsers' fast paths, passed on by the walk
     limits: ScanLimits
+    ocr: OcrReader | None  # None: images and scans stay unscannable (OCR off, or not needed)
 
     def text(self, where: str, data: bytes, *, header: bool = False) -> None:
         """Scan `data` (UTF-8 text) found at `where`; `header` for subject and file names."""

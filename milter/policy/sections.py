@@ -54,7 +54,7 @@ from milter.policy.spec import (
 )
 
 if TYPE_CHECKING:
-    from milter.content.config import CustomPattern, ScanLimits
+    from milter.content.config import CustomPattern, OcrSettings, ScanLimits
 
 # Loading indexes each owned domain's lookalikes (~20-40 ms, mostly dnstwist's permutations):
 # 500 bounds a load, and so a reload, to some 10-20 s. Retired domains are set look-ups only.
@@ -75,6 +75,12 @@ def _scan_limits(values: dict[str, Any]) -> ScanLimits:
     from milter.content.config import ScanLimits
 
     return ScanLimits(**values)
+
+
+def _ocr_settings(values: dict[str, Any]) -> OcrSettings:
+    from milter.content.config import OcrSettings
+
+    return OcrSettings(**values)
 
 
 def _custom_pattern(values: dict[str, Any]) -> CustomPattern:
@@ -272,12 +278,54 @@ CUSTOM = Map(
     },
     build=_custom_pattern,
 )
+OCR = Map(
+    {
+        "enabled": Field(
+            Bool(),
+            required=False,
+            doc="false: images and scans stay unscannable, as without OCR (default true).",
+        ),
+        "max_image_pixels": Field(
+            Integer(low=1_000_000, high=200_000_000),
+            required=False,
+            doc="Larger images are not read (default 50 000 000); large photos below it are "
+            "scaled down.",
+        ),
+        "max_images": Field(
+            Integer(low=1, high=100), required=False, doc="Images read per message (default 10)."
+        ),
+        "max_pages": Field(
+            Integer(low=1, high=100),
+            required=False,
+            doc="Scanned PDF pages (and TIFF/GIF frames) read per message (default 10).",
+        ),
+        # Inside the milter's per-event budget (25 s), with room for the rest of the scan.
+        "time_budget_ms": Field(
+            Integer(low=100, high=20_000),
+            required=False,
+            doc="All OCR of one message together, inside the milter's 25 s per-event budget "
+            "(default 12000).",
+        ),
+        "inline_images": Field(
+            Bool(),
+            required=False,
+            doc="Also read small inline images counted as decoration (logos; a cropped pasted "
+            "screenshot is as small), best effort, ~15 ms each (default true).",
+        ),
+    },
+    build=_ocr_settings,
+    title="Images and scans (OCR)",
+    doc="Reading images and scanned PDFs with Tesseract. Past a bound the part is "
+    "'unscannable' (held for external recipients). OCR runs only when a content rule could "
+    "apply to an external recipient.",
+)
 CONTENT = Map(
     {
         "limits": Field(LIMITS, required=False),
         "case_keywords": Field(List(Text(max_len=80), min_items=1), required=False),
         "own_phrases": Field(List(OwnPhrase(), min_items=1), required=False),
         "custom_patterns": Field(List(CUSTOM), required=False),
+        "ocr": Field(OCR, required=False),
         "rules": Field(List(CONTENT_RULE)),
     },
 )
@@ -288,6 +336,7 @@ SCAN_CONFIG_FIELDS = {
     "case_keywords": "case_keywords",
     "own_phrases": "own_phrases",
     "custom_patterns": "custom",
+    "ocr": "ocr",
 }
 DNS = Map(
     {

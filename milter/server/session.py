@@ -45,6 +45,7 @@ from milter.core.engine import (
     content_may_apply,
     decide,
     decide_recipient,
+    ocr_may_matter,
 )
 from milter.core.verdict import INTERNAL_ERROR, SmtpReply, smtp_safe
 from milter.domains.gather import DnsGatherer, MessageDns
@@ -87,6 +88,9 @@ _IDLE_TIMEOUT_S = 300.0
 # Per event (RCPT, end of message): shorter than deploy/'s milter_command_timeout (30 s), so a
 # stalled lookup or scan is answered with tempfail by us, not by Postfix's timeout.
 _MESSAGE_BUDGET_S = 25.0
+# OCR stops this long before the event's budget ends: what it could not read is unscannable
+# (held for external recipients, with the reason) rather than the whole message tempfailed.
+_OCR_RESERVE_S = 4.0
 
 # Scans running at once: more than the cores only multiplies decoded bodies in memory (and
 # the GIL serialises them anyway); the others wait their turn within their budget.
@@ -179,7 +183,8 @@ class _Message:
             self.scan_decided = True
             kept = [a for _, a in self.recipients]
             if self.policy.content is not None and content_may_apply(kept, self.policy):
-                self.scan = self.policy.content.scanner.session()
+                ocr = ocr_may_matter(kept, self.policy)
+                self.scan = self.policy.content.scanner.session(ocr=ocr)
         return self.scan
 
 
@@ -601,7 +606,8 @@ def _finish_scan(scan: ScanSession, deadline: float) -> ContentFacts:
     if not _SCAN_SLOTS.acquire(timeout=max(0.0, deadline - time.monotonic())):
         raise TimeoutError("no scan slot within the per-message time budget")
     try:
-        return scan.finish()
+        # OCR (the slow part of a scan) ends early enough for the DNS questions and the reply.
+        return scan.finish(deadline - _OCR_RESERVE_S)
     finally:
         _SCAN_SLOTS.release()
 

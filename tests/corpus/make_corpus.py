@@ -1219,7 +1219,7 @@ def add_cases() -> None:
     )
     case(
         "image_attachment",
-        "a photo attached (could be a scanned document)",
+        "a picture without text attached: read by OCR, nothing to find (not unscannable)",
         message(
             "Foto",
             EXT,
@@ -1233,11 +1233,11 @@ def add_cases() -> None:
             ),
         ),
         EXT,
-        unscannable=True,
+        unscannable=False,
     )
     case(
         "image_declared_as_pdf",
-        "PNG bytes declared as application/pdf",
+        "PNG bytes declared as application/pdf: read as the image it is (OCR), no text in it",
         message(
             "Scan",
             EXT,
@@ -1248,7 +1248,7 @@ def add_cases() -> None:
             ),
         ),
         EXT,
-        unscannable=True,
+        unscannable=False,
     )
     logo = multipart(
         "related",

@@ -13,3 +13,10 @@ class Unscannable(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NoTextLayer(Unscannable):
+    """A PDF whose pages give no text at all: a scan or a photo (OCR may still read it)."""
+
+    def __init__(self) -> None:
+        super().__init__("pdf without text (scanned image?)")

@@ -2,7 +2,8 @@
 
 Encrypted PDFs are tried with the empty user password (common for 'no printing' PDFs); if that
 does not open them they are unscannable ('encrypted pdf').  A PDF whose pages give no text at all
-is a scan or a photo: unscannable ('pdf without text (scanned image?)').  Extraction stops once
+is a scan or a photo: `NoTextLayer` ('pdf without text (scanned image?)'), which the caller may
+hand to OCR (formats/ocr.py).  Extraction stops once
 `max_chars` characters were read, or (checked between pages) after 10 seconds of CPU-heavy
 pypdf work -- then the caller reports `truncated` ('pdf time budget exceeded').
 
@@ -27,7 +28,7 @@ import time
 from typing import Any
 
 from milter.content._re2 import compile_re2, first_match
-from milter.content.formats import Unscannable
+from milter.content.formats import NoTextLayer, Unscannable
 from milter.content.formats.pdf_simple import simple_pdf_text
 
 logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # pypdf warns about every quirk
@@ -117,7 +118,7 @@ def _pdf_text(data: bytes, max_chars: int, time_budget: float) -> tuple[str, str
     simple = simple_pdf_text(data, max_chars, deadline)
     if simple is not None:
         if simple[1] is None and not simple[0].strip():
-            raise Unscannable("pdf without text (scanned image?)")
+            raise NoTextLayer()
         return simple
 
     import pypdf  # imported late: loading pypdf costs ~0.1 s, and many messages carry no PDF
@@ -153,7 +154,7 @@ def _pdf_text(data: bytes, max_chars: int, time_budget: float) -> tuple[str, str
         raise Unscannable("damaged pdf") from exc
     joined = "\n".join(texts)
     if pages and not joined.strip():
-        raise Unscannable("pdf without text (scanned image?)")
+        raise NoTextLayer()
     return joined[:max_chars], "max_total_bytes exceeded" if len(joined) > max_chars else None
 
 

@@ -95,6 +95,22 @@ INVALID: dict[str, str] = {
         "version: 1\ncontent: {rules: [{id: a, when: {all: [{detector: bsn}], detector: iban},"
         " action: flag}]}\n",
     ),
+    "ocr-unknown-key": edit(
+        "version: 1\n",
+        "version: 1\ncontent: {ocr: {enable: false}, rules: []}\n",
+    ),
+    "ocr-budget-beyond-milter-budget": edit(
+        "version: 1\n",
+        "version: 1\ncontent: {ocr: {time_budget_ms: 30000}, rules: []}\n",
+    ),
+    "ocr-enabled-not-bool": edit(
+        "version: 1\n",
+        "version: 1\ncontent: {ocr: {enabled: 'no'}, rules: []}\n",
+    ),
+    "ocr-zero-pages": edit(
+        "version: 1\n",
+        "version: 1\ncontent: {ocr: {max_pages: 0}, rules: []}\n",
+    ),
     "exception-missing-ticket": edit(
         "version: 1\n",
         "version: 1\nexceptions: [{sender: a@b.nl, rule: r, to_domain: c.nl, owner: FG,"
@@ -189,6 +205,14 @@ VALID_VARIANTS: dict[str, str] = {
         "version: 1\n",
         "version: 1\ncontent:\n  own_phrases: [Veilig Thuis Utrecht, 'KvK 30276543 | IBAN"
         " NL91 ABNA 0417 1643 00']\n  rules: []\n",
+    ),
+    "content-ocr": edit(
+        "version: 1\n",
+        "version: 1\ncontent:\n  ocr: {enabled: true, max_image_pixels: 40000000, max_images: 5,"
+        " max_pages: 3, time_budget_ms: 8000}\n  rules: []\n",
+    ),
+    "content-ocr-off": edit(
+        "version: 1\n", "version: 1\ncontent: {ocr: {enabled: false}, rules: []}\n"
     ),
     "exceptions": edit(
         "version: 1\n",

@@ -1,0 +1,340 @@
+"""OCR of images and scanned PDFs: text found by Tesseract goes through the same detectors, and
+what OCR cannot read stays unscannable with the reason (real Tesseract, images made by Pillow)."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import threading
+import time
+import zipfile
+
+import pytest
+from PIL import Image
+
+from milter.content import ContentFacts, OcrSettings, ScanConfig, compile_config, leaf
+from milter.content.config import ConfigError
+from milter.content.findings import OCR_WHERE_SUFFIX
+from milter.content.formats import ocr
+from milter.content.scan import CompiledScanner
+from milter.core.engine import _OCR_SUFFIX
+from tests.unit.content.ocr_images import (
+    BSN,
+    ORDINARY,
+    encode,
+    mail,
+    mixed_pdf,
+    page,
+    phone_photo,
+    photo,
+    png_header_only,
+    scanned_pdf,
+    screenshot,
+)
+
+SCANNER = compile_config(ScanConfig())
+
+
+def scanner(**settings: object) -> CompiledScanner:
+    return compile_config(ScanConfig(ocr=dataclasses.replace(OcrSettings(), **settings)))
+
+
+def unscannable(facts: ContentFacts) -> str | None:
+    found = facts.by_detector("unscannable")
+    return found.reason if found is not None else None
+
+
+def bsn_where(facts: ContentFacts) -> tuple[str, ...]:
+    found = facts.by_detector("bsn")
+    assert found is not None, facts.findings
+    assert found.confidence == "high" and found.samples == ("*****" + BSN[-4:],)
+    return found.where
+
+
+class TestImages:
+    def test_screenshot_of_client_file_is_read(self) -> None:
+        """A PNG screenshot with 'BSN: <number>' gives a high-confidence BSN read by OCR."""
+        facts = SCANNER.scan_message(mail((encode(screenshot(), "PNG"), "image/png", "scan.png")))
+        assert bsn_where(facts) == ("attachment 2 (.png file)" + OCR_WHERE_SUFFIX,)
+        assert facts.by_detector("date_of_birth") is not None
+        assert unscannable(facts) is None
+        assert facts.ocr_read == ("attachment 2 (.png file)",)
+
+    @pytest.mark.parametrize("fmt", ["JPEG", "GIF", "TIFF", "BMP", "WEBP"])
+    def test_other_formats_are_read(self, fmt: str) -> None:
+        """JPEG, GIF, TIFF, BMP and WebP screenshots are read like PNG."""
+        img = screenshot()
+        data = encode(img.convert("P") if fmt == "GIF" else img, fmt)
+        facts = SCANNER.scan_message(mail((data, "application/octet-stream", f"x.{fmt.lower()}")))
+        assert bsn_where(facts)
+        assert unscannable(facts) is None
+
+    def test_phone_photo_sized_jpeg_is_scaled_down_and_read(self) -> None:
+        """A 4000x3000 photo of a page (12 MP) is scaled to ~8 MP, not refused, and read."""
+        big = page().resize((3000, 4000))
+        assert big.size[0] * big.size[1] > ocr.TARGET_PIXELS
+        facts = SCANNER.scan_message(mail((encode(big, "JPEG", quality=85), "image/jpeg", "f.jpg")))
+        assert bsn_where(facts)
+
+    def test_phone_photo_is_turned_upright_by_its_exif(self) -> None:
+        """A phone photo stored sideways with EXIF orientation 6 is read upright."""
+        data = phone_photo(page().resize((3000, 4000)))
+        facts = SCANNER.scan_message(mail((data, "image/jpeg", "IMG_2041.jpg")))
+        assert bsn_where(facts)
+
+    def test_transparent_png_text_is_read(self) -> None:
+        """Black text on a transparent background (not black on black once flattened)."""
+        img = screenshot().convert("L")
+        rgba = Image.new("RGBA", img.size, (0, 0, 0, 0))
+        rgba.putalpha(img.point(lambda v: 255 - v))  # ink where the screenshot is dark
+        facts = SCANNER.scan_message(mail((encode(rgba, "PNG"), "image/png", "t.png")))
+        assert bsn_where(facts)
+
+    def test_photo_without_text_is_read_and_gives_nothing(self) -> None:
+        """A picture without text: no findings, and not unscannable (nothing to read in it)."""
+        facts = SCANNER.scan_message(mail((encode(photo(), "JPEG"), "image/jpeg", "uitje.jpg")))
+        assert facts.findings == ()
+
+    def test_ordinary_screenshot_gives_no_client_data(self) -> None:
+        """A screenshot of an agenda: read, and no BSN, date of birth or unscannable."""
+        img = screenshot(ORDINARY)
+        facts = SCANNER.scan_message(mail((encode(img, "PNG"), "image/png", "agenda.png")))
+        assert {f.detector for f in facts.findings} <= {"case_keywords", "phone_nl", "postcode"}
+        assert unscannable(facts) is None
+
+    def test_image_in_zip_is_read(self) -> None:
+        """An image inside a zip attachment is read by OCR like an attached one."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            archive.writestr("scans/scan1.png", encode(screenshot(), "PNG"))
+        facts = SCANNER.scan_message(mail((out.getvalue(), "application/zip", "scans.zip")))
+        (where,) = bsn_where(facts)
+        assert where.endswith(OCR_WHERE_SUFFIX) and "(.zip file)/member 1" in where
+
+    def test_pasted_screenshot_inline_in_html_is_read(self) -> None:
+        """A large image pasted into an HTML mail (cid:) is content, not decoration: read."""
+        from email.message import EmailMessage
+
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = "a@samen-veilig.nl", "b@x.example", "zie"
+        msg.set_content("zie hieronder")
+        msg.add_alternative('<p>zie hieronder</p><img src="cid:shot1">', subtype="html")
+        html = msg.get_payload()[1]  # type: ignore[index]
+        html.add_related(encode(screenshot(), "PNG"), "image", "png", cid="<shot1>")
+        facts = SCANNER.scan_message(msg.as_bytes())
+        assert bsn_where(facts)
+
+
+def related_mail(image: bytes) -> bytes:
+    """An HTML mail with `image` inline in multipart/related, referenced by cid, no file name."""
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@samen-veilig.nl", "b@x.example", "zie"
+    msg.set_content("zie hieronder")
+    msg.add_alternative('<p>zie hieronder</p><img src="cid:img1">', subtype="html")
+    html = msg.get_payload()[1]  # type: ignore[index]
+    html.add_related(image, "image", "png", cid="<img1>")
+    return msg.as_bytes()
+
+
+class TestDecoration:
+    def test_small_pasted_screenshot_is_read(self) -> None:
+        """A cropped screenshot as small as a logo (< 16 KiB) is still read by OCR."""
+        crop = screenshot().crop((0, 40, 520, 220))
+        data = encode(crop, "PNG", optimize=True)
+        assert len(data) < leaf.DECORATION_MAX_BYTES
+        facts = SCANNER.scan_message(related_mail(data))
+        assert bsn_where(facts)
+        assert unscannable(facts) is None
+
+    def test_inline_images_off_leaves_decoration_unread(self) -> None:
+        """`inline_images: false`: the small pasted screenshot is decoration, not read."""
+        data = encode(screenshot().crop((0, 40, 520, 220)), "PNG", optimize=True)
+        facts = scanner(inline_images=False).scan_message(related_mail(data))
+        assert facts.findings == () and facts.ocr_read == ()
+
+    def test_logo_stays_decoration(self) -> None:
+        """A signature logo: read best effort, no findings, not unscannable."""
+        logo = Image.new("RGB", (180, 60), (20, 80, 160))
+        facts = SCANNER.scan_message(related_mail(encode(logo, "PNG")))
+        assert facts.findings == ()
+
+    def test_damaged_logo_stays_decoration(self) -> None:
+        """A small inline image OCR cannot decode is decoration, as it was without OCR."""
+        facts = SCANNER.scan_message(related_mail(b"\x89PNG\r\n\x1a\n" + b"\x00" * 300))
+        assert facts.findings == ()
+
+    def test_pixel_bomb_posing_as_logo_is_unscannable(self) -> None:
+        """A tiny file claiming 60000x60000 pixels is not a logo: unscannable."""
+        facts = SCANNER.scan_message(related_mail(png_header_only(60_000, 60_000)))
+        assert unscannable(facts) == "image: image too large for OCR (max_image_pixels)"
+
+
+class TestScannedPdf:
+    def test_scanned_page_is_read(self) -> None:
+        """An image-only PDF (a scan) is rendered and read: BSN found, 'read by OCR'."""
+        facts = SCANNER.scan_message(mail((scanned_pdf([page()]), "application/pdf", "scan.pdf")))
+        assert bsn_where(facts) == ("attachment 2 (.pdf file)" + OCR_WHERE_SUFFIX,)
+        assert unscannable(facts) is None
+
+    def test_client_data_on_a_later_page_is_read(self) -> None:
+        """Three pages, the BSN on the third: every page within max_pages is read."""
+        pages = [page(ORDINARY), page(ORDINARY), page()]
+        facts = SCANNER.scan_message(mail((scanned_pdf(pages), "application/pdf", "s.pdf")))
+        assert bsn_where(facts)
+
+    @pytest.mark.parametrize("angle", [90, 180])
+    def test_page_fed_sideways_or_upside_down_is_read(self, angle: int) -> None:
+        """A scanned page rotated 90 or 180 degrees is still read (orientation detection)."""
+        pdf = scanned_pdf([page().rotate(angle, expand=True, fillcolor=245)])
+        facts = SCANNER.scan_message(mail((pdf, "application/pdf", "s.pdf")))
+        assert bsn_where(facts)
+
+    def test_scanned_page_after_a_typed_letter_is_read(self) -> None:
+        """A PDF with a typed cover letter and a scanned page: the scanned page is read too."""
+        pdf = mixed_pdf(["Geachte collega,", "Bijgaand het formulier. " * 3], page())
+        facts = SCANNER.scan_message(mail((pdf, "application/pdf", "brief.pdf")))
+        assert bsn_where(facts) == ("attachment 2 (.pdf file)" + OCR_WHERE_SUFFIX,)
+        assert facts.ocr_read == ("attachment 2 (.pdf file)",)
+
+    def test_typed_pages_with_a_logo_are_not_ocrd(self) -> None:
+        """A typed letter with a logo image on its page: its text layer is enough, no OCR."""
+        from reportlab.lib.pagesizes import A4
+        from reportlab.lib.utils import ImageReader
+        from reportlab.pdfgen import canvas
+
+        out = io.BytesIO()
+        pdf = canvas.Canvas(out, pagesize=A4)
+        pdf.drawImage(ImageReader(screenshot(["LOGO"], (300, 100))), 72, 720, 150, 50)
+        pdf.drawString(72, 680, "Geachte collega, bijgaand de planning voor het voorjaar.")
+        pdf.save()
+        facts = SCANNER.scan_message(mail((out.getvalue(), "application/pdf", "brief.pdf")))
+        assert facts.ocr_read == () and unscannable(facts) is None
+
+    def test_blank_scan_stays_unscannable(self) -> None:
+        """A scanned PDF in which OCR finds no text at all is not 'read': unscannable."""
+        blank = Image.new("L", (2480, 3508), 250)
+        facts = SCANNER.scan_message(mail((scanned_pdf([blank]), "application/pdf", "s.pdf")))
+        assert unscannable(facts) == "pdf without text: OCR found none"
+
+
+class TestBounds:
+    def test_too_many_images(self) -> None:
+        """Past max_images the next image is unscannable; the ones before are still read."""
+        data = encode(screenshot(), "PNG")
+        facts = scanner(max_images=1).scan_message(
+            mail((data, "image/png", "a.png"), (data, "image/png", "b.png"))
+        )
+        assert bsn_where(facts) == ("attachment 2 (.png file)" + OCR_WHERE_SUFFIX,)
+        assert unscannable(facts) == "image: OCR max_images exceeded"
+
+    def test_too_many_pages(self) -> None:
+        """Past max_pages the rest of a scan is unscannable; the pages before are read."""
+        pdf = scanned_pdf([page(), page(ORDINARY)])
+        facts = scanner(max_pages=1).scan_message(mail((pdf, "application/pdf", "s.pdf")))
+        assert bsn_where(facts)
+        assert unscannable(facts) == "scanned pdf: OCR max_pages exceeded"
+
+    def test_multi_page_tiff_frames_count_as_pages(self) -> None:
+        """A two-frame fax TIFF with max_pages 1: the second frame is not read -> unscannable."""
+        first, second = screenshot(ORDINARY), screenshot()
+        out = io.BytesIO()
+        first.save(out, "TIFF", save_all=True, append_images=[second])
+        facts = scanner(max_pages=1).scan_message(mail((out.getvalue(), "image/tiff", "fax.tif")))
+        assert unscannable(facts) == "image: OCR max_pages exceeded"
+
+    def test_pixel_bomb_is_not_decoded(self) -> None:
+        """An image claiming 60000x60000 pixels is refused from its header, not decoded."""
+        facts = SCANNER.scan_message(
+            mail((png_header_only(60_000, 60_000), "image/png", "bomb.png"))
+        )
+        assert unscannable(facts) == "image: image too large for OCR (max_image_pixels)"
+
+    def test_out_of_time(self) -> None:
+        """A deadline already passed: the image is unscannable, never accepted unread."""
+        raw = mail((encode(screenshot(), "PNG"), "image/png", "scan.png"))
+        facts = SCANNER.scan_message(raw, deadline=time.monotonic() - 1)
+        assert facts.by_detector("bsn") is None
+        assert unscannable(facts) == "image: OCR time budget exceeded"
+
+    def test_out_of_time_for_a_scan(self) -> None:
+        """The same for a scanned PDF: unscannable with the bound, nothing read."""
+        raw = mail((scanned_pdf([page()]), "application/pdf", "s.pdf"))
+        facts = SCANNER.scan_message(raw, deadline=time.monotonic() - 1)
+        assert unscannable(facts) == "OCR time budget exceeded"
+
+    def test_damaged_image(self) -> None:
+        """PNG magic followed by garbage: unscannable ('damaged'), no exception."""
+        raw = mail((b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 50, "image/png", "x.png"))
+        assert unscannable(SCANNER.scan_message(raw)) == "image: damaged or unsupported image"
+
+    def test_heic_stays_unscannable(self) -> None:
+        """HEIC (iPhone photos) has no decoder here: unscannable as before."""
+        heic = b"\x00\x00\x00\x18ftypheic" + b"\x00" * 200
+        assert unscannable(SCANNER.scan_message(mail((heic, "image/heic", "IMG_1.HEIC")))) == (
+            "image"
+        )
+
+    def test_bounds_are_validated(self) -> None:
+        """The scanner refuses an OCR budget that does not fit the milter's, and zero bounds."""
+        with pytest.raises(ConfigError, match="time_budget_ms"):
+            scanner(time_budget_ms=60_000)
+        with pytest.raises(ConfigError, match="max_pages"):
+            scanner(max_pages=0)
+
+
+class TestSwitches:
+    def test_ocr_off_in_the_policy(self) -> None:
+        """`enabled: false`: an image is unscannable ('image') as before OCR existed."""
+        raw = mail((encode(screenshot(), "PNG"), "image/png", "scan.png"))
+        facts = scanner(enabled=False).scan_message(raw)
+        assert facts.by_detector("bsn") is None and unscannable(facts) == "image"
+        assert facts.ocr_read == ()
+
+    def test_ocr_not_asked_for(self) -> None:
+        """A scan with ocr=False (the milter's internal-only mail): images stay unscannable."""
+        raw = mail((scanned_pdf([page()]), "application/pdf", "s.pdf"))
+        facts = SCANNER.scan_message(raw, ocr=False)
+        assert unscannable(facts) == "pdf without text (scanned image?)"
+        assert facts.by_detector("bsn") is None
+
+    def test_engine_suffix_matches_findings(self) -> None:
+        """The engine's hold reasons recognise OCR text by the scanner's own suffix."""
+        assert _OCR_SUFFIX == OCR_WHERE_SUFFIX
+
+
+class TestEnginePool:
+    def test_pool_is_bounded_and_reused(self) -> None:
+        """A pool of one hands out one instance; the next caller waits, then gets it back."""
+        pool = ocr._Engines(1)
+        first = pool.acquire(5)
+        assert first is not None
+        assert pool.acquire(0) is None  # bounded: no second instance is made
+        got: list[object] = []
+        waiter = threading.Thread(target=lambda: got.append(pool.acquire(30)))
+        waiter.start()
+        pool.release(first)
+        waiter.join(30)
+        assert got == [first]
+
+    def test_concurrent_messages_read_correctly(self) -> None:
+        """Four threads OCR at once through the shared pool: each gets its own image's text."""
+        images = {n: encode(screenshot([f"Kenmerk {n}", f"BSN: {BSN}"]), "PNG") for n in range(4)}
+        results: dict[int, ContentFacts] = {}
+
+        def work(n: int) -> None:
+            results[n] = SCANNER.scan_message(mail((images[n], "image/png", f"{n}.png")))
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in images]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert sorted(results) == [0, 1, 2, 3]
+        for facts in results.values():
+            assert bsn_where(facts)
+
+    def test_tesseract_available(self) -> None:
+        """Tesseract with the nld and eng models loads (Makefile DEB_PACKAGES install them)."""
+        assert ocr.available()
