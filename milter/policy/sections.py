@@ -75,6 +75,11 @@ def _notices(values: dict[str, Any]) -> Notices:
     return Notices(from_address=values.pop("from"), **values)
 
 
+def _held_notices(values: dict[str, Any]) -> HeldNotices:
+    values = dict(values)
+    return HeldNotices(owners=tuple(values.pop("owners", ())), **values)
+
+
 # The content scanner (RE2, the detectors) is imported only for a policy with a content section:
 # the officer tools that read a policy start ~0.2 s sooner without it.
 def _scan_limits(values: dict[str, Any]) -> ScanLimits:
@@ -236,7 +241,7 @@ HELD_NOTICES = Map(
         ),
     },
     check=note_held_notices,
-    build=lambda v: HeldNotices(**{k: tuple(x) if k == "owners" else x for k, x in v.items()}),
+    build=_held_notices,
 )
 EXCEPTION = Map(
     {
