@@ -20,19 +20,13 @@ from tests.unit.server.test_session import Recorder
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "policies" / "example.yaml"
 SENDER = "j.jansen@samen-veilig.nl"
-SECTION = """\
-quarantine_notices:
-  officers: fg@samen-veilig.nl
-"""
 
 
 def policy_with_relay(port: int) -> Policy:
     text = EXAMPLE.read_text(encoding="utf-8").replace(
         "relay: 127.0.0.1:25", f"relay: 127.0.0.1:{port}"
     )
-    head, end, tail = text.rpartition("\n...\n")
-    assert end
-    return load_policy_text(head + "\n" + SECTION + "...\n" + tail, "p.yaml")
+    return load_policy_text(text, "p.yaml")
 
 
 class Served:
@@ -91,7 +85,8 @@ class TestHeldNotices:
             final, reasons = served.send_dossier(SENDER)
             assert final == "a" and reasons
             got = sink.wait_for(lambda m: m.rcpt_tos == [SENDER])
-            assert served.wait_results(1) == [("sender_held", "sent")]
+            alert = sink.wait_for(lambda m: m.rcpt_tos == ["fg@samen-veilig.nl"])
+            assert served.wait_results(2) == [("sender_held", "sent"), ("officer_alert", "sent")]
         finally:
             served.close()
         assert got.header("X-Postwarden-Notice") == "sender-held"
@@ -99,15 +94,17 @@ class TestHeldNotices:
         assert "Dossier # gewijzigd" in body
         assert "111222333" not in body and "Vries" not in body
         decision, envelope = served.recorder.decisions[0]
-        assert [n.kind for n in decision.notices] == ["sender_held"]
+        assert [n.kind for n in decision.notices] == ["sender_held", "officer_alert"]
         assert not envelope.automatic
+        assert alert.header("X-Postwarden-Notice") == "officer-alert"
 
     @pytest.mark.parametrize(
         "header",
         [("Auto-Submitted", "auto-generated"), ("Precedence", "bulk"), ("Precedence", "List")],
     )
     def test_automatic_mail_is_not_answered(self, sink: Sink, header: tuple[str, str]) -> None:
-        """Auto-Submitted (other than no) or Precedence bulk/list/junk: held, nobody told."""
+        """Auto-Submitted (other than no) or Precedence bulk/list/junk: held, the sender not
+        told (the officers' alert is about the rule, and still goes)."""
         served = Served(policy_with_relay(sink.port))
         try:
             final, reasons = served.send_dossier(SENDER, header)
@@ -115,15 +112,19 @@ class TestHeldNotices:
             served.close()
         assert final == "a" and reasons
         decision, envelope = served.recorder.decisions[0]
-        assert envelope.automatic and decision.notices == ()
-        assert served.results == [] and sink.messages == []
+        assert envelope.automatic
+        assert [n.kind for n in decision.notices] == ["officer_alert"]
+        assert not [m for m in sink.messages if SENDER in m.rcpt_tos]
 
     def test_relay_down_keeps_the_verdict(self) -> None:
         """No relay listening: the message is still held; the failure is counted."""
         served = Served(policy_with_relay(free_port()))
         try:
             final, reasons = served.send_dossier(SENDER)
-            assert served.wait_results(1) == [("sender_held", "failed")]
+            assert served.wait_results(2) == [
+                ("sender_held", "failed"),
+                ("officer_alert", "failed"),
+            ]
         finally:
             served.close()
         assert final == "a" and reasons
@@ -137,8 +138,9 @@ class TestHeldNotices:
         try:
             for _ in range(policy.held_notices.per_day + 1):
                 served.send_dossier(SENDER)
-            results = served.wait_results(policy.held_notices.per_day + 1)
+            results = served.wait_results(2 * (policy.held_notices.per_day + 1))
         finally:
             served.close()
         assert results.count(("sender_held", "rate_limited")) == 1
         assert results.count(("sender_held", "sent")) == policy.held_notices.per_day
+        assert results.count(("officer_alert", "rate_limited")) == 1  # per rule per day
