@@ -150,6 +150,8 @@ def message_fields(
             for x in decision.exceptions_used
         ],
         "policy_sha256": decision.policy_sha256,
+        # Notices asked for (sent after this record; their results are in the metrics).
+        "notices": [{"kind": n.kind, "to": n.to, "rule": n.rule} for n in decision.notices],
     }
 
 

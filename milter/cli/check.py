@@ -70,6 +70,7 @@ def as_json(decision: Decision, policy: Policy) -> dict[str, Any]:
             {"rule": h.rule, "action": h.action, "mode": h.mode, "reason": h.reason}
             for h in decision.content_hits
         ],
+        "notices": [{"kind": n.kind, "to": n.to, "rule": n.rule} for n in decision.notices],
         "policy_sha256": policy.sha256,
         "policy": policy.source,
     }
@@ -109,6 +110,8 @@ def as_text(decision: Decision, envelope: Envelope, policy: Policy) -> str:
         lines.append(f"client data in plain text: {'yes' if decision.client_data else 'no'}")
     for name, value in decision.headers:
         lines.append(f"header:  {name}: {value}")
+    for n in decision.notices:
+        lines.append(f"notice:  {n.kind} to {n.to} (rule {n.rule})")
     lines.append(f"policy:  {policy.source} (sha256 {policy.sha256[:12]})")
     return "\n".join(lines)
 

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 SubmissionPath = Literal["smtp", "local"]
 MessageAction = Literal["accept", "reject", "quarantine", "tempfail", "discard"]
 RecipientAction = Literal["accept", "reject", "redirect", "remove", "tempfail"]
+NoticeKind = Literal["sender_held", "officer_alert"]
+NOTICE_KINDS: tuple[NoticeKind, ...] = ("sender_held", "officer_alert")
 
 RULE_RETIRED_DOMAIN = "retired_domain"
 RULE_MALFORMED_RECIPIENT = "malformed_recipient"
@@ -71,6 +73,9 @@ class Envelope:
     queue_id: str | None = None
     client: str | None = None  # SMTP client address (Postfix macro {client_addr})
     auth_user: str | None = None  # SASL login (macro {auth_authen}), if any
+    # Marked as automatic mail (Auto-Submitted other than "no", Precedence bulk/list/junk):
+    # its sender is never answered with a notice (RFC 3834), so notices cannot loop.
+    automatic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +159,16 @@ class ExceptionUse:
 
 
 @dataclass(frozen=True, slots=True)
+class NoticeDue:
+    """A notice the decision asks for (sent after it is recorded): its kind, the address it
+    goes to and the rule it is about."""
+
+    kind: NoticeKind
+    to: str
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """The verdict for one message: per recipient, and for the message as a whole."""
 
@@ -169,6 +184,7 @@ class Decision:
     client_data: bool = False
     findings: tuple[Finding, ...] = ()
     exceptions_used: tuple[ExceptionUse, ...] = ()
+    notices: tuple[NoticeDue, ...] = ()
 
     def __post_init__(self) -> None:
         _check_reply(self.action, self.reply)
@@ -416,7 +432,7 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
     )
     if strongest is not None and strongest.action == "reject":
         text = f"message refused by postwarden rule {strongest.rule}: {strongest.reason}"
-        return dataclasses.replace(
+        decided = dataclasses.replace(
             base,
             action="reject",
             reply=reject(text),
@@ -424,18 +440,75 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
             reason=strongest.reason,
             headers=tuple(headers),
         )
+        return _with_notices(decided, envelope, policy)
     if any(hit.action == "route_secure" for hit in enforced):
         headers.append((HEADER_ROUTE, ROUTE_SECURE))
     if strongest is not None and strongest.action == "quarantine":
         headers.append((HEADER_QUARANTINE, f"{strongest.rule}: {strongest.reason}"))
-        return dataclasses.replace(
+        decided = dataclasses.replace(
             base,
             action="quarantine",
             rule=strongest.rule,
             reason=strongest.reason,
             headers=tuple(headers),
         )
-    return dataclasses.replace(base, headers=tuple(headers))
+        return _with_notices(decided, envelope, policy)
+    return _with_notices(dataclasses.replace(base, headers=tuple(headers)), envelope, policy)
+
+
+# -- notices about held mail --------------------------------------------------------------------
+
+
+def _with_notices(decision: Decision, envelope: Envelope, policy: Policy) -> Decision:
+    due = notices_due(decision, envelope, policy)
+    return dataclasses.replace(decision, notices=due) if due else decision
+
+
+def notices_due(decision: Decision, envelope: Envelope, policy: Policy) -> tuple[NoticeDue, ...]:
+    """The notices a decision asks for: the sender's (or its program owner's) when the
+    message is held, and the officers' alert for every enforced hit of a rule with alert.
+    None without a quarantine_notices section (or the notices section that carries them)."""
+    held = policy.held_notices
+    if held is None or policy.notices is None:
+        return ()
+    due: list[NoticeDue] = []
+    if decision.action == "quarantine" and decision.rule is not None:
+        to = held_notice_to(envelope, decision.rule, policy)
+        if to is not None:
+            due.append(NoticeDue("sender_held", to, decision.rule))
+    for hit in decision.content_hits:
+        rule = policy.content_rule(hit.rule)
+        if hit.mode == "enforce" and rule is not None and rule.alert:
+            due.append(NoticeDue("officer_alert", held.officers, hit.rule))
+    return tuple(due)
+
+
+def held_notice_to(envelope: Envelope, rule_id: str, policy: Policy) -> str | None:
+    """Who is told that a message held by ``rule_id`` is held, or None.
+
+    The rule's notify_sender, else the section's default, must want it. Mail from a program
+    named under owners: its owner — also for mail marked automatic, because the owner is a
+    person the policy names, not the automatic sender, and the notice (null sender,
+    Auto-Submitted) cannot loop back into the program. Otherwise only an internal sender (an
+    address in an owned domain) of mail not marked automatic; never the null sender, an
+    external sender, or one in a retired or lookalike domain.
+    """
+    held = policy.held_notices
+    if held is None:
+        return None
+    rule = policy.content_rule(rule_id)
+    wanted = held.notify_sender
+    if rule is not None and rule.notify_sender is not None:
+        wanted = rule.notify_sender
+    sender = envelope.sender
+    if not wanted or not isinstance(sender, Address) or sender.is_null:
+        return None
+    owner = held.owner_of(str(sender))
+    if owner is not None:
+        return owner
+    if envelope.automatic or sender.is_literal or not policy.is_owned(sender.domain):
+        return None
+    return str(sender) if may_notify(sender, policy) else None
 
 
 # -- content rules ------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ DESCRIPTION
     metrics with its workers' (milter.metrics.merge).
 
 DIAGNOSTICS
-    ValueError for a DNS result, domain role or domain state outside the documented sets:
+    ValueError for a DNS result, domain role, domain state or notice kind outside the
+    documented sets:
     those are programming errors, found by the tests.
 """
 
@@ -59,6 +60,7 @@ from prometheus_client import (
 
 from milter import __version__
 from milter.core.engine import (
+    NOTICE_KINDS,
     RULE_MALFORMED_RECIPIENT,
     RULE_RETIRED_DOMAIN,
     Decision,
@@ -276,6 +278,13 @@ class Metrics:
             ["result"],
             registry=r,
         )
+        self.held_notices = Counter(
+            "postwarden_quarantine_notices",
+            "Notices about held mail (sender_held: to the sender or a program's owner;"
+            " officer_alert: to the officers), by kind and result.",
+            ["kind", "result"],
+            registry=r,
+        )
         self.workers = Gauge(
             "postwarden_workers",
             "Worker processes serving milter connections now (serve --workers N).",
@@ -312,6 +321,8 @@ class Metrics:
             self.policy_reloads.labels(result)
         for result in NOTICE_RESULTS:
             self.notices.labels(result)
+            for kind in NOTICE_KINDS:
+                self.held_notices.labels(kind, result)
         for state in ("active", "expired"):
             self.exceptions.labels(state)
         self.policy_reload_ok.set(1)
@@ -415,6 +426,13 @@ class Metrics:
     def notice(self, result: str) -> None:
         """A sender notice was sent, rate limited, dropped or failed."""
         self.notices.labels(result if result in NOTICE_RESULTS else "failed").inc()
+
+    def held_notice(self, kind: str, result: str) -> None:
+        """A notice about held mail (``NOTICE_KINDS``) was sent, rate limited, dropped or
+        failed. An unknown kind is a programming error."""
+        if kind not in NOTICE_KINDS:
+            raise ValueError(f"unknown notice kind {kind!r}")
+        self.held_notices.labels(kind, result if result in NOTICE_RESULTS else "failed").inc()
 
     def policy_reload(self, ok: bool) -> None:
         self.policy_reloads.labels("ok" if ok else "refused").inc()

@@ -13,6 +13,10 @@ A notice
 - is never sent to a retired domain (``engine.may_notify`` decides that, purely);
 - never carries message content: only the retired address, its domain and the organisation.
 
+The same sender (relay, rate limiter, background thread) carries the notices about held mail
+(``milter.officer.held``): ``request_message`` queues a prepared one, limited to ``per_day`` per
+(address, key) per day, and reports its result by kind (``sender_held``, ``officer_alert``).
+
 Sending happens on a background thread with a bounded queue: the milter never waits for the
 relay. A notice that cannot be sent is logged and counted; it never changes the decision.
 """
@@ -79,6 +83,17 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A prepared notice of ``kind`` to ``to``, sent through ``relay``; ``build`` makes the
+    message at sending time."""
+
+    kind: str
+    to: str
+    relay: str
+    build: Callable[[dt.datetime], EmailMessage]
+
+
 class Notifier:
     """Rate-limits notices and sends them from a background thread."""
 
@@ -86,12 +101,14 @@ class Notifier:
         self,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         on_result: Callable[[str], None] | None = None,
+        on_kind_result: Callable[[str, str], None] | None = None,
     ) -> None:
         self._clock = clock
         self._on_result = on_result or (lambda _result: None)
+        self._on_kind_result = on_kind_result or (lambda _kind, _result: None)
         self._sent: dict[tuple[str, str, dt.date], int] = {}
         self._lock = threading.Lock()
-        self._queue: queue.Queue[Notice | None] = queue.Queue(_QUEUE_SIZE)
+        self._queue: queue.Queue[Notice | Outgoing | None] = queue.Queue(_QUEUE_SIZE)
         self._thread = threading.Thread(target=self._run, name="notifier", daemon=True)
         self._thread.start()
 
@@ -104,15 +121,9 @@ class Notifier:
         settings: Notices,
     ) -> bool:
         """Queue a notice unless the day's allowance for (sender, recipient) is used up."""
-        today = self._clock().date()
-        key = (str(sender).lower(), str(recipient).lower(), today)
-        with self._lock:
-            if self._sent.get(key, 0) >= settings.per_day:
-                self._on_result("rate_limited")
-                return False
-            if len(self._sent) >= _RATE_KEYS_MAX:
-                self._sent = {k: v for k, v in self._sent.items() if k[2] == today}
-            self._sent[key] = self._sent.get(key, 0) + 1
+        if not self._allowed(str(sender), str(recipient), settings.per_day):
+            self._on_result("rate_limited")
+            return False
         notice = Notice(str(sender), str(recipient), domain, organisation, settings)
         try:
             self._queue.put_nowait(notice)
@@ -120,6 +131,36 @@ class Notifier:
             self._on_result("dropped")
             log.warning("notice_dropped", reason="queue full")
             return False
+        return True
+
+    def request_message(self, outgoing: Outgoing, key: str, per_day: int) -> bool:
+        """Queue a prepared notice unless the day's allowance for (its address, ``key``) is
+        used up; the result is reported under its kind."""
+        if not self._allowed(outgoing.to, f"{outgoing.kind} {key}", per_day):
+            self._on_kind_result(outgoing.kind, "rate_limited")
+            return False
+        try:
+            self._queue.put_nowait(outgoing)
+        except queue.Full:
+            self._on_kind_result(outgoing.kind, "dropped")
+            log.warning("notice_dropped", kind=outgoing.kind, reason="queue full")
+            return False
+        return True
+
+    def report(self, kind: str, result: str) -> None:
+        """Count a result for a notice that never reached the queue (e.g. it failed to build)."""
+        self._on_kind_result(kind, result)
+
+    def _allowed(self, to: str, about: str, per_day: int) -> bool:
+        """Count one more for (to, about) today, unless ``per_day`` are used up."""
+        today = self._clock().date()
+        key = (to.lower(), about.lower(), today)
+        with self._lock:
+            if self._sent.get(key, 0) >= per_day:
+                return False
+            if len(self._sent) >= _RATE_KEYS_MAX:
+                self._sent = {k: v for k, v in self._sent.items() if k[2] == today}
+            self._sent[key] = self._sent.get(key, 0) + 1
         return True
 
     def close(self, timeout: float = 5.0) -> None:
@@ -132,6 +173,9 @@ class Notifier:
             notice = self._queue.get()
             if notice is None:
                 return
+            if isinstance(notice, Outgoing):
+                self._send_outgoing(notice)
+                continue
             try:
                 self._send(notice)
                 self._on_result("sent")
@@ -145,3 +189,18 @@ class Notifier:
         msg = render(notice, self._clock())
         with smtplib.SMTP(host.strip("[]"), int(port), timeout=30) as smtp:
             smtp.send_message(msg, from_addr="", to_addrs=[notice.sender])
+
+    def _send_outgoing(self, outgoing: Outgoing) -> None:
+        try:
+            host, _, port = outgoing.relay.rpartition(":")
+            msg = outgoing.build(self._clock())
+            with smtplib.SMTP(host.strip("[]"), int(port), timeout=30) as smtp:
+                smtp.send_message(msg, from_addr="", to_addrs=[outgoing.to])
+        except Exception as exc:  # any failure, building included: counted; the thread lives on
+            self._on_kind_result(outgoing.kind, "failed")
+            log.warning(
+                "notice_failed", kind=outgoing.kind, to=outgoing.to[:200], error=type(exc).__name__
+            )
+            return
+        self._on_kind_result(outgoing.kind, "sent")
+        log.info("notice_sent", kind=outgoing.kind, to=outgoing.to[:200])

@@ -6,8 +6,11 @@ entries, pointing back at the first.
 
 Refused here: a domain listed twice, both owned and retired, or inside another listed domain; a
 rule id or pattern name used twice; a redirect target or notice sender outside the owned
-domains; ``notify_sender`` without a ``notices`` section; a condition naming a detector that
-does not exist; DNS settings ``milter.domains.model.DnsSettings`` refuses.
+domains; ``notify_sender`` without a ``notices`` section; a ``quarantine_notices`` section
+without a ``notices`` section (its relay and from address), a content rule with ``alert: true``
+without a ``quarantine_notices`` section (the officers' address), a rule's ``notify_sender``
+on an action other than quarantine, a program listed twice under ``owners``; a condition
+naming a detector that does not exist; DNS settings ``milter.domains.model.DnsSettings`` refuses.
 """
 
 from __future__ import annotations
@@ -106,6 +109,54 @@ def check_cross_references(values: dict[str, Any], issues: Issues) -> None:
                 "notify_sender needs a 'notices' section (from, relay, texts)",
                 "add notices: at the top level, or set notify_sender: false",
             )
+
+    if values.get("notices") is None:
+        for node in issues.held_notice_nodes:
+            issues.at(
+                node,
+                "quarantine_notices needs a 'notices' section (its from address and relay)",
+                "add notices: at the top level",
+            )
+    if values.get("quarantine_notices") is None:
+        for node in issues.alert_nodes:
+            issues.at(
+                node,
+                "alert: true needs a 'quarantine_notices' section (the officers' address)",
+                "add quarantine_notices: with officers: at the top level, or remove alert",
+            )
+
+
+def note_held_notices(values: dict[str, Any], node: Node, issues: Issues) -> bool:
+    """A quarantine_notices section: each program once under owners; the cross-reference
+    check wants a notices section."""
+    issues.held_notice_nodes.append(node)
+    seen: set[str] = set()
+    for entry in values.get("owners") or ():
+        if entry.program.lower() in seen:
+            issues.at(
+                node,
+                f"owners: program {quote(entry.program)} is listed twice",
+                "name one owner address per program",
+            )
+            return False
+        seen.add(entry.program.lower())
+    return True
+
+
+def note_rule_notices(values: dict[str, Any], node: Node, issues: Issues) -> bool:
+    """A content rule's notice keys: notify_sender only where the rule holds mail; alert
+    wants a quarantine_notices section (checked once the whole file is walked)."""
+    if values.get("notify_sender") is not None and values.get("action") != "quarantine":
+        issues.at(
+            node,
+            f"notify_sender applies to action: quarantine only (this rule's action is "
+            f"{values.get('action')})",
+            "remove notify_sender from this rule",
+        )
+        return False
+    if values.get("alert"):
+        issues.alert_nodes.append(node)
+    return True
 
 
 def note_notify(values: dict[str, Any], node: Node, issues: Issues) -> bool:

@@ -3,8 +3,8 @@
 ``PolicyIssue`` is one reason with its ``file:line:column``; ``PolicyError`` carries all of them,
 sorted by position, at most ``MAX_ISSUES``. ``Issues`` collects them while the file is composed,
 walked and checked, and also notes what the cross-field checks need to see afterwards (every
-listed domain, detector name, identifier, must-be-owned address and ``notify_sender``), so the
-walker itself stays one pass over the tree.
+listed domain, detector name, identifier, must-be-owned address, ``notify_sender``, ``alert``
+and ``quarantine_notices``), so the walker itself stays one pass over the tree.
 
 Refuses nothing itself. Outside text in a message goes through ``quote`` (repr-quoted, so
 control characters are escaped, and truncated).
@@ -79,6 +79,8 @@ class Issues:
     identifiers: list[tuple[str, str, Node]] = field(default_factory=list)
     owned_addresses: list[tuple[str, str, Node]] = field(default_factory=list)
     notify_nodes: list[Node] = field(default_factory=list)
+    alert_nodes: list[Node] = field(default_factory=list)  # content rules with alert: true
+    held_notice_nodes: list[Node] = field(default_factory=list)  # quarantine_notices sections
 
     def __bool__(self) -> bool:
         return bool(self.found)

@@ -99,6 +99,7 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         sha256=sha256,
         content=content,
         notices=values.get("notices"),
+        held_notices=values.get("quarantine_notices"),
         exceptions=values.get("exceptions") or (),
         release_requires=(values.get("quarantine") or {}).get("release_requires", 1),
         dns=values.get("dns"),

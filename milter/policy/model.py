@@ -91,6 +91,34 @@ class Notices:
 
 
 @dataclass(frozen=True, slots=True)
+class ProgramOwner:
+    """Mail from ``program`` (a local program's sender address, e.g. the case tool): notices
+    about its held mail go to ``owner``, the people who run that program."""
+
+    program: str
+    owner: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeldNotices:
+    """Notices about quarantined mail: to the sender (internal senders only; a program's mail
+    to its ``owners`` entry) unless ``notify_sender`` (or a rule's own) says no, and an
+    immediate alert to ``officers`` for rules with ``alert``. Sent like ``Notices`` (its relay
+    and from address), at most ``per_day`` per notified address and kind."""
+
+    officers: str
+    notify_sender: bool = True
+    per_day: int = 20
+    owners: tuple[ProgramOwner, ...] = ()
+
+    def owner_of(self, sender: str) -> str | None:
+        """The owner address for mail from ``sender`` (lower-cased match), if the policy
+        names one."""
+        wanted = sender.lower()
+        return next((o.owner for o in self.owners if o.program.lower() == wanted), None)
+
+
+@dataclass(frozen=True, slots=True)
 class RiskAcceptance:
     """An accepted risk: ``sender`` (an address or a pattern like *@samen-veilig.nl) may mail
     ``to_domain`` (and its subdomains) despite ``rule``, until ``expires`` (inclusive)."""
@@ -150,6 +178,8 @@ class ContentRule:
     unless_encrypted: bool = False
     mode: RuleMode = "enforce"
     description: str | None = None
+    notify_sender: bool | None = None  # None: the quarantine_notices default
+    alert: bool = False  # an enforced hit alerts the officers at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +204,7 @@ class Policy:
     sha256: str
     content: ContentPolicy | None = None
     notices: Notices | None = None
+    held_notices: HeldNotices | None = None  # the policy's quarantine_notices section
     exceptions: tuple[RiskAcceptance, ...] = ()
     release_requires: int = 1  # officers who must agree before a quarantined message is released
     dns: DnsSettings | None = None  # None = no DNS checks at all
@@ -210,6 +241,11 @@ class Policy:
             ),
             None,
         )
+
+    def content_rule(self, rule_id: str) -> ContentRule | None:
+        """The content rule with id ``rule_id``, if there is one."""
+        rules = self.content.rules if self.content is not None else ()
+        return next((rule for rule in rules if rule.id == rule_id), None)
 
     def retired_names(self) -> AbstractSet[str]:
         """The retired domains' names, as a set (for lookups by ``parent_domains``)."""

@@ -19,14 +19,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from milter.domains.model import DnsSettings, Expectation
-from milter.policy.checks import check_dns, note_notify
+from milter.policy.checks import (
+    check_dns,
+    note_held_notices,
+    note_notify,
+    note_rule_notices,
+)
 from milter.policy.model import (
     AllOf,
     AnyOf,
     ContentRule,
     DetectorCondition,
+    HeldNotices,
     Notices,
     OwnedDomain,
+    ProgramOwner,
     ReplyText,
     RetiredDomain,
     RiskAcceptance,
@@ -67,6 +74,11 @@ CONFIDENCE = Choice(("low", "medium", "high"))
 def _notices(values: dict[str, Any]) -> Notices:
     values = dict(values)
     return Notices(from_address=values.pop("from"), **values)
+
+
+def _held_notices(values: dict[str, Any]) -> HeldNotices:
+    values = dict(values)
+    return HeldNotices(owners=tuple(values.pop("owners", ())), **values)
 
 
 # The content scanner (RE2, the detectors) is imported only for a policy with a content section:
@@ -194,6 +206,50 @@ NOTICES = Map(
     },
     build=_notices,
 )
+PROGRAM_OWNER = Map(
+    {
+        "program": Field(
+            Address("program sender", owned=True),
+            doc="The sender address a local program (e.g. the case tool) sends with.",
+        ),
+        "owner": Field(
+            Address("program owner", owned=True),
+            doc="Who runs that program (e.g. applicatiebeheer@...): notices about its held "
+            "mail go there.",
+        ),
+    },
+    build=lambda v: ProgramOwner(**v),
+)
+HELD_NOTICES = Map(
+    {
+        "officers": Field(
+            Address("officers' mailbox", owned=True),
+            doc="The officers' mailbox: alerts go there, and held-mail notices tell senders to "
+            "ask there (with the queue id) for release or withdrawal.",
+        ),
+        "notify_sender": Field(
+            Bool(),
+            required=False,
+            doc="true (default): an internal sender whose message is held gets a notice; a "
+            "content rule's own notify_sender overrides this. External and empty senders and "
+            "automatic mail never get one.",
+        ),
+        "per_day": Field(
+            Integer(low=1, high=1000),
+            required=False,
+            doc="At most this many held-mail notices to one address per day, and alerts per "
+            "rule per day (default 20).",
+        ),
+        "owners": Field(
+            List(PROGRAM_OWNER),
+            required=False,
+            doc="Local programs and who runs them: notices about a program's held mail go to "
+            "its owner.",
+        ),
+    },
+    check=note_held_notices,
+    build=_held_notices,
+)
 EXCEPTION = Map(
     {
         "sender": Field(
@@ -251,7 +307,23 @@ CONTENT_RULE = Map(
             required=False,
             doc="enforce (default) or monitor (record what it would do, deliver anyway).",
         ),
+        "notify_sender": Field(
+            Bool(),
+            required=False,
+            title="Tell the sender that the message is held",
+            doc="With action: quarantine: true or false overrides quarantine_notices' "
+            "notify_sender for this rule. Only internal senders (or a program's owner) are "
+            "ever told.",
+        ),
+        "alert": Field(
+            Bool(),
+            required=False,
+            title="Alert the officers at once",
+            doc="true: every message this rule acts on (enforce mode) sends a short alert to "
+            "quarantine_notices' officers address. Needs a quarantine_notices section.",
+        ),
     },
+    check=note_rule_notices,
     build=_content_rule,
     name="contentRule",
     title="Content rule",
@@ -427,6 +499,14 @@ POLICY = Map(
             required=False,
             title="Sender notices",
             doc="How notices about retired addresses are sent (used by notify_sender).",
+        ),
+        "quarantine_notices": Field(
+            HELD_NOTICES,
+            required=False,
+            title="Notices about held mail",
+            doc="Who is told when a message is quarantined: the internal sender (or a "
+            "program's owner) and, for rules with alert: true, the officers. Sent through the "
+            "notices section's relay.",
         ),
         "exceptions": Field(
             List(EXCEPTION),

@@ -398,7 +398,7 @@ def milter_server(
     socket_group: str | None = None,
 ) -> tuple[MilterServer, Notifier]:
     """The milter server as one process and each worker run it, with its sender notifier."""
-    notifier = Notifier(on_result=metrics.notice)
+    notifier = Notifier(on_result=metrics.notice, on_kind_result=metrics.held_notice)
     server = MilterServer(
         listeners,
         holder,

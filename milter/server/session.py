@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import socket
 import threading
@@ -49,6 +50,8 @@ from milter.core.engine import (
 )
 from milter.core.verdict import INTERNAL_ERROR, SmtpReply, smtp_safe
 from milter.domains.gather import DnsGatherer, MessageDns
+from milter.officer.held import held_message, render_alert, render_held
+from milter.officer.notices import Outgoing
 from milter.policy.model import Policy
 from milter.protocol import codec
 from milter.server.watchdog import WATCHDOG, Deadline
@@ -97,6 +100,7 @@ _OCR_RESERVE_S = 4.0
 _OVERRUN_LOCK_WAIT_S = 1.0  # see answer_overrun
 _SCAN_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 _T = TypeVar("_T")
+_BULK = frozenset({"bulk", "list", "junk"})
 
 
 class Observer(Protocol):
@@ -168,6 +172,7 @@ class _Message:
     scan_decided: bool = False
     message_id: str | None = None
     auto_submitted: bool = False
+    subject: str | None = None  # the first Subject header, for the masked line in notices
     client: str | None = None
     auth_user: str | None = None
     dns: MessageDns = field(default_factory=MessageDns)
@@ -485,6 +490,7 @@ class MilterSession:
                 queue_id,
                 msg.client,
                 msg.auth_user,
+                automatic=msg.auto_submitted,
             )
 
             scan = msg.start_scan_if_needed()
@@ -507,6 +513,8 @@ class MilterSession:
             # Recorded before it is applied: no decision without its audit record.
             self._observer.decision(decision, envelope, msg.message_id)
             packet = self._apply(decision, msg)
+            if packet is not TEMPFAIL_PACKET:  # held or delivered as decided: tell
+                self._held_notices(decision, envelope, msg)
             self._observer.decision_seconds(self.path, time.monotonic() - started)
             return packet
 
@@ -523,6 +531,10 @@ class MilterSession:
                 msg.message_id = value.strip()[:998]
             elif lower == "auto-submitted" and value.strip().lower() != "no":
                 msg.auto_submitted = True  # never answer an automatic message with a notice
+            elif lower == "precedence" and value.strip().lower() in _BULK:
+                msg.auto_submitted = True  # lists and bulk mail (RFC 3834 2): no notice either
+            elif msg.subject is None and lower == "subject":
+                msg.subject = value[:998]
             scan = msg.start_scan_if_needed()
             if scan is not None:
                 scan.header(name, value)
@@ -599,6 +611,40 @@ class MilterSession:
         zones = (msg.policy.retired_zone(d) for d in recipient.domains)
         domain = next((zone.domain for zone in zones if zone is not None), "")
         self._notifier.request(sender, recipient, domain, msg.policy.organisation, notices)
+
+    def _held_notices(self, decision: Decision, envelope: Envelope, msg: _Message) -> None:
+        """Queue the notices the decision asks for (held mail, officer alerts). After the
+        decision is recorded and applied; never changes it: a notice that cannot even be
+        queued is logged and counted, and the message stays as decided."""
+        policy = msg.policy
+        held, notices = policy.held_notices, policy.notices
+        if self._notifier is None or held is None or notices is None:
+            return
+        now = dt.datetime.now(dt.UTC)
+        for due in decision.notices:
+            try:
+                about = held_message(
+                    decision,
+                    envelope,
+                    due.rule,
+                    policy.organisation,
+                    held.officers,
+                    msg.subject if due.kind == "sender_held" else None,
+                    now,
+                )
+                render = render_held if due.kind == "sender_held" else render_alert
+                outgoing = Outgoing(
+                    due.kind,
+                    due.to,
+                    notices.relay,
+                    functools.partial(render, about, due.to, notices.from_address),
+                )
+                # Officer alerts are limited per rule; a sender's notices per address.
+                key = due.rule if due.kind == "officer_alert" else "held"
+                self._notifier.request_message(outgoing, key, held.per_day)
+            except Exception:
+                log.exception("notice_not_queued", kind=due.kind, path=self.path)
+                self._notifier.report(due.kind, "failed")
 
 
 def _finish_scan(scan: ScanSession, deadline: float) -> ContentFacts:

@@ -72,7 +72,8 @@ class TestClientData:
             "jeugdarts@ziekenhuis.example",
             "teamleider@samen-veilig.nl",
         ]
-        assert [e["queue_name"] for e in pf.postqueue_json()] == ["hold"]
+        # The sink has the data before Postfix has removed the delivered queue files: wait.
+        pf.wait_queue(lambda q: [e["queue_name"] for e in q] == ["hold"])
 
     def test_route_secure_goes_through_the_secure_transport(
         self,

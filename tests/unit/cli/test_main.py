@@ -145,6 +145,26 @@ class TestCheck:
         assert "rule retired_domain: recipient domain bjzutrecht.nl is retired" in out
         assert "550 5.7.1" in out
 
+    def test_shows_the_notices_a_hold_asks_for(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A held dossier: check names the sender's notice and the officers' alert."""
+        dossier = Path(EXAMPLE).parents[1] / "tests" / "corpus" / "dossier_gewijzigd_extern.eml"
+        argv = ["check", "--policy", EXAMPLE, "--from", "j.jansen@samen-veilig.nl"]
+        argv += ["--to", "jeugdarts@ziekenhuis.example", str(dossier)]
+        code, out, _ = run(capsys, *argv, "--json")
+        assert code == 0
+        assert json.loads(out)["notices"] == [
+            {
+                "kind": "sender_held",
+                "to": "j.jansen@samen-veilig.nl",
+                "rule": "client-data-external",
+            },
+            {"kind": "officer_alert", "to": "fg@samen-veilig.nl", "rule": "client-data-external"},
+        ]
+        _, text, _ = run(capsys, *argv)
+        assert (
+            "notice:  sender_held to j.jansen@samen-veilig.nl (rule client-data-external)" in text
+        )
+
     def test_bad_policy_exits_2(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """A broken policy given to check exits 2 with the error."""
         bad = tmp_path / "bad.yaml"

@@ -282,6 +282,18 @@ class TestExceptionsAndNotices:
         assert value(metrics, "postwarden_notices_total", result="rate_limited") == 1
         assert value(metrics, "postwarden_notices_total", result="failed") == 1
 
+    def test_held_notice_results(self, metrics: Metrics) -> None:
+        """Notices about held mail are counted by kind and result, every series from zero; an
+        unknown result counts as failed, an unknown kind is refused (a programming error)."""
+        name = "postwarden_quarantine_notices_total"
+        assert value(metrics, name, kind="officer_alert", result="dropped") == 0
+        metrics.held_notice("sender_held", "sent")
+        metrics.held_notice("officer_alert", "nonsense")
+        assert value(metrics, name, kind="sender_held", result="sent") == 1
+        assert value(metrics, name, kind="officer_alert", result="failed") == 1
+        with pytest.raises(ValueError, match="unknown notice kind"):
+            metrics.held_notice("someone@samen-veilig.nl", "sent")
+
 
 class TestAudit:
     def test_checkpoint_gauges(self, metrics: Metrics) -> None:
