@@ -14,7 +14,7 @@ from milter.officer.held import held_message, mask_subject, render_alert, render
 from milter.policy import Policy, load_policy_text
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "policies" / "example.yaml"
-BSN = "111222333"  # passes the 11-proef
+BSN = "101722333"  # passes the 11-proef (not one of the well-known test numbers)
 IBAN = "NL91ABNA0417164300"
 BIRTH = "12-03-2015"
 SUBJECT = f"Dossier Jan de Vries BSN {BSN} geboren {BIRTH}"

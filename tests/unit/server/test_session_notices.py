@@ -52,7 +52,7 @@ class Served:
             c.rcpt("jeugdarts@ziekenhuis.example")
             for name, value in (("Subject", "Dossier 4711 gewijzigd"), *headers):
                 c.header(name, value)
-            c.body(b"Client: J. de Vries\r\nBSN: 111222333\r\n")
+            c.body(b"Client: J. de Vries\r\nBSN: 101722333\r\n")
             result = c.eom()
         return result.final.cmd.decode(), result.of(b"q")
 
@@ -92,7 +92,7 @@ class TestHeldNotices:
         assert got.header("X-Postwarden-Notice") == "sender-held"
         body = got.message.get_body().get_content()  # type: ignore[union-attr]
         assert "Dossier # gewijzigd" in body
-        assert "111222333" not in body and "Vries" not in body
+        assert "101722333" not in body and "Vries" not in body
         decision, envelope = served.recorder.decisions[0]
         assert [n.kind for n in decision.notices] == ["sender_held", "officer_alert"]
         assert not envelope.automatic
