@@ -25,19 +25,19 @@ EXAMPLE = load_policy(str(ROOT / "policies" / "example.yaml"))
 EXTERNAL = "jeugdarts@ziekenhuis.example"
 INTERNAL = "collega@samen-veilig.nl"
 SHOT = mail((encode(screenshot(), "PNG"), "image/png", "scan.png"))
-RULES = "  rules:\n    - id: client-data-external\n"
+RULES = "\n  rules:\n"
 
 
 def with_content(extra: str) -> str:
     """The example policy with `extra` lines added at the top of its content section."""
     assert EXAMPLE_TEXT.count(RULES) == 1
-    return EXAMPLE_TEXT.replace(RULES, extra + RULES)
+    return EXAMPLE_TEXT.replace(RULES, "\n" + extra + RULES[1:])
 
 
 # An internal rule as well: internal mail is then scanned, but still not read by OCR.
 INTERNAL_RULE = (
-    "  rules:\n    - {id: bsn-internal, when: {detector: bsn}, recipients: internal,"
-    " action: flag}\n    - id: client-data-external\n"
+    "\n  rules:\n    - {id: bsn-internal, when: {detector: bsn}, recipients: internal,"
+    " action: flag}\n"
 )
 WITH_INTERNAL_RULE = load_policy_text(EXAMPLE_TEXT.replace(RULES, INTERNAL_RULE))
 

@@ -15,9 +15,10 @@ import zlib
 import pytest
 from PIL import Image
 
+from milter.content.config import OcrSettings, ScanConfig
 from milter.content.leaf import DECORATION_MAX_BYTES, cid_references, image_dimensions
 from milter.content.mime import DECORATIONS_MAX
-from tests.unit.content.helpers import DEFAULT
+from milter.content.scan import compile_config
 
 HEAD = (
     "From: a@samen-veilig.nl\r\nTo: b@partner.example\r\nSubject: Afspraak\r\nMIME-Version: 1.0\r\n"
@@ -84,9 +85,14 @@ def multipart(kind: str, parts: list[str], boundary: str) -> str:
     return f'Content-Type: multipart/{kind}; boundary="{boundary}"\r\n\r\n{body}--{boundary}--\r\n'
 
 
+# OCR off: an image that is content is then unscannable, which is what these tests look for
+# (with OCR on, the noise images below are read and found empty; tests/unit/content/test_ocr.py).
+NO_OCR = compile_config(ScanConfig(ocr=OcrSettings(enabled=False)))
+
+
 def scan_unscannable(raw: str) -> tuple[str, ...]:
-    """Where the scan found unscannable parts."""
-    found = DEFAULT.scan_message((HEAD + raw).encode("utf-8")).by_detector("unscannable")
+    """Where the scan (OCR off) found unscannable parts."""
+    found = NO_OCR.scan_message((HEAD + raw).encode("utf-8")).by_detector("unscannable")
     return () if found is None else found.where
 
 

@@ -149,8 +149,11 @@ class TestDecoration:
         assert unscannable(facts) is None
 
     def test_inline_images_off_leaves_decoration_unread(self) -> None:
-        """`inline_images: false`: the small pasted screenshot is decoration, not read."""
-        data = encode(screenshot().crop((0, 40, 520, 220)), "PNG", optimize=True)
+        """`inline_images: false`: a pasted screenshot small enough to be decoration (at most
+        leaf.DECORATION_MAX_PIXELS) is not read."""
+        crop = screenshot().crop((0, 40, 400, 220))
+        assert crop.width * crop.height <= leaf.DECORATION_MAX_PIXELS
+        data = encode(crop, "PNG", optimize=True)
         facts = scanner(inline_images=False).scan_message(related_mail(data))
         assert facts.findings == () and facts.ocr_read == ()
 
@@ -160,10 +163,11 @@ class TestDecoration:
         facts = SCANNER.scan_message(related_mail(encode(logo, "PNG")))
         assert facts.findings == ()
 
-    def test_damaged_logo_stays_decoration(self) -> None:
-        """A small inline image OCR cannot decode is decoration, as it was without OCR."""
+    def test_damaged_logo_is_unscannable(self) -> None:
+        """A small inline image whose size cannot be read is no decoration (fail closed): OCR
+        cannot decode it either, so it is unscannable."""
         facts = SCANNER.scan_message(related_mail(b"\x89PNG\r\n\x1a\n" + b"\x00" * 300))
-        assert facts.findings == ()
+        assert unscannable(facts) is not None and unscannable(facts).startswith("image")
 
     def test_pixel_bomb_posing_as_logo_is_unscannable(self) -> None:
         """A tiny file claiming 60000x60000 pixels is not a logo: unscannable."""
