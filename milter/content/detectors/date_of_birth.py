@@ -9,6 +9,10 @@ table header).  It accepts 12-03-2011, 12/03/2011, 12.03.2011, 2011-03-12, 12 ma
 Confidence: high for every date found that way; nothing without a keyword.  Counted by unique
 date; samples show the last two digits of the year only ('**-**-**11').
 
+Not a date of birth: a date after today (a meeting, a deadline), a date after a death word
+(overleden, died, †: "geboren 1960, overleden 2026"), and "geb." followed by a word that is no
+month name ("geb. B, kamer 2": gebouw, building).
+
 Refuses: impossible dates (31-02-2011), two-digit years, dates inside longer numbers.
 """
 
@@ -47,6 +51,12 @@ MONTHS: dict[str, int] = {
     "aug": 8, "september": 9, "sept": 9, "sep": 9, "oktober": 10, "october": 10, "okt": 10,
     "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
 }  # fmt: skip
+
+# After "geb.": words that still lead to a birth date ("geb. op 12-03-2015", "geb. d.d. ...").
+_GEB_FILLERS = frozenset((b"op", b"on", b"d", b"dd", b"datum", b"te"))
+# A date after one of these is a date of death, not of birth.
+_DEATH = re.compile(rb"(?i)\b(?:overleden|gestorven|died|deceased)\b|\boverl\.|\xe2\x80\xa0")
+_WORD = re.compile(rb"[^\W\d_]+")
 
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _MONTH_WORDS = frozenset(month.encode("ascii") for month in MONTHS)
@@ -125,17 +135,29 @@ class _Run(DetectorRun):
     tally: Tally = field(default_factory=lambda: Tally("date_of_birth", _mask_date))
     keywords: list[tuple[int, int]] = field(default_factory=list)
 
+    today: datetime.date = field(default_factory=datetime.date.today)
+
     def on_keyword(self, tag: str, key: str, start: int, end: int) -> None:
         self.keywords.append((start, end))
 
     def on_segment(self, segment: Segment) -> None:
         done_until = 0
+        data = segment.data
         for start, end in self.keywords:
+            if data[end - 1 : end] == b"." and data[start:end].lower() == b"geb." and not (
+                _geb_leads_to_a_date(data, end)
+            ):
+                continue  # 'geb. B, kamer 2': gebouw
             lo = max(start - BEFORE, done_until)
             hi = end + AFTER
             if hi <= lo:
                 continue
-            for day in dates_in(segment.data[lo:hi]):
+            death = _DEATH.search(data, end, hi)
+            if death is not None:
+                hi = death.start()  # what follows 'overleden' is no date of birth
+            for day in dates_in(data[lo:hi]):
+                if day > self.today:
+                    continue  # nobody is born in the future: a meeting, a deadline
                 self.tally.add(day.isoformat(), "high", segment.where)
             done_until = max(done_until, hi - 24)  # overlap: a date cut at the edge is re-read
         self.keywords.clear()
@@ -143,6 +165,19 @@ class _Run(DetectorRun):
     def findings(self) -> tuple[Finding, ...]:
         found = self.tally.finding()
         return (found,) if found else ()
+
+
+def _geb_leads_to_a_date(data: bytes, end: int) -> bool:
+    """After 'geb.' at `end`: a digit, a month name or a filler word ('op') comes next, not
+    another word ('geb. B', 'geb. Educatorium': gebouw)."""
+    rest = data[end : end + 24].lstrip(b" \t:")
+    if not rest or rest[:1].isdigit():
+        return True
+    word = _WORD.match(rest)
+    if word is None:
+        return True  # punctuation, a line break: the date may be on the next line
+    key = word.group().lower()
+    return key in _MONTH_WORDS or key in _GEB_FILLERS
 
 
 @register("date_of_birth")

@@ -110,3 +110,41 @@ class TestMonthGuard:
     def test_prose_without_months_is_skipped(self) -> None:
         """Dutch prose ('maar', 'meisje') without a month name does not run the regex."""
         assert not _may_name_a_month(b"maar het meisje kwam 12 dagen later, in 2011")
+
+
+class TestNotABirthDate:
+    """Dates near a birth keyword that a reader knows are no date of birth."""
+
+    def test_a_date_in_the_future_is_no_birth_date(self) -> None:
+        """'Geboortedatum' in a form's header, then next year's meeting date: not found."""
+        assert dob("Geboortedatum en adres volgen. Overleg op 12-03-2099 om 10:00.") is None
+
+    def test_a_past_date_still_counts(self) -> None:
+        """The same sentence with a past date is a date of birth."""
+        found = dob("Geboortedatum: 12-03-2015")
+        assert found is not None and found.count == 1
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Locatie: geb. B, kamer 2.14. Datum: 12-03-2015",
+            "We zitten in geb. Educatorium, zaal 2. Datum 12-03-2015",
+        ],
+    )
+    def test_geb_followed_by_a_word_is_a_building(self, text: str) -> None:
+        """'geb.' before a word that is no month name means gebouw, not geboren."""
+        assert dob(text) is None
+
+    @pytest.mark.parametrize(
+        "text", ["geb. 12-03-2015", "geb. op 12-03-2015", "geb. 12 maart 2015", "geb.\n12-03-2015"]
+    )
+    def test_geb_before_a_date_still_counts(self, text: str) -> None:
+        """'geb.' before a date, a month or 'op' is still a birth label."""
+        found = dob(text)
+        assert found is not None and found.count == 1
+
+    def test_a_date_of_death_is_no_birth_date(self) -> None:
+        """'Geboren 12-03-1960, overleden 01-02-2020': one date of birth, not two."""
+        found = dob("In memoriam: geboren 12-03-1960, overleden 01-02-2020.")
+        assert found is not None and found.count == 1
+        assert dob("In memoriam Jan. Geboren in Utrecht, † 01-02-2020.") is None
