@@ -144,8 +144,10 @@ class _Run(DetectorRun):
         done_until = 0
         data = segment.data
         for start, end in self.keywords:
-            if data[end - 1 : end] == b"." and data[start:end].lower() == b"geb." and not (
-                _geb_leads_to_a_date(data, end)
+            if (
+                data[end - 1 : end] == b"."
+                and data[start:end].lower() == b"geb."
+                and not (_geb_leads_to_a_date(data, end))
             ):
                 continue  # 'geb. B, kamer 2': gebouw
             lo = max(start - BEFORE, done_until)
