@@ -19,7 +19,7 @@ from tests.support.milterclient import MilterClient
 from tests.unit.content.ocr_images import encode, mail, screenshot
 from tests.unit.server.test_session import Recorder
 
-ROOT = Path(__file__).resolve().parents[1].parent
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE_TEXT = (ROOT / "policies" / "example.yaml").read_text(encoding="utf-8")
 EXAMPLE = load_policy(str(ROOT / "policies" / "example.yaml"))
 EXTERNAL = "jeugdarts@ziekenhuis.example"
