@@ -121,6 +121,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="append the hash-chained audit trail here (mode 0640; reopened on SIGUSR1)",
     )
+    s.add_argument(
+        "--officer-log",
+        metavar="FILE",
+        help="the officer trail whose steps /metrics counts (default: officer.jsonl beside "
+        "--audit-log)",
+    )
 
     c = sub.add_parser("check", help="show the decision for an envelope (and message)")
     c.add_argument("--policy", required=True, metavar="FILE")
@@ -370,6 +376,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.metrics_listen,
                 socket_group=args.socket_group,
                 audit_log=args.audit_log,
+                officer_log=args.officer_log
+                or (
+                    os.path.join(os.path.dirname(args.audit_log), "officer.jsonl")
+                    if args.audit_log
+                    else None
+                ),
                 nameservers=tuple(args.nameserver),
                 watch_interval_s=args.watch_interval,
                 workers=args.workers,

@@ -1,15 +1,25 @@
 """``postwarden quarantine …`` and ``postwarden report …``: the security officer's commands.
 
-  quarantine list [--json]              held messages: id, age, sender, recipients, rules
+  quarantine list [--json]              held messages: id, age, sender, recipients, rules,
+                                        expiry and pending requests
   quarantine show ID [--raw]            Postwarden's headers and the decision from the audit
                                         trail (findings masked); the message only with --raw
-  quarantine release ID --reason TEXT   release (postsuper -H), four-eyes if the policy says
+  quarantine request ID --reason TEXT [--sender ADDR]
+                                        record the sender's request for release
+  quarantine withdraw ID --reason TEXT [--sender ADDR]
+                                        the sender takes the message back (deleted)
+  quarantine release ID --reason TEXT [--request REQ]
+                                        release (postsuper -H), four-eyes if the policy says;
+                                        grants the pending request
   quarantine delete ID --reason TEXT    delete from the hold queue
+  quarantine expire                     delete (or return) what is held past retention_days
+  quarantine digest [--json] [--send]   what is held, requests, what expires next
   report retired-senders [--since DAYS] [--json]
                                         who still mails retired or drifted domains
 
-Exit codes: 0 done, 1 the action could not be carried out (unknown id, not on hold, not
-root...), 2 usage or policy errors.
+After release, deletion, withdrawal and expiry the sender is told (when the policy has a
+quarantine_notices section). Exit codes: 0 done, 1 the action could not be carried out
+(unknown id, not on hold, not root...), 2 usage or policy errors.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ import sys
 import time
 from typing import Any
 
-from milter.officer.holdqueue import HoldQueue, QuarantineError, format_table, require_root
+from milter.officer.holdqueue import HoldQueue, QuarantineError, require_root
 
 DEFAULT_POLICY = "/etc/postwarden/policy.yaml"
 DEFAULT_AUDIT = "/var/log/postwarden/audit.jsonl"
@@ -54,7 +64,13 @@ def add_parsers(sub: Any) -> None:
     qw = qs.add_parser("show", help="one held message")
     qw.add_argument("queue_id", metavar="ID")
     qw.add_argument("--raw", action="store_true", help="print the whole message (content!)")
-    for name, what in (("release", "release to its recipients"), ("delete", "delete")):
+    steps = (
+        ("release", "release to its recipients (grants a pending request)"),
+        ("delete", "delete"),
+        ("request", "record the sender's request for release"),
+        ("withdraw", "the sender withdraws the message: it is deleted"),
+    )
+    for name, what in steps:
         qa = qs.add_parser(name, help=what)
         qa.add_argument("queue_id", metavar="ID")
         qa.add_argument(
@@ -63,6 +79,22 @@ def add_parsers(sub: Any) -> None:
             metavar="TEXT",
             help="why (recorded in the officer audit trail)",
         )
+        if name == "release":
+            qa.add_argument(
+                "--request", metavar="REQ", help="the pending request this grants (req-...)"
+            )
+        if name in ("request", "withdraw"):
+            qa.add_argument(
+                "--sender",
+                metavar="ADDR",
+                help="the message's sender, who asks (checked against the message)",
+            )
+    qs.add_parser("expire", help="delete or return held mail older than retention_days")
+    qd = qs.add_parser("digest", help="overview for the officers: held, requests, expiry")
+    qd.add_argument("--json", action="store_true")
+    qd.add_argument(
+        "--send", action="store_true", help="mail it to quarantine_notices' officers address"
+    )
 
     r = sub.add_parser("report", help="reports from the audit trail")
     rs = r.add_subparsers(dest="report_command", required=True, metavar="REPORT")
@@ -94,64 +126,182 @@ def _decisions_for(audit_log: str, queue_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def open_desk(args: argparse.Namespace) -> Any:
+    """The officer desk for this Postfix instance, trail and policy (its notice relay sends
+    the senders' notices)."""
+    from milter.officer.desk import OfficerDesk
+    from milter.officer.notices import sender_for
+    from milter.policy import load_policy
+
+    policy = load_policy(args.policy)
+    send = sender_for(policy.notices.relay) if policy.notices is not None else None
+    return OfficerDesk(HoldQueue(args.postfix_config), args.officer_log, policy, send)
+
+
+def quarantine_call(
+    desk: Any, op: str, params: dict[str, Any], who: str | None = None
+) -> dict[str, Any]:
+    """One quarantine operation by name with JSON-shaped arguments and result: the seam the
+    CLI and the quarantine service share. ``who`` is the acting officer (None: this login)."""
+    qid = params.get("queue_id", "")
+    if op == "list":
+        return {"messages": desk.overview()}
+    if op == "show":
+        held = desk.queue.get(qid)
+        return {"message": desk.show(qid), "headers": [list(h) for h in held.postwarden]}
+    if op == "release":
+        return dict(desk.release(qid, params["reason"], who, params.get("request_id")).as_dict())
+    if op == "delete":
+        return dict(desk.delete(qid, params["reason"], who).as_dict())
+    if op in ("request", "withdraw"):
+        step = desk.request if op == "request" else desk.withdraw
+        return dict(step(qid, params["reason"], params.get("sender"), who).as_dict())
+    if op == "expire":
+        return {"outcomes": [o.as_dict() for o in desk.expire()]}
+    if op == "digest":
+        return _digest(desk, bool(params.get("send")))
+    raise QuarantineError(f"unknown quarantine operation {op!r}")
+
+
+def _digest(desk: Any, send: bool) -> dict[str, Any]:
+    from milter.officer.digest import digest, digest_text
+    from milter.officer.held import notice_email
+
+    rows = desk.overview()
+    now = time.time()
+    policy = desk.policy
+    text = digest_text(rows, now, policy.organisation)
+    result: dict[str, Any] = {"digest": digest(rows, now), "text": text, "sent_to": None}
+    if send:
+        if policy.held_notices is None or policy.notices is None:
+            raise QuarantineError(
+                "--send needs the policy's quarantine_notices section (the officers' address) "
+                "and notices section (the relay)"
+            )
+        to, from_address = policy.held_notices.officers, policy.notices.from_address
+        subject = f"Postwarden: {len(rows)} vastgehouden / held"
+        result["sent"] = desk.send_digest(
+            to, lambda when: notice_email("officer-digest", to, from_address, subject, text, when)
+        )
+        if result["sent"] != "sent":
+            raise QuarantineError(f"the digest could not be sent through {policy.notices.relay}")
+        result["sent_to"] = to
+    return result
+
+
+def _print_show(result: dict[str, Any], audit_log: str) -> None:
+    m = result["message"]
+    print(f"queue id:   {m['queue_id']} (on hold {m['age_seconds'] // 60} minutes)")
+    print(f"sender:     {m['sender'] or '<>'}")
+    print(f"recipients: {', '.join(m['recipients'])}")
+    for name, value in result["headers"]:
+        print(f"{name}: {value}")
+    if m["expires_at"] is not None:
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(m["expires_at"]))
+        print(f"expires:    {when} (quarantine.retention_days)")
+    if m["request"]:
+        r = m["request"]
+        print(f"request:    {r['id']} by {r['sender']}: {r['reason']}")
+    if m["approval"]:
+        print(f"approved:   by {m['approval']['officer']}; a second officer must confirm")
+    for record in _decisions_for(audit_log, m["queue_id"]):
+        print(
+            f"decision:   {record.get('action')} rule {record.get('rule')}: {record.get('reason')}"
+        )
+        for f in record.get("findings") or []:
+            print(
+                f"  found {f.get('detector')} x{f.get('count')} "
+                f"({f.get('confidence')}) e.g. {', '.join(f.get('samples') or [])}"
+            )
+
+
+def _params(args: argparse.Namespace) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name, key in (
+        ("queue_id", "queue_id"),
+        ("reason", "reason"),
+        ("request", "request_id"),
+        ("sender", "sender"),
+        ("send", "send"),
+    ):
+        value = getattr(args, name, None)
+        if value is not None and value is not False:
+            params[key] = value
+    return params
+
+
 def run_quarantine(args: argparse.Namespace) -> int:
-    queue = HoldQueue(args.postfix_config)
+    from milter.policy import PolicyError
+
+    op = args.quarantine_command
     try:
         require_root()  # before anything else: Postfix's tools and the officer trail need it
-        if args.quarantine_command == "list":
-            held = queue.list()
-            if args.json:
-                print(
-                    json.dumps(
-                        [
-                            {
-                                "queue_id": m.queue_id,
-                                "age_seconds": m.age_seconds(),
-                                "sender": m.sender,
-                                "recipients": list(m.recipients),
-                                "rules": list(m.rules),
-                                "reasons": list(m.reasons),
-                            }
-                            for m in held
-                        ]
-                    )
-                )
-            else:
-                print(format_table(held))
+        queue = HoldQueue(args.postfix_config)
+        if op == "show" and args.raw:
+            sys.stdout.buffer.write(queue.raw(args.queue_id))
             return 0
-        if args.quarantine_command == "show":
-            if args.raw:
-                sys.stdout.buffer.write(queue.raw(args.queue_id))
-                return 0
-            m = queue.get(args.queue_id)
-            print(f"queue id:   {m.queue_id} (on hold {m.age_seconds() // 60} minutes)")
-            print(f"sender:     {m.sender or '<>'}")
-            print(f"recipients: {', '.join(m.recipients)}")
-            for name, value in m.postwarden:
-                print(f"{name}: {value}")
-            for record in _decisions_for(args.audit_log, m.queue_id):
-                print(
-                    f"decision:   {record.get('action')} rule {record.get('rule')}: "
-                    f"{record.get('reason')}"
-                )
-                for f in record.get("findings") or []:
-                    print(
-                        f"  found {f.get('detector')} x{f.get('count')} "
-                        f"({f.get('confidence')}) e.g. {', '.join(f.get('samples') or [])}"
-                    )
-            return 0
-        from milter.officer.desk import OfficerDesk
-        from milter.policy import load_policy
-
-        policy = load_policy(args.policy)
-        desk = OfficerDesk(queue, args.officer_log, policy.release_requires)
-        action = desk.release if args.quarantine_command == "release" else desk.delete
-        outcome = action(args.queue_id, args.reason)
-        print(outcome.message)
-        return 0
+        desk = open_desk(args)
+        result = quarantine_call(desk, op, _params(args))
     except QuarantineError as exc:
         print(f"postwarden quarantine: {exc}", file=sys.stderr)
         return 1
+    except PolicyError as exc:
+        print(
+            f"postwarden quarantine: the policy {args.policy} is not usable:\n{exc}",
+            file=sys.stderr,
+        )
+        return 2
+    if op == "list":
+        rows = result["messages"]
+        print(json.dumps(rows) if args.json else format_rows(rows))
+    elif op == "show":
+        _print_show(result, args.audit_log)
+    elif op == "expire":
+        for outcome in result["outcomes"]:
+            print(outcome["message"] + _notice_note(outcome))
+        if not result["outcomes"]:
+            print("nothing held past the retention time")
+    elif op == "digest":
+        print(
+            json.dumps(result["digest"]) if args.json else result["text"],
+            end="" if not args.json else "\n",
+        )
+        if result["sent_to"]:
+            print(f"sent to {result['sent_to']}", file=sys.stderr)
+    else:
+        print(result["message"] + _notice_note(result))
+    return 0
+
+
+def _notice_note(outcome: dict[str, Any]) -> str:
+    if outcome.get("notice") == "sent":
+        return "; the sender was told"
+    if outcome.get("notice") == "failed":
+        return "; the notice to the sender could NOT be sent (see the relay)"
+    return ""
+
+
+def format_rows(rows: list[dict[str, Any]]) -> str:
+    """A table for `postwarden quarantine list`."""
+    if not rows:
+        return "the hold queue is empty"
+    table = [("QUEUE ID", "AGE", "SENDER", "RECIPIENTS", "RULES", "REQUEST")]
+    for m in rows:
+        age = m["age_seconds"]
+        table.append(
+            (
+                m["queue_id"],
+                f"{age // 3600}h{age % 3600 // 60:02d}m",
+                m["sender"] or "<>",
+                ", ".join(m["recipients"]),
+                ", ".join(m["rules"]) or "(not quarantined by postwarden)",
+                m["request"]["id"] if m["request"] else "-",
+            )
+        )
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in table
+    )
 
 
 def run_report(args: argparse.Namespace) -> int:

@@ -70,6 +70,7 @@ class HeldMessage:
     organisation: str
     officers: str
     decided: dt.datetime
+    retention_days: int | None = None  # held mail is removed after this many days
 
 
 def mask_subject(raw: str | None) -> str | None:
@@ -104,6 +105,7 @@ def held_message(
     officers: str,
     subject: str | None,
     now: dt.datetime,
+    retention_days: int | None = None,
 ) -> HeldMessage:
     """What a notice about ``rule``'s hit on this decision may say."""
     domains = sorted(
@@ -136,6 +138,7 @@ def held_message(
         organisation=organisation,
         officers=officers,
         decided=now,
+        retention_days=retention_days,
     )
 
 
@@ -160,6 +163,13 @@ def _when(held: HeldMessage) -> str:
     return held.decided.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _limit(held: HeldMessage, nl: bool) -> str:
+    days = held.retention_days
+    if days is None:
+        return ""
+    return f", uiterlijk {days} dagen" if nl else f", for at most {days} days"
+
+
 def _held_text(held: HeldMessage, nl: bool) -> str:
     subject = held.subject or ("(geen onderwerp)" if nl else "(no subject)")
     if nl:
@@ -173,7 +183,8 @@ def _held_text(held: HeldMessage, nl: bool) -> str:
             f"Gevonden (gemaskeerd, nooit de waarde zelf):\n{_findings(held, True)}\n"
             f"\n"
             f"Wat er nu gebeurt: een functionaris bekijkt het bericht. Het blijft vastgehouden "
-            f"tot het is vrijgegeven of verwijderd.\n"
+            f"tot het is vrijgegeven of verwijderd{_limit(held, True)}. U hoort wat ermee "
+            f"gebeurt.\n"
             f"\n"
             f"Vrijgave vragen of intrekken: mail {held.officers} met wachtrij-id "
             f"{held.queue_id} en uw reden. Stuur het bericht niet opnieuw en niet via een "
@@ -189,7 +200,7 @@ def _held_text(held: HeldMessage, nl: bool) -> str:
         f"Found (masked, never the value itself):\n{_findings(held, False)}\n"
         f"\n"
         f"What happens next: an officer reviews the message. It stays held until it is "
-        f"released or deleted.\n"
+        f"released or deleted{_limit(held, False)}. You will be told what becomes of it.\n"
         f"\n"
         f"To ask for release or to withdraw it: write to {held.officers} with queue id "
         f"{held.queue_id} and your reason. Do not send the message again or through another "
@@ -225,7 +236,7 @@ def _alert_text(held: HeldMessage, nl: bool) -> str:
     )
 
 
-def _message(
+def notice_email(
     kind: str, to: str, from_address: str, subject: str, body: str, now: dt.datetime
 ) -> EmailMessage:
     msg = EmailMessage()
@@ -244,11 +255,11 @@ def render_held(held: HeldMessage, to: str, from_address: str, now: dt.datetime)
     """The sender's notice (or the program owner's): Dutch first, then English."""
     subject = "Uw bericht is vastgehouden / Your message is being held"
     body = f"{_held_text(held, True)}\n-- \n\n{_held_text(held, False)}"
-    return _message("sender-held", to, from_address, subject, body, now)
+    return notice_email("sender-held", to, from_address, subject, body, now)
 
 
 def render_alert(held: HeldMessage, to: str, from_address: str, now: dt.datetime) -> EmailMessage:
     """The officers' alert: Dutch first, then English; no subject of the original."""
     subject = f"Postwarden: regel {held.rule} / rule {held.rule} ({held.queue_id})"
     body = f"{_alert_text(held, True)}\n-- \n\n{_alert_text(held, False)}"
-    return _message("officer-alert", to, from_address, subject, body, now)
+    return notice_email("officer-alert", to, from_address, subject, body, now)

@@ -30,6 +30,7 @@ from milter.policy.checks import (
 from milter.policy.issues import Issues, PolicyError, PolicyIssue
 from milter.policy.marks import compose
 from milter.policy.model import (
+    DEFAULT_RETENTION_DAYS,
     ContentPolicy,
     ContentRule,
     DetectorCondition,
@@ -90,6 +91,7 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         lookalikes = _lookalikes(values)
     if issues or not isinstance(values, dict):
         raise issues.error()
+    quarantine = values.get("quarantine") or {}
     return Policy(
         version=values["version"],
         organisation=values["organisation"],
@@ -101,7 +103,9 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         notices=values.get("notices"),
         held_notices=values.get("quarantine_notices"),
         exceptions=values.get("exceptions") or (),
-        release_requires=(values.get("quarantine") or {}).get("release_requires", 1),
+        release_requires=quarantine.get("release_requires", 1),
+        retention_days=quarantine.get("retention_days", DEFAULT_RETENTION_DAYS),
+        on_expiry=quarantine.get("on_expiry", "delete"),
         dns=values.get("dns"),
         lookalikes=lookalikes,
     )

@@ -29,6 +29,9 @@ RecipientScope = Literal["external", "internal", "any"]
 ACTION_RANK: dict[str, int] = {"reject": 4, "quarantine": 3, "route_secure": 2, "flag": 1}
 
 
+DEFAULT_RETENTION_DAYS = 14  # held mail older than this is expired unless the policy says
+
+
 @dataclass(frozen=True, slots=True)
 class ReplyText:
     """The text a sender sees in the SMTP reply, in Dutch and English.
@@ -207,6 +210,8 @@ class Policy:
     held_notices: HeldNotices | None = None  # the policy's quarantine_notices section
     exceptions: tuple[RiskAcceptance, ...] = ()
     release_requires: int = 1  # officers who must agree before a quarantined message is released
+    retention_days: int = DEFAULT_RETENTION_DAYS  # held mail older than this is expired
+    on_expiry: str = "delete"  # or "return": back to the sender as undeliverable
     dns: DnsSettings | None = None  # None = no DNS checks at all
     lookalikes: Lookalikes | None = None
     # The domain lists by name, built once per load: a recipient is looked up by walking its own

@@ -449,8 +449,22 @@ QUARANTINE = Map(
     {
         "release_requires": Field(
             Integer(allowed=(1, 2)),
+            required=False,
             doc="2: a second, different officer must confirm every release (four eyes).",
-        )
+        ),
+        "retention_days": Field(
+            Integer(low=1, high=365),
+            required=False,
+            doc="Held mail older than this many days (default 14) is removed by "
+            "'postwarden quarantine expire' (a daily timer): client data is not kept without "
+            "a limit (AVG art. 5(1)(e)).",
+        ),
+        "on_expiry": Field(
+            Choice(("delete", "return")),
+            required=False,
+            doc="What expiry does with a held message: delete (default) removes it; return sends "
+            "it back to its sender as undeliverable. The sender is told either way.",
+        ),
     },
 )
 POLICY = Map(
