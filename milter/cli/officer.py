@@ -126,69 +126,6 @@ def _decisions_for(audit_log: str, queue_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def open_desk(args: argparse.Namespace) -> Any:
-    """The officer desk for this Postfix instance, trail and policy (its notice relay sends
-    the senders' notices)."""
-    from milter.officer.desk import OfficerDesk
-    from milter.officer.notices import sender_for
-    from milter.policy import load_policy
-
-    policy = load_policy(args.policy)
-    send = sender_for(policy.notices.relay) if policy.notices is not None else None
-    return OfficerDesk(HoldQueue(args.postfix_config), args.officer_log, policy, send)
-
-
-def quarantine_call(
-    desk: Any, op: str, params: dict[str, Any], who: str | None = None
-) -> dict[str, Any]:
-    """One quarantine operation by name with JSON-shaped arguments and result: the seam the
-    CLI and the quarantine service share. ``who`` is the acting officer (None: this login)."""
-    qid = params.get("queue_id", "")
-    if op == "list":
-        return {"messages": desk.overview()}
-    if op == "show":
-        held = desk.queue.get(qid)
-        return {"message": desk.show(qid), "headers": [list(h) for h in held.postwarden]}
-    if op == "release":
-        return dict(desk.release(qid, params["reason"], who, params.get("request_id")).as_dict())
-    if op == "delete":
-        return dict(desk.delete(qid, params["reason"], who).as_dict())
-    if op in ("request", "withdraw"):
-        step = desk.request if op == "request" else desk.withdraw
-        return dict(step(qid, params["reason"], params.get("sender"), who).as_dict())
-    if op == "expire":
-        return {"outcomes": [o.as_dict() for o in desk.expire()]}
-    if op == "digest":
-        return _digest(desk, bool(params.get("send")))
-    raise QuarantineError(f"unknown quarantine operation {op!r}")
-
-
-def _digest(desk: Any, send: bool) -> dict[str, Any]:
-    from milter.officer.digest import digest, digest_text
-    from milter.officer.held import notice_email
-
-    rows = desk.overview()
-    now = time.time()
-    policy = desk.policy
-    text = digest_text(rows, now, policy.organisation)
-    result: dict[str, Any] = {"digest": digest(rows, now), "text": text, "sent_to": None}
-    if send:
-        if policy.held_notices is None or policy.notices is None:
-            raise QuarantineError(
-                "--send needs the policy's quarantine_notices section (the officers' address) "
-                "and notices section (the relay)"
-            )
-        to, from_address = policy.held_notices.officers, policy.notices.from_address
-        subject = f"Postwarden: {len(rows)} vastgehouden / held"
-        result["sent"] = desk.send_digest(
-            to, lambda when: notice_email("officer-digest", to, from_address, subject, text, when)
-        )
-        if result["sent"] != "sent":
-            raise QuarantineError(f"the digest could not be sent through {policy.notices.relay}")
-        result["sent_to"] = to
-    return result
-
-
 def _print_show(result: dict[str, Any], audit_log: str) -> None:
     m = result["message"]
     print(f"queue id:   {m['queue_id']} (on hold {m['age_seconds'] // 60} minutes)")
@@ -240,7 +177,9 @@ def run_quarantine(args: argparse.Namespace) -> int:
         if op == "show" and args.raw:
             sys.stdout.buffer.write(queue.raw(args.queue_id))
             return 0
-        desk = open_desk(args)
+        from milter.officer.ops import open_desk, quarantine_call
+
+        desk = open_desk(args.policy, args.officer_log, args.postfix_config)
         result = quarantine_call(desk, op, _params(args))
     except QuarantineError as exc:
         print(f"postwarden quarantine: {exc}", file=sys.stderr)
