@@ -330,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _policy_errors(exc)
                 return 1
             except OSError as exc:
-                print(f"{args.file}: {exc.strerror}", file=sys.stderr)
+                print(f"postwarden: {explain_os_error(exc, args)}", file=sys.stderr)
                 return 1
             if args.policy_command == "postfix-map":
                 table = args.install or args.check
@@ -393,8 +393,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `postwarden check ... | head`
         return 0
     except OSError as exc:
-        print(f"postwarden: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        print(f"postwarden: {explain_os_error(exc, args)}", file=sys.stderr)
         return 2
+
+
+_WHAT = {
+    "policy": "the policy file",
+    "file": "the file",
+    "audit_log": "the audit trail",
+    "officer_log": "the officer trail",
+    "listen": "the milter socket",
+    "listen_local": "the milter socket for local mail",
+    "metrics_listen": "the metrics address",
+}
+
+
+def explain_os_error(exc: OSError, args: argparse.Namespace) -> str:
+    """The file (or socket) that failed, what it is, what is wrong and the option that
+    names it — found by matching the error's file name against the arguments given."""
+    from milter.core.paths import path_error
+
+    name = exc.filename if isinstance(exc.filename, str) else None
+    if not name:
+        return str(exc.strerror or exc)
+    for key, value in vars(args).items():
+        if isinstance(value, str) and value and (value == name or value.endswith(":" + name)):
+            option = key if key == "file" else "--" + key.replace("_", "-")
+            return path_error(exc, name, _WHAT.get(key, "the file"), option)
+        if isinstance(value, list) and name in value:  # positional FILE... arguments
+            return path_error(exc, name, "the file", "the command line")
+    return path_error(exc, name, "the file", "the command's options")
 
 
 if __name__ == "__main__":

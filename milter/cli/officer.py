@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -246,8 +247,16 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
 def run_report(args: argparse.Namespace) -> int:
     from milter.officer.report import retired_senders, retired_senders_table
 
-    rows = retired_senders(
-        args.audit_log or [DEFAULT_AUDIT], since_days=args.since, now=time.time()
-    )
+    paths = args.audit_log or [DEFAULT_AUDIT]
+    if not any(os.path.exists(p) for p in paths):  # rotated files may be missing; all is wrong
+        from milter.core.paths import path_error
+
+        missing = FileNotFoundError(2, "No such file or directory", paths[0])
+        print(
+            "postwarden report: " + path_error(missing, paths[0], "the audit trail", "--audit-log"),
+            file=sys.stderr,
+        )
+        return 1
+    rows = retired_senders(paths, since_days=args.since, now=time.time())
     print(json.dumps(rows) if args.json else retired_senders_table(rows, args.since))
     return 0

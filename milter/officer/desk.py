@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from milter.audit.trail import AuditLog
+from milter.core.paths import path_error
 from milter.officer.holdqueue import HeldMessage, HoldQueue, QuarantineError, officer
-from milter.officer.paths import path_error
 from milter.policy.model import DEFAULT_RETENTION_DAYS, Policy
 
 MAX_REASON = 300

@@ -21,6 +21,7 @@ import hashlib
 import os
 from typing import Any
 
+from milter.core.paths import path_problem
 from milter.policy.checks import (
     check_cross_references,
     check_detectors,
@@ -60,9 +61,9 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
             if size > MAX_POLICY_BYTES and os.path.isfile(source):
                 size = max(size, os.fstat(handle.fileno()).st_size)
     except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
+        reason = path_problem(exc, source, "--policy")
         raise PolicyError(
-            [PolicyIssue(source, 0, 0, f"cannot read policy file: {reason}")]
+            [PolicyIssue(source, 0, 0, f"cannot read the policy file: {reason}")]
         ) from None
     if size > MAX_POLICY_BYTES:
         raise _too_large(source, size)

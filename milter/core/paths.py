@@ -35,9 +35,9 @@ def _missing_directory(path: str) -> str | None:
     return missing
 
 
-def path_error(exc: BaseException, path: str, what: str, option: str) -> str:
-    """One line: ``what path: problem; fix``. ``option`` is the flag or setting that
-    chooses another file."""
+def path_problem(exc: BaseException, path: str, option: str) -> str:
+    """``problem; fix`` for ``exc`` on ``path``; ``option`` is the flag or setting that
+    chooses another file (or address)."""
     code = exc.errno if isinstance(exc, OSError) else None
     other = f"choose another file with {option}"
     if code == errno.ENOENT:
@@ -59,9 +59,19 @@ def path_error(exc: BaseException, path: str, what: str, option: str) -> str:
         problem, fix = "it is a directory, not a file", other
     elif code == errno.ENOSPC:
         problem, fix = "no space left on the device", f"free space, or {other}"
+    elif code == errno.EADDRINUSE:
+        problem = "the address is in use (another Postwarden still running?)"
+        fix = f"stop that process, or choose another address with {option}"
+    elif code == errno.EADDRNOTAVAIL:
+        problem, fix = "no such address on this host", f"choose another address with {option}"
     elif isinstance(exc, ValueError):
         problem = "it is not valid JSON (damaged?)"
         fix = "move it aside to start afresh (its history is in the trail)"
     else:
         problem, fix = str(getattr(exc, "strerror", None) or exc), other
-    return f"{what} {path}: {problem}; {fix}"
+    return f"{problem}; {fix}"
+
+
+def path_error(exc: BaseException, path: str, what: str, option: str) -> str:
+    """One line: ``what path: problem; fix``."""
+    return f"{what} {path}: {path_problem(exc, path, option)}"
