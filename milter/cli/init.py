@@ -338,11 +338,10 @@ def build_draft(args: argparse.Namespace, today: dt.date) -> Draft:
         partners, unresolved, lookalikes = log_findings(
             counts, owned_names, max(0, args.partners), resolver
         )
-        for path in args.from_log:
-            sources.append(f"mail log {os.path.basename(path)}")
+        names = ", ".join(os.path.basename(p) for p in args.from_log)
         sources.append(
-            f"  {counts.lines} lines, {sum(counts.sent.values())} deliveries sent, "
-            f"{sum(counts.failed.values())} deferred or bounced"
+            f"mail log {names}: {counts.lines} lines, {sum(counts.sent.values())} deliveries "
+            f"sent, {sum(counts.failed.values())} deferred or bounced"
         )
     return Draft(
         organisation=args.org or view.mydomain or owned_names[0],
