@@ -327,7 +327,11 @@ def build_draft(args: argparse.Namespace, today: dt.date) -> Draft:
         ]
         sources.append("no DNS (--offline)")
     else:
-        owned = [ask_owned(d, source.get(d, "--domain"), resolver) for d in owned_names]
+        # In parallel: a resolver that does not answer costs one budget, not one per domain.
+        with ThreadPoolExecutor(max_workers=8, thread_name_prefix="postwarden-init") as pool:
+            owned = list(
+                pool.map(lambda d: ask_owned(d, source.get(d, "--domain"), resolver), owned_names)
+            )
         servers = ", ".join(args.nameserver) or "the system's resolvers"
         sources.append(f"DNS: MX and NS of each domain, asked from {servers}")
     partners: list[LogFinding] = []

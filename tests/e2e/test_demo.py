@@ -126,3 +126,14 @@ class TestDemo:
         assert _group_members(pids["postwarden"]) == []
         assert not base.exists()
         assert demo.lines[-1] == f"stopped; removed {base}"
+
+    def test_sigterm_stops_everything_too(self, demo: DemoProcess) -> None:
+        """SIGTERM (a service manager, `kill`) stops the demo as Ctrl-C does."""
+        demo.wait_line(lambda ln: ln == READY, timeout=120)
+        pids_line = demo.wait_line(lambda ln: ln.startswith("pids: "))
+        pids = {k: int(v) for k, v in re.findall(r"([a-z-]+)=(\d+)", pids_line)}
+        demo.proc.send_signal(signal.SIGTERM)
+        assert demo.proc.wait(60) == 0
+        assert "stopping (SIGTERM) ..." in demo.lines
+        assert [name for name, pid in pids.items() if _pid_alive(pid)] == []
+        assert _group_members(pids["postfix-master"]) == []

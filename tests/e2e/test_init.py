@@ -20,7 +20,7 @@ import pytest
 
 from milter.policy import load_policy
 from tests.e2e.stack import ROOT
-from tests.support.dnsserver import DnsServer, DnsServerError, Zone
+from tests.support.dnsserver import BlackHole, DnsServer, DnsServerError, Zone
 from tests.unit.policy.test_draft import realistic_log
 
 NS = ("ns1.provider.test", "ns2.provider.test")
@@ -174,3 +174,27 @@ class TestInit:
         assert refused.stdout == ""
         made = init("--postfix-config", str(config), "--offline", "--domain", "jz-noord.nl")
         assert made.returncode == 0 and "  - domain: jz-noord.nl    # from --domain" in made.stdout
+
+    def test_silent_dns_leaves_todos_never_guesses(
+        self, postfix_config: Path, tmp_path: Path
+    ) -> None:
+        """A nameserver that never answers: the draft still comes (exit 0, passes check), with
+        no expect and a TODO saying DNS did not answer."""
+        with BlackHole() as hole:
+            done = init("--postfix-config", str(postfix_config), "--domain", "jz-noord.nl",
+                        "--nameserver", hole.address)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "DNS did not answer for MX (timeout)" in done.stdout
+        out = tmp_path / "silent.yaml"
+        out.write_text(done.stdout)
+        assert policy_check(out).returncode == 0
+        assert all(o.expect is None for o in load_policy(out).owned_domains)
+
+    def test_unreadable_log_exits_2(self, postfix_config: Path, tmp_path: Path) -> None:
+        """A --from-log that cannot be read stops init: exit 2 naming the file, no draft."""
+        missing = tmp_path / "mail.log"
+        done = init(
+            "--postfix-config", str(postfix_config), "--offline", "--from-log", str(missing)
+        )
+        assert done.returncode == 2 and done.stdout == ""
+        assert str(missing) in done.stderr
