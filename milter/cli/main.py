@@ -8,6 +8,7 @@ Subcommands:
                 the Postfix transport table for the retired domains (the backstop after
                 address rewriting); --check TABLE exits 1 when the installed one is stale;
                 --install TABLE replaces it (atomically, only when it differs)
+  init          draft a policy from this server's Postfix configuration, DNS and mail log
   audit verify  check the audit trail's hash chain: exit 0 with 'ok: ...', or 1 with the first
                 broken record as file:line: edited|deleted|reordered|inserted|truncated: ...
 
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 
 from milter import __version__
 from milter.audit.verify import Checkpoint, verify
+from milter.cli import init as init_cli
 from milter.cli import officer as officer_cli
 from milter.policy import PolicyError, lint, load_policy, summarise
 from milter.policy.model import Policy
@@ -171,6 +173,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     officer_cli.add_parsers(sub)
+    init_cli.add_parser(sub)
 
     dom = sub.add_parser("domains", help="domain ownership commands")
     dsub = dom.add_subparsers(dest="domains_command", required=True, metavar="COMMAND")
@@ -339,6 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for warning in lint.warnings(policy, dt.date.today()):
                 print(f"warning: {warning}")
             return 0
+        if args.command == "init":
+            return init_cli.run_init(args)
         if args.command == "audit":
             return _audit_verify(args.files, args.expect_seq, args.checkpoint)
         if args.command == "quarantine":
