@@ -138,7 +138,9 @@ def banner(base: Path, pf: PostfixInstance, ports: Ports, milter: MilterProcess)
         f"  audit trail:   tail -f {base / 'audit.jsonl'}",
         f"                 {tool} audit verify {base / 'audit.jsonl'}",
         f"  metrics:       curl -s http://127.0.0.1:{ports.metrics}/metrics | grep ^postwarden_",
-        f"  held mail:     {tool} quarantine --postfix-config {pf.config_dir} list",
+        f"  held mail:     {tool} quarantine --postfix-config {pf.config_dir} "
+        f"--policy {base / 'policy.yaml'} --audit-log {base / 'audit.jsonl'} "
+        f"--officer-log {base / 'officer.jsonl'} list",
         f"  delivered:     {base / 'sink'}/",
         f"  logs:          {pf.log_path} (Postfix), {milter.log_path} (Postwarden)",
         "",
