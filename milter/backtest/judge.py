@@ -26,7 +26,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from milter.backtest.sources import Loaded, Locator, MessageError, load
+from milter.backtest.sources import Loaded, Locator, MessageError, load, shown
 from milter.cli.check import build_envelope, scan_as_milter
 from milter.core.address import Address
 from milter.core.engine import Decision, Facts, decide
@@ -130,7 +130,9 @@ def judge(loc: Locator, settings: Settings, policy: Policy) -> Outcome:
         loc.position,
         message_id,
         action=decision.action,
-        sender=str(envelope.sender) if isinstance(envelope.sender, Address) else "(malformed)",
+        sender=shown(str(envelope.sender))
+        if isinstance(envelope.sender, Address)
+        else "(malformed)",
         recipient_domains=tuple(sorted(domains)),
         effects=effects(decision),
         findings=tuple(
@@ -161,8 +163,8 @@ def _message_id(msg: Message) -> str | None:
     values = _text(msg, "Message-ID")
     if not values:
         return None
-    shown = "".join(c for c in values[0].strip() if c.isprintable())
-    return shown[:MAX_ID_CHARS] or None
+    printable = "".join(c for c in values[0].strip() if c.isprintable())
+    return shown(printable[:MAX_ID_CHARS]) or None
 
 
 def _addresses(msg: Message, *names: str) -> list[str]:

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
+from milter.content.mask import mask_tail
+
 SourceKind = Literal["mbox", "maildir", "eml", "queue", "file"]
 KIND_NAMES: dict[SourceKind, str] = {
     "mbox": "mbox",
@@ -48,6 +50,18 @@ _QUEUE_ID = re.compile(r"[0-9A-Za-z]{6,32}")
 _SIZE_DATA = re.compile(rb"\s*\d+(\s+-?\d+)*\s*")
 
 
+# A run of 8 or 9 digits could be a BSN (an export named after the client number, a case tool's
+# Message-ID): masked wherever the report shows a name, an id or an address.  Only a run that
+# stands alone (no letter or digit either side): digits inside a hex id are not a number, and
+# masking them would make the message impossible to find.
+_BSN_SHAPED = re.compile(r"(?<![0-9A-Za-z])\d{8,9}(?![0-9A-Za-z])")
+
+
+def shown(text: str) -> str:
+    """`text` (a file name, Message-ID or address) with BSN-shaped digit runs masked."""
+    return _BSN_SHAPED.sub(lambda m: mask_tail(m.group(), 2), text)
+
+
 class SourceError(Exception):
     """The source is not one of the kinds a backtest reads."""
 
@@ -62,7 +76,7 @@ class Locator:
 
     kind: SourceKind
     path: str
-    position: str  # shown in the report: file path, or "mbox: message N (line L)"
+    position: str  # shown in the report (masked by `shown`): file, or "mbox: message N (line L)"
     start: int = 0
     end: int = -1  # -1: to the end of the file
 
@@ -108,20 +122,20 @@ def locate(path: str, kind: SourceKind) -> Iterator[Locator]:
     if kind == "mbox":
         yield from _mbox(path)
     elif kind == "file":
-        yield Locator("file", path, path)
+        yield Locator("file", path, shown(path))
     elif kind == "maildir":
         for sub in ("new", "cur"):
             folder = os.path.join(path, sub)
             for name in sorted(os.listdir(folder)):
                 full = os.path.join(folder, name)
                 if not name.startswith(".") and os.path.isfile(full):
-                    yield Locator("maildir", full, full)
+                    yield Locator("maildir", full, shown(full))
     elif kind == "eml":
         for full in _walk(path, _is_eml):
-            yield Locator("eml", full, full)
+            yield Locator("eml", full, shown(full))
     else:
         for full in _walk(path, lambda name: _QUEUE_ID.fullmatch(name) is not None):
-            yield Locator("queue", full, full)
+            yield Locator("queue", full, shown(full))
 
 
 def load(loc: Locator, limit: int) -> Loaded:
@@ -177,7 +191,7 @@ def _mbox(path: str) -> Iterator[Locator]:
 
 
 def _mbox_locator(path: str, number: int, line: int, start: int, end: int) -> Locator:
-    return Locator("mbox", path, f"{path}: message {number} (line {line})", start, end)
+    return Locator("mbox", path, f"{shown(path)}: message {number} (line {line})", start, end)
 
 
 def _record(fh: BinaryIO) -> tuple[int, bytes]:
@@ -220,13 +234,17 @@ def _queue_message(fh: BinaryIO, limit: int) -> Loaded:
     recipients: list[str] = []
     content = bytearray()
     segment = "envelope"
+    jumped: set[int] = set()
     for _ in range(MAX_RECORDS):
         kind, data = _record(fh)
         if kind == REC_PTR:
             target = int(data.strip() or b"0") if data.strip().isdigit() else -1
             if target < 0:
                 raise MessageError("queue file has a damaged pointer record")
+            if target in jumped:
+                raise MessageError("queue file has a pointer loop")
             if target:
+                jumped.add(target)
                 fh.seek(target)
             continue
         if kind == REC_END:
