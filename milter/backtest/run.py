@@ -25,7 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from milter.backtest.judge import Outcome, Settings, judge
-from milter.backtest.sources import KIND_NAMES, Locator, SourceKind, detect, locate
+from milter.backtest.sources import KIND_NAMES, Locator, SourceKind, detect, locate, shown
 from milter.backtest.tally import Tally
 from milter.core.engine import DNS_RULES
 from milter.policy import load_policy
@@ -132,7 +132,7 @@ def backtest(
     if policy.dns is not None:
         tally.dns_rules_skipped = list(DNS_RULES)
     for path, kind in kinds:
-        tally.source(path, kind)
+        tally.source(shown(path), kind)
     progress = progress or Progress(False)
     for index, outcome in _outcomes(kinds, settings, policy, jobs):
         tally.add(outcome, index)

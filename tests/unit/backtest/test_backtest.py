@@ -302,6 +302,29 @@ class TestCli:
         assert f"{tmp_path / 'notes.txt'}: not an mbox" in capsys.readouterr().err
 
 
+class TestProgress:
+    def test_progress_line(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """On a terminal the progress line counts messages, held and unreadable on stderr,
+        rewriting itself; it ends with a newline. Off a terminal it writes nothing."""
+        from milter.backtest.judge import Outcome
+        from milter.backtest.run import Progress
+
+        tally = Tally("p", "0" * 64)
+        tally.source("s", "eml")
+        tally.add(Outcome("a", None, action="quarantine"))
+        tally.add(Outcome("b", None, error="empty message"))
+        shown = Progress(enabled=True)
+        shown.update(tally, force=True)
+        shown.done(tally)
+        err = capsys.readouterr().err
+        assert err.startswith("\rbacktest: 2 messages (") and err.endswith("\n")
+        assert "1 held, 0 refused, 1 unreadable" in err
+        quiet = Progress(enabled=False)
+        quiet.update(tally, force=True)
+        quiet.done(tally)
+        assert capsys.readouterr().err == ""
+
+
 class TestTally:
     def test_top_lists_stay_bounded(self) -> None:
         """More distinct senders than the top list keeps: memory stays bounded, the heaviest
