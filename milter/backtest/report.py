@@ -51,8 +51,11 @@ def _finding(f: dict[str, Any]) -> str:
     return text
 
 
+_KINDS: dict[str, str] = {str(k): v for k, v in KIND_NAMES.items()}
+
+
 def _kind(kind: str) -> str:
-    return KIND_NAMES.get(kind, kind)  # type: ignore[call-overload, no-any-return]
+    return _KINDS.get(kind, kind)
 
 
 def _effects(row: dict[str, Any]) -> list[str]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
@@ -158,9 +158,8 @@ def _is_eml(name: str) -> bool:
     return name.lower().endswith(".eml") and not name.startswith(".")
 
 
-def _walk(root: str, keep: object) -> Iterator[str]:
+def _walk(root: str, keep: Callable[[str], bool]) -> Iterator[str]:
     """Files under `root` whose name `keep(name)` accepts, sorted, depth first."""
-    assert callable(keep)
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
