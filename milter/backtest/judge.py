@@ -28,8 +28,8 @@ from email.policy import compat32
 
 from milter.backtest.sources import Loaded, Locator, MessageError, load, shown
 from milter.cli.check import build_envelope, scan_as_milter
-from milter.core.address import Address
-from milter.core.engine import Decision, Facts, decide
+from milter.core.address import Address, Malformed
+from milter.core.engine import Decision, Envelope, Facts, decide, decide_recipient
 from milter.policy.model import Policy
 
 MAX_HEADER_BYTES = 1 * 2**20  # headers beyond this are not read for the envelope
@@ -121,7 +121,9 @@ def judge(loc: Locator, settings: Settings, policy: Policy) -> Outcome:
         return Outcome(loc.position, message_id, error="no recipients (To/Cc/Bcc empty; use --to)")
     try:
         envelope = build_envelope(sender, recipients, settings.local)
-        content = scan_as_milter(policy, envelope, loaded.raw)
+        content = scan_as_milter(
+            policy, envelope, loaded.raw, kept=_kept(envelope, settings, policy)
+        )
         decision = decide(envelope, Facts(content=content, now=settings.now), policy)
     except Exception as exc:  # a bug; the milter would tempfail this message
         return Outcome(loc.position, message_id, error=f"internal error ({type(exc).__name__})")
@@ -140,6 +142,20 @@ def judge(loc: Locator, settings: Settings, policy: Policy) -> Outcome:
             for f in decision.findings
         ),
     )
+
+
+def _kept(envelope: Envelope, settings: Settings, policy: Policy) -> list[Address | Malformed]:
+    """The recipients the milter has when the message arrives: on the SMTP path those refused
+    at RCPT are gone (and decide whether the content is scanned, and with OCR); on the local
+    path all of them (they are removed at the end)."""
+    if envelope.path == "local":
+        return list(envelope.recipients)
+    facts = Facts(now=settings.now)
+    return [
+        r
+        for r in envelope.recipients
+        if not decide_recipient(r, "smtp", facts, policy, envelope.sender).refused
+    ]
 
 
 def _headers(raw: bytes) -> Message:

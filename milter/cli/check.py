@@ -34,14 +34,20 @@ def build_envelope(sender: str, recipients: Sequence[str], local: bool) -> Envel
 
 
 def scan_as_milter(
-    policy: Policy, envelope: Envelope, message: bytes | IO[bytes], *, always: bool = False
+    policy: Policy,
+    envelope: Envelope,
+    message: bytes | IO[bytes],
+    *,
+    always: bool = False,
+    kept: Sequence[Address | Malformed] | None = None,
 ) -> ContentFacts | None:
     """The content facts the milter session gathers for this envelope: no scan when no content
     rule can apply to its recipients (unless `always`: ``check`` shows the findings anyway),
-    OCR only when a rule could apply to an external recipient."""
+    OCR only when a rule could apply to an external recipient.  `kept`: the recipients the
+    milter still has when the message arrives (default: all of the envelope's)."""
     if policy.content is None:
         return None
-    recipients = list(envelope.recipients)
+    recipients = list(envelope.recipients if kept is None else kept)
     if not always and not content_may_apply(recipients, policy):
         return None
     return policy.content.scanner.scan_message(message, ocr=ocr_may_matter(recipients, policy))

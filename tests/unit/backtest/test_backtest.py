@@ -222,6 +222,18 @@ class TestEnvelope:
         assert rules["retired_domain"]["recipient_refused"] == 2
         assert retired["decisions"]["reject"] == 2
 
+    def test_recipients_refused_at_rcpt_do_not_count_for_the_scan(self, tmp_path: Path) -> None:
+        """As in the milter, a recipient refused at RCPT (SMTP) is gone before the message
+        arrives: client data to a colleague and a retired address is not even scanned (the
+        policy's content rules are for external recipients), the retired one is refused."""
+        src = write(tmp_path / "a", {"1.eml": CLIENT_MAIL})
+        doc = run([src], recipients=("collega@samen-veilig.nl", "oud@bjzutrecht.nl"))
+        assert doc["detectors"] == []
+        assert [(r["rule"], r["recipient_refused"]) for r in doc["rules"]] == [
+            ("retired_domain", 1)
+        ]
+        assert doc["decisions"]["accept"] == 1
+
     def test_from_override(self, tmp_path: Path) -> None:
         """--from replaces the From header as the sender."""
         doc = run([write(tmp_path / "a", {"1.eml": CLIENT_MAIL})], sender="tool@samen-veilig.nl")
