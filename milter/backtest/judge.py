@@ -5,8 +5,9 @@ the queue file's real one, else From -> sender and To/Cc/Bcc -> recipients from 
 with ``--from``/``--to`` overriding either — drops, on the SMTP path, the recipients the
 milter refuses at RCPT (Postfix never shows it the message for them), gathers the content
 facts exactly as the milter session does (`milter.cli.check.scan_as_milter`: no scan when no
-content rule can apply, OCR only for external recipients) and runs `decide`.  DNS is not consulted (a backtest of old mail asks
-nothing of today's DNS): the DNS rules are skipped, as with ``postwarden check --offline``.
+content rule can apply, OCR only for external recipients) and runs `decide`.  DNS is not
+consulted (a backtest of old mail asks nothing of today's DNS): the DNS rules are skipped, as
+with ``postwarden check --offline``.
 
 The `Outcome` keeps what the report needs and nothing more: the action, per rule what it did,
 the findings' counts, confidences, part names and *masked* samples, the sender address and the
