@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -125,6 +126,12 @@ def _parser() -> argparse.ArgumentParser:
         "--audit-log",
         metavar="FILE",
         help="append the hash-chained audit trail here (mode 0640; reopened on SIGUSR1)",
+    )
+    s.add_argument(
+        "--gateway-name",
+        type=_gateway_name,
+        metavar="NAME",
+        help="this gateway's name in held notices' portal links (default: the host's short name)",
     )
     s.add_argument(
         "--officer-log",
@@ -328,6 +335,14 @@ def _domains_audit(policy_path: str, want_json: bool, nameservers: tuple[str, ..
     return 1 if has_drift(statuses) else 0
 
 
+def _gateway_name(text: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,62}", text):
+        raise argparse.ArgumentTypeError(
+            "a gateway name is lower-case letters, digits, '.', '_' and '-' (at most 63)"
+        )
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -390,6 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.metrics_listen,
                 socket_group=args.socket_group,
                 audit_log=args.audit_log,
+                gateway_name=args.gateway_name,
                 officer_log=args.officer_log
                 or (
                     os.path.join(os.path.dirname(args.audit_log), "officer.jsonl")

@@ -102,7 +102,9 @@ class Notifier:
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         on_result: Callable[[str], None] | None = None,
         on_kind_result: Callable[[str, str], None] | None = None,
+        gateway: str = "gateway",
     ) -> None:
+        self.gateway = gateway  # this gateway's name in the portal links of held notices
         self._clock = clock
         self._on_result = on_result or (lambda _result: None)
         self._on_kind_result = on_kind_result or (lambda _kind, _result: None)

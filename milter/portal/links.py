@@ -7,8 +7,8 @@ the policy, or when the key file cannot be read, there is no link — the notice
 sender to write to the officers, as before; a notice is never held back for want of a link
 (the failure is logged, without the key's path contents).
 
-The gateway is named by this host's short name (``hostname -s``, lower case): the portal's
-configuration lists its gateways under those names.
+The gateway is named by ``serve --gateway-name`` or else this host's short name (``hostname -s``,
+lower case): the portal's configuration lists its gateways under those names.
 """
 
 from __future__ import annotations
@@ -50,7 +50,12 @@ def _key(path: str) -> bytes:
 
 
 def notice_link(
-    settings: HeldNotices, queue_id: str | None, sender: str, retention_days: int, now: float
+    settings: HeldNotices,
+    queue_id: str | None,
+    sender: str,
+    retention_days: int,
+    now: float,
+    gateway: str | None = None,
 ) -> str | None:
     """The portal link for this held message, or None (no portal, no queue id, no key)."""
     if not settings.portal_url or not settings.portal_key or not queue_id or not sender:
@@ -58,7 +63,7 @@ def notice_link(
     try:
         key = _key(settings.portal_key)
         days = min(settings.link_days, retention_days)
-        token = sign(key, gateway_name(), queue_id, sender, int(now) + days * DAY)
+        token = sign(key, gateway or gateway_name(), queue_id, sender, int(now) + days * DAY)
     except (OSError, ValueError) as exc:
         log.warning("notice_link_failed", error=type(exc).__name__)
         return None

@@ -41,6 +41,7 @@ from milter.domains.watch import DomainStatus, DomainWatcher
 from milter.metrics.registry import Metrics
 from milter.officer.notices import Notifier
 from milter.policy import Policy, PolicyError, load_policy
+from milter.portal.links import gateway_name
 from milter.server.listeners import ListenSpec, MilterServer
 from milter.server.session import PolicyHolder
 
@@ -288,6 +289,7 @@ class DaemonOptions:
     audit_log: str | None = None
     audit_checkpoint_s: float = 60.0
     officer_log: str | None = None  # the officer trail whose steps /metrics counts
+    gateway_name: str | None = None  # in held notices' portal links; None: the host's name
     nameservers: tuple[str, ...] = ()
     watch_interval_s: float = 300.0
     workers: int = 1
@@ -399,9 +401,14 @@ def milter_server(
     dns: DnsGatherer,
     listeners: Iterable[tuple[ListenSpec, SubmissionPath]],
     socket_group: str | None = None,
+    gateway: str | None = None,
 ) -> tuple[MilterServer, Notifier]:
     """The milter server as one process and each worker run it, with its sender notifier."""
-    notifier = Notifier(on_result=metrics.notice, on_kind_result=metrics.held_notice)
+    notifier = Notifier(
+        on_result=metrics.notice,
+        on_kind_result=metrics.held_notice,
+        gateway=gateway or gateway_name(),
+    )
     server = MilterServer(
         listeners,
         holder,
@@ -428,6 +435,7 @@ def serve_one(options: DaemonOptions) -> int:
         daemon.dns,
         options.listeners,
         options.socket_group,
+        options.gateway_name,
     )
     server.bind()
     daemon.metrics.workers_running(1)

@@ -276,6 +276,7 @@ def worker_main(config: Mapping[str, Any]) -> int:
         metrics,
         dns,
         [(spec, path) for _, spec, path in sockets],
+        gateway=config.get("gateway"),
     )
     milter.adopt(sockets)
     server.append(milter)
@@ -553,6 +554,7 @@ def supervise(options: DaemonOptions) -> int:
             {
                 "grace_s": options.grace_s,
                 "nameservers": list(options.nameservers),
+                "gateway": options.gateway_name,
                 "audit": options.audit_log,
             },
             daemon.metrics.worker_lost,

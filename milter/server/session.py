@@ -639,6 +639,7 @@ class MilterSession:
                         str(envelope.sender),
                         policy.retention_days,
                         now.timestamp(),
+                        self._notifier.gateway,
                     )
                     if due.kind == "sender_held"
                     else None,

@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -347,3 +348,38 @@ class TestUndoWindow:
         assert ("sender_withdraw", withdrawn) in steps and ("delay_released", kept) in steps
         verify(life.officer_log)
         assert 'postwarden_quarantine_steps_total{step="delay_release"} 1.0' in life.metrics()
+
+
+class TestPortalLink:
+    def test_the_held_notice_links_to_that_message(
+        self,
+        postfix_factory: PostfixFactory,
+        milter_factory: MilterFactory,
+        sink: Sink,
+        tmp_path: Path,
+    ) -> None:
+        """portal_url + portal_key: the notice's link carries a token for this queue id, this
+        sender and the gateway named with serve --gateway-name; the key verifies it."""
+        from milter.portal.tokens import new_key_file, verify
+
+        key = tmp_path / "portal.key"
+        new_key_file(str(key))
+        ports = Ports.free()
+        pf = start_postfix(postfix_factory, ports)
+        text = POLICY.read_text().replace("relay: 127.0.0.1:25", f"relay: 127.0.0.1:{pf.smtp_port}")
+        text = text.replace(
+            "  officers: fg@samen-veilig.nl",
+            f"  portal_url: http://127.0.0.1:8443/\n  portal_key: {key}\n"
+            "  officers: fg@samen-veilig.nl",
+            1,
+        )
+        policy = tmp_path / "policy.yaml"
+        policy.write_text(text)
+        start_postwarden(milter_factory, ports, policy, "--gateway-name", "gw-a")
+        assert smtp_send(pf.smtp_port, SENDER, [EXTERNAL], DOSSIER).delivered
+        queue = pf.wait_queue(lambda q: any(e["queue_name"] == "hold" for e in q))
+        qid = next(e["queue_id"] for e in queue if e["queue_name"] == "hold")
+        told = body(sink.wait_for(notice("sender-held", SENDER), timeout=30))
+        link = next(w for w in told.split() if w.startswith("http://127.0.0.1:8443/m/"))
+        claims = verify(key.read_bytes(), link.rsplit("/", 1)[1], time.time())
+        assert (claims.queue_id, claims.sender, claims.gateway) == (qid, SENDER, "gw-a")
