@@ -8,19 +8,24 @@
   report retired-senders [--since DAYS] [--json]
                                         who still mails retired or drifted domains
 
-Exit codes: 0 done, 1 the action could not be carried out (unknown id, not on hold, not
-root...), 2 usage or policy errors.
+root acts directly; everyone else (and root with --socket PATH) goes through the privileged
+quarantine service (milter.officer.service), which names the officer by the connecting uid.
+Both paths check a request the same way: a queue id, a reason of 1-300 characters.
+
+Exit codes: 0 done, 1 the action could not be carried out (unknown id, not on hold, refused
+by the quarantine service...), 2 usage or policy errors.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
-from typing import Any
+from typing import Any, Protocol
 
-from milter.officer.holdqueue import HoldQueue, QuarantineError, format_table, require_root
+from milter.officer.holdqueue import HeldMessage, HoldQueue, QuarantineError, format_table, officer
 
 DEFAULT_POLICY = "/etc/postwarden/policy.yaml"
 DEFAULT_AUDIT = "/var/log/postwarden/audit.jsonl"
@@ -28,7 +33,16 @@ DEFAULT_OFFICER_LOG = "/var/log/postwarden/officer.jsonl"
 
 
 def add_parsers(sub: Any) -> None:
-    q = sub.add_parser("quarantine", help="review and release quarantined mail (root)")
+    q = sub.add_parser(
+        "quarantine",
+        help="review and release quarantined mail (root, or an officer through the service)",
+    )
+    q.add_argument(
+        "--socket",
+        metavar="PATH",
+        help="the quarantine service's socket; used by default by everyone but root "
+        "(default /run/postwarden/quarantine.sock)",
+    )
     q.add_argument("--postfix-config", metavar="DIR", help="Postfix config dir (postfix -c)")
     q.add_argument(
         "--audit-log",
@@ -80,74 +94,91 @@ def add_parsers(sub: Any) -> None:
     rr.add_argument("--json", action="store_true")
 
 
-def _decisions_for(audit_log: str, queue_id: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    try:
-        with open(audit_log, encoding="utf-8") as fh:
-            for line in fh:
-                if queue_id in line:
-                    record = json.loads(line)
-                    if record.get("queue_id") == queue_id and record.get("kind") == "message":
-                        out.append(record)
-    except FileNotFoundError:
-        pass
-    return out
+class _Direct:
+    """As root: the officer desk itself, through the same checks as the quarantine service."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from milter.officer.service import DeskConfig
+
+        self.config = DeskConfig(args.officer_log, args.policy, args.audit_log, args.postfix_config)
+
+    def call(self, op: str, **call_args: Any) -> dict[str, Any]:
+        from milter.officer.service import perform
+
+        response = perform(self.config, {"op": op, **call_args}, officer())
+        if not response["ok"]:
+            raise QuarantineError(response["error"])
+        result: dict[str, Any] = response["result"]
+        return result
+
+
+class Backend(Protocol):
+    def call(self, op: str, **call_args: Any) -> dict[str, Any]: ...
+
+
+def _backend(args: argparse.Namespace) -> Backend:
+    """root acts directly (as before the service existed) unless --socket names the service;
+    everyone else goes through the quarantine service."""
+    if args.socket is None and os.geteuid() == 0:
+        return _Direct(args)
+    from milter.officer.client import QuarantineClient
+    from milter.officer.service import DEFAULT_SOCKET
+
+    return QuarantineClient(args.socket or DEFAULT_SOCKET)
+
+
+# Every argument a quarantine subcommand may pass on: its argparse dest is the request key.
+_REQUEST_KEYS = ("queue_id", "reason", "request_id", "sender")
+
+
+def _print_show(m: dict[str, Any]) -> None:
+    print(f"queue id:   {m['queue_id']} (on hold {m['age_seconds'] // 60} minutes)")
+    print(f"sender:     {m['sender'] or '<>'}")
+    print(f"recipients: {', '.join(m['recipients'])}")
+    for name, value in m["headers"]:
+        print(f"{name}: {value}")
+    for record in m["decisions"]:
+        print(
+            f"decision:   {record.get('action')} rule {record.get('rule')}: {record.get('reason')}"
+        )
+        for f in record.get("findings") or []:
+            print(
+                f"  found {f.get('detector')} x{f.get('count')} "
+                f"({f.get('confidence')}) e.g. {', '.join(f.get('samples') or [])}"
+            )
+
+
+def _held(row: dict[str, Any]) -> HeldMessage:
+    return HeldMessage(
+        queue_id=row["queue_id"],
+        arrival_time=row["arrival_time"],
+        size=row["size"],
+        sender=row["sender"],
+        recipients=tuple(row["recipients"]),
+        postwarden=tuple((name, value) for name, value in row["headers"]),
+    )
 
 
 def run_quarantine(args: argparse.Namespace) -> int:
-    queue = HoldQueue(args.postfix_config)
+    command = args.quarantine_command
     try:
-        require_root()  # before anything else: Postfix's tools and the officer trail need it
-        if args.quarantine_command == "list":
-            held = queue.list()
-            if args.json:
-                print(
-                    json.dumps(
-                        [
-                            {
-                                "queue_id": m.queue_id,
-                                "age_seconds": m.age_seconds(),
-                                "sender": m.sender,
-                                "recipients": list(m.recipients),
-                                "rules": list(m.rules),
-                                "reasons": list(m.reasons),
-                            }
-                            for m in held
-                        ]
-                    )
+        if command == "show" and args.raw:
+            if args.socket is not None or os.geteuid() != 0:
+                raise QuarantineError(
+                    "show --raw needs root: the quarantine service never hands out a "
+                    "message's content"
                 )
-            else:
-                print(format_table(held))
+            sys.stdout.buffer.write(HoldQueue(args.postfix_config).raw(args.queue_id))
             return 0
-        if args.quarantine_command == "show":
-            if args.raw:
-                sys.stdout.buffer.write(queue.raw(args.queue_id))
-                return 0
-            m = queue.get(args.queue_id)
-            print(f"queue id:   {m.queue_id} (on hold {m.age_seconds() // 60} minutes)")
-            print(f"sender:     {m.sender or '<>'}")
-            print(f"recipients: {', '.join(m.recipients)}")
-            for name, value in m.postwarden:
-                print(f"{name}: {value}")
-            for record in _decisions_for(args.audit_log, m.queue_id):
-                print(
-                    f"decision:   {record.get('action')} rule {record.get('rule')}: "
-                    f"{record.get('reason')}"
-                )
-                for f in record.get("findings") or []:
-                    print(
-                        f"  found {f.get('detector')} x{f.get('count')} "
-                        f"({f.get('confidence')}) e.g. {', '.join(f.get('samples') or [])}"
-                    )
-            return 0
-        from milter.officer.desk import OfficerDesk
-        from milter.policy import load_policy
-
-        policy = load_policy(args.policy)
-        desk = OfficerDesk(queue, args.officer_log, policy.release_requires)
-        action = desk.release if args.quarantine_command == "release" else desk.delete
-        outcome = action(args.queue_id, args.reason)
-        print(outcome.message)
+        request = {k: getattr(args, k) for k in _REQUEST_KEYS if getattr(args, k, None) is not None}
+        result = _backend(args).call(command, **request)
+        if command == "list":
+            held = result["held"]
+            print(json.dumps(held) if args.json else format_table([_held(r) for r in held]))
+        elif command == "show":
+            _print_show(result)
+        else:
+            print(result.get("message") or json.dumps(result))
         return 0
     except QuarantineError as exc:
         print(f"postwarden quarantine: {exc}", file=sys.stderr)

@@ -1,0 +1,527 @@
+"""officer.service -- the privileged quarantine service: officers' quarantine operations over
+a unix socket, so that no officer shell and no web process needs root.
+
+SYNOPSIS
+    postwarden quarantine-service [--socket PATH] [--group NAME] [--policy FILE]
+        [--officer-log FILE] [--audit-log FILE] [--postfix-config DIR] [--idle-exit SECONDS]
+
+DESCRIPTION
+    Release and delete need root: Postfix's postsuper refuses every other uid (the postfix
+    user too). This service runs as root, started by systemd on demand
+    (systemd/postwarden-quarantine.socket hands it the listening socket, fd 3) or, for tests
+    and hosts without systemd, on ``--socket PATH`` (created 0660, group = the officers'
+    group). It serves one connection at a time: one JSON request line in, one JSON response
+    line out, then the connection is closed.
+
+    The peer is checked first, before a byte of the request is read: SO_PEERCRED gives the
+    kernel's word for the connecting process's uid. Allowed are uid 0 and users who are in the
+    officers' group (default postwarden-officers) by the user database: as their primary group
+    (pwd) or as a listed member (grp). The acting officer is that uid's user name; a request
+    cannot name its officer (a key such as "officer" or "who" is refused as unknown).
+
+    Requests are {"op": NAME, ...arguments}; every argument is checked before the officer desk
+    (milter.officer.desk) sees it, and a request with an unknown operation, a missing,
+    extra, duplicated or mistyped key is refused whole. The operations and their arguments
+    are the OPERATIONS table: list; show (queue_id); release (queue_id, reason, optional
+    request_id); delete (queue_id, reason). Queue ids are Postfix's (5-20 letters and digits);
+    a reason is text of 1-300 characters after whitespace is folded, with no control or
+    format characters (a reason goes into the officer trail and onto officers' terminals).
+    There is no "raw" operation: a held message's content never leaves through this socket.
+
+    Responses: {"ok": true, "result": {...}} or {"ok": false, "error": TEXT}. The desk writes
+    the officer trail; this service logs (JSON on stderr, the journal) one event per request
+    with the peer's uid and pid, the operation and the outcome -- never a reason, an address
+    or any other request content.
+
+    Socket-activated, the service exits after --idle-exit seconds (default 60) without a
+    connection; systemd starts it again on the next one.
+
+DIAGNOSTICS
+    Refused requests get a response naming what is wrong (a peer not in the group, a request
+    over 8 KiB or not complete within 5 s, not JSON, an unknown operation or key, a bad
+    value). A quarantine command that fails (unknown queue id, not on hold, postsuper failing)
+    answers with the desk's message. Any other error answers "internal error" (fail closed:
+    nothing is done on a guess) and is logged with its type only. At start: a missing group,
+    a socket directory that does not exist, or neither a socket from systemd nor --socket
+    stop the service with a message that names the file or setting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import grp
+import json
+import logging
+import os
+import pwd
+import re
+import signal
+import socket
+import stat
+import struct
+import sys
+import threading
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import structlog
+
+from milter.officer.desk import MAX_REASON, OfficerDesk, Outcome
+from milter.officer.holdqueue import HeldMessage, HoldQueue, QuarantineError
+from milter.policy import PolicyError, load_policy
+
+_log = structlog.get_logger("postwarden.quarantine_service")
+
+DEFAULT_SOCKET = "/run/postwarden/quarantine.sock"
+DEFAULT_GROUP = "postwarden-officers"
+DEFAULT_IDLE_EXIT_S = 60.0
+MAX_REQUEST = 8192  # bytes, newline included: the longest valid request is well under 2 KiB
+READ_TIMEOUT_S = 5.0  # one slow client must not hold the (serial) service for long
+SD_LISTEN_FDS_START = 3  # sd_listen_fds(3): the first socket systemd passes
+
+_QUEUE_ID = re.compile(r"^[0-9A-Za-z]{5,20}$")
+_REQUEST_ID = re.compile(r"^[0-9A-Za-z._-]{1,64}$")
+# Control (Cc), format (Cf: bidi overrides, zero-width), line/paragraph separators and
+# surrogates: a reason is shown on terminals and kept in the trail, where these could hide or
+# reorder text.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+class Refused(Exception):
+    """A request the service will not carry out. ``str()`` goes back to the client; ``code``
+    (a fixed word, never request content) goes to the log."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# -- argument validators: each returns the value to use, or raises Refused --------------------
+
+
+def queue_id(value: object) -> str:
+    if not isinstance(value, str) or not _QUEUE_ID.match(value):
+        raise Refused("queue_id: expected a Postfix queue id (5-20 letters and digits)", "value")
+    return value
+
+
+def reason(value: object) -> str:
+    if not isinstance(value, str):
+        raise Refused("reason: expected text", "value")
+    if any(unicodedata.category(ch) in _FORBIDDEN_CATEGORIES for ch in value):
+        raise Refused("reason: control or format characters are not allowed", "value")
+    folded = " ".join(value.split())
+    if not 1 <= len(folded) <= MAX_REASON:
+        raise Refused(f"reason: expected 1 to {MAX_REASON} characters", "value")
+    return folded
+
+
+def request_id(value: object) -> str:
+    if not isinstance(value, str) or not _REQUEST_ID.match(value):
+        raise Refused("request_id: expected 1-64 letters, digits, '.', '_' or '-'", "value")
+    return value
+
+
+Validator = Callable[[object], object]
+
+
+@dataclass(frozen=True)
+class DeskConfig:
+    """Where the desk's pieces live; a desk is built per request, so a policy change (four
+    eyes) applies to the next request without restarting anything."""
+
+    officer_log: str
+    policy: str
+    audit_log: str
+    postfix_config: str | None = None
+
+    def desk(self) -> OfficerDesk:
+        policy = load_policy(self.policy)
+        return OfficerDesk(
+            HoldQueue(self.postfix_config), self.officer_log, policy.release_requires
+        )
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation: its arguments (name -> validator) and what it does with them."""
+
+    required: Mapping[str, Validator]
+    optional: Mapping[str, Validator]
+    run: Callable[[DeskConfig, str, dict[str, Any]], dict[str, Any]]
+
+
+def _held_row(m: HeldMessage) -> dict[str, Any]:
+    return {
+        "queue_id": m.queue_id,
+        "arrival_time": m.arrival_time,
+        "age_seconds": m.age_seconds(),
+        "size": m.size,
+        "sender": m.sender,
+        "recipients": list(m.recipients),
+        "rules": list(m.rules),
+        "reasons": list(m.reasons),
+        "headers": [list(h) for h in m.postwarden],
+    }
+
+
+def decisions_for(audit_log: str, queue_id: str) -> list[dict[str, Any]]:
+    """The milter's decision records for one queue id (its findings are masked already)."""
+    out: list[dict[str, Any]] = []
+    try:
+        with open(audit_log, encoding="utf-8") as fh:
+            for line in fh:
+                if queue_id in line:
+                    record = json.loads(line)
+                    if record.get("queue_id") == queue_id and record.get("kind") == "message":
+                        out.append(record)
+    except FileNotFoundError:
+        pass
+    return out
+
+
+def _list(config: DeskConfig, who: str, args: dict[str, Any]) -> dict[str, Any]:
+    return {"held": [_held_row(m) for m in config.desk().queue.list()]}
+
+
+def _show(config: DeskConfig, who: str, args: dict[str, Any]) -> dict[str, Any]:
+    held = config.desk().queue.get(args["queue_id"])
+    decisions = [
+        {k: r.get(k) for k in ("action", "rule", "reason", "findings")}
+        for r in decisions_for(config.audit_log, held.queue_id)
+    ]
+    return {**_held_row(held), "decisions": decisions}
+
+
+def _outcome(outcome: Outcome) -> dict[str, Any]:
+    return asdict(outcome)
+
+
+def _release(config: DeskConfig, who: str, args: dict[str, Any]) -> dict[str, Any]:
+    if "request_id" in args:  # until the desk keeps release requests (issue 15, point 3)
+        raise Refused("release: this version keeps no release requests (request_id)", "value")
+    return _outcome(config.desk().release(args["queue_id"], args["reason"], who=who))
+
+
+# The whole surface of the service. A new desk operation is one line here.
+OPERATIONS: dict[str, Operation] = {
+    "list": Operation({}, {}, _list),
+    "show": Operation({"queue_id": queue_id}, {}, _show),
+    "release": Operation(
+        {"queue_id": queue_id, "reason": reason}, {"request_id": request_id}, _release
+    ),
+    "delete": Operation(
+        {"queue_id": queue_id, "reason": reason},
+        {},
+        lambda c, who, a: _outcome(c.desk().delete(a["queue_id"], a["reason"], who=who)),
+    ),
+}
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise Refused("a key appears twice in the request", "duplicate")
+    return dict(pairs)
+
+
+def parse(line: bytes) -> dict[str, Any]:
+    """One request line -> a JSON object (duplicate keys refused)."""
+    try:
+        request = json.loads(line.decode("utf-8"), object_pairs_hook=_no_duplicates)
+    except (UnicodeDecodeError, ValueError):
+        raise Refused("a request is one line of JSON (UTF-8)", "not_json") from None
+    if not isinstance(request, dict):
+        raise Refused('a request is one JSON object: {"op": ..., arguments}', "not_json")
+    return request
+
+
+def validate(request: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(operation, checked arguments), or Refused for the whole request."""
+    op = request.get("op")
+    if not isinstance(op, str) or op not in OPERATIONS:
+        raise Refused(f"unknown operation; known: {', '.join(OPERATIONS)}", "unknown_op")
+    spec = OPERATIONS[op]
+    given = set(request) - {"op"}
+    extra = sorted(given - set(spec.required) - set(spec.optional))
+    if extra:
+        names = ", ".join(repr(k[:40]) for k in extra[:5])
+        raise Refused(f"{op}: unknown argument(s) {names}", "extra_key")
+    missing = sorted(set(spec.required) - given)
+    if missing:
+        raise Refused(f"{op}: missing argument(s) {', '.join(missing)}", "missing_key")
+    checks = {**spec.required, **spec.optional}
+    return op, {name: checks[name](request[name]) for name in sorted(given)}
+
+
+def _drop(*_: Any) -> Any:
+    raise structlog.DropEvent
+
+
+QUIET: Any = structlog.wrap_logger(None, processors=[_drop])  # for commands whose output is data
+
+
+def perform(
+    config: DeskConfig, request: Mapping[str, Any], who: str, log: Any = QUIET
+) -> dict[str, Any]:
+    """Validate and carry out one request as officer ``who``; the response to send.
+
+    Used by the service for each connection and by ``postwarden quarantine`` run as root, so
+    both paths accept exactly the same requests."""
+    named = request.get("op")
+    op = named if isinstance(named, str) and named in OPERATIONS else "?"  # a known name only
+    try:
+        op, args = validate(request)
+        log = log.bind(queue_id=args.get("queue_id"))  # a queue id is no client data
+        result = OPERATIONS[op].run(config, who, args)
+    except Refused as exc:
+        log.warning("quarantine_request_refused", op=op, officer=who, why=exc.code)
+        return {"ok": False, "error": str(exc)}
+    except QuarantineError as exc:
+        log.info("quarantine_request_failed", op=op, officer=who)
+        return {"ok": False, "error": str(exc)}
+    except PolicyError as exc:
+        log.error("quarantine_policy_error", op=op, officer=who)
+        return {"ok": False, "error": f"the policy does not load: {exc}"}
+    except OSError as exc:
+        log.error("quarantine_os_error", op=op, officer=who, file=exc.filename)
+        return {"ok": False, "error": f"{exc.filename or ''}: {exc.strerror}"}
+    except Exception as exc:  # fail closed: an error is never a silent success
+        log.error("quarantine_internal_error", op=op, officer=who, error=type(exc).__name__)
+        return {"ok": False, "error": "internal error (the service's journal has its type)"}
+    log.info("quarantine_request_done", op=op, officer=who)
+    return {"ok": True, "result": result}
+
+
+# -- the peer -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """The connecting process as the kernel saw it at connect() (SO_PEERCRED)."""
+
+    pid: int
+    uid: int
+    gid: int
+
+
+def peer_of(conn: socket.socket) -> Peer:
+    size = struct.calcsize("3i")
+    pid, uid, gid = struct.unpack(
+        "3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, size)
+    )
+    return Peer(pid, uid, gid)
+
+
+def officer_name(peer: Peer, group: str) -> str:
+    """The user name of an allowed peer (root, or in ``group`` by the user database), or
+    Refused saying why not."""
+    try:
+        user = pwd.getpwuid(peer.uid)
+    except KeyError:
+        raise Refused(f"uid {peer.uid} has no user name: refused", "peer_unknown") from None
+    if peer.uid == 0:
+        return user.pw_name
+    try:
+        officers = grp.getgrnam(group)
+    except KeyError:
+        raise Refused(
+            f"the officers' group {group} does not exist: only root is served", "peer_group"
+        ) from None
+    if user.pw_gid == officers.gr_gid or user.pw_name in officers.gr_mem:
+        return user.pw_name
+    raise Refused(f"user {user.pw_name} (uid {peer.uid}) is not in group {group}: refused", "peer")
+
+
+# -- the server ---------------------------------------------------------------------------
+
+
+def read_request(conn: socket.socket) -> bytes:
+    """One request line (at most MAX_REQUEST bytes, within READ_TIMEOUT_S)."""
+    conn.settimeout(READ_TIMEOUT_S)
+    data = b""
+    try:
+        while b"\n" not in data:
+            chunk = conn.recv(MAX_REQUEST + 1 - len(data))
+            if not chunk:
+                break
+            data += chunk
+            if len(data) > MAX_REQUEST:
+                raise Refused(f"a request is at most {MAX_REQUEST} bytes", "too_large")
+    except TimeoutError:
+        raise Refused(f"no complete request within {READ_TIMEOUT_S:g} s", "timeout") from None
+    line = data.split(b"\n", 1)[0]
+    if len(line) >= MAX_REQUEST:
+        raise Refused(f"a request is at most {MAX_REQUEST} bytes", "too_large")
+    return line
+
+
+@dataclass
+class QuarantineService:
+    """Serve officers' requests on a listening unix socket, one connection at a time."""
+
+    listener: socket.socket
+    config: DeskConfig
+    group: str = DEFAULT_GROUP
+    idle_exit_s: float | None = None  # None: serve until stop()
+    _stopping: threading.Event = field(default_factory=threading.Event)
+
+    def serve(self) -> None:
+        self.listener.settimeout(self.idle_exit_s)
+        _log.info("quarantine_service_started", group=self.group, idle_exit_s=self.idle_exit_s)
+        while not self._stopping.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                _log.info("quarantine_service_idle_exit", idle_exit_s=self.idle_exit_s)
+                return
+            except OSError:
+                if self._stopping.is_set():
+                    return
+                raise
+            with conn:
+                self.handle(conn)
+
+    def stop(self) -> None:
+        """End serve() (from another thread): shutting the listener down wakes accept()."""
+        self._stopping.set()
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
+
+    def handle(self, conn: socket.socket) -> None:
+        peer = peer_of(conn)
+        try:
+            who = officer_name(peer, self.group)  # before reading anything from the peer
+            request = parse(read_request(conn))
+        except Refused as exc:
+            _log.warning("quarantine_request_refused", uid=peer.uid, pid=peer.pid, why=exc.code)
+            response: dict[str, Any] = {"ok": False, "error": str(exc)}
+        else:
+            response = perform(self.config, request, who, _log.bind(uid=peer.uid, pid=peer.pid))
+        try:
+            conn.sendall(json.dumps(response).encode() + b"\n")
+        except OSError:  # the client went away; nothing was done on its behalf that it lacks
+            _log.info("quarantine_client_gone", uid=peer.uid, pid=peer.pid)
+
+
+# -- the listening socket -----------------------------------------------------------------
+
+
+class ServiceSetupError(Exception):
+    """The service cannot start; the message names the file or setting to change."""
+
+
+def activated_socket(environ: Mapping[str, str] | None = None) -> socket.socket | None:
+    """The listening socket systemd passed (sd_listen_fds(3): LISTEN_PID is us, LISTEN_FDS
+    counts from fd 3), or None. The variables are removed so that postsuper and the other
+    children do not take them for theirs; fd 3 is made close-on-exec for the same reason."""
+    env = os.environ if environ is None else environ
+    if env.get("LISTEN_PID") != str(os.getpid()) or not env.get("LISTEN_FDS"):
+        return None
+    if env.get("LISTEN_FDS") != "1":
+        raise ServiceSetupError(
+            f"systemd passed {env.get('LISTEN_FDS')!r} sockets; the quarantine service takes "
+            "exactly one (postwarden-quarantine.socket has one ListenStream=)"
+        )
+    for name in ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):
+        os.environ.pop(name, None)
+    os.set_inheritable(SD_LISTEN_FDS_START, False)
+    sock = socket.socket(fileno=SD_LISTEN_FDS_START)
+    if sock.family != socket.AF_UNIX or sock.type != socket.SOCK_STREAM:
+        sock.detach()
+        raise ServiceSetupError(
+            "the socket systemd passed is not a unix stream socket "
+            "(postwarden-quarantine.socket: ListenStream=/run/postwarden/quarantine.sock)"
+        )
+    return sock
+
+
+def bind_socket(path: str, group: str) -> socket.socket:
+    """A listening unix socket at ``path``, mode 0660, group ``group``; a stale socket there is
+    replaced, any other kind of file is refused."""
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise ServiceSetupError(
+            f"group {group} does not exist: create it (groupadd --system {group}) or name "
+            "another with --group"
+        ) from None
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        raise ServiceSetupError(f"{directory}: no such directory (for --socket {path})")
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        pass
+    else:
+        if not stat.S_ISSOCK(mode):
+            raise ServiceSetupError(f"{path}: exists and is not a socket (--socket)")
+        os.unlink(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o177)  # never, not even for a moment, reachable by others
+    try:
+        sock.bind(path)
+    finally:
+        os.umask(old)
+    os.chown(path, -1, gid)
+    os.chmod(path, 0o660)
+    sock.listen(16)
+    return sock
+
+
+def configure_logging() -> None:
+    """JSON lines on stderr, for the journal: the milter's format (milter.server.daemon), set
+    up here so the on-demand service does not import the milter's server to start."""
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(sort_keys=True),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        logger_factory=structlog.WriteLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+
+
+def run(
+    config: DeskConfig,
+    socket_path: str | None,
+    group: str,
+    idle_exit_s: float | None,
+) -> int:
+    """``postwarden quarantine-service``: serve until idle (socket-activated) or SIGTERM."""
+    configure_logging()
+    if os.geteuid() != 0:
+        print(
+            "postwarden quarantine-service: runs as root (Postfix's postsuper refuses every "
+            "other user); systemd/postwarden-quarantine.service starts it so",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        listener = bind_socket(socket_path, group) if socket_path else activated_socket()
+        if listener is None:
+            raise ServiceSetupError(
+                "no socket: start it from postwarden-quarantine.socket (systemd passes the "
+                "socket) or give --socket PATH"
+            )
+    except (ServiceSetupError, OSError) as exc:
+        text = str(exc) if isinstance(exc, ServiceSetupError) else f"{exc.filename}: {exc.strerror}"
+        print(f"postwarden quarantine-service: {text}", file=sys.stderr)
+        return 2
+    if idle_exit_s is None and not socket_path:
+        idle_exit_s = DEFAULT_IDLE_EXIT_S  # systemd starts us again on the next connection
+    service = QuarantineService(listener, config, group, idle_exit_s or None)
+    signal.signal(signal.SIGTERM, lambda *_: service.stop())
+    try:
+        service.serve()
+    finally:
+        listener.close()
+        if socket_path:
+            with contextlib.suppress(OSError):
+                os.unlink(socket_path)
+    return 0
