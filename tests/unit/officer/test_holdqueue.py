@@ -73,5 +73,5 @@ class TestRights:
         monkeypatch.setattr(quarantine.os, "geteuid", lambda: 1000)
         monkeypatch.setattr(quarantine.HoldQueue, "_run", lambda *a: pytest.fail("ran a tool"))
         call = getattr(HoldQueue(), method)
-        with pytest.raises(QuarantineError, match="need root.*sudo"):
+        with pytest.raises(QuarantineError, match=r"need root.*sudo"):
             call() if method == "list" else call("ABCDEF123")
