@@ -10,7 +10,9 @@ LISTEN_LOCAL?= inet:127.0.0.1:10028
 METRICS     ?= 127.0.0.1:9797
 # OCR: Tesseract with the Dutch and English models; tesserocr is compiled against its headers
 # (pkg-config, a C++ compiler, Python headers); DejaVu draws the text of the OCR tests' images.
-DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd lame fonts-dejavu-core \
+# systemd: systemd-analyze and systemd-socket-activate; iproute2: `ip` brings up loopback in the
+# private network namespace the quarantine service's e2e test runs it in.
+DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd iproute2 lame fonts-dejavu-core \
   tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng libtesseract-dev libleptonica-dev \
   pkg-config g++ python3-dev
 PYTEST_ARGS ?=
