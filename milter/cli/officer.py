@@ -41,7 +41,7 @@ def add_parsers(sub: Any) -> None:
         "--socket",
         metavar="PATH",
         help="the quarantine service's socket; used by default by everyone but root "
-        "(default /run/postwarden/quarantine.sock)",
+        "(default /run/postwarden-quarantine.sock)",
     )
     q.add_argument("--postfix-config", metavar="DIR", help="Postfix config dir (postfix -c)")
     q.add_argument(

@@ -1,7 +1,7 @@
 """officer.client -- talk to the privileged quarantine service (milter.officer.service).
 
 SYNOPSIS
-    QuarantineClient("/run/postwarden/quarantine.sock").call("release", queue_id=..., reason=...)
+    QuarantineClient("/run/postwarden-quarantine.sock").call("release", queue_id=..., reason=...)
 
 DESCRIPTION
     One request a connection: connect, send one JSON line {"op": ..., arguments}, read one

@@ -74,7 +74,7 @@ from milter.policy import PolicyError, load_policy
 
 _log = structlog.get_logger("postwarden.quarantine_service")
 
-DEFAULT_SOCKET = "/run/postwarden/quarantine.sock"
+DEFAULT_SOCKET = "/run/postwarden-quarantine.sock"  # systemd/postwarden-quarantine.socket
 DEFAULT_GROUP = "postwarden-officers"
 DEFAULT_IDLE_EXIT_S = 60.0
 MAX_REQUEST = 8192  # bytes, newline included: the longest valid request is well under 2 KiB
@@ -433,7 +433,7 @@ def activated_socket(environ: Mapping[str, str] | None = None) -> socket.socket 
         sock.detach()
         raise ServiceSetupError(
             "the socket systemd passed is not a unix stream socket "
-            "(postwarden-quarantine.socket: ListenStream=/run/postwarden/quarantine.sock)"
+            "(postwarden-quarantine.socket: ListenStream=/run/postwarden-quarantine.sock)"
         )
     return sock
 
