@@ -12,12 +12,12 @@ METRICS     ?= 127.0.0.1:9797
 # (pkg-config, a C++ compiler, Python headers); DejaVu draws the text of the OCR tests' images.
 # systemd: systemd-analyze and systemd-socket-activate; iproute2: `ip` brings up loopback in the
 # private network namespace the quarantine service's e2e test runs it in.
-DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd iproute2 lame fonts-dejavu-core \
+DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd iproute2 lame fonts-dejavu-core faketime \
   tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng libtesseract-dev libleptonica-dev \
   pkg-config g++ python3-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test test-unit test-e2e lint schema system-deps venv clean
+.PHONY: run demo test test-unit test-e2e lint schema system-deps venv clean
 
 venv: $(VENV)/.installed
 
@@ -50,6 +50,13 @@ system-deps:
 run: venv
 	$(VENV)/bin/postwarden serve --policy $(POLICY) --listen $(LISTEN) \
 	  --listen-local $(LISTEN_LOCAL) --metrics-listen $(METRICS)
+
+# Try it (root): a private Postfix on a free loopback port wired to Postwarden as deploy/postfix
+# says, with an SMTP sink behind it; prints three swaks commands (refused, held, delivered) and
+# where to look. Ctrl-C stops what it started and removes its temp dir. The e2e harness does
+# the work (tests/e2e/demo.py), so the demo and the tests stand Postfix up the same way.
+demo: venv system-deps
+	$(PY) -m tests.e2e.demo
 
 # Every test: unit, property and end-to-end against a real Postfix.  pytest exits 5 when it
 # collects nothing, which fails this target (and so CI).

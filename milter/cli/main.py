@@ -8,6 +8,7 @@ Subcommands:
                 the Postfix transport table for the retired domains (the backstop after
                 address rewriting); --check TABLE exits 1 when the installed one is stale;
                 --install TABLE replaces it (atomically, only when it differs)
+  init          draft a policy from this server's Postfix configuration, DNS and mail log
   quarantine-service
                 the privileged quarantine service (root): officers' quarantine commands on a
                 unix socket (milter.officer.service)
@@ -29,6 +30,7 @@ from collections.abc import Sequence
 
 from milter import __version__
 from milter.audit.verify import Checkpoint, verify
+from milter.cli import init as init_cli
 from milter.cli import officer as officer_cli
 from milter.policy import PolicyError, lint, load_policy, summarise
 from milter.policy.model import Policy
@@ -124,6 +126,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="append the hash-chained audit trail here (mode 0640; reopened on SIGUSR1)",
     )
+    s.add_argument(
+        "--officer-log",
+        metavar="FILE",
+        help="the officer trail whose steps /metrics counts (default: officer.jsonl beside "
+        "--audit-log)",
+    )
 
     c = sub.add_parser("check", help="show the decision for an envelope (and message)")
     c.add_argument("--policy", required=True, metavar="FILE")
@@ -168,6 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     officer_cli.add_parsers(sub)
+    init_cli.add_parser(sub)
 
     qs = sub.add_parser(
         "quarantine-service",
@@ -358,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _policy_errors(exc)
                 return 1
             except OSError as exc:
-                print(f"{args.file}: {exc.strerror}", file=sys.stderr)
+                print(f"postwarden: {explain_os_error(exc, args)}", file=sys.stderr)
                 return 1
             if args.policy_command == "postfix-map":
                 table = args.install or args.check
@@ -367,6 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for warning in lint.warnings(policy, dt.date.today()):
                 print(f"warning: {warning}")
             return 0
+        if args.command == "init":
+            return init_cli.run_init(args)
         if args.command == "audit":
             return _audit_verify(args.files, args.expect_seq, args.checkpoint)
         if args.command == "quarantine":
@@ -415,6 +426,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.metrics_listen,
                 socket_group=args.socket_group,
                 audit_log=args.audit_log,
+                officer_log=args.officer_log
+                or (
+                    os.path.join(os.path.dirname(args.audit_log), "officer.jsonl")
+                    if args.audit_log
+                    else None
+                ),
                 nameservers=tuple(args.nameserver),
                 watch_interval_s=args.watch_interval,
                 workers=args.workers,
@@ -426,8 +443,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `postwarden check ... | head`
         return 0
     except OSError as exc:
-        print(f"postwarden: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        print(f"postwarden: {explain_os_error(exc, args)}", file=sys.stderr)
         return 2
+
+
+_WHAT = {
+    "policy": "the policy file",
+    "file": "the file",
+    "audit_log": "the audit trail",
+    "officer_log": "the officer trail",
+    "listen": "the milter socket",
+    "listen_local": "the milter socket for local mail",
+    "metrics_listen": "the metrics address",
+}
+
+
+def explain_os_error(exc: OSError, args: argparse.Namespace) -> str:
+    """The file (or socket) that failed, what it is, what is wrong and the option that
+    names it — found by matching the error's file name against the arguments given."""
+    from milter.core.paths import path_error
+
+    name = exc.filename if isinstance(exc.filename, str) else None
+    if not name:
+        return str(exc.strerror or exc)
+    for key, value in vars(args).items():
+        if isinstance(value, str) and value and (value == name or value.endswith(":" + name)):
+            option = key if key == "file" else "--" + key.replace("_", "-")
+            return path_error(exc, name, _WHAT.get(key, "the file"), option)
+        if isinstance(value, list) and name in value:  # positional FILE... arguments
+            return path_error(exc, name, "the file", "the command line")
+    return path_error(exc, name, "the file", "the command's options")
 
 
 if __name__ == "__main__":

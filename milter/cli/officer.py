@@ -1,16 +1,30 @@
 """``postwarden quarantine …`` and ``postwarden report …``: the security officer's commands.
 
-  quarantine list [--json]              held messages: id, age, sender, recipients, rules
+  quarantine list [--json]              held messages: id, age, sender, recipients, rules,
+                                        expiry and pending requests
   quarantine show ID [--raw]            Postwarden's headers and the decision from the audit
                                         trail (findings masked); the message only with --raw
-  quarantine release ID --reason TEXT   release (postsuper -H), four-eyes if the policy says
+  quarantine request ID --reason TEXT [--sender ADDR]
+                                        record the sender's request for release
+  quarantine withdraw ID --reason TEXT [--sender ADDR]
+                                        the sender takes the message back (deleted)
+  quarantine release ID --reason TEXT [--request REQ]
+                                        release (postsuper -H), four-eyes if the policy says;
+                                        grants the pending request
   quarantine delete ID --reason TEXT    delete from the hold queue
+  quarantine expire                     delete (or return) what is held past retention_days
+  quarantine release-due                release delayed mail whose undo window has passed
+  quarantine digest [--json] [--send]   what is held, requests, what expires next
   report retired-senders [--since DAYS] [--json]
                                         who still mails retired or drifted domains
 
+After release, deletion, withdrawal and expiry the sender is told (when the policy has a
+quarantine_notices section).
+
 root acts directly; everyone else (and root with --socket PATH) goes through the privileged
 quarantine service (milter.officer.service), which names the officer by the connecting uid.
-Both paths check a request the same way: a queue id, a reason of 1-300 characters.
+Both paths check a request the same way (service.validate) and run it the same way
+(ops.quarantine_call); only root sees a message's content (show --raw).
 
 Exit codes: 0 done, 1 the action could not be carried out (unknown id, not on hold, refused
 by the quarantine service...), 2 usage or policy errors.
@@ -25,7 +39,7 @@ import sys
 import time
 from typing import Any, Protocol
 
-from milter.officer.holdqueue import HeldMessage, HoldQueue, QuarantineError, format_table, officer
+from milter.officer.holdqueue import HoldQueue, QuarantineError, officer
 
 DEFAULT_POLICY = "/etc/postwarden/policy.yaml"
 DEFAULT_AUDIT = "/var/log/postwarden/audit.jsonl"
@@ -68,7 +82,13 @@ def add_parsers(sub: Any) -> None:
     qw = qs.add_parser("show", help="one held message")
     qw.add_argument("queue_id", metavar="ID")
     qw.add_argument("--raw", action="store_true", help="print the whole message (content!)")
-    for name, what in (("release", "release to its recipients"), ("delete", "delete")):
+    steps = (
+        ("release", "release to its recipients (grants a pending request)"),
+        ("delete", "delete"),
+        ("request", "record the sender's request for release"),
+        ("withdraw", "the sender withdraws the message: it is deleted"),
+    )
+    for name, what in steps:
         qa = qs.add_parser(name, help=what)
         qa.add_argument("queue_id", metavar="ID")
         qa.add_argument(
@@ -77,6 +97,23 @@ def add_parsers(sub: Any) -> None:
             metavar="TEXT",
             help="why (recorded in the officer audit trail)",
         )
+        if name == "release":
+            qa.add_argument(
+                "--request", metavar="REQ", help="the pending request this grants (req-...)"
+            )
+        if name in ("request", "withdraw"):
+            qa.add_argument(
+                "--sender",
+                metavar="ADDR",
+                help="the message's sender, who asks (checked against the message)",
+            )
+    qs.add_parser("expire", help="delete or return held mail older than retention_days")
+    qs.add_parser("release-due", help="release delayed mail whose undo window has passed (timer)")
+    qd = qs.add_parser("digest", help="overview for the officers: held, requests, expiry")
+    qd.add_argument("--json", action="store_true")
+    qd.add_argument(
+        "--send", action="store_true", help="mail it to quarantine_notices' officers address"
+    )
 
     r = sub.add_parser("report", help="reports from the audit trail")
     rs = r.add_subparsers(dest="report_command", required=True, metavar="REPORT")
@@ -94,50 +131,22 @@ def add_parsers(sub: Any) -> None:
     rr.add_argument("--json", action="store_true")
 
 
-class _Direct:
-    """As root: the officer desk itself, through the same checks as the quarantine service."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        from milter.officer.service import DeskConfig
-
-        self.config = DeskConfig(args.officer_log, args.policy, args.audit_log, args.postfix_config)
-
-    def call(self, op: str, **call_args: Any) -> dict[str, Any]:
-        from milter.officer.service import perform
-
-        response = perform(self.config, {"op": op, **call_args}, officer())
-        if not response["ok"]:
-            raise QuarantineError(response["error"])
-        result: dict[str, Any] = response["result"]
-        return result
-
-
-class Backend(Protocol):
-    def call(self, op: str, **call_args: Any) -> dict[str, Any]: ...
-
-
-def _backend(args: argparse.Namespace) -> Backend:
-    """root acts directly (as before the service existed) unless --socket names the service;
-    everyone else goes through the quarantine service."""
-    if args.socket is None and os.geteuid() == 0:
-        return _Direct(args)
-    from milter.officer.client import QuarantineClient
-    from milter.officer.service import DEFAULT_SOCKET
-
-    return QuarantineClient(args.socket or DEFAULT_SOCKET)
-
-
-# Every argument a quarantine subcommand may pass on: its argparse dest is the request key.
-_REQUEST_KEYS = ("queue_id", "reason", "request_id", "sender")
-
-
-def _print_show(m: dict[str, Any]) -> None:
+def _print_show(result: dict[str, Any]) -> None:
+    m = result["message"]
     print(f"queue id:   {m['queue_id']} (on hold {m['age_seconds'] // 60} minutes)")
     print(f"sender:     {m['sender'] or '<>'}")
     print(f"recipients: {', '.join(m['recipients'])}")
-    for name, value in m["headers"]:
+    for name, value in result["headers"]:
         print(f"{name}: {value}")
-    for record in m["decisions"]:
+    if m["expires_at"] is not None:
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(m["expires_at"]))
+        print(f"expires:    {when} (quarantine.retention_days)")
+    if m["request"]:
+        r = m["request"]
+        print(f"request:    {r['id']} by {r['sender']}: {r['reason']}")
+    if m["approval"]:
+        print(f"approved:   by {m['approval']['officer']}; a second officer must confirm")
+    for record in result["decisions"]:
         print(
             f"decision:   {record.get('action')} rule {record.get('rule')}: {record.get('reason')}"
         )
@@ -148,21 +157,60 @@ def _print_show(m: dict[str, Any]) -> None:
             )
 
 
-def _held(row: dict[str, Any]) -> HeldMessage:
-    return HeldMessage(
-        queue_id=row["queue_id"],
-        arrival_time=row["arrival_time"],
-        size=row["size"],
-        sender=row["sender"],
-        recipients=tuple(row["recipients"]),
-        postwarden=tuple((name, value) for name, value in row["headers"]),
-    )
+def _params(args: argparse.Namespace) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name, key in (
+        ("queue_id", "queue_id"),
+        ("reason", "reason"),
+        ("request", "request_id"),
+        ("sender", "sender"),
+        ("send", "send"),
+    ):
+        value = getattr(args, name, None)
+        if value is not None and value is not False:
+            params[key] = value
+    return params
+
+
+class Backend(Protocol):
+    def call(self, op: str, **params: Any) -> dict[str, Any]: ...
+
+
+class _Direct:
+    """As root: the officer desk itself, through the same checks as the quarantine service."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from milter.officer.service import DeskConfig
+
+        self.config = DeskConfig(args.officer_log, args.policy, args.audit_log, args.postfix_config)
+
+    def call(self, op: str, **params: Any) -> dict[str, Any]:
+        from milter.officer.service import Refused, carry_out, validate
+
+        try:
+            op, checked = validate({"op": op, **params})
+        except Refused as exc:
+            raise QuarantineError(str(exc)) from None
+        return carry_out(self.config, op, checked, officer())
+
+
+def _backend(args: argparse.Namespace) -> Backend:
+    """root acts directly unless --socket names the service; everyone else goes through the
+    quarantine service."""
+    if args.socket is None and os.geteuid() == 0:
+        return _Direct(args)
+    from milter.officer.client import QuarantineClient
+    from milter.officer.service import DEFAULT_SOCKET
+
+    return QuarantineClient(args.socket or DEFAULT_SOCKET)
 
 
 def run_quarantine(args: argparse.Namespace) -> int:
-    command = args.quarantine_command
+    from milter.policy import PolicyError
+
+    op = args.quarantine_command.replace("-", "_")
     try:
-        if command == "show" and args.raw:
+        if op == "show" and args.raw:
             if args.socket is not None or os.geteuid() != 0:
                 raise QuarantineError(
                     "show --raw needs root: the quarantine service never hands out a "
@@ -170,26 +218,85 @@ def run_quarantine(args: argparse.Namespace) -> int:
                 )
             sys.stdout.buffer.write(HoldQueue(args.postfix_config).raw(args.queue_id))
             return 0
-        request = {k: getattr(args, k) for k in _REQUEST_KEYS if getattr(args, k, None) is not None}
-        result = _backend(args).call(command, **request)
-        if command == "list":
-            held = result["held"]
-            print(json.dumps(held) if args.json else format_table([_held(r) for r in held]))
-        elif command == "show":
-            _print_show(result)
-        else:
-            print(result.get("message") or json.dumps(result))
-        return 0
+        result = _backend(args).call(op, **_params(args))
     except QuarantineError as exc:
         print(f"postwarden quarantine: {exc}", file=sys.stderr)
         return 1
+    except PolicyError as exc:
+        print(
+            f"postwarden quarantine: the policy {args.policy} is not usable:\n{exc}",
+            file=sys.stderr,
+        )
+        return 2
+    if op == "list":
+        rows = result["messages"]
+        print(json.dumps(rows) if args.json else format_rows(rows))
+    elif op == "show":
+        _print_show(result)
+    elif op == "expire":
+        for outcome in result["outcomes"]:
+            print(outcome["message"] + _notice_note(outcome))
+        if not result["outcomes"]:
+            print("nothing held past the retention time")
+    elif op == "release_due":
+        for outcome in result["outcomes"]:
+            print(outcome["message"])
+    elif op == "digest":
+        print(
+            json.dumps(result["digest"]) if args.json else result["text"],
+            end="" if not args.json else "\n",
+        )
+        if result["sent_to"]:
+            print(f"sent to {result['sent_to']}", file=sys.stderr)
+    else:
+        print(result["message"] + _notice_note(result))
+    return 0
+
+
+def _notice_note(outcome: dict[str, Any]) -> str:
+    if outcome.get("notice") == "sent":
+        return "; the sender was told"
+    if outcome.get("notice") == "failed":
+        return "; the notice to the sender could NOT be sent (see the relay)"
+    return ""
+
+
+def format_rows(rows: list[dict[str, Any]]) -> str:
+    """A table for `postwarden quarantine list`."""
+    if not rows:
+        return "the hold queue is empty"
+    table = [("QUEUE ID", "AGE", "SENDER", "RECIPIENTS", "RULES", "REQUEST")]
+    for m in rows:
+        age = m["age_seconds"]
+        table.append(
+            (
+                m["queue_id"],
+                f"{age // 3600}h{age % 3600 // 60:02d}m",
+                m["sender"] or "<>",
+                ", ".join(m["recipients"]),
+                ", ".join(m["rules"]) or "(not quarantined by postwarden)",
+                m["request"]["id"] if m["request"] else "-",
+            )
+        )
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in table
+    )
 
 
 def run_report(args: argparse.Namespace) -> int:
     from milter.officer.report import retired_senders, retired_senders_table
 
-    rows = retired_senders(
-        args.audit_log or [DEFAULT_AUDIT], since_days=args.since, now=time.time()
-    )
+    paths = args.audit_log or [DEFAULT_AUDIT]
+    if not any(os.path.exists(p) for p in paths):  # rotated files may be missing; all is wrong
+        from milter.core.paths import path_error
+
+        missing = FileNotFoundError(2, "No such file or directory", paths[0])
+        print(
+            "postwarden report: " + path_error(missing, paths[0], "the audit trail", "--audit-log"),
+            file=sys.stderr,
+        )
+        return 1
+    rows = retired_senders(paths, since_days=args.since, now=time.time())
     print(json.dumps(rows) if args.json else retired_senders_table(rows, args.since))
     return 0

@@ -476,6 +476,12 @@ class Metrics:
         collector.refresh_if_stale()  # the first value is ready before the first scrape
         return True
 
+    def watch_officer_trail(self, path: str) -> None:
+        """Count the held-mail steps recorded in the officer trail (milter.metrics.officer)."""
+        from milter.metrics.officer import OfficerTrailCollector
+
+        self.registry.register(OfficerTrailCollector(path))
+
     # -- exporter ------------------------------------------------------------------------------
     def serve(self, host: str, port: int, registry: CollectorRegistry | None = None) -> WSGIServer:
         """Serve /metrics in a background thread (process-wide: no *_created series).

@@ -70,6 +70,8 @@ class HeldMessage:
     organisation: str
     officers: str
     decided: dt.datetime
+    retention_days: int | None = None  # held mail is removed after this many days
+    release_at: dt.datetime | None = None  # action delay: sent then unless withdrawn
 
 
 def mask_subject(raw: str | None) -> str | None:
@@ -104,6 +106,7 @@ def held_message(
     officers: str,
     subject: str | None,
     now: dt.datetime,
+    retention_days: int | None = None,
 ) -> HeldMessage:
     """What a notice about ``rule``'s hit on this decision may say."""
     domains = sorted(
@@ -136,6 +139,8 @@ def held_message(
         organisation=organisation,
         officers=officers,
         decided=now,
+        retention_days=retention_days,
+        release_at=decision.release_at,
     )
 
 
@@ -160,6 +165,13 @@ def _when(held: HeldMessage) -> str:
     return held.decided.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _limit(held: HeldMessage, nl: bool) -> str:
+    days = held.retention_days
+    if days is None:
+        return ""
+    return f", uiterlijk {days} dagen" if nl else f", for at most {days} days"
+
+
 def _held_text(held: HeldMessage, nl: bool) -> str:
     subject = held.subject or ("(geen onderwerp)" if nl else "(no subject)")
     if nl:
@@ -173,7 +185,8 @@ def _held_text(held: HeldMessage, nl: bool) -> str:
             f"Gevonden (gemaskeerd, nooit de waarde zelf):\n{_findings(held, True)}\n"
             f"\n"
             f"Wat er nu gebeurt: een functionaris bekijkt het bericht. Het blijft vastgehouden "
-            f"tot het is vrijgegeven of verwijderd.\n"
+            f"tot het is vrijgegeven of verwijderd{_limit(held, True)}. U hoort wat ermee "
+            f"gebeurt.\n"
             f"\n"
             f"Vrijgave vragen of intrekken: mail {held.officers} met wachtrij-id "
             f"{held.queue_id} en uw reden. Stuur het bericht niet opnieuw en niet via een "
@@ -189,7 +202,7 @@ def _held_text(held: HeldMessage, nl: bool) -> str:
         f"Found (masked, never the value itself):\n{_findings(held, False)}\n"
         f"\n"
         f"What happens next: an officer reviews the message. It stays held until it is "
-        f"released or deleted.\n"
+        f"released or deleted{_limit(held, False)}. You will be told what becomes of it.\n"
         f"\n"
         f"To ask for release or to withdraw it: write to {held.officers} with queue id "
         f"{held.queue_id} and your reason. Do not send the message again or through another "
@@ -225,7 +238,7 @@ def _alert_text(held: HeldMessage, nl: bool) -> str:
     )
 
 
-def _message(
+def notice_email(
     kind: str, to: str, from_address: str, subject: str, body: str, now: dt.datetime
 ) -> EmailMessage:
     msg = EmailMessage()
@@ -240,15 +253,54 @@ def _message(
     return msg
 
 
+def _delayed_text(held: HeldMessage, nl: bool) -> str:
+    assert held.release_at is not None
+    at = held.release_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    subject = held.subject or ("(geen onderwerp)" if nl else "(no subject)")
+    if nl:
+        return (
+            f"Uw bericht wordt om {at} verzonden, niet eerder: {held.organisation} geeft u "
+            f"tijd om het in te trekken.\n"
+            f"\n"
+            f"Bericht:      {_when(held)}, aan {_domains(held, 'en nog')}\n"
+            f"Onderwerp:    {subject} (ingekort, cijfers vervangen door #)\n"
+            f"Wachtrij-id:  {held.queue_id}\n"
+            f"Reden:        regel {held.rule}: {held.description}\n"
+            f"Gevonden (gemaskeerd, nooit de waarde zelf):\n{_findings(held, True)}\n"
+            f"\n"
+            f"Klopt de ontvanger niet, of hoort dit niet onversleuteld te gaan? Trek het vóór "
+            f"{at} in: mail {held.officers} met wachtrij-id {held.queue_id}. Doet u niets, dan "
+            f"gaat het om {at} vanzelf weg.\n"
+        )
+    return (
+        f"Your message will be sent at {at}, not before: {held.organisation} gives you time "
+        f"to withdraw it.\n"
+        f"\n"
+        f"Message:      {_when(held)}, to {_domains(held, 'and')}\n"
+        f"Subject:      {subject} (shortened, digits replaced by #)\n"
+        f"Queue id:     {held.queue_id}\n"
+        f"Reason:       rule {held.rule}: {held.description}\n"
+        f"Found (masked, never the value itself):\n{_findings(held, False)}\n"
+        f"\n"
+        f"Wrong recipient, or should this not go unencrypted? Withdraw it before {at}: write to "
+        f"{held.officers} with queue id {held.queue_id}. If you do nothing, it goes at {at}.\n"
+    )
+
+
 def render_held(held: HeldMessage, to: str, from_address: str, now: dt.datetime) -> EmailMessage:
-    """The sender's notice (or the program owner's): Dutch first, then English."""
+    """The sender's notice (or the program owner's): Dutch first, then English. A delayed
+    message's notice says when it goes and how to withdraw it."""
+    if held.release_at is not None:
+        subject = "Uw bericht wordt later verzonden / Your message will be sent later"
+        body = f"{_delayed_text(held, True)}\n-- \n\n{_delayed_text(held, False)}"
+        return notice_email("sender-delayed", to, from_address, subject, body, now)
     subject = "Uw bericht is vastgehouden / Your message is being held"
     body = f"{_held_text(held, True)}\n-- \n\n{_held_text(held, False)}"
-    return _message("sender-held", to, from_address, subject, body, now)
+    return notice_email("sender-held", to, from_address, subject, body, now)
 
 
 def render_alert(held: HeldMessage, to: str, from_address: str, now: dt.datetime) -> EmailMessage:
     """The officers' alert: Dutch first, then English; no subject of the original."""
     subject = f"Postwarden: regel {held.rule} / rule {held.rule} ({held.queue_id})"
     body = f"{_alert_text(held, True)}\n-- \n\n{_alert_text(held, False)}"
-    return _message("officer-alert", to, from_address, subject, body, now)
+    return notice_email("officer-alert", to, from_address, subject, body, now)

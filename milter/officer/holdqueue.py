@@ -9,7 +9,8 @@ joins the two views and drives Postfix's own tools:
 - ``postcat -h -q ID``  the headers of one held message (``-b`` too with ``raw``);
 - ``postsuper -H ID``   release: back to the active queue, keeping any FILTER routing
                         (never ``-r``, which would requeue through cleanup and the milter);
-- ``postsuper -d ID hold``  delete, only if still on hold.
+- ``postsuper -d ID hold``  delete, only if still on hold;
+- ``postsuper -f ID hold``  return to the sender (forced expiration, released from hold).
 
 ``parse_postqueue`` and ``on_hold`` are the one reading of ``postqueue -j`` output (one JSON
 object a line): the officer commands here and the hold-queue gauge (milter.metrics.queue) both
@@ -22,12 +23,13 @@ no longer on hold, a tool that failed or answered with something other than queu
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
 import subprocess
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
 from email.policy import compat32
@@ -87,6 +89,18 @@ class HeldMessage:
             for name, value in self.postwarden
             if name.lower() == "x-postwarden-quarantine"
         )
+
+    @property
+    def release_at(self) -> int | None:
+        """For a delayed message (action delay): when it is to be released, epoch seconds."""
+        for name, value in self.postwarden:
+            if name.lower() == "x-postwarden-delay-until":
+                try:
+                    when = dt.datetime.strptime(value.strip(), "%Y-%m-%dT%H:%M:%SZ")
+                except ValueError:
+                    return None  # unreadable: treated as an ordinary hold, for an officer
+                return int(when.replace(tzinfo=dt.UTC).timestamp())
+        return None
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -214,6 +228,13 @@ class HoldQueue:
         self._find(queue_id)
         self._postsuper("-d", queue_id, "hold")
 
+    def return_to_sender(self, queue_id: str) -> None:
+        """Return to the sender as undeliverable (postsuper -f: forced expiration, released
+        from hold; Postfix's bounce says "message is administratively expired")."""
+        require_root()
+        self._find(queue_id)
+        self._postsuper("-f", queue_id, "hold")
+
     def _postsuper(self, *args: str) -> None:
         proc = self._run("postsuper", *args)
         if proc.returncode != 0:
@@ -233,26 +254,3 @@ def officer() -> str:
 def _first_line(data: bytes) -> str:
     text = data.decode("utf-8", "replace").strip().splitlines()
     return text[0][:200] if text else "no output"
-
-
-def format_table(messages: Sequence[HeldMessage], now: float | None = None) -> str:
-    """A table for `postwarden quarantine list`."""
-    if not messages:
-        return "the hold queue is empty"
-    rows = [("QUEUE ID", "AGE", "SENDER", "RECIPIENTS", "RULES")]
-    for m in messages:
-        age = m.age_seconds(now)
-        rows.append(
-            (
-                m.queue_id,
-                f"{age // 3600}h{age % 3600 // 60:02d}m",
-                m.sender or "<>",
-                ", ".join(m.recipients),
-                ", ".join(m.rules) or "(not quarantined by postwarden)",
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    return "\n".join(
-        "  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)).rstrip()
-        for row in rows
-    )

@@ -185,17 +185,11 @@ class Notifier:
                 log.warning("notice_failed", to=notice.sender[:200], error=type(exc).__name__)
 
     def _send(self, notice: Notice) -> None:
-        host, _, port = notice.settings.relay.rpartition(":")
-        msg = render(notice, self._clock())
-        with smtplib.SMTP(host.strip("[]"), int(port), timeout=30) as smtp:
-            smtp.send_message(msg, from_addr="", to_addrs=[notice.sender])
+        deliver(notice.settings.relay, notice.sender, render(notice, self._clock()))
 
     def _send_outgoing(self, outgoing: Outgoing) -> None:
         try:
-            host, _, port = outgoing.relay.rpartition(":")
-            msg = outgoing.build(self._clock())
-            with smtplib.SMTP(host.strip("[]"), int(port), timeout=30) as smtp:
-                smtp.send_message(msg, from_addr="", to_addrs=[outgoing.to])
+            deliver(outgoing.relay, outgoing.to, outgoing.build(self._clock()))
         except Exception as exc:  # any failure, building included: counted; the thread lives on
             self._on_kind_result(outgoing.kind, "failed")
             log.warning(
@@ -204,3 +198,20 @@ class Notifier:
             return
         self._on_kind_result(outgoing.kind, "sent")
         log.info("notice_sent", kind=outgoing.kind, to=outgoing.to[:200])
+
+
+def deliver(relay: str, to: str, msg: EmailMessage) -> None:
+    """Send one notice now, with the null sender, through ``relay`` (host:port); raises
+    OSError or SMTPException when the relay does not take it."""
+    host, _, port = relay.rpartition(":")
+    with smtplib.SMTP(host.strip("[]"), int(port), timeout=30) as smtp:
+        smtp.send_message(msg, from_addr="", to_addrs=[to])
+
+
+def sender_for(relay: str) -> Callable[[str, str, Callable[[dt.datetime], EmailMessage]], None]:
+    """A synchronous sender for the officer's commands (``OfficerDesk(send=...)``)."""
+
+    def send(kind: str, to: str, build: Callable[[dt.datetime], EmailMessage]) -> None:
+        deliver(relay, to, build(dt.datetime.now(dt.UTC)))  # the desk reports the result
+
+    return send

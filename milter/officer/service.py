@@ -13,20 +13,25 @@ DESCRIPTION
     group). It serves one connection at a time: one JSON request line in, one JSON response
     line out, then the connection is closed.
 
-    The peer is checked first, before a byte of the request is read: SO_PEERCRED gives the
-    kernel's word for the connecting process's uid. Allowed are uid 0 and users who are in the
-    officers' group (default postwarden-officers) by the user database: as their primary group
-    (pwd) or as a listed member (grp). The acting officer is that uid's user name; a request
-    cannot name its officer (a key such as "officer" or "who" is refused as unknown).
+    The peer is checked first, before a byte of the request is read, with what the kernel
+    says about the connecting process (SO_PEERCRED: pid, uid, gid; SO_PEERGROUPS: its
+    supplementary groups). Allowed are uid 0, a process that has the officers' group (default
+    postwarden-officers) as its group or a supplementary one -- what the socket's file mode
+    checks too, and what SupplementaryGroups= gives the quarantine timer units -- and a user
+    the user database puts in that group (primary group or listed member). The acting officer
+    is that uid's user name; a request cannot name its officer (a key such as "officer" or
+    "who" is refused as unknown).
 
     Requests are {"op": NAME, ...arguments}; every argument is checked before the officer desk
-    (milter.officer.desk) sees it, and a request with an unknown operation, a missing,
-    extra, duplicated or mistyped key is refused whole. The operations and their arguments
-    are the OPERATIONS table: list; show (queue_id); release (queue_id, reason, optional
-    request_id); delete (queue_id, reason). Queue ids are Postfix's (5-20 letters and digits);
-    a reason is text of 1-300 characters after whitespace is folded, with no control or
-    format characters (a reason goes into the officer trail and onto officers' terminals).
-    There is no "raw" operation: a held message's content never leaves through this socket.
+    sees it, and a request with an unknown operation, a missing, extra, duplicated or
+    mistyped key is refused whole. The operations and their arguments are the OPERATIONS
+    table: list; show (queue_id); release (queue_id, reason, optional request_id); delete
+    (queue_id, reason); request and withdraw (queue_id, reason, optional sender); expire;
+    release_due; digest (optional send). milter.officer.ops.quarantine_call carries them out,
+    as it does for root's own commands. Queue ids are Postfix's (5-20 letters and digits); a
+    reason is text of 1-300 characters after whitespace is folded, with no control or format
+    characters (a reason goes into the officer trail and onto officers' terminals). There is
+    no "raw" operation: a held message's content never leaves through this socket.
 
     Responses: {"ok": true, "result": {...}} or {"ok": false, "error": TEXT}. The desk writes
     the officer trail; this service logs (JSON on stderr, the journal) one event per request
@@ -49,6 +54,7 @@ DIAGNOSTICS
 from __future__ import annotations
 
 import contextlib
+import errno
 import grp
 import json
 import logging
@@ -63,14 +69,15 @@ import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 
-from milter.officer.desk import MAX_REASON, OfficerDesk, Outcome
-from milter.officer.holdqueue import HeldMessage, HoldQueue, QuarantineError
-from milter.policy import PolicyError, load_policy
+from milter.officer.desk import MAX_REASON, OfficerDesk
+from milter.officer.holdqueue import QuarantineError
+from milter.officer.ops import open_desk, quarantine_call
+from milter.policy import PolicyError
 
 _log = structlog.get_logger("postwarden.quarantine_service")
 
@@ -124,13 +131,29 @@ def request_id(value: object) -> str:
     return value
 
 
+def sender(value: object) -> str:
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= 320
+        or any(ch.isspace() or unicodedata.category(ch) in _FORBIDDEN_CATEGORIES for ch in value)
+    ):
+        raise Refused("sender: expected a mail address (at most 320 characters)", "value")
+    return value
+
+
+def flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise Refused("expected true or false", "value")
+    return value
+
+
 Validator = Callable[[object], object]
 
 
 @dataclass(frozen=True)
 class DeskConfig:
     """Where the desk's pieces live; a desk is built per request, so a policy change (four
-    eyes) applies to the next request without restarting anything."""
+    eyes, retention) applies to the next request without restarting anything."""
 
     officer_log: str
     policy: str
@@ -138,33 +161,31 @@ class DeskConfig:
     postfix_config: str | None = None
 
     def desk(self) -> OfficerDesk:
-        policy = load_policy(self.policy)
-        return OfficerDesk(
-            HoldQueue(self.postfix_config), self.officer_log, policy.release_requires
-        )
+        return open_desk(self.policy, self.officer_log, self.postfix_config)
 
 
 @dataclass(frozen=True)
 class Operation:
-    """One operation: its arguments (name -> validator) and what it does with them."""
+    """One operation's arguments: name -> validator, required and optional."""
 
     required: Mapping[str, Validator]
-    optional: Mapping[str, Validator]
-    run: Callable[[DeskConfig, str, dict[str, Any]], dict[str, Any]]
+    optional: Mapping[str, Validator] = field(default_factory=dict)
 
 
-def _held_row(m: HeldMessage) -> dict[str, Any]:
-    return {
-        "queue_id": m.queue_id,
-        "arrival_time": m.arrival_time,
-        "age_seconds": m.age_seconds(),
-        "size": m.size,
-        "sender": m.sender,
-        "recipients": list(m.recipients),
-        "rules": list(m.rules),
-        "reasons": list(m.reasons),
-        "headers": [list(h) for h in m.postwarden],
-    }
+_STEP = {"queue_id": queue_id, "reason": reason}
+# The whole surface of the service: ops.quarantine_call carries each out. A new desk operation
+# is one line here (and one in ops).
+OPERATIONS: dict[str, Operation] = {
+    "list": Operation({}),
+    "show": Operation({"queue_id": queue_id}),
+    "release": Operation(_STEP, {"request_id": request_id}),
+    "delete": Operation(_STEP),
+    "request": Operation(_STEP, {"sender": sender}),
+    "withdraw": Operation(_STEP, {"sender": sender}),
+    "expire": Operation({}),
+    "release_due": Operation({}),
+    "digest": Operation({}, {"send": flag}),
+}
 
 
 def decisions_for(audit_log: str, queue_id: str) -> list[dict[str, Any]]:
@@ -176,48 +197,21 @@ def decisions_for(audit_log: str, queue_id: str) -> list[dict[str, Any]]:
                 if queue_id in line:
                     record = json.loads(line)
                     if record.get("queue_id") == queue_id and record.get("kind") == "message":
-                        out.append(record)
+                        out.append(
+                            {k: record.get(k) for k in ("action", "rule", "reason", "findings")}
+                        )
     except FileNotFoundError:
         pass
     return out
 
 
-def _list(config: DeskConfig, who: str, args: dict[str, Any]) -> dict[str, Any]:
-    return {"held": [_held_row(m) for m in config.desk().queue.list()]}
-
-
-def _show(config: DeskConfig, who: str, args: dict[str, Any]) -> dict[str, Any]:
-    held = config.desk().queue.get(args["queue_id"])
-    decisions = [
-        {k: r.get(k) for k in ("action", "rule", "reason", "findings")}
-        for r in decisions_for(config.audit_log, held.queue_id)
-    ]
-    return {**_held_row(held), "decisions": decisions}
-
-
-def _outcome(outcome: Outcome) -> dict[str, Any]:
-    return asdict(outcome)
-
-
-def _release(config: DeskConfig, who: str, args: dict[str, Any]) -> dict[str, Any]:
-    if "request_id" in args:  # until the desk keeps release requests (issue 15, point 3)
-        raise Refused("release: this version keeps no release requests (request_id)", "value")
-    return _outcome(config.desk().release(args["queue_id"], args["reason"], who=who))
-
-
-# The whole surface of the service. A new desk operation is one line here.
-OPERATIONS: dict[str, Operation] = {
-    "list": Operation({}, {}, _list),
-    "show": Operation({"queue_id": queue_id}, {}, _show),
-    "release": Operation(
-        {"queue_id": queue_id, "reason": reason}, {"request_id": request_id}, _release
-    ),
-    "delete": Operation(
-        {"queue_id": queue_id, "reason": reason},
-        {},
-        lambda c, who, a: _outcome(c.desk().delete(a["queue_id"], a["reason"], who=who)),
-    ),
-}
+def carry_out(config: DeskConfig, op: str, args: dict[str, Any], who: str) -> dict[str, Any]:
+    """A validated operation, done by officer ``who``: its JSON-shaped result. The errors of
+    the desk (QuarantineError), the policy (PolicyError) and the files (OSError) pass."""
+    result = quarantine_call(config.desk(), op, args, who)
+    if op == "show":  # the decision trail is root's to read: the reasons travel with the answer
+        result["decisions"] = decisions_for(config.audit_log, args["queue_id"])
+    return result
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -275,7 +269,7 @@ def perform(
     try:
         op, args = validate(request)
         log = log.bind(queue_id=args.get("queue_id"))  # a queue id is no client data
-        result = OPERATIONS[op].run(config, who, args)
+        result = carry_out(config, op, args, who)
     except Refused as exc:
         log.warning("quarantine_request_refused", op=op, officer=who, why=exc.code)
         return {"ok": False, "error": str(exc)}
@@ -298,13 +292,20 @@ def perform(
 # -- the peer -----------------------------------------------------------------------------
 
 
+# SO_PEERGROUPS (Linux 4.13): the peer's supplementary groups at connect(). Python 3.11's
+# socket module does not name it; 59 is the kernel's number (asm-generic/socket.h).
+SO_PEERGROUPS = getattr(socket, "SO_PEERGROUPS", 59)
+
+
 @dataclass(frozen=True, slots=True)
 class Peer:
-    """The connecting process as the kernel saw it at connect() (SO_PEERCRED)."""
+    """The connecting process as the kernel saw it at connect(): SO_PEERCRED and
+    SO_PEERGROUPS, nothing the peer says about itself."""
 
     pid: int
     uid: int
     gid: int
+    groups: tuple[int, ...] = ()
 
 
 def peer_of(conn: socket.socket) -> Peer:
@@ -312,12 +313,27 @@ def peer_of(conn: socket.socket) -> Peer:
     pid, uid, gid = struct.unpack(
         "3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, size)
     )
-    return Peer(pid, uid, gid)
+    return Peer(pid, uid, gid, _peer_groups(conn))
+
+
+def _peer_groups(conn: socket.socket) -> tuple[int, ...]:
+    count = 64
+    while True:
+        try:
+            data = conn.getsockopt(socket.SOL_SOCKET, SO_PEERGROUPS, count * 4)
+        except OSError as exc:  # ERANGE: more groups than room; NGROUPS_MAX is 65536
+            if exc.errno != errno.ERANGE or count >= 65536:
+                raise
+            count *= 16
+            continue
+        return struct.unpack(f"{len(data) // 4}I", data)
 
 
 def officer_name(peer: Peer, group: str) -> str:
-    """The user name of an allowed peer (root, or in ``group`` by the user database), or
-    Refused saying why not."""
+    """The user name of an allowed peer, or Refused saying why not. Allowed: root; a process
+    that had ``group`` at connect() (as its group or a supplementary one: what the socket's
+    file mode also checks, and what SupplementaryGroups= gives the timer units); a user the
+    user database puts in ``group`` (primary group or listed member)."""
     try:
         user = pwd.getpwuid(peer.uid)
     except KeyError:
@@ -330,7 +346,10 @@ def officer_name(peer: Peer, group: str) -> str:
         raise Refused(
             f"the officers' group {group} does not exist: only root is served", "peer_group"
         ) from None
-    if user.pw_gid == officers.gr_gid or user.pw_name in officers.gr_mem:
+    gid = officers.gr_gid
+    if gid == peer.gid or gid in peer.groups:
+        return user.pw_name
+    if user.pw_gid == gid or user.pw_name in officers.gr_mem:
         return user.pw_name
     raise Refused(f"user {user.pw_name} (uid {peer.uid}) is not in group {group}: refused", "peer")
 

@@ -21,6 +21,7 @@ import hashlib
 import os
 from typing import Any
 
+from milter.core.paths import path_problem
 from milter.policy.checks import (
     check_cross_references,
     check_detectors,
@@ -30,6 +31,7 @@ from milter.policy.checks import (
 from milter.policy.issues import Issues, PolicyError, PolicyIssue
 from milter.policy.marks import compose
 from milter.policy.model import (
+    DEFAULT_RETENTION_DAYS,
     ContentPolicy,
     ContentRule,
     DetectorCondition,
@@ -59,9 +61,9 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
             if size > MAX_POLICY_BYTES and os.path.isfile(source):
                 size = max(size, os.fstat(handle.fileno()).st_size)
     except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
+        reason = path_problem(exc, source, "--policy")
         raise PolicyError(
-            [PolicyIssue(source, 0, 0, f"cannot read policy file: {reason}")]
+            [PolicyIssue(source, 0, 0, f"cannot read the policy file: {reason}")]
         ) from None
     if size > MAX_POLICY_BYTES:
         raise _too_large(source, size)
@@ -90,6 +92,7 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         lookalikes = _lookalikes(values)
     if issues or not isinstance(values, dict):
         raise issues.error()
+    quarantine = values.get("quarantine") or {}
     return Policy(
         version=values["version"],
         organisation=values["organisation"],
@@ -101,7 +104,9 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         notices=values.get("notices"),
         held_notices=values.get("quarantine_notices"),
         exceptions=values.get("exceptions") or (),
-        release_requires=(values.get("quarantine") or {}).get("release_requires", 1),
+        release_requires=quarantine.get("release_requires", 1),
+        retention_days=quarantine.get("retention_days", DEFAULT_RETENTION_DAYS),
+        on_expiry=quarantine.get("on_expiry", "delete"),
         dns=values.get("dns"),
         lookalikes=lookalikes,
     )

@@ -21,12 +21,23 @@ if TYPE_CHECKING:  # the scanner and the lookalike index pull in RE2 and dnstwis
     from milter.domains.lookalike import LookalikeIndex
 
 RetiredAction = Literal["refuse", "redirect"]
-ContentAction = Literal["flag", "route_secure", "quarantine", "reject"]
+ContentAction = Literal["flag", "route_secure", "delay", "quarantine", "reject"]
 RuleMode = Literal["enforce", "monitor"]
 RecipientScope = Literal["external", "internal", "any"]
 
 # Strongest first: when several content rules fire, the strongest action wins.
-ACTION_RANK: dict[str, int] = {"reject": 4, "quarantine": 3, "route_secure": 2, "flag": 1}
+# delay holds for a while and then sends: more than routing or a flag, less than holding for an
+# officer (a message both delayed and quarantined by two rules is quarantined).
+ACTION_RANK: dict[str, int] = {
+    "reject": 5,
+    "quarantine": 4,
+    "delay": 3,
+    "route_secure": 2,
+    "flag": 1,
+}
+
+
+DEFAULT_RETENTION_DAYS = 14  # held mail older than this is expired unless the policy says
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +191,7 @@ class ContentRule:
     description: str | None = None
     notify_sender: bool | None = None  # None: the quarantine_notices default
     alert: bool = False  # an enforced hit alerts the officers at once
+    delay: int | None = None  # action delay: seconds held before it is sent (undo window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +219,8 @@ class Policy:
     held_notices: HeldNotices | None = None  # the policy's quarantine_notices section
     exceptions: tuple[RiskAcceptance, ...] = ()
     release_requires: int = 1  # officers who must agree before a quarantined message is released
+    retention_days: int = DEFAULT_RETENTION_DAYS  # held mail older than this is expired
+    on_expiry: str = "delete"  # or "return": back to the sender as undeliverable
     dns: DnsSettings | None = None  # None = no DNS checks at all
     lookalikes: Lookalikes | None = None
     # The domain lists by name, built once per load: a recipient is looked up by walking its own

@@ -45,6 +45,7 @@ from milter.policy.spec import (
     Condition,
     Date,
     Domain,
+    Duration,
     Field,
     HostPattern,
     HostPort,
@@ -298,9 +299,17 @@ CONTENT_RULE = Map(
             doc="unless: encrypted skips the rule for encrypted mail (S/MIME, PGP).",
         ),
         "action": Field(
-            Choice(("flag", "route_secure", "quarantine", "reject")),
-            doc="flag: add a header; route_secure: send via the secure transport; quarantine: "
-            "hold for review; reject: refuse the message.",
+            Choice(("flag", "route_secure", "delay", "quarantine", "reject")),
+            doc="flag: add a header; route_secure: send via the secure transport; delay: hold "
+            "for the rule's delay (an undo window: the sender can withdraw it), then send; "
+            "quarantine: hold for review; reject: refuse the message.",
+        ),
+        "delay": Field(
+            Duration(low=60, high=86_400),
+            required=False,
+            title="Undo window",
+            doc="With action: delay: how long the message waits before it is sent, 1m to 24h "
+            "(e.g. 10m). The sender is told and can withdraw it meanwhile.",
         ),
         "mode": Field(
             Choice(("enforce", "monitor")),
@@ -449,8 +458,22 @@ QUARANTINE = Map(
     {
         "release_requires": Field(
             Integer(allowed=(1, 2)),
+            required=False,
             doc="2: a second, different officer must confirm every release (four eyes).",
-        )
+        ),
+        "retention_days": Field(
+            Integer(low=1, high=365),
+            required=False,
+            doc="Held mail older than this many days (default 14) is removed by "
+            "'postwarden quarantine expire' (a daily timer): client data is not kept without "
+            "a limit (AVG art. 5(1)(e)).",
+        ),
+        "on_expiry": Field(
+            Choice(("delete", "return")),
+            required=False,
+            doc="What expiry does with a held message: delete (default) removes it; return sends "
+            "it back to its sender as undeliverable. The sender is told either way.",
+        ),
     },
 )
 POLICY = Map(

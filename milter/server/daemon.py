@@ -287,6 +287,7 @@ class DaemonOptions:
     socket_group: str | None = None
     audit_log: str | None = None
     audit_checkpoint_s: float = 60.0
+    officer_log: str | None = None  # the officer trail whose steps /metrics counts
     nameservers: tuple[str, ...] = ()
     watch_interval_s: float = 300.0
     workers: int = 1
@@ -334,6 +335,8 @@ class Daemon:
         """/metrics (with --metrics-listen), and the hold-queue gauge behind it."""
         if self.options.metrics_listen:
             self.metrics.watch_hold_queue()
+            if self.options.officer_log:
+                self.metrics.watch_officer_trail(self.options.officer_log)
             host, _, port = self.options.metrics_listen.rpartition(":")
             self.metrics.serve(host.strip("[]") or "127.0.0.1", int(port), registry=registry)
 

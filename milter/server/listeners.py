@@ -73,6 +73,15 @@ def open_listener(
 ) -> socket.socket:
     """Bind and listen; a unix socket gets `socket_mode` and, if given, `socket_group`
     (``postfix`` in deployments, so Postfix's daemons may connect and nobody else)."""
+    try:
+        return _open_listener(spec, socket_mode, socket_group)
+    except OSError as exc:  # name the socket: bind() errors carry no file name
+        raise OSError(
+            exc.errno, exc.strerror, spec.path if spec.kind == "unix" else str(spec)
+        ) from None
+
+
+def _open_listener(spec: ListenSpec, socket_mode: int, socket_group: str | None) -> socket.socket:
     if spec.kind == "unix":
         with contextlib.suppress(FileNotFoundError):
             if stat.S_ISSOCK(os.lstat(spec.path).st_mode):

@@ -631,6 +631,7 @@ class MilterSession:
                     held.officers,
                     msg.subject if due.kind == "sender_held" else None,
                     now,
+                    policy.retention_days,
                 )
                 render = render_held if due.kind == "sender_held" else render_alert
                 outgoing = Outgoing(

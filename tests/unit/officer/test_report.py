@@ -6,6 +6,8 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
+
 from milter.officer.report import retired_senders, retired_senders_table
 
 NOW = 1_795_400_000.0  # 2026-11-23
@@ -92,3 +94,15 @@ class TestRetiredSenders:
         assert "no sender" in retired_senders_table(
             retired_senders([str(tmp_path / "missing.jsonl")], 7, NOW), 7
         )
+
+
+def test_a_report_over_no_audit_trail_at_all_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every file missing is an error naming the file and --audit-log, not an empty report."""
+    from milter.cli.main import main
+
+    missing = str(tmp_path / "audit.jsonl")
+    assert main(["report", "retired-senders", "--audit-log", missing]) == 1
+    err = capsys.readouterr().err
+    assert f"the audit trail {missing}: it does not exist" in err and "--audit-log" in err

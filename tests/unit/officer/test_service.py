@@ -58,32 +58,51 @@ HELD = HeldMessage(QID, 1_700_000_000, 1234, "a@samen-veilig.nl", ("x@samenveili
 
 @dataclass
 class RecordingDesk:
-    calls: list[tuple[str, str, str, str]]
+    """The desk's interface as ops.quarantine_call uses it, recording each step's arguments."""
+
+    calls: list[tuple[str, ...]]
 
     @property
     def queue(self) -> RecordingDesk:
         return self
-
-    def list(self) -> list[HeldMessage]:
-        return [HELD]
 
     def get(self, queue_id: str) -> HeldMessage:
         if queue_id != QID:
             raise QuarantineError(f"no message {queue_id} in the queue")
         return HELD
 
-    def release(self, queue_id: str, reason: str, who: str) -> Outcome:
-        self.calls.append(("release", queue_id, reason, who))
-        return Outcome(True, f"released {queue_id}: delivery continues")
+    def show(self, queue_id: str) -> dict[str, Any]:
+        self.get(queue_id)
+        return self.overview()[0]
+
+    def overview(self) -> list[dict[str, Any]]:
+        return [
+            {"queue_id": QID, "arrival_time": HELD.arrival_time, "age_seconds": 60,
+             "sender": HELD.sender, "recipients": list(HELD.recipients), "rules": list(HELD.rules),
+             "reasons": list(HELD.reasons), "expires_at": None, "release_at": None,
+             "request": None, "approval": None}
+        ]  # fmt: skip
+
+    def release(self, queue_id: str, reason: str, who: str, request_id: str | None) -> Outcome:
+        self.calls.append(("release", queue_id, reason, who, str(request_id)))
+        return Outcome(True, f"released {queue_id}: delivery continues", queue_id)
 
     def delete(self, queue_id: str, reason: str, who: str) -> Outcome:
         self.calls.append(("delete", queue_id, reason, who))
-        return Outcome(True, f"deleted {queue_id} from the hold queue")
+        return Outcome(True, f"deleted {queue_id} from the hold queue", queue_id)
+
+    def request(self, queue_id: str, reason: str, sender: str | None, by: str) -> Outcome:
+        self.calls.append(("request", queue_id, reason, str(sender), by))
+        return Outcome(False, f"release of {queue_id} requested (req-1)", queue_id, "req-1")
+
+    def expire(self) -> list[Outcome]:
+        self.calls.append(("expire",))
+        return []
 
 
 @dataclass(frozen=True)
 class RecordingConfig(DeskConfig):
-    calls: list[tuple[str, str, str, str]] = field(default_factory=list)
+    calls: list[tuple[str, ...]] = field(default_factory=list)
 
     def desk(self) -> Any:
         return RecordingDesk(self.calls)
@@ -115,8 +134,14 @@ class TestValidate:
             {"queue_id": QID, "reason": "partner ok"},
         )
         assert validate(request("delete", queue_id=QID, reason="x" * 300))[1]["reason"] == "x" * 300
-        got = validate(request("release", queue_id=QID, reason="ok", request_id="r-1.2_3"))
-        assert got[1]["request_id"] == "r-1.2_3"
+        got = validate(request("release", queue_id=QID, reason="ok", request_id="req-0a1b2c3d"))
+        assert got[1]["request_id"] == "req-0a1b2c3d"
+        got = validate(request("request", queue_id=QID, reason="ok", sender="a@samen-veilig.nl"))
+        assert got == ("request", {"queue_id": QID, "reason": "ok", "sender": "a@samen-veilig.nl"})
+        assert validate(request("withdraw", queue_id=QID, reason="oops"))[0] == "withdraw"
+        assert validate(request("expire")) == ("expire", {})
+        assert validate(request("release_due")) == ("release_due", {})
+        assert validate(request("digest", send=True)) == ("digest", {"send": True})
 
     @pytest.mark.parametrize(
         ("req", "code", "text"),
@@ -126,7 +151,8 @@ class TestValidate:
             (request("show", queue_id=QID, raw=True), "extra_key", "'raw'"),
             (request("release", queue_id=QID), "missing_key", "missing argument(s) reason"),
             (request("show"), "missing_key", "missing argument(s) queue_id"),
-            (request("purge"), "unknown_op", "known: list, show, release, delete"),
+            (request("purge"), "unknown_op", "known: list, show, release, delete, request"),
+            (request("release-due"), "unknown_op", "release_due"),
             ({"queue_id": QID}, "unknown_op", "unknown operation"),
             (request("show", queue_id="ab12"), "value", "queue_id: expected a Postfix queue id"),
             (request("show", queue_id="A" * 21), "value", "queue_id"),
@@ -141,6 +167,11 @@ class TestValidate:
             (request("delete", queue_id=QID, reason="a\u2028b"), "value", "control"),
             (request("release", queue_id=QID, reason="o", request_id="a b"), "value", "request_id"),
             (request("release", queue_id=QID, reason="o", request_id=7), "value", "request_id"),
+            (request("request", queue_id=QID, reason="o", sender="a b@x.nl"), "value", "sender"),
+            (request("withdraw", queue_id=QID, reason="o", sender=""), "value", "sender"),
+            (request("withdraw", queue_id=QID, reason="o", sender=None), "value", "sender"),
+            (request("digest", send="yes"), "value", "true or false"),
+            (request("expire", queue_id=QID), "extra_key", "'queue_id'"),
         ],
     )  # fmt: skip
     def test_bad_requests_are_refused_whole(
@@ -318,14 +349,19 @@ class TestServer:
         """A group member is served; the desk is called with the peer's user name."""
         acc = running.accounts
         got = running.as_user(acc.member, request("release", queue_id=QID, reason="called  back"))
-        assert got == {"done": True, "message": f"released {QID}: delivery continues"}
+        assert got["done"] is True and got["message"] == f"released {QID}: delivery continues"
         listed = running.as_user(acc.primary, request("list"))
-        assert [row["queue_id"] for row in listed["held"]] == [QID]
-        assert listed["held"][0]["rules"] == ["lookalike_domain"]
+        assert [row["queue_id"] for row in listed["messages"]] == [QID]
+        assert listed["messages"][0]["rules"] == ["lookalike_domain"]
         running.as_user(acc.primary, request("delete", queue_id=QID, reason="resent"))
+        asked = request("request", queue_id=QID, reason="needed", sender="a@samen-veilig.nl")
+        assert running.as_user(acc.member, asked)["request_id"] == "req-1"
+        assert running.as_user(acc.member, request("expire")) == {"outcomes": []}
         assert running.config.calls == [
-            ("release", QID, "called back", acc.member),
+            ("release", QID, "called back", acc.member, "None"),
             ("delete", QID, "resent", acc.primary),
+            ("request", QID, "needed", "a@samen-veilig.nl", acc.member),
+            ("expire",),
         ]
 
     def test_root_is_served_as_root(self, running: Running) -> None:
@@ -339,15 +375,26 @@ class TestServer:
         assert "permission denied: you must be in group postwarden-officers" in got["error"]
         assert running.config.calls == []
 
-    def test_group_rights_on_the_process_alone_are_refused(self, running: Running) -> None:
-        """A process that has the group but whose user the user database does not list in it
-        gets through the file mode, and is refused by the peer check; logged by uid only."""
+    def test_a_process_given_the_group_is_served(self, running: Running) -> None:
+        """A process that has the group (SupplementaryGroups= of the quarantine timers) is
+        served under its user's name, though the user database does not list the user."""
+        acc = running.accounts
+        got = running.as_user(
+            acc.outsider,
+            request("delete", queue_id=QID, reason="expired"),
+            extra_groups=[acc.group],
+        )
+        assert got["done"] is True
+        assert running.config.calls == [("delete", QID, "expired", "nobody")]
+
+    def test_the_peer_check_refuses_whom_the_file_mode_lets_through(self, running: Running) -> None:
+        """With the socket opened to all (a SocketMode= mistake), a process without the group,
+        whose user is not in it, is refused by the service; logged by uid, not content."""
+        os.chmod(running.path, 0o666)
         acc = running.accounts
         with capture_logs() as logs:
             got = running.as_user(
-                acc.outsider,
-                request("release", queue_id=QID, reason="let me"),
-                extra_groups=[acc.group],
+                acc.outsider, request("release", queue_id=QID, reason="let me"), extra_groups=[]
             )
         assert got["error"] == f"user nobody (uid 65534) is not in group {acc.group}: refused"
         assert running.config.calls == []
@@ -378,13 +425,13 @@ class TestServer:
         assert table.value == 0 and QID in table.stdout and "lookalike_domain" in table.stdout
         shown = cli("show", QID)
         assert shown.value == 0 and "X-Postwarden-Quarantine: lookalike_domain" in shown.stdout
-        done = cli("release", QID, "--reason", "partner confirmed")
+        done = cli("release", QID, "--reason", "partner confirmed", "--request", "req-1")
         assert done.value == 0 and done.stdout == f"released {QID}: delivery continues\n"
         raw = cli("show", QID, "--raw")
         assert raw.value == 1 and "never hands out a message's content" in raw.stderr
         missing = cli("show", "NOSUCHID1")
         assert missing.value == 1 and "no message NOSUCHID1" in missing.stderr
-        assert running.config.calls == [("release", QID, "partner confirmed", acc.member)]
+        assert running.config.calls == [("release", QID, "partner confirmed", acc.member, "req-1")]
 
 
 class TestActivation:

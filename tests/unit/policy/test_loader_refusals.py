@@ -626,7 +626,10 @@ class TestLoadPolicy:
         path = tmp_path / "missing.yaml"
         with pytest.raises(PolicyError) as info:
             load_policy(path)
-        assert str(info.value) == f"{path}: cannot read policy file: No such file or directory"
+        assert str(info.value) == (
+            f"{path}: cannot read the policy file: it does not exist; choose another file "
+            "with --policy"
+        )
 
 
 class TestPolicyIssue:
