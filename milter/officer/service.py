@@ -322,6 +322,8 @@ def _peer_groups(conn: socket.socket) -> tuple[int, ...]:
         try:
             data = conn.getsockopt(socket.SOL_SOCKET, SO_PEERGROUPS, count * 4)
         except OSError as exc:  # ERANGE: more groups than room; NGROUPS_MAX is 65536
+            if exc.errno == errno.ENOPROTOOPT:  # a kernel before 4.13: the user database decides
+                return ()
             if exc.errno != errno.ERANGE or count >= 65536:
                 raise
             count *= 16
@@ -401,7 +403,10 @@ class QuarantineService:
                     return
                 raise
             with conn:
-                self.handle(conn)
+                try:
+                    self.handle(conn)
+                except Exception as exc:  # that connection gets nothing done; the next is served
+                    _log.error("quarantine_connection_error", error=type(exc).__name__)
 
     def stop(self) -> None:
         """End serve() (from another thread): shutting the listener down wakes accept()."""

@@ -345,6 +345,28 @@ class TestServer:
         assert running.raw(b'{"op": "list"}')["ok"] is True  # end of input ends a line too
         assert running.config.calls == []
 
+    def test_a_connection_that_fails_does_not_stop_the_service(
+        self, running: Running, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An error while handling one connection is logged by type; the next is served."""
+        real = service.peer_of
+        failures = iter([OSError("peer gone")])
+
+        def flaky(conn: socket.socket) -> service.Peer:
+            for exc in failures:
+                raise exc
+            return real(conn)
+
+        monkeypatch.setattr(service, "peer_of", flaky)
+        client = QuarantineClient(running.path, timeout_s=30)
+        with capture_logs() as logs, pytest.raises(QuarantineError, match="no answer"):
+            client.call("list")
+        assert client.call("list")["messages"][0]["queue_id"] == QID
+        errors = [e for e in logs if e["event"] == "quarantine_connection_error"]
+        assert errors == [
+            {"event": "quarantine_connection_error", "log_level": "error", "error": "OSError"}
+        ]
+
     def test_an_officer_acts_under_their_own_name(self, running: Running) -> None:
         """A group member is served; the desk is called with the peer's user name."""
         acc = running.accounts
