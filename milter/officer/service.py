@@ -250,20 +250,13 @@ def validate(request: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return op, {name: checks[name](request[name]) for name in sorted(given)}
 
 
-def _drop(*_: Any) -> Any:
-    raise structlog.DropEvent
-
-
-QUIET: Any = structlog.wrap_logger(None, processors=[_drop])  # for commands whose output is data
-
-
 def perform(
-    config: DeskConfig, request: Mapping[str, Any], who: str, log: Any = QUIET
+    config: DeskConfig, request: Mapping[str, Any], who: str, log: Any = _log
 ) -> dict[str, Any]:
-    """Validate and carry out one request as officer ``who``; the response to send.
-
-    Used by the service for each connection and by ``postwarden quarantine`` run as root, so
-    both paths accept exactly the same requests."""
+    """Validate and carry out one request as officer ``who``; the response to send, every
+    error turned into a refusal or failure text (nothing is ever answered "ok" on a guess).
+    ``postwarden quarantine`` run as root calls validate and carry_out itself: the same
+    checks, its own error handling."""
     named = request.get("op")
     op = named if isinstance(named, str) and named in OPERATIONS else "?"  # a known name only
     try:
