@@ -27,9 +27,10 @@ from milter.officer.holdqueue import QuarantineError
 from milter.officer.service import DEFAULT_GROUP, DEFAULT_SOCKET
 
 MAX_RESPONSE = 16 * 1024 * 1024  # a long hold queue listed; far above any real one
-# postqueue, postcat and postsuper each get 60 s in HoldQueue, and another officer's request
-# may be served first: a generous wait, not an endless one.
-DEFAULT_TIMEOUT_S = 300.0
+# postqueue, postcat and postsuper each get 60 s in HoldQueue, an expiry run does many of them
+# (postwarden-quarantine-expire.service allows 10 min), and another request may be served
+# first: a generous wait, not an endless one.
+DEFAULT_TIMEOUT_S = 600.0
 
 
 class QuarantineClient:
