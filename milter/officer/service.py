@@ -511,7 +511,6 @@ def run(
     idle_exit_s: float | None,
 ) -> int:
     """``postwarden quarantine-service``: serve until idle (socket-activated) or SIGTERM."""
-    configure_logging()
     if os.geteuid() != 0:
         print(
             "postwarden quarantine-service: runs as root (Postfix's postsuper refuses every "
@@ -530,6 +529,7 @@ def run(
         text = str(exc) if isinstance(exc, ServiceSetupError) else f"{exc.filename}: {exc.strerror}"
         print(f"postwarden quarantine-service: {text}", file=sys.stderr)
         return 2
+    configure_logging()  # only now: a command that stopped above printed its one line
     if idle_exit_s is None and not socket_path:
         idle_exit_s = DEFAULT_IDLE_EXIT_S  # systemd starts us again on the next connection
     service = QuarantineService(listener, config, group, idle_exit_s or None)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
 from milter.cli.main import main
@@ -500,8 +501,11 @@ class TestCommand:
     def test_without_a_socket_it_says_where_one_comes_from(
         self, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """Neither systemd's socket nor --socket: exit 2 naming both."""
+        """Neither systemd's socket nor --socket: exit 2 naming both; the process's logging is
+        left as it was (the service sets up its journal output only once it serves)."""
+        before = structlog.get_config()
         assert main(["quarantine-service", "--policy", str(POLICY)]) == 2
+        assert structlog.get_config() == before
         err = capsys.readouterr().err
         assert "postwarden-quarantine.socket" in err and "--socket PATH" in err
 
