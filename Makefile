@@ -12,7 +12,9 @@ METRICS     ?= 127.0.0.1:9797
 # (pkg-config, a C++ compiler, Python headers); DejaVu draws the text of the OCR tests' images.
 # Headless Chromium and its driver open the HTML reports in tests (tests/support/browser.py);
 # faketime runs the quarantine expiry "days later" in the held-mail tests.
-DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd lame fonts-dejavu-core faketime \
+# systemd: systemd-analyze and systemd-socket-activate; iproute2: `ip` brings up loopback in the
+# private network namespace the unit-sandbox e2e test runs the transport unit's commands in.
+DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd iproute2 lame fonts-dejavu-core faketime \
   tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng libtesseract-dev libleptonica-dev \
   pkg-config g++ python3-dev chromium chromium-driver
 PYTEST_ARGS ?=

@@ -10,6 +10,9 @@ Subcommands:
                 address rewriting); --check TABLE exits 1 when the installed one is stale;
                 --install TABLE replaces it (atomically, only when it differs)
   init          draft a policy from this server's Postfix configuration, DNS and mail log
+  quarantine-service
+                the privileged quarantine service (root): officers' quarantine commands on a
+                unix socket (milter.officer.service)
   audit verify  check the audit trail's hash chain: exit 0 with 'ok: ...', or 1 with the first
                 broken record as file:line: edited|deleted|reordered|inserted|truncated: ...
 
@@ -186,6 +189,37 @@ def _parser() -> argparse.ArgumentParser:
     officer_cli.add_parsers(sub)
     init_cli.add_parser(sub)
     gateway_cli.add_parser(sub)
+
+    qs = sub.add_parser(
+        "quarantine-service",
+        help="the privileged quarantine service officers' commands use (root; systemd starts it)",
+        description="Serve the quarantine operations (list, show, release, delete) on a unix "
+        "socket to root and the officers' group, naming the officer by the connecting uid. "
+        "Without --socket it takes the socket systemd passes (postwarden-quarantine.socket) "
+        "and exits after --idle-exit seconds without a connection.",
+    )
+    qs.add_argument(
+        "--socket",
+        metavar="PATH",
+        help="listen here (created 0660, group --group) instead of on systemd's socket",
+    )
+    qs.add_argument(
+        "--group",
+        default="postwarden-officers",
+        metavar="NAME",
+        help="the officers' group: its members (and root) are served (default %(default)s)",
+    )
+    qs.add_argument("--policy", default=officer_cli.DEFAULT_POLICY, metavar="FILE")
+    qs.add_argument("--officer-log", default=officer_cli.DEFAULT_OFFICER_LOG, metavar="FILE")
+    qs.add_argument("--audit-log", default=officer_cli.DEFAULT_AUDIT, metavar="FILE")
+    qs.add_argument("--postfix-config", metavar="DIR", help="Postfix config dir (postfix -c)")
+    qs.add_argument(
+        "--idle-exit",
+        type=float,
+        metavar="SECONDS",
+        help="exit after this long without a connection (0: never; default 60 when "
+        "socket-activated, never with --socket)",
+    )
 
     dom = sub.add_parser("domains", help="domain ownership commands")
     dsub = dom.add_subparsers(dest="domains_command", required=True, metavar="COMMAND")
@@ -372,6 +406,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return officer_cli.run_quarantine(args)
         if args.command == "report":
             return officer_cli.run_report(args)
+        if args.command == "quarantine-service":
+            from milter.officer import service
+
+            return service.run(
+                service.DeskConfig(
+                    args.officer_log, args.policy, args.audit_log, args.postfix_config
+                ),
+                args.socket,
+                args.group,
+                args.idle_exit,
+            )
         if args.command == "domains":
             return _domains_audit(args.policy, args.json, tuple(args.nameserver))
         if args.command == "backtest":

@@ -19,8 +19,15 @@
                                         who still mails retired or drifted domains
 
 After release, deletion, withdrawal and expiry the sender is told (when the policy has a
-quarantine_notices section). Exit codes: 0 done, 1 the action could not be carried out
-(unknown id, not on hold, not root...), 2 usage or policy errors.
+quarantine_notices section).
+
+root acts directly; everyone else (and root with --socket PATH) goes through the privileged
+quarantine service (milter.officer.service), which names the officer by the connecting uid.
+Both paths check a request the same way (service.validate) and run it the same way
+(ops.quarantine_call); only root sees a message's content (show --raw).
+
+Exit codes: 0 done, 1 the action could not be carried out (unknown id, not on hold, refused
+by the quarantine service...), 2 usage or policy errors.
 """
 
 from __future__ import annotations
@@ -30,9 +37,9 @@ import json
 import os
 import sys
 import time
-from typing import Any
+from typing import Any, Protocol
 
-from milter.officer.holdqueue import HoldQueue, QuarantineError, require_root
+from milter.officer.holdqueue import HoldQueue, QuarantineError, officer
 
 DEFAULT_POLICY = "/etc/postwarden/policy.yaml"
 DEFAULT_AUDIT = "/var/log/postwarden/audit.jsonl"
@@ -40,7 +47,16 @@ DEFAULT_OFFICER_LOG = "/var/log/postwarden/officer.jsonl"
 
 
 def add_parsers(sub: Any) -> None:
-    q = sub.add_parser("quarantine", help="review and release quarantined mail (root)")
+    q = sub.add_parser(
+        "quarantine",
+        help="review and release quarantined mail (root, or an officer through the service)",
+    )
+    q.add_argument(
+        "--socket",
+        metavar="PATH",
+        help="the quarantine service's socket; used by default by everyone but root "
+        "(default /run/postwarden-quarantine.sock)",
+    )
     q.add_argument("--postfix-config", metavar="DIR", help="Postfix config dir (postfix -c)")
     q.add_argument(
         "--audit-log",
@@ -115,21 +131,7 @@ def add_parsers(sub: Any) -> None:
     rr.add_argument("--json", action="store_true")
 
 
-def _decisions_for(audit_log: str, queue_id: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    try:
-        with open(audit_log, encoding="utf-8") as fh:
-            for line in fh:
-                if queue_id in line:
-                    record = json.loads(line)
-                    if record.get("queue_id") == queue_id and record.get("kind") == "message":
-                        out.append(record)
-    except FileNotFoundError:
-        pass
-    return out
-
-
-def _print_show(result: dict[str, Any], audit_log: str) -> None:
+def _print_show(result: dict[str, Any]) -> None:
     m = result["message"]
     print(f"queue id:   {m['queue_id']} (on hold {m['age_seconds'] // 60} minutes)")
     print(f"sender:     {m['sender'] or '<>'}")
@@ -144,7 +146,7 @@ def _print_show(result: dict[str, Any], audit_log: str) -> None:
         print(f"request:    {r['id']} by {r['sender']}: {r['reason']}")
     if m["approval"]:
         print(f"approved:   by {m['approval']['officer']}; a second officer must confirm")
-    for record in _decisions_for(audit_log, m["queue_id"]):
+    for record in result["decisions"]:
         print(
             f"decision:   {record.get('action')} rule {record.get('rule')}: {record.get('reason')}"
         )
@@ -170,20 +172,53 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
     return params
 
 
+class Backend(Protocol):
+    def call(self, op: str, **params: Any) -> dict[str, Any]: ...
+
+
+class _Direct:
+    """As root: the officer desk itself, through the same checks as the quarantine service."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from milter.officer.service import DeskConfig
+
+        self.config = DeskConfig(args.officer_log, args.policy, args.audit_log, args.postfix_config)
+
+    def call(self, op: str, **params: Any) -> dict[str, Any]:
+        from milter.officer.service import Refused, carry_out, validate
+
+        try:
+            op, checked = validate({"op": op, **params})
+        except Refused as exc:
+            raise QuarantineError(str(exc)) from None
+        return carry_out(self.config, op, checked, officer())
+
+
+def _backend(args: argparse.Namespace) -> Backend:
+    """root acts directly unless --socket names the service; everyone else goes through the
+    quarantine service."""
+    if args.socket is None and os.geteuid() == 0:
+        return _Direct(args)
+    from milter.officer.client import QuarantineClient
+    from milter.officer.service import DEFAULT_SOCKET
+
+    return QuarantineClient(args.socket or DEFAULT_SOCKET)
+
+
 def run_quarantine(args: argparse.Namespace) -> int:
     from milter.policy import PolicyError
 
     op = args.quarantine_command.replace("-", "_")
     try:
-        require_root()  # before anything else: Postfix's tools and the officer trail need it
-        queue = HoldQueue(args.postfix_config)
         if op == "show" and args.raw:
-            sys.stdout.buffer.write(queue.raw(args.queue_id))
+            if args.socket is not None or os.geteuid() != 0:
+                raise QuarantineError(
+                    "show --raw needs root: the quarantine service never hands out a "
+                    "message's content"
+                )
+            sys.stdout.buffer.write(HoldQueue(args.postfix_config).raw(args.queue_id))
             return 0
-        from milter.officer.ops import open_desk, quarantine_call
-
-        desk = open_desk(args.policy, args.officer_log, args.postfix_config)
-        result = quarantine_call(desk, op, _params(args))
+        result = _backend(args).call(op, **_params(args))
     except QuarantineError as exc:
         print(f"postwarden quarantine: {exc}", file=sys.stderr)
         return 1
@@ -197,7 +232,7 @@ def run_quarantine(args: argparse.Namespace) -> int:
         rows = result["messages"]
         print(json.dumps(rows) if args.json else format_rows(rows))
     elif op == "show":
-        _print_show(result, args.audit_log)
+        _print_show(result)
     elif op == "expire":
         for outcome in result["outcomes"]:
             print(outcome["message"] + _notice_note(outcome))

@@ -74,3 +74,59 @@ class TestTransportUnits:
         ]
         writable = self.directive("postwarden-transport.service", "ReadWritePaths")[0].split()
         assert table.rpartition("/")[0] in writable
+
+
+# `systemd-analyze security --offline` of every shipped service unit, as measured when the
+# limit was set (deploy/SECURITY.md has the table and what each unit keeps and why). A unit
+# that loosens its sandbox fails here; one that tightens it lowers its number here.
+EXPOSURE_CEILING = {
+    "postwarden.service": 1.3,
+    "postwarden-quarantine.service": 2.0,
+    "postwarden-quarantine-digest.service": 0.6,
+    "postwarden-quarantine-expire.service": 0.6,
+    "postwarden-quarantine-release-due.service": 0.6,
+    "postwarden-transport.service": 1.1,
+    "postwarden-domains-audit.service": 1.2,
+}
+
+
+class TestExposure:
+    @pytest.mark.parametrize("unit", sorted(EXPOSURE_CEILING))
+    def test_no_unit_is_more_exposed_than_measured(self, unit: str) -> None:
+        """Each unit's exposure is at most the value recorded in deploy/SECURITY.md."""
+        assert exposure(UNITS / unit) <= EXPOSURE_CEILING[unit]
+
+    def test_every_shipped_service_has_a_ceiling(self) -> None:
+        """A new service unit gets a ceiling (and a line in deploy/SECURITY.md) with it."""
+        shipped = {path.name for path in UNITS.glob("*.service")}
+        assert shipped == set(EXPOSURE_CEILING)
+        table = (UNITS.parent / "deploy" / "SECURITY.md").read_text()
+        for unit, ceiling in EXPOSURE_CEILING.items():
+            assert re.search(rf"`{re.escape(unit)}`.*\| {ceiling} \|", table), unit
+
+
+class TestQuarantineUnits:
+    """postwarden-quarantine.socket starts postwarden-quarantine.service on demand."""
+
+    @staticmethod
+    def directive(unit: str, key: str) -> list[str]:
+        return re.findall(rf"^{key}=(.*)$", (UNITS / unit).read_text(), flags=re.MULTILINE)
+
+    def test_the_socket_is_where_the_commands_look_and_only_for_officers(self) -> None:
+        """ListenStream is the client's default; 0660, group = the service's --group."""
+        from milter.officer.service import DEFAULT_GROUP, DEFAULT_SOCKET
+
+        sock = "postwarden-quarantine.socket"
+        assert self.directive(sock, "ListenStream") == [DEFAULT_SOCKET]
+        assert self.directive(sock, "SocketMode") == ["0660"]
+        assert self.directive(sock, "SocketGroup") == [DEFAULT_GROUP]
+        assert self.directive(sock, "Accept") == ["no"]
+        text = (UNITS / "postwarden-quarantine.service").read_text()
+        assert f"--group {DEFAULT_GROUP} " in text and "--socket" not in text.split("[Service]")[1]
+
+    def test_the_service_is_started_by_its_socket_only(self) -> None:
+        """No [Install] of its own: it runs when an officer connects, then exits when idle."""
+        service = "postwarden-quarantine.service"
+        assert "[Install]" not in (UNITS / service).read_text()
+        assert self.directive(service, "Requires") == ["postwarden-quarantine.socket"]
+        assert "--idle-exit 60" in (UNITS / service).read_text()

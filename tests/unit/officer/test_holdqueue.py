@@ -48,12 +48,30 @@ class TestRights:
     @pytest.mark.parametrize(
         "args", [["list"], ["show", "ABCDEF123"], ["release", "ABCDEF123", "--reason", "x"]]
     )
-    def test_non_root_is_refused(
-        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str]
+    def test_non_root_is_sent_to_the_service(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+        tmp_path: Path,
+        args: list[str],
     ) -> None:
-        """A non-root user gets exit 1 and 'need root ... sudo', and nothing is run."""
+        """A non-root user's command goes to the quarantine service, never to Postfix's tools:
+        with no service listening, exit 1 naming the socket unit and --socket."""
         monkeypatch.setattr(quarantine.os, "geteuid", lambda: 1000)
         monkeypatch.setattr(quarantine.HoldQueue, "_run", lambda *a: pytest.fail("ran a tool"))
-        code = main(["quarantine", "--policy", "policies/example.yaml", *args])
+        missing = str(tmp_path / "quarantine.sock")
+        code = main(["quarantine", "--socket", missing, "--policy", "policies/example.yaml", *args])
         err = capsys.readouterr().err
-        assert code == 1 and "need root" in err and "sudo" in err
+        assert code == 1 and missing in err
+        assert "postwarden-quarantine.socket enabled" in err and "--socket PATH" in err
+
+    @pytest.mark.parametrize("method", ["list", "get", "release", "delete"])
+    def test_the_hold_queue_itself_refuses_non_root(
+        self, monkeypatch: pytest.MonkeyPatch, method: str
+    ) -> None:
+        """HoldQueue refuses a non-root caller with 'need root ... sudo' and runs nothing."""
+        monkeypatch.setattr(quarantine.os, "geteuid", lambda: 1000)
+        monkeypatch.setattr(quarantine.HoldQueue, "_run", lambda *a: pytest.fail("ran a tool"))
+        call = getattr(HoldQueue(), method)
+        with pytest.raises(QuarantineError, match=r"need root.*sudo"):
+            call() if method == "list" else call("ABCDEF123")
