@@ -25,6 +25,7 @@ DESCRIPTION
                            auth user, the message action, rule and reason, every recipient
                            with its action, rule and reason, all rule ids, content findings
                            as counts plus samples, content rule hits, the exceptions used,
+                           the first contacts that made rules match (scope, kind, domain),
                            the policy's sha256
         recipient_refused  a refusal at RCPT time: queue id, path, sender, client, the
                            recipient with its rule and reason, the policy's sha256
@@ -150,6 +151,10 @@ def message_fields(
             for x in decision.exceptions_used
         ],
         "policy_sha256": decision.policy_sha256,
+        # First contacts that made content rules match (domains only; the history is hashed).
+        "first_contact": [
+            {"scope": n.scope, "kind": n.kind, "domain": n.domain} for n in decision.first_contact
+        ],
         # Notices asked for (sent after this record; their results are in the metrics).
         "notices": [{"kind": n.kind, "to": n.to, "rule": n.rule} for n in decision.notices],
     }

@@ -27,6 +27,7 @@ from milter.policy.model import (
     ContentAction,
     ContentRule,
     DetectorCondition,
+    FirstContact,
     OwnedDomain,
     Policy,
     RetiredDomain,
@@ -36,6 +37,7 @@ from milter.policy.model import (
 if TYPE_CHECKING:
     from milter.content.findings import ContentFacts, Finding
     from milter.domains.model import DomainFacts
+    from milter.history.model import HistoryFacts
 
 SubmissionPath = Literal["smtp", "local"]
 MessageAction = Literal["accept", "reject", "quarantine", "tempfail", "discard"]
@@ -51,6 +53,8 @@ RULE_NONEXISTENT = "nonexistent_domain"
 RULE_DNS_FAILURE = "dns_failure"
 RULE_DNS_UNVERIFIED = "dns_unverified"
 RULE_LOOKALIKE = "lookalike_domain"
+RULE_HISTORY_FAILURE = "history_failure"
+RULE_HISTORY_UNVERIFIED = "history_unverified"
 DNS_RULES = (RULE_OWNERSHIP_DRIFT, RULE_NONEXISTENT, RULE_DNS_FAILURE)
 
 HEADER_REMOVED = "X-Postwarden-Removed-Recipients"
@@ -88,6 +92,25 @@ class Facts:
     # DNS answers per domain (milter.domains.model.DomainFacts); None = DNS not consulted
     # (``postwarden check --offline``): the DNS rules are then skipped, and say so.
     dns: Mapping[str, DomainFacts] | None = None
+    # The contact history of the external recipients (milter.history); None = not consulted
+    # (no history section, or ``postwarden check`` without the store): first_contact is false.
+    history: HistoryFacts | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FirstContactNote:
+    """A first contact that made a content rule's condition true: by domain or address, for
+    client data or any mail, and the recipient's domain (never the address)."""
+
+    scope: str
+    kind: str
+    domain: str
+
+    @property
+    def text(self) -> str:
+        what = "client data" if self.kind == "client_data" else "mail"
+        where = "domain" if self.scope == "domain" else "address"
+        return f"first time this organisation sends {what} to this {where} ({self.domain})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +208,7 @@ class Decision:
     findings: tuple[Finding, ...] = ()
     exceptions_used: tuple[ExceptionUse, ...] = ()
     notices: tuple[NoticeDue, ...] = ()
+    first_contact: tuple[FirstContactNote, ...] = ()  # what made first_contact conditions true
 
     def __post_init__(self) -> None:
         _check_reply(self.action, self.reply)
@@ -411,7 +435,23 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
     )
     kept = [rd.address for rd in decisions if not rd.refused]
     content = facts.content
-    hits = _content_hits(kept, content, policy) if content is not None else ()
+    ev = _Eval(kept, facts.history, policy)
+    hits = _content_hits(kept, content, policy, ev) if content is not None else ()
+    if ev.unknown and policy.history is not None:
+        if policy.history.on_failure == "tempfail":
+            reason = "the contact history could not be read for a first_contact condition"
+            text = f"{reason}; try again later (postwarden rule {RULE_HISTORY_FAILURE})"
+            return Decision(
+                "tempfail",
+                decisions,
+                policy.sha256,
+                path,
+                reply=tempfail(text, "4.3.0"),
+                rule=RULE_HISTORY_FAILURE,
+                reason=reason,
+            )
+        reason = "contact history unavailable: first contact not checked"
+        hits = (RuleHit(RULE_HISTORY_UNVERIFIED, "flag", "enforce", reason), *hits)
     hits = _recipient_hits(decisions, policy) + hits
     hits, excepted = _apply_exceptions(hits, envelope.sender, kept, facts, policy)
     client_data = content is not None and _is_client_data(content, policy)
@@ -429,6 +469,7 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
         client_data=client_data,
         findings=findings,
         exceptions_used=excepted,
+        first_contact=tuple(ev.notes),
     )
     if strongest is not None and strongest.action == "reject":
         text = f"message refused by postwarden rule {strongest.rule}: {strongest.reason}"
@@ -519,21 +560,96 @@ def _matching(cond: DetectorCondition, findings: tuple[Finding, ...]) -> int:
     return sum(f.count_at(cond.confidence) for f in findings if f.detector == cond.detector)
 
 
-def _satisfied(cond: Condition, findings: tuple[Finding, ...], used: set[str]) -> bool:
-    """Evaluate a condition tree; `used` collects the detectors that made it true."""
+@dataclass
+class _Eval:
+    """What conditions are evaluated against besides the findings: the kept recipients and
+    their contact history. ``notes`` collects the first contacts that made rules true;
+    ``unknown`` says a first_contact condition needed a history that could not be read."""
+
+    kept: list[Address | Malformed]
+    history: HistoryFacts | None
+    policy: Policy
+    notes: dict[FirstContactNote, None] = field(default_factory=dict)
+    unknown: bool = False
+
+
+@dataclass
+class _Used:
+    """What made a condition true: detectors, and first contacts."""
+
+    detectors: set[str] = field(default_factory=set)
+    first: dict[FirstContactNote, None] = field(default_factory=dict)
+
+    def update(self, other: _Used) -> None:
+        self.detectors.update(other.detectors)
+        self.first.update(other.first)
+
+
+def _first_contacts(cond: FirstContact, ev: _Eval | None) -> list[FirstContactNote]:
+    """The external recipients that are first contacts under `cond`.
+
+    Without a consulted history (None) nothing is; a history that could not be read makes
+    every external recipient a first contact under on_failure treat_as_first, and otherwise
+    marks the evaluation unknown (the decision then tempfails or flags)."""
+    if ev is None or ev.history is None:
+        return []
+    external = [
+        a
+        for a in ev.kept
+        if isinstance(a, Address) and (a.is_literal or not ev.policy.is_owned(a.domain))
+    ]
+    if ev.history.error is not None:
+        settings = ev.policy.history
+        if settings is not None and settings.on_failure == "treat_as_first":
+            return [FirstContactNote(cond.scope, cond.kind, a.domain) for a in external]
+        if external:
+            ev.unknown = True
+        return []
+    notes = []
+    for a in external:
+        name = a.domain if cond.scope == "domain" else str(a).lower()
+        if a.is_literal or not ev.history.contact(cond.scope, name).has(cond.kind):
+            notes.append(FirstContactNote(cond.scope, cond.kind, a.domain))
+    return list(dict.fromkeys(notes))
+
+
+def _satisfied(
+    cond: Condition, findings: tuple[Finding, ...], used: _Used, ev: _Eval | None = None
+) -> bool:
+    """Evaluate a condition tree; `used` collects the detectors (and first contacts) that made
+    it true."""
     if isinstance(cond, DetectorCondition):
         if _matching(cond, findings) >= cond.min_count:
-            used.add(cond.detector)
+            used.detectors.add(cond.detector)
             return True
         return False
+    if isinstance(cond, FirstContact):
+        notes = _first_contacts(cond, ev)
+        used.first.update(dict.fromkeys(notes))
+        return bool(notes)
     if isinstance(cond, AllOf):
-        trial: set[str] = set()
-        if all(_satisfied(c, findings, trial) for c in cond.conditions):
+        trial = _Used()
+        if all(_satisfied(c, findings, trial, ev) for c in cond.conditions):
             used.update(trial)
             return True
         return False
     # A list, not a generator: every true branch adds its detectors to the explanation.
-    return any([_satisfied(c, findings, used) for c in cond.conditions])
+    return any([_satisfied(c, findings, used, ev) for c in cond.conditions])
+
+
+def _detectors_satisfied(cond: Condition, findings: tuple[Finding, ...]) -> bool | None:
+    """The condition's detectors alone: first_contact parts count as neither true nor false
+    (None), so "client data" does not depend on who received it."""
+    if isinstance(cond, DetectorCondition):
+        return _matching(cond, findings) >= cond.min_count
+    if isinstance(cond, FirstContact):
+        return None
+    parts = [
+        p for p in (_detectors_satisfied(c, findings) for c in cond.conditions) if p is not None
+    ]
+    if not parts:
+        return None
+    return all(parts) if isinstance(cond, AllOf) else any(parts)
 
 
 def _plain_header(where: str) -> bool:
@@ -575,10 +691,10 @@ def ocr_may_matter(recipients: list[Address | Malformed], policy: Policy) -> boo
 _OCR_SUFFIX = " (read by OCR)"  # = milter.content.findings.OCR_WHERE_SUFFIX (a test keeps it so)
 
 
-def _explain(rule: ContentRule, used: set[str], content: ContentFacts) -> str:
+def _explain(rule: ContentRule, used: _Used, content: ContentFacts) -> str:
     parts = []
     for f in content.findings:
-        if f.detector in used:
+        if f.detector in used.detectors:
             # The officer reading a hold reason should see that the text came from an image or
             # a scan (milter.content.findings.OCR_WHERE_SUFFIX ends such a `where`).
             ocr = ", read by OCR" if any(w.endswith(_OCR_SUFFIX) for w in f.where) else ""
@@ -590,25 +706,29 @@ def _explain(rule: ContentRule, used: set[str], content: ContentFacts) -> str:
         "any": "",
     }[rule.recipients]
     what = rule.description or "content matched"
-    return " ".join(x for x in (f"{what}: {found}", scope) if x)
+    explained = " ".join(x for x in (f"{what}: {found}", scope) if x)
+    if used.first:
+        explained += "; " + ", ".join(note.text for note in used.first)
+    return explained
 
 
 def _content_hits(
-    kept: list[Address | Malformed], content: ContentFacts, policy: Policy
+    kept: list[Address | Malformed], content: ContentFacts, policy: Policy, ev: _Eval
 ) -> tuple[RuleHit, ...]:
     rules = policy.content.rules if policy.content is not None else ()
     hits = []
     for rule in rules:
-        used: set[str] = set()
+        used = _Used()
         findings = content.findings
         if rule.unless_encrypted and content.encrypted:
             # Encryption protects the body, never the Subject or attachment file names: what
             # was found there still went out in plain text.
             findings = tuple(f for f in findings if any(_plain_header(w) for w in f.where))
-        if not _satisfied(rule.when, findings, used):
-            continue
         if not _in_scope(rule, kept, policy):
             continue
+        if not _satisfied(rule.when, findings, used, ev):
+            continue
+        ev.notes.update(used.first)
         hits.append(RuleHit(rule.id, rule.action, rule.mode, _explain(rule, used, content)))
     return tuple(hits)
 
@@ -672,7 +792,7 @@ def _is_client_data(content: ContentFacts, policy: Policy) -> bool:
     if policy.content is None:
         return False
     readable = tuple(f for f in content.findings if f.detector not in NOT_READABLE)
-    return any(_satisfied(rule.when, readable, set()) for rule in policy.content.rules)
+    return any(_detectors_satisfied(rule.when, readable) for rule in policy.content.rules)
 
 
 def _flag(hit: RuleHit) -> str:

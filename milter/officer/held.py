@@ -71,6 +71,8 @@ class HeldMessage:
     officers: str
     decided: dt.datetime
     retention_days: int | None = None  # held mail is removed after this many days
+    # First contacts that made the rule match: (scope, kind, domain) (engine.FirstContactNote).
+    first_contact: tuple[tuple[str, str, str], ...] = ()
 
 
 def mask_subject(raw: str | None) -> str | None:
@@ -139,6 +141,9 @@ def held_message(
         officers=officers,
         decided=now,
         retention_days=retention_days,
+        first_contact=tuple(
+            (n.scope, n.kind, n.domain) for n in decision.first_contact[:MAX_DOMAINS]
+        ),
     )
 
 
@@ -170,6 +175,27 @@ def _limit(held: HeldMessage, nl: bool) -> str:
     return f", uiterlijk {days} dagen" if nl else f", for at most {days} days"
 
 
+def _first_contact(held: HeldMessage, nl: bool) -> str:
+    """One line per first contact: what this organisation sends there for the first time."""
+    lines = []
+    for scope, kind, domain in held.first_contact:
+        if nl:
+            what = "cliëntgegevens" if kind == "client_data" else "mail"
+            where = "dit domein" if scope == "domain" else "dit adres"
+            lines.append(
+                f"Eerste contact: {held.organisation} stuurt voor het eerst {what} naar "
+                f"{where} ({domain}).\n"
+            )
+        else:
+            what = "client data" if kind == "client_data" else "mail"
+            where = "domain" if scope == "domain" else "address"
+            lines.append(
+                f"First contact: the first time this organisation sends {what} to this "
+                f"{where} ({domain}).\n"
+            )
+    return "".join(lines)
+
+
 def _held_text(held: HeldMessage, nl: bool) -> str:
     subject = held.subject or ("(geen onderwerp)" if nl else "(no subject)")
     if nl:
@@ -180,6 +206,7 @@ def _held_text(held: HeldMessage, nl: bool) -> str:
             f"Onderwerp:    {subject} (ingekort, cijfers vervangen door #)\n"
             f"Wachtrij-id:  {held.queue_id}\n"
             f"Reden:        regel {held.rule}: {held.description}\n"
+            f"{_first_contact(held, True)}"
             f"Gevonden (gemaskeerd, nooit de waarde zelf):\n{_findings(held, True)}\n"
             f"\n"
             f"Wat er nu gebeurt: een functionaris bekijkt het bericht. Het blijft vastgehouden "
@@ -197,6 +224,7 @@ def _held_text(held: HeldMessage, nl: bool) -> str:
         f"Subject:      {subject} (shortened, digits replaced by #)\n"
         f"Queue id:     {held.queue_id}\n"
         f"Reason:       rule {held.rule}: {held.description}\n"
+        f"{_first_contact(held, False)}"
         f"Found (masked, never the value itself):\n{_findings(held, False)}\n"
         f"\n"
         f"What happens next: an officer reviews the message. It stays held until it is "

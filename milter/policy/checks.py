@@ -117,6 +117,13 @@ def check_cross_references(values: dict[str, Any], issues: Issues) -> None:
                 "quarantine_notices needs a 'notices' section (its from address and relay)",
                 "add notices: at the top level",
             )
+    if values.get("history") is None:
+        for node in issues.first_contact_nodes:
+            issues.at(
+                node,
+                "first_contact needs a 'history' section (where the contact history is kept)",
+                "add history: with store: at the top level",
+            )
     if values.get("quarantine_notices") is None:
         for node in issues.alert_nodes:
             issues.at(
@@ -184,3 +191,15 @@ def check_detectors(known: Iterable[str], issues: Issues) -> None:
             close = difflib.get_close_matches(name, sorted(known), n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(known))}"
             issues.at(node, f"unknown detector {quote(name)}", hint)
+
+
+def check_history(values: dict[str, Any], node: Node, issues: Issues) -> bool:
+    """The history section's files are absolute paths (a milter's working directory is no
+    place for them)."""
+    ok = True
+    for key in ("store", "key_file"):
+        path = values.get(key)
+        if path is not None and not str(path).startswith("/"):
+            issues.at(node, f"history: {key} must be an absolute path, got {quote(str(path))}")
+            ok = False
+    return ok

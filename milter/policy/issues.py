@@ -81,6 +81,7 @@ class Issues:
     notify_nodes: list[Node] = field(default_factory=list)
     alert_nodes: list[Node] = field(default_factory=list)  # content rules with alert: true
     held_notice_nodes: list[Node] = field(default_factory=list)  # quarantine_notices sections
+    first_contact_nodes: list[Node] = field(default_factory=list)  # first_contact conditions
 
     def __bool__(self) -> bool:
         return bool(self.found)

@@ -187,6 +187,7 @@ def _condition(spec: Condition, defs: dict[str, Any]) -> dict[str, Any]:
         defs["condition"] = {
             "oneOf": [
                 _spec(spec.detector, defs),
+                *([_spec(spec.first_contact, defs)] if spec.first_contact is not None else []),
                 *(
                     {
                         "type": "object",

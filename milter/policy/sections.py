@@ -19,8 +19,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from milter.domains.model import DnsSettings, Expectation
+from milter.history.model import CONTACT_KINDS, SCOPES, HistorySettings
 from milter.policy.checks import (
     check_dns,
+    check_history,
     note_held_notices,
     note_notify,
     note_rule_notices,
@@ -30,6 +32,7 @@ from milter.policy.model import (
     AnyOf,
     ContentRule,
     DetectorCondition,
+    FirstContact,
     HeldNotices,
     Notices,
     OwnedDomain,
@@ -273,6 +276,25 @@ DETECTOR = Map(
     },
     build=lambda v: DetectorCondition(**v),
 )
+FIRST_CONTACT = Map(
+    {
+        "first_contact": Field(
+            Choice(SCOPES),
+            doc="domain: the recipient's domain; address: the recipient's address.",
+        ),
+        "kind": Field(
+            Choice(CONTACT_KINDS),
+            required=False,
+            doc="client_data (default): has never received mail with client data from us; "
+            "any: has never received any mail from us.",
+        ),
+    },
+    build=lambda v: FirstContact(scope=v["first_contact"], kind=v.get("kind", "client_data")),
+    name="firstContact",
+    title="First contact",
+    doc="True when an external recipient's domain (or address) is new to the organisation, "
+    "as the contact history (the history section) knows it.",
+)
 CONTENT_RULE = Map(
     {
         "id": Field(
@@ -281,10 +303,11 @@ CONTENT_RULE = Map(
         ),
         "description": Field(Text(), required=False),
         "when": Field(
-            Condition(DETECTOR, all_of=AllOf, any_of=AnyOf),
+            Condition(DETECTOR, all_of=AllOf, any_of=AnyOf, first_contact=FIRST_CONTACT),
             title="Content condition",
-            doc="{detector: NAME, confidence: LEVEL, min_count: N}, or {all: [conditions]} "
-            "(every one must hold), or {any: [conditions]} (at least one).",
+            doc="{detector: NAME, confidence: LEVEL, min_count: N}, {first_contact: domain | "
+            "address, kind: client_data | any}, or {all: [conditions]} (every one must hold), "
+            "or {any: [conditions]} (at least one).",
         ),
         "recipients": Field(
             Choice(("external", "internal", "any")),
@@ -434,6 +457,32 @@ DNS = Map(
     check=check_dns,
     build=lambda v: DnsSettings(**v),
 )
+HISTORY = Map(
+    {
+        "store": Field(
+            Text(max_len=1000),
+            doc="The contact history's SQLite file (an absolute path, e.g. "
+            "/var/lib/postwarden/history.sqlite); it holds keyed hashes only.",
+        ),
+        "key_file": Field(
+            Text(max_len=1000),
+            required=False,
+            doc="The site key that hashes domains and addresses (default "
+            "/var/lib/postwarden/history.key; created 0600 at first use). Keep it with the "
+            "store's backups: without it the history cannot be read.",
+        ),
+        "on_failure": Field(
+            Choice(("tempfail", "accept_and_flag", "treat_as_first")),
+            required=False,
+            doc="The history cannot be read when a first_contact condition needs it: tempfail "
+            "(default; mail waits and is retried), accept_and_flag (the condition is false "
+            "and the message is flagged history_unverified), treat_as_first (every "
+            "recipient counts as first contact).",
+        ),
+    },
+    check=check_history,
+    build=lambda v: HistorySettings(**v),
+)
 LOOKALIKES = Map(
     {
         "action": Field(Choice(("flag", "quarantine", "reject"))),
@@ -544,6 +593,14 @@ POLICY = Map(
             "samen-veilig.com, homoglyphs).",
         ),
         "quarantine": Field(QUARANTINE, required=False, title="Quarantine review"),
+        "history": Field(
+            HISTORY,
+            required=False,
+            title="Contact history",
+            doc="Where the organisation's mail went (keyed hashes of recipient domains and "
+            "addresses), for first_contact conditions. Built from delivered mail; seed it "
+            "with 'postwarden history import'.",
+        ),
     },
     title="Postwarden policy, version 1",
     doc="Which outgoing mail Postwarden must stop. Owned by the security officer; checked with "

@@ -96,12 +96,14 @@ class Pattern:
 @dataclass(frozen=True)
 class Condition:
     """A content condition: ``detector`` (a mapping such as {detector: NAME, confidence: LEVEL,
-    min_count: N}), or {all: [...]} / {any: [...]} of conditions, nested freely. ``all_of`` and
+    min_count: N}), ``first_contact`` (a mapping such as {first_contact: domain, kind:
+    client_data}), or {all: [...]} / {any: [...]} of conditions, nested freely. ``all_of`` and
     ``any_of`` build the value of a checked list of parts."""
 
     detector: Map
     all_of: Callable[[tuple[Any, ...]], Any]
     any_of: Callable[[tuple[Any, ...]], Any]
+    first_contact: Map | None = None
 
 
 @dataclass(frozen=True)

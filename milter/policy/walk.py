@@ -238,7 +238,10 @@ def _walk_bool(node: Node, name: str, issues: Issues) -> Any:
 
 def _walk_condition(node: Node, spec: Condition, name: str, issues: Issues) -> Any:
     """{detector: ...} or {all: [conditions]} or {any: [conditions]}, nested freely."""
-    hint = "write {detector: bsn, confidence: high}, {all: [...]} or {any: [...]}"
+    hint = (
+        "write {detector: bsn, confidence: high}, {first_contact: domain}, {all: [...]} or "
+        "{any: [...]}"
+    )
     if not isinstance(node, MappingNode):
         issues.at(node, f"{name}: expected a condition, got {_kind(node)}", hint)
         return None
@@ -265,6 +268,11 @@ def _walk_condition(node: Node, spec: Condition, name: str, issues: Issues) -> A
     if "all" in keys or "any" in keys:
         issues.at(node, f"{name}: 'all' or 'any' must stand alone in its condition", hint)
         return None
+    if "first_contact" in keys and spec.first_contact is not None:
+        found = _walk_map(node, spec.first_contact, name, issues)
+        if found is not None:
+            issues.first_contact_nodes.append(node)
+        return found
     cond = _walk_map(node, spec.detector, name, issues)
     if cond is not None:
         issues.detectors.append((cond.detector, node))

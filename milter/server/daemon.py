@@ -38,6 +38,7 @@ from milter.core.address import Address, Malformed
 from milter.core.engine import Decision, Envelope, RecipientDecision, SubmissionPath
 from milter.domains.gather import DnsGatherer
 from milter.domains.watch import DomainStatus, DomainWatcher
+from milter.history.store import History
 from milter.metrics.registry import Metrics
 from milter.officer.notices import Notifier
 from milter.policy import Policy, PolicyError, load_policy
@@ -399,9 +400,11 @@ def milter_server(
     dns: DnsGatherer,
     listeners: Iterable[tuple[ListenSpec, SubmissionPath]],
     socket_group: str | None = None,
-) -> tuple[MilterServer, Notifier]:
-    """The milter server as one process and each worker run it, with its sender notifier."""
+) -> tuple[MilterServer, Notifier, History]:
+    """The milter server as one process and each worker run it, with its sender notifier and
+    its contact history (each closes after the server drained)."""
     notifier = Notifier(on_result=metrics.notice, on_kind_result=metrics.held_notice)
+    history = History(on_lookup=metrics.history_lookup, on_record=metrics.history_record)
     server = MilterServer(
         listeners,
         holder,
@@ -410,8 +413,9 @@ def milter_server(
         notifier=notifier,
         dns=dns,
         on_sessions=metrics.connections.set,
+        history=history,
     )
-    return server, notifier
+    return server, notifier, history
 
 
 def serve_one(options: DaemonOptions) -> int:
@@ -421,7 +425,7 @@ def serve_one(options: DaemonOptions) -> int:
     except AuditError as exc:
         log.error("audit_refused", error=str(exc))
         return 2
-    server, notifier = milter_server(
+    server, notifier, history = milter_server(
         daemon.holder,
         daemon.observer(),
         daemon.metrics,
@@ -443,5 +447,6 @@ def serve_one(options: DaemonOptions) -> int:
     server.drain(options.grace_s)
     daemon.close()
     notifier.close()
+    history.close()
     log.info("stopped")
     return 0
