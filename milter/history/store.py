@@ -122,19 +122,26 @@ def names_for(address: Address) -> tuple[tuple[Scope, str], ...]:
 
 
 class SqliteHistory:
-    """The history in one SQLite file (WAL; shared by the processes of one machine)."""
+    """The history in one SQLite file (WAL; shared by the processes of one machine).
+    ``readonly`` opens an existing file only (``postwarden check`` creates nothing)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, readonly: bool = False) -> None:
         self.path = path
         self._lock = threading.Lock()
         try:
+            target = f"file:{path}?mode=ro" if readonly else path
             self._db = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None
+                target,
+                timeout=BUSY_TIMEOUT_S,
+                check_same_thread=False,
+                isolation_level=None,
+                uri=readonly,
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(_SCHEMA)
-            os.chmod(path, 0o600)  # hashes only, but nobody else needs to read them
+            if not readonly:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute(_SCHEMA)
+                os.chmod(path, 0o600)  # hashes only, but nobody else needs to read them
         except (sqlite3.Error, OSError) as exc:
             raise HistoryError(f"cannot open history store {path}: {exc}") from None
 
@@ -183,9 +190,9 @@ class SqliteHistory:
             self._db.close()
 
 
-def open_store(settings: HistorySettings) -> SqliteHistory:
+def open_store(settings: HistorySettings, readonly: bool = False) -> SqliteHistory:
     """The store the settings name (a SQLite file path)."""
-    return SqliteHistory(settings.store)
+    return SqliteHistory(settings.store, readonly)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +213,9 @@ class History:
         on_lookup: Callable[[str], None] | None = None,
         on_record: Callable[[str], None] | None = None,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        readonly: bool = False,
     ) -> None:
+        self._readonly = readonly  # look-ups only: no key or store is created
         self._on_lookup = on_lookup or (lambda _result: None)
         self._on_record = on_record or (lambda _result: None)
         self._clock = clock
@@ -222,8 +231,8 @@ class History:
         with self._lock:
             found = self._open.get(settings)
             if found is None:
-                key = load_key(settings.key_file)
-                found = (key, open_store(settings))
+                key = load_key(settings.key_file, create=not self._readonly)
+                found = (key, open_store(settings, self._readonly))
                 self._open = {settings: found}  # keep only the settings in force
             return found
 
