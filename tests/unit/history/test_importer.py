@@ -20,12 +20,19 @@ from tests.unit.core.test_engine_rules import env, facts, finding
 from tests.unit.policy.test_loader_refusals import VALID, append
 
 DOSSIER = Path(__file__).resolve().parents[2] / "corpus" / "dossier_gewijzigd_extern.eml"
-MAIL_LOG = """\
-Dec  1 10:00:01 gw postfix/smtp[1]: 4AbC1: to=<info@partner.example>, relay=mx.partner.example[192.0.2.1]:25, delay=1, status=sent (250 ok)
-Dec  1 10:00:02 gw postfix/smtp[1]: 4AbC2: to=<x@bounced.example>, relay=none, delay=1, status=bounced (Host or domain name not found)
-Dec  1 10:00:03 gw postfix/local[2]: 4AbC3: to=<jan@samen-veilig.nl>, relay=local, delay=0, status=sent (delivered to mailbox)
-Dec  1 10:00:04 gw postfix/smtp[1]: 4AbC4: to=<broken@>, relay=none, status=sent (odd)
-"""
+MAIL_LOG = "".join(
+    f"Dec  1 10:00:0{n} gw postfix/{line}\n"
+    for n, line in enumerate(
+        [
+            "smtp[1]: 4AbC1: to=<info@partner.example>, relay=mx.partner.example[192.0.2.1]:25, "
+            "delay=1, status=sent (250 ok)",
+            "smtp[1]: 4AbC2: to=<x@bounced.example>, relay=none, delay=1, status=bounced (Host "
+            "or domain name not found)",
+            "local[2]: 4AbC3: to=<jan@samen-veilig.nl>, relay=local, status=sent (delivered)",
+            "smtp[1]: 4AbC4: to=<broken@>, relay=none, status=sent (odd)",
+        ]
+    )
+)
 
 
 def write_policy(tmp_path: Path) -> Path:
