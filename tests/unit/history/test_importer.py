@@ -85,10 +85,8 @@ def test_import_audit_and_mail_log(tmp_path: Path, capsys: pytest.CaptureFixture
     log = tmp_path / "mail.log.1.gz"
     with gzip.open(log, "wt") as out:
         out.write(MAIL_LOG)
-    code = main(
-        ["history", "import", "--policy", str(policy), "--audit-log", str(audit)]
-        + ["--mail-log", str(log)]
-    )
+    argv = ["history", "import", "--policy", str(policy), "--audit-log", str(audit)]
+    code = main([*argv, "--mail-log", str(log)])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "2 deliveries to external recipients (1 with client data)" in out
