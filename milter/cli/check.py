@@ -21,8 +21,10 @@ from milter.core.engine import (
     SubmissionPath,
     decide,
     ocr_may_matter,
+    rdap_domains_needed,
 )
 from milter.domains.gather import DnsGatherer, MessageDns
+from milter.domains.rdap import MessageRdap, RdapClient
 from milter.history.model import HistoryFacts
 from milter.policy.model import Policy
 
@@ -75,6 +77,15 @@ def as_json(decision: Decision, policy: Policy) -> dict[str, Any]:
         "first_contact": [
             {"scope": n.scope, "kind": n.kind, "domain": n.domain} for n in decision.first_contact
         ],
+        "domain_age": [
+            {
+                "domain": n.domain,
+                "event": n.event,
+                "date": n.date.isoformat() if n.date else None,
+                "age_days": n.age_days,
+            }
+            for n in decision.domain_age
+        ],
         "policy_sha256": policy.sha256,
         "policy": policy.source,
     }
@@ -118,6 +129,8 @@ def as_text(decision: Decision, envelope: Envelope, policy: Policy) -> str:
         lines.append(f"notice:  {n.kind} to {n.to} (rule {n.rule})")
     for note in decision.first_contact:
         lines.append(f"first:   {note.text}")
+    for age in decision.domain_age:
+        lines.append(f"age:     {age.text}")
     lines.append(f"policy:  {policy.source} (sha256 {policy.sha256[:12]})")
     return "\n".join(lines)
 
@@ -144,11 +157,17 @@ def run_check(
     history = None
     if not offline and content is not None:
         history = _history(policy, envelope)
-    facts = Facts(content=content, now=dt.datetime.now(dt.UTC), dns=dns, history=history)
+    rdap = None
+    if not offline:
+        needed = rdap_domains_needed(list(envelope.recipients), content, policy)
+        rdap = RdapClient().gather(policy.rdap, needed, MessageRdap())
+    facts = Facts(content=content, now=dt.datetime.now(dt.UTC), dns=dns, history=history, rdap=rdap)
     decision = decide(envelope, facts, policy)
     skipped = list(DNS_RULES) if offline and policy.dns is not None else []
     if offline and policy.history is not None:
         skipped.append("first_contact")
+    if offline and policy.rdap is not None:
+        skipped.append("domain_age")
     if want_json:
         doc = as_json(decision, policy)
         doc["skipped"] = skipped
@@ -157,6 +176,15 @@ def run_check(
             d: {"state": f.state, "detail": f.detail} for d, f in sorted((dns or {}).items())
         }
         doc["history"] = _history_json(history, envelope, policy)
+        doc["rdap"] = {
+            d: {
+                "state": f.state,
+                "registered": f.registered.isoformat() if f.registered else None,
+                "changed": f.changed.isoformat() if f.changed else None,
+                "error": f.error,
+            }
+            for d, f in sorted((rdap or {}).items())
+        }
         return json.dumps(doc, ensure_ascii=False)
     text = as_text(decision, envelope, policy)
     if content is not None and content.ocr_read:
@@ -165,8 +193,13 @@ def run_check(
         text += f"\ndns:     {domain}: {found.state} ({found.detail})"
     for line in _history_lines(history, envelope, policy):
         text += f"\nhistory: {line}"
+    for base, said in sorted((rdap or {}).items()):
+        dates = f"registered {said.registered}, last changed {said.changed or '-'}"
+        text += f"\nrdap:    {base}: {dates if said.state == 'ok' else said.error}"
     if skipped:
-        text += f"\nskipped: DNS rules and first contact ({', '.join(skipped)}): --offline"
+        text += (
+            f"\nskipped: DNS rules, first contact and domain age ({', '.join(skipped)}): --offline"
+        )
     return text
 
 

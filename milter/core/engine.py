@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 
 from milter.core.address import Address, Malformed, is_within
 from milter.core.verdict import SmtpReply, reject, tempfail
+from milter.domains._suffix import registrable
 from milter.policy.model import (
     ACTION_RANK,
     AllOf,
@@ -27,6 +28,7 @@ from milter.policy.model import (
     ContentAction,
     ContentRule,
     DetectorCondition,
+    DomainAge,
     FirstContact,
     OwnedDomain,
     Policy,
@@ -37,6 +39,7 @@ from milter.policy.model import (
 if TYPE_CHECKING:
     from milter.content.findings import ContentFacts, Finding
     from milter.domains.model import DomainFacts
+    from milter.domains.rdap import RdapFacts
     from milter.history.model import HistoryFacts
 
 SubmissionPath = Literal["smtp", "local"]
@@ -55,6 +58,8 @@ RULE_DNS_UNVERIFIED = "dns_unverified"
 RULE_LOOKALIKE = "lookalike_domain"
 RULE_HISTORY_FAILURE = "history_failure"
 RULE_HISTORY_UNVERIFIED = "history_unverified"
+RULE_RDAP_FAILURE = "rdap_failure"
+RULE_RDAP_UNVERIFIED = "rdap_unverified"
 DNS_RULES = (RULE_OWNERSHIP_DRIFT, RULE_NONEXISTENT, RULE_DNS_FAILURE)
 
 HEADER_REMOVED = "X-Postwarden-Removed-Recipients"
@@ -95,6 +100,9 @@ class Facts:
     # The contact history of the external recipients (milter.history); None = not consulted
     # (no history section, or ``postwarden check`` without the store): first_contact is false.
     history: HistoryFacts | None = None
+    # RDAP answers per registrable domain (milter.domains.rdap); None = not asked (no rdap
+    # section, no client data, ``check --offline``): domain_*_within is false.
+    rdap: Mapping[str, RdapFacts] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +119,26 @@ class FirstContactNote:
         what = "client data" if self.kind == "client_data" else "mail"
         where = "domain" if self.scope == "domain" else "address"
         return f"first time this organisation sends {what} to this {where} ({self.domain})"
+
+
+@dataclass(frozen=True, slots=True)
+class DomainAgeNote:
+    """An RDAP fact that made a domain_*_within condition true: the registrable domain, the
+    event (registration / last changed), its date and its age in days on the day decided
+    (date None: RDAP could not be asked and the policy treats that as new)."""
+
+    domain: str
+    event: str
+    date: dt.date | None
+    age_days: int | None
+
+    @property
+    def text(self) -> str:
+        verb = "registered" if self.event == "registration" else "last changed"
+        if self.date is None or self.age_days is None:
+            return f"{self.domain}: RDAP unavailable, treated as recently {verb}"
+        days = "today" if self.age_days == 0 else f"{self.age_days} days ago"
+        return f"{self.domain} {verb} {self.date.isoformat()}, {days}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +237,7 @@ class Decision:
     exceptions_used: tuple[ExceptionUse, ...] = ()
     notices: tuple[NoticeDue, ...] = ()
     first_contact: tuple[FirstContactNote, ...] = ()  # what made first_contact conditions true
+    domain_age: tuple[DomainAgeNote, ...] = ()  # RDAP facts that made domain_*_within true
 
     def __post_init__(self) -> None:
         _check_reply(self.action, self.reply)
@@ -435,8 +464,23 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
     )
     kept = [rd.address for rd in decisions if not rd.refused]
     content = facts.content
-    ev = _Eval(kept, facts.history, policy)
+    ev = _Eval(kept, facts.history, policy, facts.rdap, facts.now)
     hits = _content_hits(kept, content, policy, ev) if content is not None else ()
+    if ev.rdap_unknown and policy.rdap is not None:
+        if policy.rdap.on_failure == "tempfail":
+            reason = f"RDAP could not be asked for a domain age condition ({ev.rdap_error})"
+            text = f"{reason}; try again later (postwarden rule {RULE_RDAP_FAILURE})"
+            return Decision(
+                "tempfail",
+                decisions,
+                policy.sha256,
+                path,
+                reply=tempfail(text, "4.4.3"),
+                rule=RULE_RDAP_FAILURE,
+                reason=reason,
+            )
+        reason = f"domain age not checked: RDAP unavailable ({ev.rdap_error})"
+        hits = (RuleHit(RULE_RDAP_UNVERIFIED, "flag", "enforce", reason), *hits)
     if ev.unknown and policy.history is not None:
         if policy.history.on_failure == "tempfail":
             reason = "the contact history could not be read for a first_contact condition"
@@ -470,6 +514,7 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
         findings=findings,
         exceptions_used=excepted,
         first_contact=tuple(ev.notes),
+        domain_age=tuple(ev.ages),
     )
     if strongest is not None and strongest.action == "reject":
         text = f"message refused by postwarden rule {strongest.rule}: {strongest.reason}"
@@ -569,8 +614,13 @@ class _Eval:
     kept: list[Address | Malformed]
     history: HistoryFacts | None
     policy: Policy
+    rdap: Mapping[str, RdapFacts] | None = None
+    now: dt.datetime | None = None
     notes: dict[FirstContactNote, None] = field(default_factory=dict)
     unknown: bool = False
+    ages: dict[DomainAgeNote, None] = field(default_factory=dict)
+    rdap_unknown: bool = False  # a domain age condition needed RDAP that did not answer
+    rdap_error: str = ""
 
 
 @dataclass
@@ -579,10 +629,47 @@ class _Used:
 
     detectors: set[str] = field(default_factory=set)
     first: dict[FirstContactNote, None] = field(default_factory=dict)
+    ages: dict[DomainAgeNote, None] = field(default_factory=dict)
 
     def update(self, other: _Used) -> None:
         self.detectors.update(other.detectors)
         self.first.update(other.first)
+        self.ages.update(other.ages)
+
+
+def _domain_ages(cond: DomainAge, ev: _Eval | None) -> list[DomainAgeNote]:
+    """The external recipients' registrable domains whose RDAP event is within the days.
+
+    Without RDAP answers (None) or a clock nothing is; an answer missing or failed makes the
+    domain new under on_failure treat_as_new, and otherwise marks the evaluation unknown."""
+    if ev is None or ev.rdap is None or ev.now is None:
+        return []
+    today = ev.now.date()
+    notes = []
+    for a in ev.kept:
+        if not isinstance(a, Address) or a.is_literal or ev.policy.is_owned(a.domain):
+            continue
+        base = registrable(a.domain)
+        if base is None:
+            continue
+        found = ev.rdap.get(base)
+        if found is None or found.state != "ok":
+            settings = ev.policy.rdap
+            if settings is not None and settings.on_failure == "treat_as_new":
+                notes.append(DomainAgeNote(base, cond.event, None, None))
+            else:
+                ev.rdap_unknown = True
+                ev.rdap_error = (found.error if found else None) or "not asked"
+            continue
+        # A domain never changed since registration: its registration is its last change.
+        when = found.registered if cond.event == "registration" else found.changed
+        when = when or found.registered
+        if when is None:
+            continue
+        age = (today - when).days
+        if age <= cond.days:
+            notes.append(DomainAgeNote(base, cond.event, when, age))
+    return list(dict.fromkeys(notes))
 
 
 def _first_contacts(cond: FirstContact, ev: _Eval | None) -> list[FirstContactNote]:
@@ -627,6 +714,10 @@ def _satisfied(
         notes = _first_contacts(cond, ev)
         used.first.update(dict.fromkeys(notes))
         return bool(notes)
+    if isinstance(cond, DomainAge):
+        ages = _domain_ages(cond, ev)
+        used.ages.update(dict.fromkeys(ages))
+        return bool(ages)
     if isinstance(cond, AllOf):
         trial = _Used()
         if all(_satisfied(c, findings, trial, ev) for c in cond.conditions):
@@ -642,7 +733,7 @@ def _detectors_satisfied(cond: Condition, findings: tuple[Finding, ...]) -> bool
     (None), so "client data" does not depend on who received it."""
     if isinstance(cond, DetectorCondition):
         return _matching(cond, findings) >= cond.min_count
-    if isinstance(cond, FirstContact):
+    if isinstance(cond, FirstContact | DomainAge):
         return None
     parts = [
         p for p in (_detectors_satisfied(c, findings) for c in cond.conditions) if p is not None
@@ -670,6 +761,23 @@ def _in_scope(rule: ContentRule, kept: list[Address | Malformed], policy: Policy
     if rule.recipients == "internal":
         return bool(kept) and not external
     return True
+
+
+def rdap_domains_needed(
+    recipients: list[Address | Malformed], content: ContentFacts | None, policy: Policy
+) -> list[str]:
+    """The registrable domains RDAP must be asked about before deciding: the external
+    recipients' of mail with client data, when the policy has an rdap section (domain age
+    conditions are only ever asked for mail that carries client data)."""
+    if policy.rdap is None or content is None or not _is_client_data(content, policy):
+        return []
+    out: dict[str, None] = {}
+    for a in recipients:
+        if isinstance(a, Address) and not a.is_literal and not policy.is_owned(a.domain):
+            base = registrable(a.domain)
+            if base is not None:
+                out.setdefault(base, None)
+    return list(out)
 
 
 def content_may_apply(recipients: list[Address | Malformed], policy: Policy) -> bool:
@@ -709,6 +817,8 @@ def _explain(rule: ContentRule, used: _Used, content: ContentFacts) -> str:
     explained = " ".join(x for x in (f"{what}: {found}", scope) if x)
     if used.first:
         explained += "; " + ", ".join(note.text for note in used.first)
+    if used.ages:
+        explained += "; " + ", ".join(note.text for note in used.ages)
     return explained
 
 
@@ -729,6 +839,7 @@ def _content_hits(
         if not _satisfied(rule.when, findings, used, ev):
             continue
         ev.notes.update(used.first)
+        ev.ages.update(used.ages)
         hits.append(RuleHit(rule.id, rule.action, rule.mode, _explain(rule, used, content)))
     return tuple(hits)
 

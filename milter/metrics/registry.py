@@ -66,6 +66,7 @@ from milter.core.engine import (
     Decision,
     RecipientDecision,
 )
+from milter.domains.rdap import RDAP_RESULTS
 from milter.history.model import CONTACT_KINDS, SCOPES
 from milter.metrics.queue import HoldQueueCollector
 from milter.policy.model import Policy
@@ -308,6 +309,13 @@ class Metrics:
             ["result"],
             registry=r,
         )
+        self.rdap_queries = Counter(
+            "postwarden_rdap_queries",
+            "RDAP look-ups of recipient domains' registration dates, by result (ok, "
+            "not_found, error, timeout, cached).",
+            ["result"],
+            registry=r,
+        )
         self.workers = Gauge(
             "postwarden_workers",
             "Worker processes serving milter connections now (serve --workers N).",
@@ -355,6 +363,8 @@ class Metrics:
             self.history_lookups.labels(result)
         for result in HISTORY_RECORD_RESULTS:
             self.history_records.labels(result)
+        for result in RDAP_RESULTS:
+            self.rdap_queries.labels(result)
         self.policy_reload_ok.set(1)
 
     # -- decisions -----------------------------------------------------------------------------
@@ -475,6 +485,10 @@ class Metrics:
         """A delivered message's contacts: written, failed or dropped."""
         known = result if result in HISTORY_RECORD_RESULTS else "failed"
         self.history_records.labels(known).inc()
+
+    def rdap_query(self, result: str) -> None:
+        """An RDAP look-up (``RDAP_RESULTS``); anything else counts as error."""
+        self.rdap_queries.labels(result if result in RDAP_RESULTS else "error").inc()
 
     def policy_reload(self, ok: bool) -> None:
         self.policy_reloads.labels("ok" if ok else "refused").inc()

@@ -110,6 +110,7 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         dns=values.get("dns"),
         lookalikes=lookalikes,
         history=values.get("history"),
+        rdap=values.get("rdap"),
     )
 
 

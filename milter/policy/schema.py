@@ -27,6 +27,7 @@ from milter.policy.spec import (
     Choice,
     Condition,
     Date,
+    Days,
     Domain,
     Field,
     HostPattern,
@@ -149,6 +150,8 @@ def _spec(spec: Spec, defs: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string", "pattern": _NAMESERVER}
     if isinstance(spec, OwnPhrase):
         return {"type": "string", "minLength": 4, "maxLength": spec.max_len}
+    if isinstance(spec, Days):
+        return {"type": "string", "pattern": "^[0-9]{1,4}d$"}
     named = {Domain: "domain", Date: "date", Identifier: "identifier", HostPattern: "hostPattern"}
     return _scalar_ref(named[type(spec)], defs)
 
@@ -187,7 +190,7 @@ def _condition(spec: Condition, defs: dict[str, Any]) -> dict[str, Any]:
         defs["condition"] = {
             "oneOf": [
                 _spec(spec.detector, defs),
-                *([_spec(spec.first_contact, defs)] if spec.first_contact is not None else []),
+                *(_spec(keyed, defs) for _, keyed in spec.keyed),
                 *(
                     {
                         "type": "object",

@@ -96,14 +96,23 @@ class Pattern:
 @dataclass(frozen=True)
 class Condition:
     """A content condition: ``detector`` (a mapping such as {detector: NAME, confidence: LEVEL,
-    min_count: N}), ``first_contact`` (a mapping such as {first_contact: domain, kind:
-    client_data}), or {all: [...]} / {any: [...]} of conditions, nested freely. ``all_of`` and
-    ``any_of`` build the value of a checked list of parts."""
+    min_count: N}), one of the ``keyed`` mappings (chosen by the key it has: {first_contact:
+    domain, kind: client_data}, {domain_registered_within: 30d}), or {all: [...]} / {any: [...]}
+    of conditions, nested freely. ``all_of`` and ``any_of`` build the value of a checked list of
+    parts."""
 
     detector: Map
     all_of: Callable[[tuple[Any, ...]], Any]
     any_of: Callable[[tuple[Any, ...]], Any]
-    first_contact: Map | None = None
+    keyed: tuple[tuple[str, Map], ...] = ()
+
+
+@dataclass(frozen=True)
+class Days:
+    """A number of days written with a 'd' (30d), from ``low`` to ``high``."""
+
+    low: int = 1
+    high: int = 3650
 
 
 @dataclass(frozen=True)
@@ -183,6 +192,7 @@ Spec = (
     | Pattern
     | Condition
     | Date
+    | Days
     | Domain
     | Choice
     | List

@@ -39,6 +39,7 @@ from milter.policy.spec import (
     Choice,
     Condition,
     Date,
+    Days,
     Domain,
     HostPattern,
     HostPort,
@@ -56,6 +57,7 @@ from milter.policy.spec import (
 
 # The shapes of dates, ids and sender patterns (``milter.policy.schema`` gives editors the same).
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DAYS = re.compile(r"([0-9]{1,4})d")
 IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 SENDER_PATTERN = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]{1,254}")
 _BOOLEAN_WORDS_HINT = "YAML reads yes/no/on/off/true/false as booleans; put the text in quotes"
@@ -72,6 +74,8 @@ def walk(node: Node, spec: Spec, name: str, issues: Issues) -> Any:
         return _walk_integer(node, spec, name, issues)
     if isinstance(spec, Date):
         return _walk_date(node, name, issues)
+    if isinstance(spec, Days):
+        return _walk_days(node, spec, name, issues)
     if isinstance(spec, Bool):
         return _walk_bool(node, name, issues)
     if isinstance(spec, Condition):
@@ -239,8 +243,8 @@ def _walk_bool(node: Node, name: str, issues: Issues) -> Any:
 def _walk_condition(node: Node, spec: Condition, name: str, issues: Issues) -> Any:
     """{detector: ...} or {all: [conditions]} or {any: [conditions]}, nested freely."""
     hint = (
-        "write {detector: bsn, confidence: high}, {first_contact: domain}, {all: [...]} or "
-        "{any: [...]}"
+        "write {detector: bsn, confidence: high}, {first_contact: domain}, "
+        "{domain_registered_within: 30d}, {all: [...]} or {any: [...]}"
     )
     if not isinstance(node, MappingNode):
         issues.at(node, f"{name}: expected a condition, got {_kind(node)}", hint)
@@ -268,15 +272,36 @@ def _walk_condition(node: Node, spec: Condition, name: str, issues: Issues) -> A
     if "all" in keys or "any" in keys:
         issues.at(node, f"{name}: 'all' or 'any' must stand alone in its condition", hint)
         return None
-    if "first_contact" in keys and spec.first_contact is not None:
-        found = _walk_map(node, spec.first_contact, name, issues)
-        if found is not None:
-            issues.first_contact_nodes.append(node)
-        return found
+    for word, keyed in spec.keyed:
+        if word in keys:
+            found = _walk_map(node, keyed, name, issues)
+            if found is not None:
+                issues.condition_nodes.append((word, node))
+            return found
     cond = _walk_map(node, spec.detector, name, issues)
     if cond is not None:
         issues.detectors.append((cond.detector, node))
     return cond
+
+
+def _walk_days(node: Node, spec: Days, name: str, issues: Issues) -> Any:
+    hint = f"e.g. 30d (days, {spec.low} to {spec.high})"
+    if not (isinstance(node, ScalarNode) and node.tag in (STR, INT)):
+        issues.at(node, f"{name}: expected a number of days such as 30d, got {_kind(node)}", hint)
+        return None
+    match = DAYS.fullmatch(str(node.value))
+    if match is None:
+        issues.at(
+            node,
+            f"{name}: expected a number of days such as 30d, got {quote(str(node.value))}",
+            hint,
+        )
+        return None
+    days = int(match.group(1))
+    if not spec.low <= days <= spec.high:
+        issues.at(node, f"{name}: {days} days is outside {spec.low} to {spec.high}", hint)
+        return None
+    return days
 
 
 def _walk_date(node: Node, name: str, issues: Issues) -> Any:

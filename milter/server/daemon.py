@@ -37,6 +37,7 @@ from milter.audit.trail import AuditError, AuditLog, AuditWriter
 from milter.core.address import Address, Malformed
 from milter.core.engine import Decision, Envelope, RecipientDecision, SubmissionPath
 from milter.domains.gather import DnsGatherer
+from milter.domains.rdap import RdapClient
 from milter.domains.watch import DomainStatus, DomainWatcher
 from milter.history.store import History
 from milter.metrics.registry import Metrics
@@ -405,6 +406,7 @@ def milter_server(
     its contact history (each closes after the server drained)."""
     notifier = Notifier(on_result=metrics.notice, on_kind_result=metrics.held_notice)
     history = History(on_lookup=metrics.history_lookup, on_record=metrics.history_record)
+    rdap = RdapClient(observer=metrics.rdap_query)  # one cache per process
     server = MilterServer(
         listeners,
         holder,
@@ -414,6 +416,7 @@ def milter_server(
         dns=dns,
         on_sessions=metrics.connections.set,
         history=history,
+        rdap=rdap,
     )
     return server, notifier, history
 

@@ -32,6 +32,7 @@ from milter.domains.gather import DnsGatherer
 from milter.server.session import MilterSession, Observer, PolicyHolder
 
 if TYPE_CHECKING:
+    from milter.domains.rdap import RdapClient
     from milter.history.store import History
     from milter.officer.notices import Notifier
 
@@ -114,9 +115,11 @@ class MilterServer:
         dns: DnsGatherer | None = None,
         on_sessions: Callable[[int], object] | None = None,
         history: History | None = None,
+        rdap: RdapClient | None = None,
     ) -> None:
         self._notifier = notifier
         self._history = history
+        self._rdap = rdap
         self._dns = dns or DnsGatherer()
         self._on_sessions = on_sessions  # told the number of open sessions at each change
         self._specs = list(listeners)
@@ -167,7 +170,14 @@ class MilterServer:
 
     def _start_session(self, conn: socket.socket, path: SubmissionPath) -> None:
         session = MilterSession(
-            conn, path, self._policies, self._observer, self._notifier, self._dns, self._history
+            conn,
+            path,
+            self._policies,
+            self._observer,
+            self._notifier,
+            self._dns,
+            self._history,
+            self._rdap,
         )
 
         def run() -> None:

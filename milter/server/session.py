@@ -47,9 +47,11 @@ from milter.core.engine import (
     decide,
     decide_recipient,
     ocr_may_matter,
+    rdap_domains_needed,
 )
 from milter.core.verdict import INTERNAL_ERROR, SmtpReply, smtp_safe
 from milter.domains.gather import DnsGatherer, MessageDns
+from milter.domains.rdap import MessageRdap, RdapClient
 from milter.history.model import HistoryFacts
 from milter.officer.held import held_message, render_alert, render_held
 from milter.officer.notices import Outgoing
@@ -210,9 +212,11 @@ class MilterSession:
         notifier: Notifier | None = None,
         dns: DnsGatherer | None = None,
         history: History | None = None,
+        rdap: RdapClient | None = None,
     ) -> None:
         self._notifier = notifier
         self._history = history
+        self._rdap = rdap or RdapClient()
         self._dns = dns or DnsGatherer()
         self.transport = transport
         self.path: SubmissionPath = path
@@ -511,8 +515,15 @@ class MilterSession:
                 history = (
                     self._gather_history(msg.policy, envelope) if content is not None else None
                 )
+                # RDAP (domain age) only for mail with client data, within its own budget.
+                needed = rdap_domains_needed(list(envelope.recipients), content, msg.policy)
+                rdap = self._rdap.gather(msg.policy.rdap, needed, MessageRdap())
                 facts = Facts(
-                    content=content, now=dt.datetime.now(dt.UTC), dns=dns, history=history
+                    content=content,
+                    now=dt.datetime.now(dt.UTC),
+                    dns=dns,
+                    history=history,
+                    rdap=rdap,
                 )
                 return decide(envelope, facts, msg.policy)
 
