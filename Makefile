@@ -11,7 +11,7 @@ METRICS     ?= 127.0.0.1:9797
 # OCR: Tesseract with the Dutch and English models; tesserocr is compiled against its headers
 # (pkg-config, a C++ compiler, Python headers); DejaVu draws the text of the OCR tests' images.
 DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd lame fonts-dejavu-core faketime \
-  tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng libtesseract-dev libleptonica-dev \
+  redis-server tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng libtesseract-dev libleptonica-dev \
   pkg-config g++ python3-dev
 PYTEST_ARGS ?=
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from milter.core.address import Address, parse_address
-from milter.history.store import SqliteHistory, contact_hash, external_names, load_key
+from milter.history.store import contact_hash, external_names, load_key, open_store
 from milter.policy.model import Policy
 
 MAX_LINE = 1 << 20
@@ -103,7 +103,7 @@ def import_contacts(
     if settings is None:
         raise ValueError("the policy has no history section")
     key = load_key(settings.key_file)
-    store = SqliteHistory(settings.store)
+    store = open_store(settings)
     try:
         batch: dict[str, bool] = {}
         for address, client_data in contacts:

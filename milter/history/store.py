@@ -7,6 +7,11 @@ cannot be turned back into addresses, not even by trying a list of likely ones.
 
 ``SqliteHistory`` is one gateway's store: a SQLite file in WAL mode, shared safely by the
 worker processes of one machine (SQLite's own locking; a writer waits ``BUSY_TIMEOUT_S``).
+``RedisHistory`` (``store: redis://HOST:PORT/DB``) is the store several gateways share: one hash
+per contact, updated with commands that only ever set flags (so concurrent gateways cannot undo
+each other's records). With Redis, the per-day sender-notice limits are kept there too
+(``RedisRateLimit``), so N gateways send a sender at most ``per_day`` notices, not N times that.
+Every gateway must use the same site key file (copy it; it is created only where missing).
 ``History`` is what a process holds: the store and key per policy settings, ``gather`` (the
 look-up before deciding, for the external recipients only) and ``record`` (after a message went
 on, queued to a background thread so the milter does not wait for the disk).
@@ -190,14 +195,104 @@ class SqliteHistory:
             self._db.close()
 
 
-def open_store(settings: HistorySettings, readonly: bool = False) -> SqliteHistory:
-    """The store the settings name (a SQLite file path)."""
+REDIS_PREFIX = "postwarden:"
+REDIS_TIMEOUT_S = 1.0
+
+
+def is_redis(store: str) -> bool:
+    return store.startswith(("redis://", "rediss://", "unix://"))
+
+
+class RedisHistory:
+    """The history in Redis, shared by several gateways: ``postwarden:contact:HASH`` hashes
+    with fields ``any``, ``client_data``, ``first_day`` and ``last_day``."""
+
+    def __init__(self, url: str) -> None:
+        import redis  # only for policies that name a Redis store
+
+        self.path = url
+        try:
+            self._db = redis.Redis.from_url(
+                url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
+            )
+        except ValueError as exc:
+            raise HistoryError(f"history store {url}: {exc}") from None
+
+    @staticmethod
+    def _key(h: str) -> str:
+        return f"{REDIS_PREFIX}contact:{h}"
+
+    def lookup(self, hashes: Sequence[str]) -> dict[str, Contact]:
+        pipe = self._db.pipeline(transaction=False)
+        for h in hashes:
+            pipe.hmget(self._key(h), "any", "client_data")
+        found: dict[str, Contact] = {}
+        for h, (any_mail, client_data) in zip(hashes, pipe.execute(), strict=True):
+            if any_mail is not None or client_data is not None:
+                found[h] = Contact(any_mail == b"1", client_data == b"1")
+        return found
+
+    def record(self, entries: Iterable[tuple[str, bool]], day: dt.date) -> int:
+        pipe = self._db.pipeline(transaction=False)
+        n = 0
+        for h, client_data in entries:
+            key = self._key(h)
+            pipe.hset(key, "any", "1")
+            pipe.hset(key, "last_day", day.isoformat())
+            if client_data:
+                pipe.hset(key, "client_data", "1")  # only ever set: a record never clears it
+            pipe.hsetnx(key, "first_day", day.isoformat())
+            n += 1
+        if n:
+            pipe.execute()
+        return n
+
+    def count(self) -> int:
+        return sum(1 for _ in self._db.scan_iter(match=f"{REDIS_PREFIX}contact:*", count=1000))
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class RedisRateLimit:
+    """Per-day notice limits shared through Redis: ``postwarden:notice:SHA256:DAY`` counters
+    (the address is hashed, so the store holds none), expiring after two days."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._db = redis.Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
+        )
+
+    def allow(self, to: str, about: str, day: dt.date, per_day: int) -> bool:
+        """Count one more for (to, about) on ``day``; False once ``per_day`` are used.
+        Raises redis errors (the caller falls back to its own limit)."""
+        digest = hashlib.sha256(f"{to.lower()}\0{about.lower()}".encode()).hexdigest()
+        key = f"{REDIS_PREFIX}notice:{digest}:{day.isoformat()}"
+        pipe = self._db.pipeline(transaction=True)
+        pipe.incr(key)
+        pipe.expire(key, 2 * 86400)
+        count, _ = pipe.execute()
+        return int(count) <= per_day
+
+    def close(self) -> None:
+        self._db.close()
+
+
+Store = SqliteHistory | RedisHistory
+
+
+def open_store(settings: HistorySettings, readonly: bool = False) -> Store:
+    """The store the settings name: a redis:// URL, or a SQLite file path."""
+    if is_redis(settings.store):
+        return RedisHistory(settings.store)
     return SqliteHistory(settings.store, readonly)
 
 
 @dataclass(frozen=True, slots=True)
 class _Pending:
-    store: SqliteHistory
+    store: Store
     entries: tuple[tuple[str, bool], ...]
     day: dt.date
 
@@ -220,14 +315,29 @@ class History:
         self._on_record = on_record or (lambda _result: None)
         self._clock = clock
         self._lock = threading.Lock()
-        self._open: dict[HistorySettings, tuple[bytes, SqliteHistory]] = {}
+        self._open: dict[HistorySettings, tuple[bytes, Store]] = {}
+        self._limits: dict[str, RedisRateLimit] = {}
         self._queue: queue.Queue[_Pending | None] = queue.Queue(_QUEUE_SIZE)
         self._idle = threading.Condition()
         self._busy = 0
         self._thread = threading.Thread(target=self._run, name="history", daemon=True)
         self._thread.start()
 
-    def _opened(self, settings: HistorySettings) -> tuple[bytes, SqliteHistory]:
+    def rate_limit(self, policy: Policy) -> RedisRateLimit | None:
+        """The shared notice limits when the policy's history store is Redis, else None."""
+        settings = policy.history
+        if settings is None or not is_redis(settings.store):
+            return None
+        with self._lock:
+            limit = self._limits.get(settings.store)
+            if limit is None:
+                for old in self._limits.values():
+                    old.close()
+                limit = RedisRateLimit(settings.store)
+                self._limits = {settings.store: limit}
+            return limit
+
+    def _opened(self, settings: HistorySettings) -> tuple[bytes, Store]:
         with self._lock:
             found = self._open.get(settings)
             if found is None:
@@ -251,7 +361,7 @@ class History:
             key, store = self._opened(settings)
             hashes = {contact_hash(key, scope, name): (scope, name) for scope, name in wanted}
             known = store.lookup(list(hashes))
-        except (HistoryError, sqlite3.Error, OSError) as exc:
+        except Exception as exc:  # any store trouble (SQLite, Redis, the key): fail closed
             self._on_lookup("error")
             log.error("history_lookup_failed", error=str(exc)[:300])
             return HistoryFacts(error=type(exc).__name__)
@@ -275,7 +385,7 @@ class History:
             return False
         try:
             key, store = self._opened(settings)
-        except (HistoryError, sqlite3.Error, OSError) as exc:
+        except Exception as exc:  # counted; the message stays as decided
             self._on_record("failed")
             log.error("history_record_failed", error=str(exc)[:300])
             return False
@@ -303,7 +413,10 @@ class History:
         with self._lock:
             for _, store in self._open.values():
                 store.close()
+            for limit in self._limits.values():
+                limit.close()
             self._open = {}
+            self._limits = {}
 
     def _done(self) -> None:
         with self._idle:
@@ -318,7 +431,7 @@ class History:
             try:
                 pending.store.record(pending.entries, pending.day)
                 self._on_record("written")
-            except (sqlite3.Error, OSError) as exc:
+            except Exception as exc:  # SQLite, Redis, disk: counted, the thread lives on
                 self._on_record("failed")
                 log.error("history_record_failed", error=str(exc)[:300])
             finally:

@@ -205,6 +205,8 @@ def check_history(values: dict[str, Any], node: Node, issues: Issues) -> bool:
     ok = True
     for key in ("store", "key_file"):
         path = values.get(key)
+        if key == "store" and str(path).startswith(("redis://", "rediss://", "unix://")):
+            continue  # a Redis store shared by several gateways
         if path is not None and not str(path).startswith("/"):
             issues.at(node, f"history: {key} must be an absolute path, got {quote(str(path))}")
             ok = False

@@ -404,8 +404,13 @@ def milter_server(
 ) -> tuple[MilterServer, Notifier, History]:
     """The milter server as one process and each worker run it, with its sender notifier and
     its contact history (each closes after the server drained)."""
-    notifier = Notifier(on_result=metrics.notice, on_kind_result=metrics.held_notice)
     history = History(on_lookup=metrics.history_lookup, on_record=metrics.history_record)
+    # With a Redis history store the notice limits are shared by every gateway too.
+    notifier = Notifier(
+        on_result=metrics.notice,
+        on_kind_result=metrics.held_notice,
+        shared=lambda: history.rate_limit(holder.current),
+    )
     rdap = RdapClient(observer=metrics.rdap_query)  # one cache per process
     server = MilterServer(
         listeners,
