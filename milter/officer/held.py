@@ -73,6 +73,8 @@ class HeldMessage:
     retention_days: int | None = None  # held mail is removed after this many days
     # First contacts that made the rule match: (scope, kind, domain) (engine.FirstContactNote).
     first_contact: tuple[tuple[str, str, str], ...] = ()
+    # RDAP facts that made the rule match (engine.DomainAgeNote): (domain, event, date, days).
+    domain_age: tuple[tuple[str, str, str | None, int | None], ...] = ()
 
 
 def mask_subject(raw: str | None) -> str | None:
@@ -144,6 +146,10 @@ def held_message(
         first_contact=tuple(
             (n.scope, n.kind, n.domain) for n in decision.first_contact[:MAX_DOMAINS]
         ),
+        domain_age=tuple(
+            (n.domain, n.event, n.date.isoformat() if n.date else None, n.age_days)
+            for n in decision.domain_age[:MAX_DOMAINS]
+        ),
     )
 
 
@@ -193,6 +199,15 @@ def _first_contact(held: HeldMessage, nl: bool) -> str:
                 f"First contact: the first time this organisation sends {what} to this "
                 f"{where} ({domain}).\n"
             )
+    for domain, event, date, days in held.domain_age:
+        if nl:
+            what = "geregistreerd" if event == "registration" else "laatst gewijzigd"
+            when = f"op {date}, {days} dagen geleden" if date else "onbekend (RDAP onbereikbaar)"
+            lines.append(f"Domein:       {domain} is {what} {when}.\n")
+        else:
+            what = "registered" if event == "registration" else "last changed"
+            when = f"{date}, {days} days ago" if date else "unknown (RDAP unavailable)"
+            lines.append(f"Domain:       {domain} {what} {when}.\n")
     return "".join(lines)
 
 

@@ -155,3 +155,41 @@ def test_parse_events_ignores_unknown_shapes() -> None:
     doc["events"].append({"eventAction": "expiration", "eventDate": "2030-01-01T00:00:00Z"})
     doc["events"].append({"eventAction": "last changed", "eventDate": "garbage"})
     assert parse_events(doc) == (dt.date(2020, 1, 2), None)
+
+
+def test_check_shows_the_rdap_facts(
+    rdap: RdapServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`postwarden check` asks RDAP for a dossier's external domain and shows the dates and
+    the age that held it; --offline asks nothing and says so."""
+    from milter.cli.main import main
+    from tests.unit.policy.test_loader_refusals import append
+
+    today = dt.datetime.now(dt.UTC).date()
+    rdap.domains["nieuwe-kliniek.example"] = ((today - dt.timedelta(days=3)).isoformat(), None)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        append(
+            "content:\n  rules:\n    - id: new-domain\n"
+            "      when: {all: [{detector: bsn}, {domain_registered_within: 30d}]}\n"
+            f"      action: quarantine\nrdap: {{bootstrap: {tmp_path}/dns.json}}\n"
+        )
+    )
+    dossier = Path(__file__).resolve().parents[2] / "corpus" / "dossier_gewijzigd_extern.eml"
+    argv = ["check", "--policy", str(policy), "--from", "j@samen-veilig.nl"]
+    argv += ["--to", "arts@nieuwe-kliniek.example", str(dossier)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    when = (today - dt.timedelta(days=3)).isoformat()
+    assert out.startswith("message: QUARANTINE")
+    assert f"age:     nieuwe-kliniek.example registered {when}, 3 days ago" in out
+    assert f"rdap:    nieuwe-kliniek.example: registered {when}, last changed -" in out
+    assert main([*argv, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["domain_age"][0]["age_days"] == 3
+    assert doc["rdap"]["nieuwe-kliniek.example"]["state"] == "ok"
+    asked = len(rdap.requests)
+    assert main([*argv, "--offline"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("message: ACCEPT") and "domain_age" in out
+    assert len(rdap.requests) == asked
