@@ -175,3 +175,28 @@ def test_ordinary_delivery_is_recorded_but_client_data_stays_first(
     held_queue_id(pf)
     assert len([m for m in sink.messages if NEW in m.rcpt_tos]) == 1  # the ordinary mail only
     assert 'postwarden_history_records_total{result="written"} 1.0' in ports.metrics_text()
+
+
+def test_unreadable_history_tempfails(
+    postfix_factory: PostfixFactory,
+    milter_factory: MilterFactory,
+    sink: Sink,
+    tmp_path: Path,
+) -> None:
+    """A history store that cannot be opened (its directory is missing): with on_failure
+    tempfail (the default) a dossier gets 451 history_failure and waits; ordinary mail, whose
+    rules never reach first_contact, is delivered."""
+    ports = Ports.free()
+    pf = start_postfix(postfix_factory, ports)
+    policy = write_policy(tmp_path, pf.smtp_port)
+    text = policy.read_text().replace(f"{tmp_path}/history.sqlite", f"{tmp_path}/gone/h.sqlite")
+    policy.write_text(text)
+    start_postwarden(milter_factory, ports, policy)
+    result = smtp_send(pf.smtp_port, SENDER, [NEW], DOSSIER)
+    assert not result.delivered
+    assert result.data is not None and result.data.code == 451, result.data
+    assert "history_failure" in result.data.text
+    assert smtp_send(pf.smtp_port, SENDER, [NEW], ORDINARY).delivered
+    sink.wait_for(lambda m: NEW in m.rcpt_tos, timeout=30)
+    # Both messages asked the history (every scanned message to an external recipient does).
+    assert 'postwarden_history_lookups_total{result="error"} 2.0' in ports.metrics_text()
