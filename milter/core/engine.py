@@ -720,7 +720,10 @@ def _satisfied(
         return bool(ages)
     if isinstance(cond, AllOf):
         trial = _Used()
-        if all(_satisfied(c, findings, trial, ev) for c in cond.conditions):
+        # Looked-up facts last: a history or RDAP that failed matters only when the rest holds
+        # (the written order must not make ordinary mail wait for an unreadable store).
+        parts = sorted(cond.conditions, key=lambda c: isinstance(c, FirstContact | DomainAge))
+        if all(_satisfied(c, findings, trial, ev) for c in parts):
             used.update(trial)
             return True
         return False

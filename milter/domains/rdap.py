@@ -241,8 +241,10 @@ class RdapClient:
         domains: Iterable[str],
         state: MessageRdap,
     ) -> dict[str, RdapFacts] | None:
-        """Answers for these registrable domains (added to ``state``); None without RDAP."""
-        if settings is None:
+        """Answers for these registrable domains (added to ``state``); None without RDAP or
+        without a domain to ask (nothing was asked: domain age conditions are then false)."""
+        domains = list(domains)
+        if settings is None or not (domains or state.answers):
             return None
         for domain in domains:
             if domain in state.answers:

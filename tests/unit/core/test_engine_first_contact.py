@@ -170,3 +170,15 @@ def test_literal_recipient_is_first_contact(scope: str) -> None:
     )
     d = decide(env("x@[192.0.2.7]"), with_history(KNOWN_DATA, "bsn"), policy(rule))
     assert d.action == "quarantine"
+
+
+def test_history_failure_does_not_delay_mail_without_client_data_whatever_the_order() -> None:
+    """{all: [first_contact, detector]}: with the history unreadable, mail without client data
+    is still delivered (the detector part is evaluated first)."""
+    rule = dataclasses.replace(
+        FIRST, when=AllOf((FirstContact("domain", "client_data"), DetectorCondition("bsn")))
+    )
+    broken = HistoryFacts(error="OperationalError")
+    assert decide(env("x@partner.example"), with_history(broken), policy(rule)).action == "accept"
+    d = decide(env("x@partner.example"), with_history(broken, "bsn"), policy(rule))
+    assert d.action == "tempfail"

@@ -193,3 +193,9 @@ def test_check_shows_the_rdap_facts(
     out = capsys.readouterr().out
     assert out.startswith("message: ACCEPT") and "domain_age" in out
     assert len(rdap.requests) == asked
+
+
+def test_nothing_to_ask_is_none(tmp_path: Path) -> None:
+    """No domain to ask (mail without client data): no answers at all, not an empty set that
+    would read as 'asked, not answered'."""
+    assert RdapClient().gather(settings(tmp_path), [], MessageRdap()) is None
