@@ -10,9 +10,11 @@ LISTEN_LOCAL?= inet:127.0.0.1:10028
 METRICS     ?= 127.0.0.1:9797
 # OCR: Tesseract with the Dutch and English models; tesserocr is compiled against its headers
 # (pkg-config, a C++ compiler, Python headers); DejaVu draws the text of the OCR tests' images.
+# Headless Chromium and its driver open the HTML reports in tests (tests/support/browser.py);
+# faketime runs the quarantine expiry "days later" in the held-mail tests.
 DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd lame fonts-dejavu-core faketime \
   redis-server tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng libtesseract-dev libleptonica-dev \
-  pkg-config g++ python3-dev
+  pkg-config g++ python3-dev chromium chromium-driver
 PYTEST_ARGS ?=
 
 .PHONY: run demo test test-unit test-e2e lint schema system-deps venv clean

@@ -168,6 +168,10 @@ def message_fields(
         ],
         # Notices asked for (sent after this record; their results are in the metrics).
         "notices": [{"kind": n.kind, "to": n.to, "rule": n.rule} for n in decision.notices],
+        # action delay: held until then, released unless withdrawn
+        "release_at": (
+            decision.release_at.strftime("%Y-%m-%dT%H:%M:%SZ") if decision.release_at else None
+        ),
     }
 
 

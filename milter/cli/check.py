@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 
+from milter.content.findings import ContentFacts
 from milter.core.address import Address, Malformed, parse_address
 from milter.core.engine import (
     DNS_RULES,
@@ -19,6 +20,7 @@ from milter.core.engine import (
     Envelope,
     Facts,
     SubmissionPath,
+    content_may_apply,
     decide,
     ocr_may_matter,
     rdap_domains_needed,
@@ -32,6 +34,26 @@ from milter.policy.model import Policy
 def build_envelope(sender: str, recipients: Sequence[str], local: bool) -> Envelope:
     path: SubmissionPath = "local" if local else "smtp"
     return Envelope(parse_address(sender), tuple(parse_address(r) for r in recipients), path)
+
+
+def scan_as_milter(
+    policy: Policy,
+    envelope: Envelope,
+    message: bytes | IO[bytes],
+    *,
+    always: bool = False,
+    kept: Sequence[Address | Malformed] | None = None,
+) -> ContentFacts | None:
+    """The content facts the milter session gathers for this envelope: no scan when no content
+    rule can apply to its recipients (unless `always`: ``check`` shows the findings anyway),
+    OCR only when a rule could apply to an external recipient.  `kept`: the recipients the
+    milter still has when the message arrives (default: all of the envelope's)."""
+    if policy.content is None:
+        return None
+    recipients = list(envelope.recipients if kept is None else kept)
+    if not always and not content_may_apply(recipients, policy):
+        return None
+    return policy.content.scanner.scan_message(message, ocr=ocr_may_matter(recipients, policy))
 
 
 def _shown(address: Address | Malformed) -> str:
@@ -147,10 +169,8 @@ def run_check(
 ) -> str:
     envelope = build_envelope(sender, recipients, local)
     content = None
-    if message is not None and policy.content is not None:
-        # OCR as the milter would: only when a content rule could apply to an external recipient.
-        ocr = ocr_may_matter(list(envelope.recipients), policy)
-        content = policy.content.scanner.scan_message(message, ocr=ocr)
+    if message is not None:
+        content = scan_as_milter(policy, envelope, message, always=True)
     dns = None
     if not offline:
         dns = DnsGatherer(nameservers).gather(policy, envelope.recipients, MessageDns())

@@ -3,6 +3,7 @@
 Subcommands:
   serve         run the milter for Postfix
   check         show the decision the milter would make for an envelope (and message)
+  backtest      what the policy would do to an archive (mbox, Maildir, .eml files, queue)
   policy check  validate a policy file: exit 0 with a summary, or 1 with file:line:column errors
   policy postfix-map
                 the Postfix transport table for the retired domains (the backstop after
@@ -29,6 +30,7 @@ from collections.abc import Sequence
 
 from milter import __version__
 from milter.audit.verify import Checkpoint, verify
+from milter.cli import backtest as backtest_cli
 from milter.cli import init as init_cli
 from milter.cli import officer as officer_cli
 from milter.policy import PolicyError, lint, load_policy, summarise
@@ -174,6 +176,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the message (optional; '-' reads standard input)",
     )
 
+    backtest_cli.add_parser(sub)
     officer_cli.add_parsers(sub)
     init_cli.add_parser(sub)
 
@@ -391,6 +394,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return officer_cli.run_report(args)
         if args.command == "domains":
             return _domains_audit(args.policy, args.json, tuple(args.nameserver))
+        if args.command == "backtest":
+            return backtest_cli.run_backtest(args)
         if args.command == "check":
             from milter.cli.check import run_check
 

@@ -13,6 +13,7 @@
                                         grants the pending request
   quarantine delete ID --reason TEXT    delete from the hold queue
   quarantine expire                     delete (or return) what is held past retention_days
+  quarantine release-due                release delayed mail whose undo window has passed
   quarantine digest [--json] [--send]   what is held, requests, what expires next
   report retired-senders [--since DAYS] [--json]
                                         who still mails retired or drifted domains
@@ -91,6 +92,7 @@ def add_parsers(sub: Any) -> None:
                 help="the message's sender, who asks (checked against the message)",
             )
     qs.add_parser("expire", help="delete or return held mail older than retention_days")
+    qs.add_parser("release-due", help="release delayed mail whose undo window has passed (timer)")
     qd = qs.add_parser("digest", help="overview for the officers: held, requests, expiry")
     qd.add_argument("--json", action="store_true")
     qd.add_argument(
@@ -171,7 +173,7 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
 def run_quarantine(args: argparse.Namespace) -> int:
     from milter.policy import PolicyError
 
-    op = args.quarantine_command
+    op = args.quarantine_command.replace("-", "_")
     try:
         require_root()  # before anything else: Postfix's tools and the officer trail need it
         queue = HoldQueue(args.postfix_config)
@@ -201,6 +203,9 @@ def run_quarantine(args: argparse.Namespace) -> int:
             print(outcome["message"] + _notice_note(outcome))
         if not result["outcomes"]:
             print("nothing held past the retention time")
+    elif op == "release_due":
+        for outcome in result["outcomes"]:
+            print(outcome["message"])
     elif op == "digest":
         print(
             json.dumps(result["digest"]) if args.json else result["text"],

@@ -67,6 +67,8 @@ HEADER_ORIGINAL_RECIPIENT = "X-Postwarden-Original-Recipient"
 HEADER_FLAGS = "X-Postwarden-Flags"
 HEADER_ROUTE = "X-Postwarden-Route"
 HEADER_QUARANTINE = "X-Postwarden-Quarantine"
+# A delayed message (action delay): when it is to be released, UTC, "YYYY-MM-DDTHH:MM:SSZ".
+HEADER_DELAY = "X-Postwarden-Delay-Until"
 ROUTE_SECURE = "secure"
 # Findings about what could not be read; they never make content "client data" by themselves.
 NOT_READABLE = frozenset({"unscannable", "truncated"})
@@ -238,6 +240,8 @@ class Decision:
     notices: tuple[NoticeDue, ...] = ()
     first_contact: tuple[FirstContactNote, ...] = ()  # what made first_contact conditions true
     domain_age: tuple[DomainAgeNote, ...] = ()  # RDAP facts that made domain_*_within true
+    # action delay: the message is held until then and released unless withdrawn
+    release_at: dt.datetime | None = None
 
     def __post_init__(self) -> None:
         _check_reply(self.action, self.reply)
@@ -529,14 +533,23 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
         return _with_notices(decided, envelope, policy)
     if any(hit.action == "route_secure" for hit in enforced):
         headers.append((HEADER_ROUTE, ROUTE_SECURE))
-    if strongest is not None and strongest.action == "quarantine":
+    if strongest is not None and strongest.action in ("quarantine", "delay"):
         headers.append((HEADER_QUARANTINE, f"{strongest.rule}: {strongest.reason}"))
+        release_at = None
+        rule = policy.content_rule(strongest.rule)
+        if strongest.action == "delay" and rule is not None and rule.delay is not None:
+            # Held in Postfix's hold queue like a quarantine; the header says when it goes, so
+            # the undo window survives restarts (the release-due timer reads it back).
+            now = facts.now or dt.datetime.now(dt.UTC)
+            release_at = (now + dt.timedelta(seconds=rule.delay)).replace(microsecond=0)
+            headers.append((HEADER_DELAY, release_at.strftime("%Y-%m-%dT%H:%M:%SZ")))
         decided = dataclasses.replace(
             base,
             action="quarantine",
             rule=strongest.rule,
             reason=strongest.reason,
             headers=tuple(headers),
+            release_at=release_at,
         )
         return _with_notices(decided, envelope, policy)
     return _with_notices(dataclasses.replace(base, headers=tuple(headers)), envelope, policy)

@@ -11,7 +11,8 @@ DESCRIPTION
     since the last scrape:
 
     postwarden_quarantine_steps_total{step}   request, approval (the first of four eyes),
-                                              release, delete, withdraw, expire_delete,
+                                              release, delete, withdraw, delay_release
+                                              (an undo window ended), expire_delete,
                                               expire_return
     postwarden_officer_notices_total{kind,result}
                                               notices the steps sent to senders
@@ -43,6 +44,7 @@ STEPS = {
     "officer_release": "release",
     "officer_delete": "delete",
     "sender_withdraw": "withdraw",
+    "delay_released": "delay_release",
 }
 STEP_NAMES = (*STEPS.values(), "expire_delete", "expire_return")
 NOTICE_KINDS = ("released", "deleted", "withdrawn", "expired_deleted", "expired_returned", "digest")

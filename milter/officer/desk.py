@@ -18,6 +18,9 @@ The steps:
   out.
 - ``withdraw``: the sender takes the message back: it is deleted, with their reason recorded.
 - ``delete``: an officer deletes.
+- ``release_due``: delayed messages (action ``delay``) whose undo window has passed are
+  released; the window is in the message's ``X-Postwarden-Delay-Until`` header, so it survives
+  restarts of Postwarden and Postfix (a timer runs this every minute).
 - ``expire``: messages Postwarden held longer than ``quarantine.retention_days`` are deleted, or
   returned to the sender as undeliverable (``on_expiry: return``). Messages held by someone else
   (no ``X-Postwarden-Quarantine`` header) are never touched.
@@ -150,6 +153,7 @@ class OfficerDesk:
             "reasons": list(m.reasons),
             # Only what Postwarden held expires; another hold is the admin's business.
             "expires_at": m.arrival_time + self.retention_days * DAY if ours else None,
+            "release_at": m.release_at,  # action delay: sent then unless withdrawn
             "request": pending.requests.get(m.queue_id),
             "approval": pending.approvals.get(m.queue_id),
         }
@@ -329,6 +333,31 @@ class OfficerDesk:
                         None,
                         self._tell(f"expired_{action}", held, None),
                     )
+                )
+        return outcomes
+
+    def release_due(self) -> list[Outcome]:
+        """Release delayed messages whose undo window has passed (the release-due timer).
+        What was withdrawn is gone already; what an officer deleted too."""
+        now = self._clock()
+        outcomes: list[Outcome] = []
+        with self._locked():
+            for held in self.queue.list():
+                due = held.release_at
+                if due is None or due > now or not held.rules:
+                    continue
+                try:
+                    self.queue.release(held.queue_id)
+                except QuarantineError as exc:  # gone meanwhile: the next one
+                    outcomes.append(Outcome(False, str(exc), held.queue_id))
+                    continue
+                self._forget(held.queue_id)
+                self._record(
+                    "delay_released",
+                    {**self._about(held), "release_at": due, "late_seconds": int(now - due)},
+                )
+                outcomes.append(
+                    Outcome(True, f"released {held.queue_id}: its undo window ended", held.queue_id)
                 )
         return outcomes
 

@@ -75,6 +75,7 @@ class HeldMessage:
     first_contact: tuple[tuple[str, str, str], ...] = ()
     # RDAP facts that made the rule match (engine.DomainAgeNote): (domain, event, date, days).
     domain_age: tuple[tuple[str, str, str | None, int | None], ...] = ()
+    release_at: dt.datetime | None = None  # action delay: sent then unless withdrawn
 
 
 def mask_subject(raw: str | None) -> str | None:
@@ -150,6 +151,7 @@ def held_message(
             (n.domain, n.event, n.date.isoformat() if n.date else None, n.age_days)
             for n in decision.domain_age[:MAX_DOMAINS]
         ),
+        release_at=decision.release_at,
     )
 
 
@@ -294,8 +296,47 @@ def notice_email(
     return msg
 
 
+def _delayed_text(held: HeldMessage, nl: bool) -> str:
+    assert held.release_at is not None
+    at = held.release_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    subject = held.subject or ("(geen onderwerp)" if nl else "(no subject)")
+    if nl:
+        return (
+            f"Uw bericht wordt om {at} verzonden, niet eerder: {held.organisation} geeft u "
+            f"tijd om het in te trekken.\n"
+            f"\n"
+            f"Bericht:      {_when(held)}, aan {_domains(held, 'en nog')}\n"
+            f"Onderwerp:    {subject} (ingekort, cijfers vervangen door #)\n"
+            f"Wachtrij-id:  {held.queue_id}\n"
+            f"Reden:        regel {held.rule}: {held.description}\n"
+            f"Gevonden (gemaskeerd, nooit de waarde zelf):\n{_findings(held, True)}\n"
+            f"\n"
+            f"Klopt de ontvanger niet, of hoort dit niet onversleuteld te gaan? Trek het vóór "
+            f"{at} in: mail {held.officers} met wachtrij-id {held.queue_id}. Doet u niets, dan "
+            f"gaat het om {at} vanzelf weg.\n"
+        )
+    return (
+        f"Your message will be sent at {at}, not before: {held.organisation} gives you time "
+        f"to withdraw it.\n"
+        f"\n"
+        f"Message:      {_when(held)}, to {_domains(held, 'and')}\n"
+        f"Subject:      {subject} (shortened, digits replaced by #)\n"
+        f"Queue id:     {held.queue_id}\n"
+        f"Reason:       rule {held.rule}: {held.description}\n"
+        f"Found (masked, never the value itself):\n{_findings(held, False)}\n"
+        f"\n"
+        f"Wrong recipient, or should this not go unencrypted? Withdraw it before {at}: write to "
+        f"{held.officers} with queue id {held.queue_id}. If you do nothing, it goes at {at}.\n"
+    )
+
+
 def render_held(held: HeldMessage, to: str, from_address: str, now: dt.datetime) -> EmailMessage:
-    """The sender's notice (or the program owner's): Dutch first, then English."""
+    """The sender's notice (or the program owner's): Dutch first, then English. A delayed
+    message's notice says when it goes and how to withdraw it."""
+    if held.release_at is not None:
+        subject = "Uw bericht wordt later verzonden / Your message will be sent later"
+        body = f"{_delayed_text(held, True)}\n-- \n\n{_delayed_text(held, False)}"
+        return notice_email("sender-delayed", to, from_address, subject, body, now)
     subject = "Uw bericht is vastgehouden / Your message is being held"
     body = f"{_held_text(held, True)}\n-- \n\n{_held_text(held, False)}"
     return notice_email("sender-held", to, from_address, subject, body, now)

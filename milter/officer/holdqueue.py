@@ -23,6 +23,7 @@ no longer on hold, a tool that failed or answered with something other than queu
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -88,6 +89,18 @@ class HeldMessage:
             for name, value in self.postwarden
             if name.lower() == "x-postwarden-quarantine"
         )
+
+    @property
+    def release_at(self) -> int | None:
+        """For a delayed message (action delay): when it is to be released, epoch seconds."""
+        for name, value in self.postwarden:
+            if name.lower() == "x-postwarden-delay-until":
+                try:
+                    when = dt.datetime.strptime(value.strip(), "%Y-%m-%dT%H:%M:%SZ")
+                except ValueError:
+                    return None  # unreadable: treated as an ordinary hold, for an officer
+                return int(when.replace(tzinfo=dt.UTC).timestamp())
+        return None
 
     @property
     def reasons(self) -> tuple[str, ...]:

@@ -20,7 +20,17 @@ from milter.officer.holdqueue import HoldQueue, QuarantineError
 from milter.officer.notices import sender_for
 from milter.policy import load_policy
 
-OPERATIONS = ("list", "show", "release", "delete", "request", "withdraw", "expire", "digest")
+OPERATIONS = (
+    "list",
+    "show",
+    "release",
+    "delete",
+    "request",
+    "withdraw",
+    "expire",
+    "release_due",
+    "digest",
+)
 
 
 def open_desk(policy_path: str, officer_log: str, postfix_config: str | None) -> OfficerDesk:
@@ -51,6 +61,8 @@ def quarantine_call(
         return dict(step(qid, params["reason"], params.get("sender"), who).as_dict())
     if op == "expire":
         return {"outcomes": [o.as_dict() for o in desk.expire()]}
+    if op == "release_due":
+        return {"outcomes": [o.as_dict() for o in desk.release_due()]}
     if op == "digest":
         return _digest(desk, bool(params.get("send")))
     raise QuarantineError(f"unknown quarantine operation {op!r}")

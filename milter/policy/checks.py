@@ -159,13 +159,25 @@ def note_held_notices(values: dict[str, Any], node: Node, issues: Issues) -> boo
 def note_rule_notices(values: dict[str, Any], node: Node, issues: Issues) -> bool:
     """A content rule's notice keys: notify_sender only where the rule holds mail; alert
     wants a quarantine_notices section (checked once the whole file is walked)."""
-    if values.get("notify_sender") is not None and values.get("action") != "quarantine":
+    holds = values.get("action") in ("quarantine", "delay")
+    if values.get("notify_sender") is not None and not holds:
         issues.at(
             node,
-            f"notify_sender applies to action: quarantine only (this rule's action is "
+            f"notify_sender applies to action: quarantine or delay only (this rule's action is "
             f"{values.get('action')})",
             "remove notify_sender from this rule",
         )
+        return False
+    if (values.get("action") == "delay") != (values.get("delay") is not None):
+        if values.get("action") == "delay":
+            issues.at(node, "action: delay needs a delay (the undo window)", "add delay: 10m")
+        else:
+            issues.at(
+                node,
+                f"delay applies to action: delay only (this rule's action is "
+                f"{values.get('action')})",
+                "remove delay from this rule, or write action: delay",
+            )
         return False
     if values.get("alert"):
         issues.alert_nodes.append(node)

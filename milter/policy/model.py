@@ -23,12 +23,20 @@ if TYPE_CHECKING:  # the scanner and the lookalike index pull in RE2 and dnstwis
     from milter.domains.lookalike import LookalikeIndex
 
 RetiredAction = Literal["refuse", "redirect"]
-ContentAction = Literal["flag", "route_secure", "quarantine", "reject"]
+ContentAction = Literal["flag", "route_secure", "delay", "quarantine", "reject"]
 RuleMode = Literal["enforce", "monitor"]
 RecipientScope = Literal["external", "internal", "any"]
 
 # Strongest first: when several content rules fire, the strongest action wins.
-ACTION_RANK: dict[str, int] = {"reject": 4, "quarantine": 3, "route_secure": 2, "flag": 1}
+# delay holds for a while and then sends: more than routing or a flag, less than holding for an
+# officer (a message both delayed and quarantined by two rules is quarantined).
+ACTION_RANK: dict[str, int] = {
+    "reject": 5,
+    "quarantine": 4,
+    "delay": 3,
+    "route_secure": 2,
+    "flag": 1,
+}
 
 
 DEFAULT_RETENTION_DAYS = 14  # held mail older than this is expired unless the policy says
@@ -204,6 +212,7 @@ class ContentRule:
     description: str | None = None
     notify_sender: bool | None = None  # None: the quarantine_notices default
     alert: bool = False  # an enforced hit alerts the officers at once
+    delay: int | None = None  # action delay: seconds held before it is sent (undo window)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from milter.policy.spec import (
     Date,
     Days,
     Domain,
+    Duration,
     Field,
     HostPattern,
     HostPort,
@@ -134,6 +135,8 @@ def _spec(spec: Spec, defs: dict[str, Any]) -> dict[str, Any]:
         return _text(spec, defs)
     if isinstance(spec, Integer):
         return _integer(spec)
+    if isinstance(spec, Duration):
+        return {"type": "string", "pattern": "^[0-9]{1,6}[smhd]$"}
     if isinstance(spec, Choice):
         return {"enum": list(spec.values)}
     if isinstance(spec, Bool):

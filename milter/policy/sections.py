@@ -52,6 +52,7 @@ from milter.policy.spec import (
     Date,
     Days,
     Domain,
+    Duration,
     Field,
     HostPattern,
     HostPort,
@@ -359,9 +360,17 @@ CONTENT_RULE = Map(
             doc="unless: encrypted skips the rule for encrypted mail (S/MIME, PGP).",
         ),
         "action": Field(
-            Choice(("flag", "route_secure", "quarantine", "reject")),
-            doc="flag: add a header; route_secure: send via the secure transport; quarantine: "
-            "hold for review; reject: refuse the message.",
+            Choice(("flag", "route_secure", "delay", "quarantine", "reject")),
+            doc="flag: add a header; route_secure: send via the secure transport; delay: hold "
+            "for the rule's delay (an undo window: the sender can withdraw it), then send; "
+            "quarantine: hold for review; reject: refuse the message.",
+        ),
+        "delay": Field(
+            Duration(low=60, high=86_400),
+            required=False,
+            title="Undo window",
+            doc="With action: delay: how long the message waits before it is sent, 1m to 24h "
+            "(e.g. 10m). The sender is told and can withdraw it meanwhile.",
         ),
         "mode": Field(
             Choice(("enforce", "monitor")),

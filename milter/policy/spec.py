@@ -79,6 +79,15 @@ class Integer:
 
 
 @dataclass(frozen=True)
+class Duration:
+    """A span of time written as a number and a unit: 90s, 10m, 2h, 30d (seconds, minutes,
+    hours, days); the value is in seconds, between ``low`` and ``high`` seconds."""
+
+    low: int = 1
+    high: int = 366 * 86_400
+
+
+@dataclass(frozen=True)
 class Bool:
     """true or false (YAML 1.1 also reads yes/no/on/off)."""
 
@@ -190,6 +199,7 @@ Spec = (
     | Bool
     | Identifier
     | Pattern
+    | Duration
     | Condition
     | Date
     | Days

@@ -41,6 +41,7 @@ from milter.policy.spec import (
     Date,
     Days,
     Domain,
+    Duration,
     HostPattern,
     HostPort,
     Identifier,
@@ -80,9 +81,16 @@ def walk(node: Node, spec: Spec, name: str, issues: Issues) -> Any:
         return _walk_bool(node, name, issues)
     if isinstance(spec, Condition):
         return _walk_condition(node, spec, name, issues)
+    if isinstance(spec, Duration) and isinstance(node, ScalarNode) and node.tag == INT:
+        issues.at(
+            node, f"{name}: {node.value} is not a duration: it needs a unit", "write e.g. 10m"
+        )
+        return None
     text = _expect_text(node, name, issues)
     if text is None:
         return None
+    if isinstance(spec, Duration):
+        return _check_duration(node, text, spec, name, issues)
     if isinstance(spec, Domain):
         return _check_domain(node, text, spec, name, issues)
     if isinstance(spec, Choice):
@@ -231,6 +239,36 @@ def _walk_integer(node: Node, spec: Integer, name: str, issues: Issues) -> Any:
             issues.at(node, f"{name}: {number} is not allowed")
         return None
     return number
+
+
+DURATION = re.compile(r"([0-9]{1,6})([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+def format_duration(seconds: int) -> str:
+    """The shortest exact way to write ``seconds`` as a Duration (600 -> 10m)."""
+    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _check_duration(node: Node, text: str, spec: Duration, name: str, issues: Issues) -> Any:
+    match = DURATION.fullmatch(text.strip())
+    if match is None:
+        issues.at(
+            node, f"{name}: {text[:20]!r} is not a duration", "write e.g. 90s, 10m, 2h or 30d"
+        )
+        return None
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if not spec.low <= seconds <= spec.high:
+        issues.at(
+            node,
+            f"{name}: {text.strip()} is out of range "
+            f"({format_duration(spec.low)} to {format_duration(spec.high)})",
+        )
+        return None
+    return seconds
 
 
 def _walk_bool(node: Node, name: str, issues: Issues) -> Any:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tests.e2e.postfix import (
     MilterFactory,
+    MilterProcess,
     PostfixFactory,
     PostfixInstance,
     Sink,
@@ -46,6 +47,7 @@ class Life:
     audit: Path
     officer_log: Path
     seen: set[str]
+    milter: MilterProcess
 
     def run(
         self, *args: str, officer: str = "fg", ahead: str | None = None
@@ -106,9 +108,11 @@ def start(
     milter_factory: MilterFactory,
     tmp_path: Path,
     quarantine: str,
+    delay: str = "",
 ) -> Life:
     """Postfix (the notice relay is its SMTP port), then the milter on the example policy with
-    `quarantine` as its quarantine section."""
+    `quarantine` as its quarantine section (and, with `delay`, the dossier rule's action
+    replaced by those lines)."""
     ports = Ports.free()
     pf = start_postfix(postfix_factory, ports)
     text = POLICY.read_text().replace("relay: 127.0.0.1:25", f"relay: 127.0.0.1:{pf.smtp_port}")
@@ -116,8 +120,16 @@ def start(
     assert replaced == 1
     policy, audit = tmp_path / "policy.yaml", tmp_path / "audit.jsonl"
     policy.write_text(text)
-    start_postwarden(milter_factory, ports, policy, "--audit-log", str(audit))
-    return Life(pf, ports, policy, audit, tmp_path / "officer.jsonl", set())
+    if delay:
+        text, delays = re.subn(
+            r"(- id: client-data-external\n(?:      .*\n)*?)      action: quarantine\n",
+            rf"\1{delay}",
+            text,
+        )
+        assert delays == 1
+    policy.write_text(text)
+    milter = start_postwarden(milter_factory, ports, policy, "--audit-log", str(audit))
+    return Life(pf, ports, policy, audit, tmp_path / "officer.jsonl", set(), milter)
 
 
 def verify(path: Path) -> None:
@@ -285,3 +297,53 @@ class TestHeldLife:
         sink.wait_for(notice("sender-expired_returned", SENDER), timeout=30)
         record = next(r for r in life.trail() if r["kind"] == "quarantine_expired")
         assert record["action"] == "returned"
+
+
+class TestUndoWindow:
+    def test_delayed_mail_goes_when_the_window_ends_unless_withdrawn(
+        self,
+        postfix_factory: PostfixFactory,
+        milter_factory: MilterFactory,
+        sink: Sink,
+        tmp_path: Path,
+    ) -> None:
+        """action: delay, delay: 1m — held, the sender told when it goes; the window survives
+        a restart of Postfix and Postwarden; release-due sends it only once the minute is over;
+        the withdrawn one never goes."""
+        life = start(
+            postfix_factory,
+            milter_factory,
+            tmp_path,
+            "quarantine:\n  release_requires: 1\n",
+            delay="      action: delay\n      delay: 1m\n",
+        )
+        kept, withdrawn = life.hold(), life.hold()
+        told = sink.wait_for(notice("sender-delayed", SENDER), timeout=30)
+        assert "wordt om" in body(told) and "will be sent at" in body(told)
+        assert_no_client_data(told)
+        decided = [
+            json.loads(line)
+            for line in life.audit.read_text().splitlines()
+            if '"kind": "message"' in line or '"kind":"message"' in line
+        ]
+        assert all(r["release_at"] for r in decided if r.get("action") == "quarantine")
+        assert life.run("withdraw", withdrawn, "--reason", "verkeerde ontvanger").returncode == 0
+
+        life.postfix.stop()
+        life.milter.restart()
+        life.postfix.start()
+        early = life.run("release-due")
+        assert early.returncode == 0 and early.stdout == "", early.stdout + early.stderr
+        assert [e["queue_id"] for e in life.postfix.postqueue_json()] == [kept]
+
+        due = life.run("release-due", ahead="+2m")
+        assert due.returncode == 0, due.stderr
+        assert f"released {kept}: its undo window ended" in due.stdout
+        got = sink.wait_for(lambda m: m.rcpt_tos == [EXTERNAL], timeout=30)
+        assert got.header("X-Postwarden-Delay-Until") is not None
+        life.postfix.wait_queue_empty(timeout=30)
+        assert sum(m.rcpt_tos == [EXTERNAL] for m in sink.messages) == 1
+        steps = [(r["kind"], r.get("queue_id")) for r in life.trail()]
+        assert ("sender_withdraw", withdrawn) in steps and ("delay_released", kept) in steps
+        verify(life.officer_log)
+        assert 'postwarden_quarantine_steps_total{step="delay_release"} 1.0' in life.metrics()

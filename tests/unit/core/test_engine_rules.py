@@ -288,3 +288,31 @@ class TestNoticeSafety:
             parse_address("x@samenveilig.nl"),
         )
         assert rd.action == "reject" and rd.notify is False
+
+
+class TestDelay:
+    DELAYING = dataclasses.replace(
+        POLICY,
+        content=ContentPolicy(
+            (
+                ContentRule("first-bsn", DetectorCondition("bsn"), "delay", delay=600),
+                ContentRule("iban-hold", DetectorCondition("iban"), "quarantine"),
+            ),
+            None,
+            None,
+        ),
+    )
+
+    def test_a_delay_holds_until_now_plus_the_window(self) -> None:
+        """action delay: held (quarantine to Postfix) with the release time in a header."""
+        d = decide(env("x@partner.example"), facts(finding("bsn")), self.DELAYING)
+        assert d.action == "quarantine" and d.rule == "first-bsn"
+        assert d.release_at == NOW + dt.timedelta(minutes=10)
+        assert ("X-Postwarden-Delay-Until", "2026-11-23T12:10:00Z") in d.headers
+        assert any(name == HEADER_QUARANTINE for name, _ in d.headers)
+
+    def test_a_quarantine_outranks_a_delay(self) -> None:
+        """Both rules match: the officer reviews it; no undo window runs out on its own."""
+        d = decide(env("x@partner.example"), facts(finding("bsn"), finding("iban")), self.DELAYING)
+        assert d.action == "quarantine" and d.rule == "iban-hold" and d.release_at is None
+        assert not any(name == "X-Postwarden-Delay-Until" for name, _ in d.headers)

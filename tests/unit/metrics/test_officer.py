@@ -76,4 +76,4 @@ def test_a_rotated_trail_is_read_from_its_start(tmp_path: Path) -> None:
 def test_a_missing_trail_counts_zero(tmp_path: Path) -> None:
     """No trail yet: every step exported at 0."""
     got = scrape(OfficerTrailCollector(str(tmp_path / "none.jsonl")))
-    assert got[STEP % "release"] == 0 and len([n for n in got if "steps" in n]) == 7
+    assert got[STEP % "release"] == 0 and len([n for n in got if "steps" in n]) == 8

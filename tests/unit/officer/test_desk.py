@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -261,3 +261,30 @@ class TestPathErrors:
 
 def replace_trail(desk: OfficerDesk, path: str) -> OfficerDesk:
     return OfficerDesk(desk.queue, path, desk.policy, desk._send, clock=lambda: NOW)
+
+
+class TestUndoWindow:
+    def test_only_windows_that_ended_are_released(self, tmp_path: Path) -> None:
+        """The release time is read from the message's own header: past → released and
+        recorded; future, or an ordinary hold → left alone."""
+        until = "X-Postwarden-Delay-Until"
+        due = replace(
+            held("DUE001", 0.01),
+            postwarden=(*held("x", 0).postwarden, (until, "2027-01-15T08:00:00Z")),
+        )
+        later = replace(
+            held("LATER1", 0.01),
+            postwarden=(*held("x", 0).postwarden, (until, "2027-01-15T09:00:00Z")),
+        )
+        desk, queue, box = desk_for(tmp_path, due, later, held("HOLD01", 1))
+        desk._clock = lambda: dt.datetime(2027, 1, 15, 8, 30, tzinfo=dt.UTC).timestamp()
+        assert [o.queue_id for o in desk.release_due()] == ["DUE001"]
+        assert queue.done == [("release", "DUE001")]
+        record = trail(tmp_path)[0]
+        assert record["kind"] == "delay_released" and record["late_seconds"] == 1800
+        assert box.sent == []  # the sender was told when it would go
+
+    def test_an_unreadable_release_time_is_an_ordinary_hold(self) -> None:
+        """A damaged header never releases: the officer decides."""
+        broken = replace(held("BAD001", 0), postwarden=(("X-Postwarden-Delay-Until", "soon"),))
+        assert broken.release_at is None

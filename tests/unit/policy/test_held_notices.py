@@ -99,9 +99,24 @@ class TestRefusals:
         """notify_sender on a rule that does not hold mail would do nothing: refused."""
         rule = RULE.replace("quarantine", "flag") + "      notify_sender: true\n"
         assert refusals(policy(NOTICES, SECTION, rule)) == [
-            "p.yaml:17:7: notify_sender applies to action: quarantine only (this rule's action "
-            "is flag) (hint: remove notify_sender from this rule)"
+            "p.yaml:17:7: notify_sender applies to action: quarantine or delay only (this "
+            "rule's action is flag) (hint: remove notify_sender from this rule)"
         ]
+
+    def test_delay_and_its_window_come_together(self) -> None:
+        """action: delay without delay, or delay on another action: refused with the fix."""
+        without = RULE.replace("action: quarantine", "action: delay")
+        assert refusals(policy(NOTICES, SECTION, without)) == [
+            "p.yaml:17:7: action: delay needs a delay (the undo window) (hint: add delay: 10m)"
+        ]
+        stray = RULE + "      delay: 10m\n"
+        assert refusals(policy(NOTICES, SECTION, stray)) == [
+            "p.yaml:17:7: delay applies to action: delay only (this rule's action is quarantine)"
+            " (hint: remove delay from this rule, or write action: delay)"
+        ]
+        window = RULE.replace("action: quarantine", "action: delay\n      delay: 10m")
+        loaded = load_policy_text(policy(NOTICES, SECTION, window))
+        assert loaded.content is not None and loaded.content.rules[0].delay == 600
 
     def test_officers_must_be_owned(self) -> None:
         """The officers' mailbox must be in an owned domain."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from milter.policy.issues import Issues
 from milter.policy.marks import compose
-from milter.policy.spec import Choice, Field, Integer, List, Map, Paired, Text
+from milter.policy.spec import Choice, Duration, Field, Integer, List, Map, Paired, Text
 from milter.policy.walk import walk
 
 SPEC = Map(
@@ -64,3 +66,29 @@ class TestWalk:
             "t.yaml:4:1: unknown key 'colour': not supported by this Postwarden version yet "
             "(hint: allowed keys here: name, mode, target, sizes)",
         ]
+
+
+def run_duration(text: str, spec: Duration) -> tuple[Any, list[str]]:
+    issues = Issues("t.yaml")
+    root = compose(f"x: {text}\n...\n", issues)
+    assert root is not None
+    value = walk(root, Map({"x": Field(spec)}, build=lambda v: v["x"]), "thing", issues)
+    return value, [str(i) for i in issues.error().issues] if issues else []
+
+
+class TestDuration:
+    @pytest.mark.parametrize(
+        ("text", "seconds"), [("90s", 90), ("10m", 600), ("2h", 7200), ("30d", 2_592_000)]
+    )
+    def test_units(self, text: str, seconds: int) -> None:
+        """s, m, h, d; the value is seconds."""
+        assert run_duration(text, Duration()) == (seconds, [])
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [("10", "is not a duration"), ("10 min", "is not a duration"), ("2d", "out of range")],
+    )
+    def test_refused(self, text: str, message: str) -> None:
+        """No unit, another word, or outside the field's range: refused with the reason."""
+        value, problems = run_duration(text, Duration(high=86_400))
+        assert value is None and any(message in p for p in problems), problems
