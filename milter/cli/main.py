@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from milter import __version__
 from milter.audit.verify import Checkpoint, verify
 from milter.cli import backtest as backtest_cli
+from milter.cli import gateway as gateway_cli
 from milter.cli import init as init_cli
 from milter.cli import officer as officer_cli
 from milter.policy import PolicyError, lint, load_policy, summarise
@@ -179,6 +180,7 @@ def _parser() -> argparse.ArgumentParser:
     backtest_cli.add_parser(sub)
     officer_cli.add_parsers(sub)
     init_cli.add_parser(sub)
+    gateway_cli.add_parser(sub)
 
     dom = sub.add_parser("domains", help="domain ownership commands")
     dsub = dom.add_subparsers(dest="domains_command", required=True, metavar="COMMAND")
@@ -386,6 +388,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return init_cli.run_init(args)
         if args.command == "history":
             return _history_import(args.policy, args.audit_log, args.mail_log)
+        if args.command == "quarantine-gateway":
+            return gateway_cli.run_gateway(args)
         if args.command == "audit":
             return _audit_verify(args.files, args.expect_seq, args.checkpoint)
         if args.command == "quarantine":

@@ -76,6 +76,7 @@ class HeldMessage:
     # RDAP facts that made the rule match (engine.DomainAgeNote): (domain, event, date, days).
     domain_age: tuple[tuple[str, str, str | None, int | None], ...] = ()
     release_at: dt.datetime | None = None  # action delay: sent then unless withdrawn
+    link: str | None = None  # the portal page of this message (withdraw, ask for release)
 
 
 def mask_subject(raw: str | None) -> str | None:
@@ -111,6 +112,7 @@ def held_message(
     subject: str | None,
     now: dt.datetime,
     retention_days: int | None = None,
+    link: str | None = None,
 ) -> HeldMessage:
     """What a notice about ``rule``'s hit on this decision may say."""
     domains = sorted(
@@ -152,6 +154,7 @@ def held_message(
             for n in decision.domain_age[:MAX_DOMAINS]
         ),
         release_at=decision.release_at,
+        link=link,
     )
 
 
@@ -174,6 +177,30 @@ def _findings(held: HeldMessage, nl: bool) -> str:
 
 def _when(held: HeldMessage) -> str:
     return held.decided.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _ask(held: HeldMessage, nl: bool) -> str:
+    """How to ask for release or withdraw: the portal link when there is one, else the
+    officers' mailbox with the queue id."""
+    if held.link:
+        if nl:
+            return (
+                f"Vrijgave vragen of intrekken (met uw reden): {held.link}\n"
+                f"Lukt dat niet, mail dan {held.officers} met wachtrij-id {held.queue_id}. "
+            )
+        return (
+            f"To ask for release or to withdraw it (with your reason): {held.link}\n"
+            f"If that does not work, write to {held.officers} with queue id {held.queue_id}. "
+        )
+    if nl:
+        return (
+            f"Vrijgave vragen of intrekken: mail {held.officers} met wachtrij-id "
+            f"{held.queue_id} en uw reden. "
+        )
+    return (
+        f"To ask for release or to withdraw it: write to {held.officers} with queue id "
+        f"{held.queue_id} and your reason. "
+    )
 
 
 def _limit(held: HeldMessage, nl: bool) -> str:
@@ -230,8 +257,7 @@ def _held_text(held: HeldMessage, nl: bool) -> str:
             f"tot het is vrijgegeven of verwijderd{_limit(held, True)}. U hoort wat ermee "
             f"gebeurt.\n"
             f"\n"
-            f"Vrijgave vragen of intrekken: mail {held.officers} met wachtrij-id "
-            f"{held.queue_id} en uw reden. Stuur het bericht niet opnieuw en niet via een "
+            f"{_ask(held, True)}Stuur het bericht niet opnieuw en niet via een "
             f"ander kanaal; versleuteld verzenden is de veilige weg voor cliëntgegevens.\n"
         )
     return (
@@ -247,8 +273,7 @@ def _held_text(held: HeldMessage, nl: bool) -> str:
         f"What happens next: an officer reviews the message. It stays held until it is "
         f"released or deleted{_limit(held, False)}. You will be told what becomes of it.\n"
         f"\n"
-        f"To ask for release or to withdraw it: write to {held.officers} with queue id "
-        f"{held.queue_id} and your reason. Do not send the message again or through another "
+        f"{_ask(held, False)}Do not send the message again or through another "
         f"channel; sending it encrypted is the safe way for client data.\n"
     )
 
@@ -312,8 +337,8 @@ def _delayed_text(held: HeldMessage, nl: bool) -> str:
             f"Gevonden (gemaskeerd, nooit de waarde zelf):\n{_findings(held, True)}\n"
             f"\n"
             f"Klopt de ontvanger niet, of hoort dit niet onversleuteld te gaan? Trek het vóór "
-            f"{at} in: mail {held.officers} met wachtrij-id {held.queue_id}. Doet u niets, dan "
-            f"gaat het om {at} vanzelf weg.\n"
+            f"{at} in: {held.link or f'mail {held.officers} met wachtrij-id {held.queue_id}'}. "
+            f"Doet u niets, dan gaat het om {at} vanzelf weg.\n"
         )
     return (
         f"Your message will be sent at {at}, not before: {held.organisation} gives you time "
@@ -325,8 +350,9 @@ def _delayed_text(held: HeldMessage, nl: bool) -> str:
         f"Reason:       rule {held.rule}: {held.description}\n"
         f"Found (masked, never the value itself):\n{_findings(held, False)}\n"
         f"\n"
-        f"Wrong recipient, or should this not go unencrypted? Withdraw it before {at}: write to "
-        f"{held.officers} with queue id {held.queue_id}. If you do nothing, it goes at {at}.\n"
+        f"Wrong recipient, or should this not go unencrypted? Withdraw it before {at}: "
+        f"{held.link or f'write to {held.officers} with queue id {held.queue_id}'}. "
+        f"If you do nothing, it goes at {at}.\n"
     )
 
 

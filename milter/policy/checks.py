@@ -153,7 +153,33 @@ def note_held_notices(values: dict[str, Any], node: Node, issues: Issues) -> boo
             )
             return False
         seen.add(entry.program.lower())
+    url, key = values.get("portal_url"), values.get("portal_key")
+    if (url is None) != (key is None):
+        issues.at(
+            node,
+            "portal_url and portal_key go together (the link and the key that signs it)",
+            "add the other, or remove both",
+        )
+        return False
+    if url is not None and not _portal_url_ok(url):
+        issues.at(
+            node,
+            f"portal_url {quote(url)} must start with https:// (http:// only on a loopback "
+            "address, for tests)",
+        )
+        return False
+    if key is not None and not key.startswith("/"):
+        issues.at(node, f"portal_key {quote(key)} must be an absolute path")
+        return False
     return True
+
+
+def _portal_url_ok(url: str) -> bool:
+    if any(c.isspace() for c in url):
+        return False
+    if url.startswith("https://") and len(url) > len("https://"):
+        return True
+    return url.startswith(("http://127.0.0.1", "http://[::1]", "http://localhost"))
 
 
 def note_rule_notices(values: dict[str, Any], node: Node, issues: Issues) -> bool:

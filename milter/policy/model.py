@@ -123,6 +123,9 @@ class HeldNotices:
     notify_sender: bool = True
     per_day: int = 20
     owners: tuple[ProgramOwner, ...] = ()
+    portal_url: str | None = None  # notices link to the message's page there
+    portal_key: str | None = None  # the file with the key that signs those links
+    link_days: int = 7
 
     def owner_of(self, sender: str) -> str | None:
         """The owner address for mail from ``sender`` (lower-cased match), if the policy

@@ -254,6 +254,26 @@ HELD_NOTICES = Map(
             doc="Local programs and who runs them: notices about a program's held mail go to "
             "its owner.",
         ),
+        "portal_url": Field(
+            Text(max_len=200),
+            required=False,
+            title="The web portal",
+            doc="https://... of postwarden web: held-mail notices then carry a link to the "
+            "message's own page, where its sender withdraws it or asks for release. Needs "
+            "portal_key.",
+        ),
+        "portal_key": Field(
+            Text(max_len=200),
+            required=False,
+            doc="The file with the key the portal and the gateways share to sign those links "
+            "(postwarden web --new-key makes one; at least 32 bytes, readable by the milter).",
+        ),
+        "link_days": Field(
+            Integer(low=1, high=30),
+            required=False,
+            doc="How long a notice's link works, in days (default 7; never beyond the "
+            "retention time).",
+        ),
     },
     check=note_held_notices,
     build=_held_notices,

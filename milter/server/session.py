@@ -56,6 +56,7 @@ from milter.history.model import HistoryFacts
 from milter.officer.held import held_message, render_alert, render_held
 from milter.officer.notices import Outgoing
 from milter.policy.model import Policy
+from milter.portal.links import notice_link
 from milter.protocol import codec
 from milter.server.watchdog import WATCHDOG, Deadline
 
@@ -675,6 +676,15 @@ class MilterSession:
                     msg.subject if due.kind == "sender_held" else None,
                     now,
                     policy.retention_days,
+                    notice_link(
+                        held,
+                        envelope.queue_id,
+                        str(envelope.sender),
+                        policy.retention_days,
+                        now.timestamp(),
+                    )
+                    if due.kind == "sender_held"
+                    else None,
                 )
                 render = render_held if due.kind == "sender_held" else render_alert
                 outgoing = Outgoing(
