@@ -15,7 +15,7 @@ METRICS     ?= 127.0.0.1:9797
 # systemd: systemd-analyze and systemd-socket-activate; iproute2: `ip` brings up loopback in the
 # private network namespace the unit-sandbox e2e test runs the transport unit's commands in.
 DEB_PACKAGES:= postfix swaks prometheus dnsmasq-base systemd iproute2 lame fonts-dejavu-core faketime \
-  tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng libtesseract-dev libleptonica-dev \
+  redis-server tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng libtesseract-dev libleptonica-dev \
   pkg-config g++ python3-dev chromium chromium-driver
 PYTEST_ARGS ?=
 

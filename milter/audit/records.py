@@ -25,6 +25,8 @@ DESCRIPTION
                            auth user, the message action, rule and reason, every recipient
                            with its action, rule and reason, all rule ids, content findings
                            as counts plus samples, content rule hits, the exceptions used,
+                           the first contacts that made rules match (scope, kind, domain),
+                           the RDAP facts that made domain age conditions match,
                            the policy's sha256
         recipient_refused  a refusal at RCPT time: queue id, path, sender, client, the
                            recipient with its rule and reason, the policy's sha256
@@ -150,6 +152,20 @@ def message_fields(
             for x in decision.exceptions_used
         ],
         "policy_sha256": decision.policy_sha256,
+        # First contacts that made content rules match (domains only; the history is hashed).
+        "first_contact": [
+            {"scope": n.scope, "kind": n.kind, "domain": n.domain} for n in decision.first_contact
+        ],
+        # RDAP facts that made domain age conditions match (registrable domain, event, date).
+        "domain_age": [
+            {
+                "domain": n.domain,
+                "event": n.event,
+                "date": n.date.isoformat() if n.date else None,
+                "age_days": n.age_days,
+            }
+            for n in decision.domain_age
+        ],
         # Notices asked for (sent after this record; their results are in the metrics).
         "notices": [{"kind": n.kind, "to": n.to, "rule": n.rule} for n in decision.notices],
         # action delay: held until then, released unless withdrawn

@@ -23,8 +23,11 @@ from milter.core.engine import (
     content_may_apply,
     decide,
     ocr_may_matter,
+    rdap_domains_needed,
 )
 from milter.domains.gather import DnsGatherer, MessageDns
+from milter.domains.rdap import MessageRdap, RdapClient
+from milter.history.model import HistoryFacts
 from milter.policy.model import Policy
 
 
@@ -93,6 +96,18 @@ def as_json(decision: Decision, policy: Policy) -> dict[str, Any]:
             for h in decision.content_hits
         ],
         "notices": [{"kind": n.kind, "to": n.to, "rule": n.rule} for n in decision.notices],
+        "first_contact": [
+            {"scope": n.scope, "kind": n.kind, "domain": n.domain} for n in decision.first_contact
+        ],
+        "domain_age": [
+            {
+                "domain": n.domain,
+                "event": n.event,
+                "date": n.date.isoformat() if n.date else None,
+                "age_days": n.age_days,
+            }
+            for n in decision.domain_age
+        ],
         "policy_sha256": policy.sha256,
         "policy": policy.source,
     }
@@ -134,6 +149,10 @@ def as_text(decision: Decision, envelope: Envelope, policy: Policy) -> str:
         lines.append(f"header:  {name}: {value}")
     for n in decision.notices:
         lines.append(f"notice:  {n.kind} to {n.to} (rule {n.rule})")
+    for note in decision.first_contact:
+        lines.append(f"first:   {note.text}")
+    for age in decision.domain_age:
+        lines.append(f"age:     {age.text}")
     lines.append(f"policy:  {policy.source} (sha256 {policy.sha256[:12]})")
     return "\n".join(lines)
 
@@ -155,9 +174,20 @@ def run_check(
     dns = None
     if not offline:
         dns = DnsGatherer(nameservers).gather(policy, envelope.recipients, MessageDns())
-    facts = Facts(content=content, now=dt.datetime.now(dt.UTC), dns=dns)
+    history = None
+    if not offline and content is not None:
+        history = _history(policy, envelope)
+    rdap = None
+    if not offline:
+        needed = rdap_domains_needed(list(envelope.recipients), content, policy)
+        rdap = RdapClient().gather(policy.rdap, needed, MessageRdap())
+    facts = Facts(content=content, now=dt.datetime.now(dt.UTC), dns=dns, history=history, rdap=rdap)
     decision = decide(envelope, facts, policy)
     skipped = list(DNS_RULES) if offline and policy.dns is not None else []
+    if offline and policy.history is not None:
+        skipped.append("first_contact")
+    if offline and policy.rdap is not None:
+        skipped.append("domain_age")
     if want_json:
         doc = as_json(decision, policy)
         doc["skipped"] = skipped
@@ -165,12 +195,89 @@ def run_check(
         doc["dns"] = {
             d: {"state": f.state, "detail": f.detail} for d, f in sorted((dns or {}).items())
         }
+        doc["history"] = _history_json(history, envelope, policy)
+        doc["rdap"] = {
+            d: {
+                "state": f.state,
+                "registered": f.registered.isoformat() if f.registered else None,
+                "changed": f.changed.isoformat() if f.changed else None,
+                "error": f.error,
+            }
+            for d, f in sorted((rdap or {}).items())
+        }
         return json.dumps(doc, ensure_ascii=False)
     text = as_text(decision, envelope, policy)
     if content is not None and content.ocr_read:
         text += f"\nocr:     read by OCR: {', '.join(content.ocr_read)}"
     for domain, found in sorted((dns or {}).items()):
         text += f"\ndns:     {domain}: {found.state} ({found.detail})"
+    for line in _history_lines(history, envelope, policy):
+        text += f"\nhistory: {line}"
+    for base, said in sorted((rdap or {}).items()):
+        dates = f"registered {said.registered}, last changed {said.changed or '-'}"
+        text += f"\nrdap:    {base}: {dates if said.state == 'ok' else said.error}"
     if skipped:
-        text += f"\nskipped: DNS rules ({', '.join(skipped)}): --offline"
+        text += (
+            f"\nskipped: DNS rules, first contact and domain age ({', '.join(skipped)}): --offline"
+        )
     return text
+
+
+def _history(policy: Policy, envelope: Envelope) -> HistoryFacts | None:
+    """The recipients' contact history, read only (check creates no key and no store)."""
+    if policy.history is None:
+        return None
+    from milter.history.store import History
+
+    history = History(readonly=True)
+    try:
+        return history.gather(policy, envelope.recipients)
+    finally:
+        history.close()
+
+
+def _contacts(
+    history: HistoryFacts, envelope: Envelope, policy: Policy
+) -> list[tuple[str, str, str]]:
+    """(domain, what the history knows of it, of the address) per external recipient."""
+    rows = []
+    for a in envelope.recipients:
+        if not isinstance(a, Address) or a.is_literal or a.is_null or policy.is_owned(a.domain):
+            continue
+        d = history.contact("domain", a.domain)
+        ad = history.contact("address", str(a).lower())
+        rows.append((a.domain, _known(d.any, d.client_data), _known(ad.any, ad.client_data)))
+    return rows
+
+
+def _known(any_mail: bool, client_data: bool) -> str:
+    if client_data:
+        return "received client data before"
+    return "received mail before (never client data)" if any_mail else "never received mail"
+
+
+def _history_lines(history: HistoryFacts | None, envelope: Envelope, policy: Policy) -> list[str]:
+    if history is None:
+        return []
+    if history.error is not None:
+        return [f"could not be read ({history.error}): the policy's on_failure applies"]
+    return [
+        f"domain {domain}: {domain_known}; address: {address_known}"
+        for domain, domain_known, address_known in _contacts(history, envelope, policy)
+    ]
+
+
+def _history_json(
+    history: HistoryFacts | None, envelope: Envelope, policy: Policy
+) -> dict[str, Any] | None:
+    if history is None:
+        return None
+    if history.error is not None:
+        return {"error": history.error, "recipients": []}
+    return {
+        "error": None,
+        "recipients": [
+            {"domain": d, "domain_history": dk, "address_history": ak}
+            for d, dk, ak in _contacts(history, envelope, policy)
+        ],
+    }

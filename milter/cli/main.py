@@ -13,6 +13,8 @@ Subcommands:
   quarantine-service
                 the privileged quarantine service (root): officers' quarantine commands on a
                 unix socket (milter.officer.service)
+  history import
+                seed the contact history (first contact) from audit trails and mail logs
   audit verify  check the audit trail's hash chain: exit 0 with 'ok: ...', or 1 with the first
                 broken record as file:line: edited|deleted|reordered|inserted|truncated: ...
 
@@ -265,6 +267,21 @@ def _parser() -> argparse.ArgumentParser:
         "'postfix reload' (systemd/postwarden-transport.service does both)",
     )
 
+    hist = sub.add_parser("history", help="contact history commands (first contact)")
+    hsub = hist.add_subparsers(dest="history_command", required=True, metavar="COMMAND")
+    hi = hsub.add_parser(
+        "import",
+        help="seed the contact history from audit trails and Postfix mail logs",
+        description="Record where the organisation's mail already went, so that day one is "
+        "not first contact for every partner: accepted messages in audit trails (with their "
+        "client_data flag) and status=sent deliveries in Postfix mail logs (without client "
+        "data). Files may be gzip'ed. Writes to the policy's history store; prints counts "
+        "only. Safe to run again.",
+    )
+    hi.add_argument("--policy", required=True, metavar="FILE")
+    hi.add_argument("--audit-log", action="append", default=[], metavar="FILE")
+    hi.add_argument("--mail-log", action="append", default=[], metavar="FILE")
+
     aud = sub.add_parser("audit", help="audit trail commands")
     asub = aud.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
     av = asub.add_parser("verify", help="check the hash chain of audit files (rotated ones too)")
@@ -309,6 +326,26 @@ def _audit_verify(files: list[str], expect_seq: list[int], checkpoints: list[Che
     result = verify(files, wanted)
     print(result)
     return 0 if result.ok else 1
+
+
+def _history_import(policy_path: str, audit_logs: list[str], mail_logs: list[str]) -> int:
+    from milter.history.importer import run_import
+    from milter.history.store import HistoryError
+
+    if not audit_logs and not mail_logs:
+        print("postwarden: history import needs --audit-log or --mail-log", file=sys.stderr)
+        return 2
+    policy = load_policy(policy_path)
+    if policy.history is None:
+        print(f"postwarden: {policy_path} has no history section", file=sys.stderr)
+        return 2
+    try:
+        for line in run_import(policy, audit_logs, mail_logs, dt.datetime.now(dt.UTC).date()):
+            print(line)
+    except HistoryError as exc:
+        print(f"postwarden: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _policy_errors(exc: PolicyError) -> None:
@@ -398,6 +435,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "init":
             return init_cli.run_init(args)
+        if args.command == "history":
+            return _history_import(args.policy, args.audit_log, args.mail_log)
         if args.command == "quarantine-gateway":
             return gateway_cli.run_gateway(args)
         if args.command == "audit":

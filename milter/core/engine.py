@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 
 from milter.core.address import Address, Malformed, is_within
 from milter.core.verdict import SmtpReply, reject, tempfail
+from milter.domains._suffix import registrable
 from milter.policy.model import (
     ACTION_RANK,
     AllOf,
@@ -27,6 +28,8 @@ from milter.policy.model import (
     ContentAction,
     ContentRule,
     DetectorCondition,
+    DomainAge,
+    FirstContact,
     OwnedDomain,
     Policy,
     RetiredDomain,
@@ -36,6 +39,8 @@ from milter.policy.model import (
 if TYPE_CHECKING:
     from milter.content.findings import ContentFacts, Finding
     from milter.domains.model import DomainFacts
+    from milter.domains.rdap import RdapFacts
+    from milter.history.model import HistoryFacts
 
 SubmissionPath = Literal["smtp", "local"]
 MessageAction = Literal["accept", "reject", "quarantine", "tempfail", "discard"]
@@ -51,6 +56,10 @@ RULE_NONEXISTENT = "nonexistent_domain"
 RULE_DNS_FAILURE = "dns_failure"
 RULE_DNS_UNVERIFIED = "dns_unverified"
 RULE_LOOKALIKE = "lookalike_domain"
+RULE_HISTORY_FAILURE = "history_failure"
+RULE_HISTORY_UNVERIFIED = "history_unverified"
+RULE_RDAP_FAILURE = "rdap_failure"
+RULE_RDAP_UNVERIFIED = "rdap_unverified"
 DNS_RULES = (RULE_OWNERSHIP_DRIFT, RULE_NONEXISTENT, RULE_DNS_FAILURE)
 
 HEADER_REMOVED = "X-Postwarden-Removed-Recipients"
@@ -90,6 +99,48 @@ class Facts:
     # DNS answers per domain (milter.domains.model.DomainFacts); None = DNS not consulted
     # (``postwarden check --offline``): the DNS rules are then skipped, and say so.
     dns: Mapping[str, DomainFacts] | None = None
+    # The contact history of the external recipients (milter.history); None = not consulted
+    # (no history section, or ``postwarden check`` without the store): first_contact is false.
+    history: HistoryFacts | None = None
+    # RDAP answers per registrable domain (milter.domains.rdap); None = not asked (no rdap
+    # section, no client data, ``check --offline``): domain_*_within is false.
+    rdap: Mapping[str, RdapFacts] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FirstContactNote:
+    """A first contact that made a content rule's condition true: by domain or address, for
+    client data or any mail, and the recipient's domain (never the address)."""
+
+    scope: str
+    kind: str
+    domain: str
+
+    @property
+    def text(self) -> str:
+        what = "client data" if self.kind == "client_data" else "mail"
+        where = "domain" if self.scope == "domain" else "address"
+        return f"first time this organisation sends {what} to this {where} ({self.domain})"
+
+
+@dataclass(frozen=True, slots=True)
+class DomainAgeNote:
+    """An RDAP fact that made a domain_*_within condition true: the registrable domain, the
+    event (registration / last changed), its date and its age in days on the day decided
+    (date None: RDAP could not be asked and the policy treats that as new)."""
+
+    domain: str
+    event: str
+    date: dt.date | None
+    age_days: int | None
+
+    @property
+    def text(self) -> str:
+        verb = "registered" if self.event == "registration" else "last changed"
+        if self.date is None or self.age_days is None:
+            return f"{self.domain}: RDAP unavailable, treated as recently {verb}"
+        days = "today" if self.age_days == 0 else f"{self.age_days} days ago"
+        return f"{self.domain} {verb} {self.date.isoformat()}, {days}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +238,8 @@ class Decision:
     findings: tuple[Finding, ...] = ()
     exceptions_used: tuple[ExceptionUse, ...] = ()
     notices: tuple[NoticeDue, ...] = ()
+    first_contact: tuple[FirstContactNote, ...] = ()  # what made first_contact conditions true
+    domain_age: tuple[DomainAgeNote, ...] = ()  # RDAP facts that made domain_*_within true
     # action delay: the message is held until then and released unless withdrawn
     release_at: dt.datetime | None = None
 
@@ -415,7 +468,38 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
     )
     kept = [rd.address for rd in decisions if not rd.refused]
     content = facts.content
-    hits = _content_hits(kept, content, policy) if content is not None else ()
+    ev = _Eval(kept, facts.history, policy, facts.rdap, facts.now)
+    hits = _content_hits(kept, content, policy, ev) if content is not None else ()
+    if ev.rdap_unknown and policy.rdap is not None:
+        if policy.rdap.on_failure == "tempfail":
+            reason = f"RDAP could not be asked for a domain age condition ({ev.rdap_error})"
+            text = f"{reason}; try again later (postwarden rule {RULE_RDAP_FAILURE})"
+            return Decision(
+                "tempfail",
+                decisions,
+                policy.sha256,
+                path,
+                reply=tempfail(text, "4.4.3"),
+                rule=RULE_RDAP_FAILURE,
+                reason=reason,
+            )
+        reason = f"domain age not checked: RDAP unavailable ({ev.rdap_error})"
+        hits = (RuleHit(RULE_RDAP_UNVERIFIED, "flag", "enforce", reason), *hits)
+    if ev.unknown and policy.history is not None:
+        if policy.history.on_failure == "tempfail":
+            reason = "the contact history could not be read for a first_contact condition"
+            text = f"{reason}; try again later (postwarden rule {RULE_HISTORY_FAILURE})"
+            return Decision(
+                "tempfail",
+                decisions,
+                policy.sha256,
+                path,
+                reply=tempfail(text, "4.3.0"),
+                rule=RULE_HISTORY_FAILURE,
+                reason=reason,
+            )
+        reason = "contact history unavailable: first contact not checked"
+        hits = (RuleHit(RULE_HISTORY_UNVERIFIED, "flag", "enforce", reason), *hits)
     hits = _recipient_hits(decisions, policy) + hits
     hits, excepted = _apply_exceptions(hits, envelope.sender, kept, facts, policy)
     client_data = content is not None and _is_client_data(content, policy)
@@ -433,6 +517,8 @@ def decide(envelope: Envelope, facts: Facts, policy: Policy) -> Decision:
         client_data=client_data,
         findings=findings,
         exceptions_used=excepted,
+        first_contact=tuple(ev.notes),
+        domain_age=tuple(ev.ages),
     )
     if strongest is not None and strongest.action == "reject":
         text = f"message refused by postwarden rule {strongest.rule}: {strongest.reason}"
@@ -532,21 +618,145 @@ def _matching(cond: DetectorCondition, findings: tuple[Finding, ...]) -> int:
     return sum(f.count_at(cond.confidence) for f in findings if f.detector == cond.detector)
 
 
-def _satisfied(cond: Condition, findings: tuple[Finding, ...], used: set[str]) -> bool:
-    """Evaluate a condition tree; `used` collects the detectors that made it true."""
+@dataclass
+class _Eval:
+    """What conditions are evaluated against besides the findings: the kept recipients and
+    their contact history. ``notes`` collects the first contacts that made rules true;
+    ``unknown`` says a first_contact condition needed a history that could not be read."""
+
+    kept: list[Address | Malformed]
+    history: HistoryFacts | None
+    policy: Policy
+    rdap: Mapping[str, RdapFacts] | None = None
+    now: dt.datetime | None = None
+    notes: dict[FirstContactNote, None] = field(default_factory=dict)
+    unknown: bool = False
+    ages: dict[DomainAgeNote, None] = field(default_factory=dict)
+    rdap_unknown: bool = False  # a domain age condition needed RDAP that did not answer
+    rdap_error: str = ""
+
+
+@dataclass
+class _Used:
+    """What made a condition true: detectors, and first contacts."""
+
+    detectors: set[str] = field(default_factory=set)
+    first: dict[FirstContactNote, None] = field(default_factory=dict)
+    ages: dict[DomainAgeNote, None] = field(default_factory=dict)
+
+    def update(self, other: _Used) -> None:
+        self.detectors.update(other.detectors)
+        self.first.update(other.first)
+        self.ages.update(other.ages)
+
+
+def _domain_ages(cond: DomainAge, ev: _Eval | None) -> list[DomainAgeNote]:
+    """The external recipients' registrable domains whose RDAP event is within the days.
+
+    Without RDAP answers (None) or a clock nothing is; an answer missing or failed makes the
+    domain new under on_failure treat_as_new, and otherwise marks the evaluation unknown."""
+    if ev is None or ev.rdap is None or ev.now is None:
+        return []
+    today = ev.now.date()
+    notes = []
+    for a in ev.kept:
+        if not isinstance(a, Address) or a.is_literal or ev.policy.is_owned(a.domain):
+            continue
+        base = registrable(a.domain)
+        if base is None:
+            continue
+        found = ev.rdap.get(base)
+        if found is None or found.state != "ok":
+            settings = ev.policy.rdap
+            if settings is not None and settings.on_failure == "treat_as_new":
+                notes.append(DomainAgeNote(base, cond.event, None, None))
+            else:
+                ev.rdap_unknown = True
+                ev.rdap_error = (found.error if found else None) or "not asked"
+            continue
+        # A domain never changed since registration: its registration is its last change.
+        when = found.registered if cond.event == "registration" else found.changed
+        when = when or found.registered
+        if when is None:
+            continue
+        age = (today - when).days
+        if age <= cond.days:
+            notes.append(DomainAgeNote(base, cond.event, when, age))
+    return list(dict.fromkeys(notes))
+
+
+def _first_contacts(cond: FirstContact, ev: _Eval | None) -> list[FirstContactNote]:
+    """The external recipients that are first contacts under `cond`.
+
+    Without a consulted history (None) nothing is; a history that could not be read makes
+    every external recipient a first contact under on_failure treat_as_first, and otherwise
+    marks the evaluation unknown (the decision then tempfails or flags)."""
+    if ev is None or ev.history is None:
+        return []
+    external = [
+        a
+        for a in ev.kept
+        if isinstance(a, Address) and (a.is_literal or not ev.policy.is_owned(a.domain))
+    ]
+    if ev.history.error is not None:
+        settings = ev.policy.history
+        if settings is not None and settings.on_failure == "treat_as_first":
+            return [FirstContactNote(cond.scope, cond.kind, a.domain) for a in external]
+        if external:
+            ev.unknown = True
+        return []
+    notes = []
+    for a in external:
+        name = a.domain if cond.scope == "domain" else str(a).lower()
+        if a.is_literal or not ev.history.contact(cond.scope, name).has(cond.kind):
+            notes.append(FirstContactNote(cond.scope, cond.kind, a.domain))
+    return list(dict.fromkeys(notes))
+
+
+def _satisfied(
+    cond: Condition, findings: tuple[Finding, ...], used: _Used, ev: _Eval | None = None
+) -> bool:
+    """Evaluate a condition tree; `used` collects the detectors (and first contacts) that made
+    it true."""
     if isinstance(cond, DetectorCondition):
         if _matching(cond, findings) >= cond.min_count:
-            used.add(cond.detector)
+            used.detectors.add(cond.detector)
             return True
         return False
+    if isinstance(cond, FirstContact):
+        notes = _first_contacts(cond, ev)
+        used.first.update(dict.fromkeys(notes))
+        return bool(notes)
+    if isinstance(cond, DomainAge):
+        ages = _domain_ages(cond, ev)
+        used.ages.update(dict.fromkeys(ages))
+        return bool(ages)
     if isinstance(cond, AllOf):
-        trial: set[str] = set()
-        if all(_satisfied(c, findings, trial) for c in cond.conditions):
+        trial = _Used()
+        # Looked-up facts last: a history or RDAP that failed matters only when the rest holds
+        # (the written order must not make ordinary mail wait for an unreadable store).
+        parts = sorted(cond.conditions, key=lambda c: isinstance(c, FirstContact | DomainAge))
+        if all(_satisfied(c, findings, trial, ev) for c in parts):
             used.update(trial)
             return True
         return False
     # A list, not a generator: every true branch adds its detectors to the explanation.
-    return any([_satisfied(c, findings, used) for c in cond.conditions])
+    return any([_satisfied(c, findings, used, ev) for c in cond.conditions])
+
+
+def _detectors_satisfied(cond: Condition, findings: tuple[Finding, ...]) -> bool | None:
+    """The condition's detectors alone: first_contact parts count as neither true nor false
+    (None), so "client data" does not depend on who received it."""
+    if isinstance(cond, DetectorCondition):
+        return _matching(cond, findings) >= cond.min_count
+    if isinstance(cond, FirstContact | DomainAge):
+        return None
+    parts = [
+        p for p in (_detectors_satisfied(c, findings) for c in cond.conditions) if p is not None
+    ]
+    if not parts:
+        return None
+    return all(parts) if isinstance(cond, AllOf) else any(parts)
 
 
 def _plain_header(where: str) -> bool:
@@ -569,6 +779,23 @@ def _in_scope(rule: ContentRule, kept: list[Address | Malformed], policy: Policy
     return True
 
 
+def rdap_domains_needed(
+    recipients: list[Address | Malformed], content: ContentFacts | None, policy: Policy
+) -> list[str]:
+    """The registrable domains RDAP must be asked about before deciding: the external
+    recipients' of mail with client data, when the policy has an rdap section (domain age
+    conditions are only ever asked for mail that carries client data)."""
+    if policy.rdap is None or content is None or not _is_client_data(content, policy):
+        return []
+    out: dict[str, None] = {}
+    for a in recipients:
+        if isinstance(a, Address) and not a.is_literal and not policy.is_owned(a.domain):
+            base = registrable(a.domain)
+            if base is not None:
+                out.setdefault(base, None)
+    return list(out)
+
+
 def content_may_apply(recipients: list[Address | Malformed], policy: Policy) -> bool:
     """Could any content rule apply to these recipients? If not, the body need not be read."""
     if policy.content is None:
@@ -588,10 +815,10 @@ def ocr_may_matter(recipients: list[Address | Malformed], policy: Policy) -> boo
 _OCR_SUFFIX = " (read by OCR)"  # = milter.content.findings.OCR_WHERE_SUFFIX (a test keeps it so)
 
 
-def _explain(rule: ContentRule, used: set[str], content: ContentFacts) -> str:
+def _explain(rule: ContentRule, used: _Used, content: ContentFacts) -> str:
     parts = []
     for f in content.findings:
-        if f.detector in used:
+        if f.detector in used.detectors:
             # The officer reading a hold reason should see that the text came from an image or
             # a scan (milter.content.findings.OCR_WHERE_SUFFIX ends such a `where`).
             ocr = ", read by OCR" if any(w.endswith(_OCR_SUFFIX) for w in f.where) else ""
@@ -603,25 +830,32 @@ def _explain(rule: ContentRule, used: set[str], content: ContentFacts) -> str:
         "any": "",
     }[rule.recipients]
     what = rule.description or "content matched"
-    return " ".join(x for x in (f"{what}: {found}", scope) if x)
+    explained = " ".join(x for x in (f"{what}: {found}", scope) if x)
+    if used.first:
+        explained += "; " + ", ".join(note.text for note in used.first)
+    if used.ages:
+        explained += "; " + ", ".join(note.text for note in used.ages)
+    return explained
 
 
 def _content_hits(
-    kept: list[Address | Malformed], content: ContentFacts, policy: Policy
+    kept: list[Address | Malformed], content: ContentFacts, policy: Policy, ev: _Eval
 ) -> tuple[RuleHit, ...]:
     rules = policy.content.rules if policy.content is not None else ()
     hits = []
     for rule in rules:
-        used: set[str] = set()
+        used = _Used()
         findings = content.findings
         if rule.unless_encrypted and content.encrypted:
             # Encryption protects the body, never the Subject or attachment file names: what
             # was found there still went out in plain text.
             findings = tuple(f for f in findings if any(_plain_header(w) for w in f.where))
-        if not _satisfied(rule.when, findings, used):
-            continue
         if not _in_scope(rule, kept, policy):
             continue
+        if not _satisfied(rule.when, findings, used, ev):
+            continue
+        ev.notes.update(used.first)
+        ev.ages.update(used.ages)
         hits.append(RuleHit(rule.id, rule.action, rule.mode, _explain(rule, used, content)))
     return tuple(hits)
 
@@ -685,7 +919,7 @@ def _is_client_data(content: ContentFacts, policy: Policy) -> bool:
     if policy.content is None:
         return False
     readable = tuple(f for f in content.findings if f.detector not in NOT_READABLE)
-    return any(_satisfied(rule.when, readable, set()) for rule in policy.content.rules)
+    return any(_detectors_satisfied(rule.when, readable) for rule in policy.content.rules)
 
 
 def _flag(hit: RuleHit) -> str:

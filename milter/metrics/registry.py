@@ -66,12 +66,16 @@ from milter.core.engine import (
     Decision,
     RecipientDecision,
 )
+from milter.domains.rdap import RDAP_RESULTS
+from milter.history.model import CONTACT_KINDS, SCOPES
 from milter.metrics.queue import HoldQueueCollector
 from milter.policy.model import Policy
 
 PATHS = ("smtp", "local")
 MESSAGE_ACTIONS = ("accept", "reject", "quarantine", "tempfail", "discard")
 CONFIDENCES = ("low", "medium", "high")
+HISTORY_LOOKUP_RESULTS = ("ok", "error")
+HISTORY_RECORD_RESULTS = ("written", "failed", "dropped")
 DNS_RESULTS = ("ok", "nxdomain", "nodata", "servfail", "refused", "timeout", "error")
 DOMAIN_ROLES = ("owned", "retired")
 # The domain checks' DomainState (milter.domains.model), plus "unknown": not checked yet.
@@ -285,6 +289,33 @@ class Metrics:
             ["kind", "result"],
             registry=r,
         )
+        self.first_contacts = Counter(
+            "postwarden_first_contact",
+            "Messages in which a first_contact condition made a content rule match, by what "
+            "was new (scope: domain or address) and kind (client_data or any mail).",
+            ["scope", "kind"],
+            registry=r,
+        )
+        self.history_lookups = Counter(
+            "postwarden_history_lookups",
+            "Look-ups of recipients in the contact history, by result (ok, error).",
+            ["result"],
+            registry=r,
+        )
+        self.history_records = Counter(
+            "postwarden_history_records",
+            "Delivered messages' contacts written to the history, by result (written, "
+            "failed, dropped).",
+            ["result"],
+            registry=r,
+        )
+        self.rdap_queries = Counter(
+            "postwarden_rdap_queries",
+            "RDAP look-ups of recipient domains' registration dates, by result (ok, "
+            "not_found, error, timeout, cached).",
+            ["result"],
+            registry=r,
+        )
         self.workers = Gauge(
             "postwarden_workers",
             "Worker processes serving milter connections now (serve --workers N).",
@@ -325,6 +356,15 @@ class Metrics:
                 self.held_notices.labels(kind, result)
         for state in ("active", "expired"):
             self.exceptions.labels(state)
+        for scope in SCOPES:
+            for contact in CONTACT_KINDS:
+                self.first_contacts.labels(scope, contact)
+        for result in HISTORY_LOOKUP_RESULTS:
+            self.history_lookups.labels(result)
+        for result in HISTORY_RECORD_RESULTS:
+            self.history_records.labels(result)
+        for result in RDAP_RESULTS:
+            self.rdap_queries.labels(result)
         self.policy_reload_ok.set(1)
 
     # -- decisions -----------------------------------------------------------------------------
@@ -346,6 +386,9 @@ class Metrics:
         for hit in decision.content_hits:
             self.rule_hits.labels(_ident(hit.rule), _ident(hit.action), _ident(hit.mode)).inc()
         self.observe_findings(decision.findings)
+        for scope, kind in {(n.scope, n.kind) for n in decision.first_contact}:
+            if scope in SCOPES and kind in CONTACT_KINDS:
+                self.first_contacts.labels(scope, kind).inc()
 
     def observe_findings(self, findings: Iterable[Finding]) -> None:
         """Count content findings (unique values per detector and best confidence).
@@ -433,6 +476,19 @@ class Metrics:
         if kind not in NOTICE_KINDS:
             raise ValueError(f"unknown notice kind {kind!r}")
         self.held_notices.labels(kind, result if result in NOTICE_RESULTS else "failed").inc()
+
+    def history_lookup(self, result: str) -> None:
+        """A contact-history look-up before deciding: ok or error."""
+        self.history_lookups.labels(result if result in HISTORY_LOOKUP_RESULTS else "error").inc()
+
+    def history_record(self, result: str) -> None:
+        """A delivered message's contacts: written, failed or dropped."""
+        known = result if result in HISTORY_RECORD_RESULTS else "failed"
+        self.history_records.labels(known).inc()
+
+    def rdap_query(self, result: str) -> None:
+        """An RDAP look-up (``RDAP_RESULTS``); anything else counts as error."""
+        self.rdap_queries.labels(result if result in RDAP_RESULTS else "error").inc()
 
     def policy_reload(self, ok: bool) -> None:
         self.policy_reloads.labels("ok" if ok else "refused").inc()

@@ -71,6 +71,10 @@ class HeldMessage:
     officers: str
     decided: dt.datetime
     retention_days: int | None = None  # held mail is removed after this many days
+    # First contacts that made the rule match: (scope, kind, domain) (engine.FirstContactNote).
+    first_contact: tuple[tuple[str, str, str], ...] = ()
+    # RDAP facts that made the rule match (engine.DomainAgeNote): (domain, event, date, days).
+    domain_age: tuple[tuple[str, str, str | None, int | None], ...] = ()
     release_at: dt.datetime | None = None  # action delay: sent then unless withdrawn
     link: str | None = None  # the portal page of this message (withdraw, ask for release)
 
@@ -142,6 +146,13 @@ def held_message(
         officers=officers,
         decided=now,
         retention_days=retention_days,
+        first_contact=tuple(
+            (n.scope, n.kind, n.domain) for n in decision.first_contact[:MAX_DOMAINS]
+        ),
+        domain_age=tuple(
+            (n.domain, n.event, n.date.isoformat() if n.date else None, n.age_days)
+            for n in decision.domain_age[:MAX_DOMAINS]
+        ),
         release_at=decision.release_at,
         link=link,
     )
@@ -199,6 +210,36 @@ def _limit(held: HeldMessage, nl: bool) -> str:
     return f", uiterlijk {days} dagen" if nl else f", for at most {days} days"
 
 
+def _first_contact(held: HeldMessage, nl: bool) -> str:
+    """One line per first contact: what this organisation sends there for the first time."""
+    lines = []
+    for scope, kind, domain in held.first_contact:
+        if nl:
+            what = "cliëntgegevens" if kind == "client_data" else "mail"
+            where = "dit domein" if scope == "domain" else "dit adres"
+            lines.append(
+                f"Eerste contact: {held.organisation} stuurt voor het eerst {what} naar "
+                f"{where} ({domain}).\n"
+            )
+        else:
+            what = "client data" if kind == "client_data" else "mail"
+            where = "domain" if scope == "domain" else "address"
+            lines.append(
+                f"First contact: the first time this organisation sends {what} to this "
+                f"{where} ({domain}).\n"
+            )
+    for domain, event, date, days in held.domain_age:
+        if nl:
+            what = "geregistreerd" if event == "registration" else "laatst gewijzigd"
+            when = f"op {date}, {days} dagen geleden" if date else "onbekend (RDAP onbereikbaar)"
+            lines.append(f"Domein:       {domain} is {what} {when}.\n")
+        else:
+            what = "registered" if event == "registration" else "last changed"
+            when = f"{date}, {days} days ago" if date else "unknown (RDAP unavailable)"
+            lines.append(f"Domain:       {domain} {what} {when}.\n")
+    return "".join(lines)
+
+
 def _held_text(held: HeldMessage, nl: bool) -> str:
     subject = held.subject or ("(geen onderwerp)" if nl else "(no subject)")
     if nl:
@@ -209,6 +250,7 @@ def _held_text(held: HeldMessage, nl: bool) -> str:
             f"Onderwerp:    {subject} (ingekort, cijfers vervangen door #)\n"
             f"Wachtrij-id:  {held.queue_id}\n"
             f"Reden:        regel {held.rule}: {held.description}\n"
+            f"{_first_contact(held, True)}"
             f"Gevonden (gemaskeerd, nooit de waarde zelf):\n{_findings(held, True)}\n"
             f"\n"
             f"Wat er nu gebeurt: een functionaris bekijkt het bericht. Het blijft vastgehouden "
@@ -225,6 +267,7 @@ def _held_text(held: HeldMessage, nl: bool) -> str:
         f"Subject:      {subject} (shortened, digits replaced by #)\n"
         f"Queue id:     {held.queue_id}\n"
         f"Reason:       rule {held.rule}: {held.description}\n"
+        f"{_first_contact(held, False)}"
         f"Found (masked, never the value itself):\n{_findings(held, False)}\n"
         f"\n"
         f"What happens next: an officer reviews the message. It stays held until it is "

@@ -19,6 +19,12 @@ The same sender (relay, rate limiter, background thread) carries the notices abo
 
 Sending happens on a background thread with a bounded queue: the milter never waits for the
 relay. A notice that cannot be sent is logged and counted; it never changes the decision.
+
+The per-day limits are counted in this process, or — when ``shared`` gives a limiter (the
+policy's history store is Redis: ``milter.history.store.RedisRateLimit``) — in that store, so
+several gateways (and ``serve --workers``) share one allowance. A shared store that fails falls
+back to this process's own count for that notice (logged): a notice is never lost to it, and
+the local limit still bounds them.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Protocol
 
 import structlog
 
@@ -83,6 +90,12 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return out
 
 
+class SharedLimit(Protocol):
+    """Per-day limits kept outside this process (several gateways share them)."""
+
+    def allow(self, to: str, about: str, day: dt.date, per_day: int) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """A prepared notice of ``kind`` to ``to``, sent through ``relay``; ``build`` makes the
@@ -103,9 +116,11 @@ class Notifier:
         on_result: Callable[[str], None] | None = None,
         on_kind_result: Callable[[str, str], None] | None = None,
         gateway: str = "gateway",
+        shared: Callable[[], SharedLimit | None] | None = None,
     ) -> None:
         self.gateway = gateway  # this gateway's name in the portal links of held notices
         self._clock = clock
+        self._shared = shared or (lambda: None)
         self._on_result = on_result or (lambda _result: None)
         self._on_kind_result = on_kind_result or (lambda _kind, _result: None)
         self._sent: dict[tuple[str, str, dt.date], int] = {}
@@ -156,6 +171,12 @@ class Notifier:
     def _allowed(self, to: str, about: str, per_day: int) -> bool:
         """Count one more for (to, about) today, unless ``per_day`` are used up."""
         today = self._clock().date()
+        try:
+            limit = self._shared()
+            if limit is not None:
+                return limit.allow(to, about, today, per_day)
+        except Exception as exc:  # the shared store is down: this process's own count
+            log.warning("notice_limit_shared_failed", error=type(exc).__name__)
         key = (to.lower(), about.lower(), today)
         with self._lock:
             if self._sent.get(key, 0) >= per_day:

@@ -117,6 +117,19 @@ def check_cross_references(values: dict[str, Any], issues: Issues) -> None:
                 "quarantine_notices needs a 'notices' section (its from address and relay)",
                 "add notices: at the top level",
             )
+    for word, node in issues.condition_nodes:
+        if word == "first_contact" and values.get("history") is None:
+            issues.at(
+                node,
+                "first_contact needs a 'history' section (where the contact history is kept)",
+                "add history: with store: at the top level",
+            )
+        if word.startswith("domain_") and values.get("rdap") is None:
+            issues.at(
+                node,
+                f"{word} needs an 'rdap' section (the RDAP bootstrap file)",
+                "add rdap: with bootstrap: at the top level",
+            )
     if values.get("quarantine_notices") is None:
         for node in issues.alert_nodes:
             issues.at(
@@ -222,3 +235,30 @@ def check_detectors(known: Iterable[str], issues: Issues) -> None:
             close = difflib.get_close_matches(name, sorted(known), n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(known))}"
             issues.at(node, f"unknown detector {quote(name)}", hint)
+
+
+def check_history(values: dict[str, Any], node: Node, issues: Issues) -> bool:
+    """The history section's files are absolute paths (a milter's working directory is no
+    place for them)."""
+    ok = True
+    for key in ("store", "key_file"):
+        path = values.get(key)
+        if key == "store" and str(path).startswith(("redis://", "rediss://", "unix://")):
+            continue  # a Redis store shared by several gateways
+        if path is not None and not str(path).startswith("/"):
+            issues.at(node, f"history: {key} must be an absolute path, got {quote(str(path))}")
+            ok = False
+    return ok
+
+
+def check_rdap(values: dict[str, Any], node: Node, issues: Issues) -> bool:
+    """The bootstrap file is an absolute path; the budget is not below one request's timeout."""
+    ok = True
+    path = str(values.get("bootstrap", "/"))
+    if not path.startswith("/"):
+        issues.at(node, f"rdap: bootstrap must be an absolute path, got {quote(path)}")
+        ok = False
+    if values.get("budget_ms", 4000) < values.get("timeout_ms", 2000):
+        issues.at(node, "rdap: budget_ms is below timeout_ms")
+        ok = False
+    return ok

@@ -81,6 +81,8 @@ class Issues:
     notify_nodes: list[Node] = field(default_factory=list)
     alert_nodes: list[Node] = field(default_factory=list)  # content rules with alert: true
     held_notice_nodes: list[Node] = field(default_factory=list)  # quarantine_notices sections
+    # Keyed conditions met (first_contact, domain_registered_within, ...): (key, node).
+    condition_nodes: list[tuple[str, Node]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.found)

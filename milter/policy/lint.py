@@ -52,5 +52,6 @@ def _detector_conditions(condition: Condition) -> list[DetectorCondition]:
     """Every detector condition inside `condition` (all/any nest)."""
     if isinstance(condition, DetectorCondition):
         return [condition]
-    assert isinstance(condition, AllOf | AnyOf)
+    if not isinstance(condition, AllOf | AnyOf):
+        return []  # first_contact: no detector
     return [c for inner in condition.conditions for c in _detector_conditions(inner)]

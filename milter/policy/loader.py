@@ -109,6 +109,8 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         on_expiry=quarantine.get("on_expiry", "delete"),
         dns=values.get("dns"),
         lookalikes=lookalikes,
+        history=values.get("history"),
+        rdap=values.get("rdap"),
     )
 
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Literal
 
 from milter.core.address import parent_domains
 from milter.domains.model import DnsSettings, Expectation
+from milter.domains.rdap import RdapSettings
+from milter.history.model import ContactKind, HistorySettings, Scope
 
 if TYPE_CHECKING:  # the scanner and the lookalike index pull in RE2 and dnstwist: types only
     from milter.content.config import ScanConfig
@@ -173,7 +175,26 @@ class AnyOf:
     conditions: tuple[Condition, ...]
 
 
-Condition = DetectorCondition | AllOf | AnyOf
+@dataclass(frozen=True, slots=True)
+class FirstContact:
+    """True when an external recipient's domain (``scope: domain``) or address has never
+    received mail with client data from us (``kind: client_data``), or no mail at all
+    (``kind: any``), as the contact history knows it."""
+
+    scope: Scope
+    kind: ContactKind = "client_data"
+
+
+@dataclass(frozen=True, slots=True)
+class DomainAge:
+    """True when an external recipient's registrable domain had its RDAP ``event``
+    (``registration`` or ``last changed``) within the last ``days`` days."""
+
+    event: Literal["registration", "last changed"]
+    days: int
+
+
+Condition = DetectorCondition | FirstContact | DomainAge | AllOf | AnyOf
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +247,8 @@ class Policy:
     on_expiry: str = "delete"  # or "return": back to the sender as undeliverable
     dns: DnsSettings | None = None  # None = no DNS checks at all
     lookalikes: Lookalikes | None = None
+    history: HistorySettings | None = None  # None = no contact history (no first_contact)
+    rdap: RdapSettings | None = None  # None = no RDAP look-ups (no domain_*_within)
     # The domain lists by name, built once per load: a recipient is looked up by walking its own
     # labels (a.b.nl, b.nl, nl), so the cost per recipient does not grow with the lists.
     _owned_by_name: dict[str, OwnedDomain] = field(init=False, repr=False, compare=False)

@@ -135,7 +135,7 @@ def _spec(spec: Spec, defs: dict[str, Any]) -> dict[str, Any]:
     if isinstance(spec, Integer):
         return _integer(spec)
     if isinstance(spec, Duration):
-        return {"type": "string", "pattern": "^[0-9]{1,6}[smhd]$"}
+        return {"type": "string", "pattern": f"^[0-9]{{1,6}}[{spec.units}]$"}
     if isinstance(spec, Choice):
         return {"enum": list(spec.values)}
     if isinstance(spec, Bool):
@@ -190,6 +190,7 @@ def _condition(spec: Condition, defs: dict[str, Any]) -> dict[str, Any]:
         defs["condition"] = {
             "oneOf": [
                 _spec(spec.detector, defs),
+                *(_spec(keyed, defs) for _, keyed in spec.keyed),
                 *(
                     {
                         "type": "object",

@@ -19,8 +19,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from milter.domains.model import DnsSettings, Expectation
+from milter.domains.rdap import RdapSettings
+from milter.history.model import CONTACT_KINDS, SCOPES, HistorySettings
 from milter.policy.checks import (
     check_dns,
+    check_history,
+    check_rdap,
     note_held_notices,
     note_notify,
     note_rule_notices,
@@ -30,6 +34,8 @@ from milter.policy.model import (
     AnyOf,
     ContentRule,
     DetectorCondition,
+    DomainAge,
+    FirstContact,
     HeldNotices,
     Notices,
     OwnedDomain,
@@ -294,6 +300,58 @@ DETECTOR = Map(
     },
     build=lambda v: DetectorCondition(**v),
 )
+FIRST_CONTACT = Map(
+    {
+        "first_contact": Field(
+            Choice(SCOPES),
+            doc="domain: the recipient's domain; address: the recipient's address.",
+        ),
+        "kind": Field(
+            Choice(CONTACT_KINDS),
+            required=False,
+            doc="client_data (default): has never received mail with client data from us; "
+            "any: has never received any mail from us.",
+        ),
+    },
+    build=lambda v: FirstContact(scope=v["first_contact"], kind=v.get("kind", "client_data")),
+    name="firstContact",
+    title="First contact",
+    doc="True when an external recipient's domain (or address) is new to the organisation, "
+    "as the contact history (the history section) knows it.",
+)
+REGISTERED_WITHIN = Map(
+    {
+        "domain_registered_within": Field(
+            Duration(low=86_400, high=3650 * 86_400, units="d"),
+            doc="e.g. 30d: the recipient's domain was registered (RDAP 'registration') at most "
+            "this many days ago.",
+        )
+    },
+    build=lambda v: DomainAge("registration", v["domain_registered_within"] // 86_400),
+    name="domainRegisteredWithin",
+    title="Recently registered domain",
+    doc="True when an external recipient's domain was registered recently, as its registry's "
+    "RDAP service says (the rdap section).",
+)
+CHANGED_WITHIN = Map(
+    {
+        "domain_changed_within": Field(
+            Duration(low=86_400, high=3650 * 86_400, units="d"),
+            doc="e.g. 30d: the recipient's domain was last changed (RDAP 'last changed') at "
+            "most this many days ago.",
+        )
+    },
+    build=lambda v: DomainAge("last changed", v["domain_changed_within"] // 86_400),
+    name="domainChangedWithin",
+    title="Recently changed domain",
+    doc="True when an external recipient's domain changed recently (registrant, name "
+    "servers, ...), as its registry's RDAP service says (the rdap section).",
+)
+KEYED_CONDITIONS = (
+    ("first_contact", FIRST_CONTACT),
+    ("domain_registered_within", REGISTERED_WITHIN),
+    ("domain_changed_within", CHANGED_WITHIN),
+)
 CONTENT_RULE = Map(
     {
         "id": Field(
@@ -302,10 +360,12 @@ CONTENT_RULE = Map(
         ),
         "description": Field(Text(), required=False),
         "when": Field(
-            Condition(DETECTOR, all_of=AllOf, any_of=AnyOf),
+            Condition(DETECTOR, all_of=AllOf, any_of=AnyOf, keyed=KEYED_CONDITIONS),
             title="Content condition",
-            doc="{detector: NAME, confidence: LEVEL, min_count: N}, or {all: [conditions]} "
-            "(every one must hold), or {any: [conditions]} (at least one).",
+            doc="{detector: NAME, confidence: LEVEL, min_count: N}, {first_contact: domain | "
+            "address, kind: client_data | any}, {domain_registered_within: 30d}, "
+            "{domain_changed_within: 30d}, or {all: [conditions]} (every one must hold), or "
+            "{any: [conditions]} (at least one).",
         ),
         "recipients": Field(
             Choice(("external", "internal", "any")),
@@ -463,6 +523,62 @@ DNS = Map(
     check=check_dns,
     build=lambda v: DnsSettings(**v),
 )
+HISTORY = Map(
+    {
+        "store": Field(
+            Text(max_len=1000),
+            doc="The contact history's SQLite file (an absolute path, e.g. "
+            "/var/lib/postwarden/history.sqlite); it holds keyed hashes only.",
+        ),
+        "key_file": Field(
+            Text(max_len=1000),
+            required=False,
+            doc="The site key that hashes domains and addresses (default "
+            "/var/lib/postwarden/history.key; created 0600 at first use). Keep it with the "
+            "store's backups: without it the history cannot be read.",
+        ),
+        "on_failure": Field(
+            Choice(("tempfail", "accept_and_flag", "treat_as_first")),
+            required=False,
+            doc="The history cannot be read when a first_contact condition needs it: tempfail "
+            "(default; mail waits and is retried), accept_and_flag (the condition is false "
+            "and the message is flagged history_unverified), treat_as_first (every "
+            "recipient counts as first contact).",
+        ),
+    },
+    check=check_history,
+    build=lambda v: HistorySettings(**v),
+)
+RDAP = Map(
+    {
+        "bootstrap": Field(
+            Text(max_len=1000),
+            doc="IANA's RDAP bootstrap file for domains (RFC 9224 dns.json), kept locally (an "
+            "absolute path; Postwarden downloads nothing): it names each TLD's RDAP service.",
+        ),
+        "timeout_ms": Field(Integer(low=100, high=20000), required=False),
+        "budget_ms": Field(
+            Integer(low=100, high=20000),
+            required=False,
+            doc="All RDAP look-ups of one message together (default 4000), inside the "
+            "milter's 25 s per-event budget.",
+        ),
+        "cache_ttl_s": Field(
+            Integer(low=60, high=7 * 86400),
+            required=False,
+            doc="How long an answer is kept (default 86400: a day).",
+        ),
+        "on_failure": Field(
+            Choice(("tempfail", "accept_and_flag", "treat_as_new")),
+            required=False,
+            doc="RDAP does not answer when a domain_*_within condition needs it: tempfail "
+            "(default), accept_and_flag (the condition is false; flagged rdap_unverified) or "
+            "treat_as_new (the condition is true).",
+        ),
+    },
+    check=check_rdap,
+    build=lambda v: RdapSettings(**v),
+)
 LOOKALIKES = Map(
     {
         "action": Field(Choice(("flag", "quarantine", "reject"))),
@@ -573,6 +689,22 @@ POLICY = Map(
             "samen-veilig.com, homoglyphs).",
         ),
         "quarantine": Field(QUARANTINE, required=False, title="Quarantine review"),
+        "rdap": Field(
+            RDAP,
+            required=False,
+            title="Domain age (RDAP)",
+            doc="When a recipient's domain was registered and last changed, asked of its "
+            "registry's RDAP service, for domain_registered_within and domain_changed_within "
+            "conditions. Asked only for mail with client data.",
+        ),
+        "history": Field(
+            HISTORY,
+            required=False,
+            title="Contact history",
+            doc="Where the organisation's mail went (keyed hashes of recipient domains and "
+            "addresses), for first_contact conditions. Built from delivered mail; seed it "
+            "with 'postwarden history import'.",
+        ),
     },
     title="Postwarden policy, version 1",
     doc="Which outgoing mail Postwarden must stop. Owned by the security officer; checked with "

@@ -81,10 +81,12 @@ class Integer:
 @dataclass(frozen=True)
 class Duration:
     """A span of time written as a number and a unit: 90s, 10m, 2h, 30d (seconds, minutes,
-    hours, days); the value is in seconds, between ``low`` and ``high`` seconds."""
+    hours, days); the value is in seconds, between ``low`` and ``high`` seconds. ``units``
+    lists the units allowed (e.g. "d" where only whole days make sense)."""
 
     low: int = 1
     high: int = 366 * 86_400
+    units: str = "smhd"
 
 
 @dataclass(frozen=True)
@@ -105,12 +107,15 @@ class Pattern:
 @dataclass(frozen=True)
 class Condition:
     """A content condition: ``detector`` (a mapping such as {detector: NAME, confidence: LEVEL,
-    min_count: N}), or {all: [...]} / {any: [...]} of conditions, nested freely. ``all_of`` and
-    ``any_of`` build the value of a checked list of parts."""
+    min_count: N}), one of the ``keyed`` mappings (chosen by the key it has: {first_contact:
+    domain, kind: client_data}, {domain_registered_within: 30d}), or {all: [...]} / {any: [...]}
+    of conditions, nested freely. ``all_of`` and ``any_of`` build the value of a checked list of
+    parts."""
 
     detector: Map
     all_of: Callable[[tuple[Any, ...]], Any]
     any_of: Callable[[tuple[Any, ...]], Any]
+    keyed: tuple[tuple[str, Map], ...] = ()
 
 
 @dataclass(frozen=True)

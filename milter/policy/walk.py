@@ -79,7 +79,7 @@ def walk(node: Node, spec: Spec, name: str, issues: Issues) -> Any:
         return _walk_condition(node, spec, name, issues)
     if isinstance(spec, Duration) and isinstance(node, ScalarNode) and node.tag == INT:
         issues.at(
-            node, f"{name}: {node.value} is not a duration: it needs a unit", "write e.g. 10m"
+            node, f"{name}: {node.value} is not a duration: it needs a unit", _duration_hint(spec)
         )
         return None
     text = _expect_text(node, name, issues)
@@ -249,12 +249,19 @@ def format_duration(seconds: int) -> str:
     return f"{seconds}s"
 
 
+def _duration_hint(spec: Duration) -> str:
+    if spec.units == "d":
+        return "write it in days, e.g. 30d"
+    return "write e.g. 90s, 10m, 2h or 30d"
+
+
 def _check_duration(node: Node, text: str, spec: Duration, name: str, issues: Issues) -> Any:
     match = DURATION.fullmatch(text.strip())
     if match is None:
-        issues.at(
-            node, f"{name}: {text[:20]!r} is not a duration", "write e.g. 90s, 10m, 2h or 30d"
-        )
+        issues.at(node, f"{name}: {text[:20]!r} is not a duration", _duration_hint(spec))
+        return None
+    if match.group(2) not in spec.units:
+        issues.at(node, f"{name}: {text.strip()} is in the wrong unit", _duration_hint(spec))
         return None
     seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if not spec.low <= seconds <= spec.high:
@@ -276,7 +283,10 @@ def _walk_bool(node: Node, name: str, issues: Issues) -> Any:
 
 def _walk_condition(node: Node, spec: Condition, name: str, issues: Issues) -> Any:
     """{detector: ...} or {all: [conditions]} or {any: [conditions]}, nested freely."""
-    hint = "write {detector: bsn, confidence: high}, {all: [...]} or {any: [...]}"
+    hint = (
+        "write {detector: bsn, confidence: high}, {first_contact: domain}, "
+        "{domain_registered_within: 30d}, {all: [...]} or {any: [...]}"
+    )
     if not isinstance(node, MappingNode):
         issues.at(node, f"{name}: expected a condition, got {_kind(node)}", hint)
         return None
@@ -303,6 +313,12 @@ def _walk_condition(node: Node, spec: Condition, name: str, issues: Issues) -> A
     if "all" in keys or "any" in keys:
         issues.at(node, f"{name}: 'all' or 'any' must stand alone in its condition", hint)
         return None
+    for word, keyed in spec.keyed:
+        if word in keys:
+            found = _walk_map(node, keyed, name, issues)
+            if found is not None:
+                issues.condition_nodes.append((word, node))
+            return found
     cond = _walk_map(node, spec.detector, name, issues)
     if cond is not None:
         issues.detectors.append((cond.detector, node))

@@ -37,7 +37,9 @@ from milter.audit.trail import AuditError, AuditLog, AuditWriter
 from milter.core.address import Address, Malformed
 from milter.core.engine import Decision, Envelope, RecipientDecision, SubmissionPath
 from milter.domains.gather import DnsGatherer
+from milter.domains.rdap import RdapClient
 from milter.domains.watch import DomainStatus, DomainWatcher
+from milter.history.store import History
 from milter.metrics.registry import Metrics
 from milter.officer.notices import Notifier
 from milter.policy import Policy, PolicyError, load_policy
@@ -402,13 +404,18 @@ def milter_server(
     listeners: Iterable[tuple[ListenSpec, SubmissionPath]],
     socket_group: str | None = None,
     gateway: str | None = None,
-) -> tuple[MilterServer, Notifier]:
-    """The milter server as one process and each worker run it, with its sender notifier."""
+) -> tuple[MilterServer, Notifier, History]:
+    """The milter server as one process and each worker run it, with its sender notifier and
+    its contact history (each closes after the server drained)."""
+    history = History(on_lookup=metrics.history_lookup, on_record=metrics.history_record)
+    # With a Redis history store the notice limits are shared by every gateway too.
     notifier = Notifier(
         on_result=metrics.notice,
         on_kind_result=metrics.held_notice,
         gateway=gateway or gateway_name(),
+        shared=lambda: history.rate_limit(holder.current),
     )
+    rdap = RdapClient(observer=metrics.rdap_query)  # one cache per process
     server = MilterServer(
         listeners,
         holder,
@@ -417,8 +424,10 @@ def milter_server(
         notifier=notifier,
         dns=dns,
         on_sessions=metrics.connections.set,
+        history=history,
+        rdap=rdap,
     )
-    return server, notifier
+    return server, notifier, history
 
 
 def serve_one(options: DaemonOptions) -> int:
@@ -428,7 +437,7 @@ def serve_one(options: DaemonOptions) -> int:
     except AuditError as exc:
         log.error("audit_refused", error=str(exc))
         return 2
-    server, notifier = milter_server(
+    server, notifier, history = milter_server(
         daemon.holder,
         daemon.observer(),
         daemon.metrics,
@@ -451,5 +460,6 @@ def serve_one(options: DaemonOptions) -> int:
     server.drain(options.grace_s)
     daemon.close()
     notifier.close()
+    history.close()
     log.info("stopped")
     return 0

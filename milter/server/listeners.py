@@ -32,6 +32,8 @@ from milter.domains.gather import DnsGatherer
 from milter.server.session import MilterSession, Observer, PolicyHolder
 
 if TYPE_CHECKING:
+    from milter.domains.rdap import RdapClient
+    from milter.history.store import History
     from milter.officer.notices import Notifier
 
 log = structlog.get_logger("postwarden.adapter")
@@ -112,8 +114,12 @@ class MilterServer:
         notifier: Notifier | None = None,
         dns: DnsGatherer | None = None,
         on_sessions: Callable[[int], object] | None = None,
+        history: History | None = None,
+        rdap: RdapClient | None = None,
     ) -> None:
         self._notifier = notifier
+        self._history = history
+        self._rdap = rdap
         self._dns = dns or DnsGatherer()
         self._on_sessions = on_sessions  # told the number of open sessions at each change
         self._specs = list(listeners)
@@ -164,7 +170,14 @@ class MilterServer:
 
     def _start_session(self, conn: socket.socket, path: SubmissionPath) -> None:
         session = MilterSession(
-            conn, path, self._policies, self._observer, self._notifier, self._dns
+            conn,
+            path,
+            self._policies,
+            self._observer,
+            self._notifier,
+            self._dns,
+            self._history,
+            self._rdap,
         )
 
         def run() -> None:

@@ -270,7 +270,7 @@ def worker_main(config: Mapping[str, Any]) -> int:
     for fd, spec, path in config["listeners"]:
         sock = socket.socket(fileno=int(fd))
         sockets.append((sock, ListenSpec.parse(str(spec)), "local" if path == "local" else "smtp"))
-    milter, notifier = milter_server(
+    milter, notifier, history = milter_server(
         policies,
         DecisionLog(metrics, audit, policies),
         metrics,
@@ -286,6 +286,7 @@ def worker_main(config: Mapping[str, Any]) -> int:
     milter.serve_forever()
     milter.drain(float(config["grace_s"]))
     notifier.close()
+    history.close()
     log.info("worker_stopped", worker=index)
     return 0
 

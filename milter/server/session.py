@@ -47,9 +47,12 @@ from milter.core.engine import (
     decide,
     decide_recipient,
     ocr_may_matter,
+    rdap_domains_needed,
 )
 from milter.core.verdict import INTERNAL_ERROR, SmtpReply, smtp_safe
 from milter.domains.gather import DnsGatherer, MessageDns
+from milter.domains.rdap import MessageRdap, RdapClient
+from milter.history.model import HistoryFacts
 from milter.officer.held import held_message, render_alert, render_held
 from milter.officer.notices import Outgoing
 from milter.policy.model import Policy
@@ -60,6 +63,7 @@ from milter.server.watchdog import WATCHDOG, Deadline
 if TYPE_CHECKING:
     from milter.content.findings import ContentFacts
     from milter.content.scan import ScanSession
+    from milter.history.store import History
     from milter.officer.notices import Notifier
 
 log = structlog.get_logger("postwarden.adapter")
@@ -208,8 +212,12 @@ class MilterSession:
         observer: Observer,
         notifier: Notifier | None = None,
         dns: DnsGatherer | None = None,
+        history: History | None = None,
+        rdap: RdapClient | None = None,
     ) -> None:
         self._notifier = notifier
+        self._history = history
+        self._rdap = rdap or RdapClient()
         self._dns = dns or DnsGatherer()
         self.transport = transport
         self.path: SubmissionPath = path
@@ -504,7 +512,20 @@ class MilterSession:
                     msg.drop_scan()
                 # Local path: DNS questions for all recipients now (SMTP path: asked at RCPT).
                 dns = self._dns.gather(msg.policy, envelope.recipients, msg.dns)
-                facts = Facts(content=content, now=dt.datetime.now(dt.UTC), dns=dns)
+                # The contact history matters only to content rules: asked once content is in.
+                history = (
+                    self._gather_history(msg.policy, envelope) if content is not None else None
+                )
+                # RDAP (domain age) only for mail with client data, within its own budget.
+                needed = rdap_domains_needed(list(envelope.recipients), content, msg.policy)
+                rdap = self._rdap.gather(msg.policy.rdap, needed, MessageRdap())
+                facts = Facts(
+                    content=content,
+                    now=dt.datetime.now(dt.UTC),
+                    dns=dns,
+                    history=history,
+                    rdap=rdap,
+                )
                 return decide(envelope, facts, msg.policy)
 
             if scan is None and self._dns.answered(msg.policy, envelope.recipients, msg.dns):
@@ -516,6 +537,8 @@ class MilterSession:
             packet = self._apply(decision, msg)
             if packet is not TEMPFAIL_PACKET:  # held or delivered as decided: tell
                 self._held_notices(decision, envelope, msg)
+            if packet is ACCEPT_PACKET and decision.action == "accept":
+                self._record_contacts(decision, msg)
             self._observer.decision_seconds(self.path, time.monotonic() - started)
             return packet
 
@@ -612,6 +635,26 @@ class MilterSession:
         zones = (msg.policy.retired_zone(d) for d in recipient.domains)
         domain = next((zone.domain for zone in zones if zone is not None), "")
         self._notifier.request(sender, recipient, domain, msg.policy.organisation, notices)
+
+    def _gather_history(self, policy: Policy, envelope: Envelope) -> HistoryFacts | None:
+        """The recipients' contact history, or None without a history section. A session
+        without a history to ask (never so in ``serve``) has an unreadable one: fail closed."""
+        if policy.history is None:
+            return None
+        if self._history is None:
+            return HistoryFacts(error="no history configured in this process")
+        return self._history.gather(policy, envelope.recipients)
+
+    def _record_contacts(self, decision: Decision, msg: _Message) -> None:
+        """A message that goes on: its accepted recipients become known contacts (queued to
+        the history's own thread). Never changes the decision: a failure is counted."""
+        if self._history is None or msg.policy.history is None:
+            return
+        kept = [rd.address for rd in decision.recipients if rd.action == "accept"]
+        try:
+            self._history.record(msg.policy, kept, decision.client_data)
+        except Exception:
+            log.exception("history_not_recorded", path=self.path)
 
     def _held_notices(self, decision: Decision, envelope: Envelope, msg: _Message) -> None:
         """Queue the notices the decision asks for (held mail, officer alerts). After the

@@ -191,6 +191,19 @@ VALID_VARIANTS: dict[str, str] = {
         " budget_ms: 1500, on_failure: accept_and_flag, refuse_nonexistent: false}\n"
         "lookalikes: {action: quarantine, allow: [partner-veilig.nl], max_distance: 2}\n",
     ),
+    "first-contact": edit(
+        "version: 1\n",
+        "version: 1\nhistory: {store: /var/lib/postwarden/h.sqlite, key_file: /k, on_failure:"
+        " treat_as_first}\ncontent:\n  rules:\n    - id: first-contact\n      when: {all:"
+        " [{detector: bsn}, {first_contact: address, kind: any}]}\n      action: quarantine\n",
+    ),
+    "domain-age": edit(
+        "version: 1\n",
+        "version: 1\nrdap: {bootstrap: /etc/postwarden/dns.json, timeout_ms: 1000, budget_ms:"
+        " 3000, cache_ttl_s: 3600, on_failure: accept_and_flag}\ncontent:\n  rules:\n"
+        "    - id: new-domain\n      when: {all: [{detector: bsn}, {any: [{domain_registered_"
+        "within: 30d}, {domain_changed_within: 7d}]}]}\n      action: quarantine\n",
+    ),
     "content-rules": edit(
         "version: 1\n",
         "version: 1\ncontent:\n  limits: {max_parts: 50}\n  case_keywords: [dossier]\n"

@@ -1,0 +1,1 @@
+"""history -- where the organisation's mail went: first contact per recipient domain and address."""
