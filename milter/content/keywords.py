@@ -112,6 +112,28 @@ def is_word_char_at(data: bytes, index: int) -> bool:
     return char.isalnum() or unicodedata.category(char).startswith("M")
 
 
+RESUME_WITHIN = 64  # bytes of a rejected candidate looked into again (see after_glue)
+
+
+def after_glue(data: bytes, start: int, end: int) -> int:
+    """Where the pass goes on after the candidate ``data[start:end]`` was refused because it is
+    glued to the word before it: just after the first non-ASCII character inside it that is no
+    letter, digit or mark (a no-break space, a dash, a quote), so a keyword behind that is still
+    seen ('xBSN-nummer\u00a0BSN': the last BSN counts); else ``end``. Only the first
+    RESUME_WITHIN bytes are looked into: a longer run is no word, and looking inside every such
+    run again would make the pass quadratic."""
+    stop = min(end, start + RESUME_WITHIN)
+    i = start + 1
+    while i < stop:
+        if data[i] >= 0xC0 and not is_word_char_at(data, i):
+            i += 1
+            while i < end and 0x80 <= data[i] < 0xC0:
+                i += 1
+            return i
+        i += 1
+    return end
+
+
 @dataclass(frozen=True, slots=True)
 class Listener:
     """A detector (by index) that asked for a word, and the tag it asked under."""

@@ -24,6 +24,7 @@ from milter.content.keywords import (
     ASCII_WORD,
     KeywordTable,
     Listener,
+    after_glue,
     is_word_char_at,
     is_word_char_before,
 )
@@ -147,8 +148,10 @@ class Matcher:
             before = data[start - 1] if start else 0x20
             if before < 0x80:
                 if before in word:
+                    pos = after_glue(data, start, end)
                     continue
             elif is_word_char_before(data, start):
+                pos = after_glue(data, start, end)
                 continue
             if end < size:
                 after = data[end]
