@@ -383,3 +383,62 @@ class TestPortalLink:
         link = next(w for w in told.split() if w.startswith("http://127.0.0.1:8443/m/"))
         claims = verify(key.read_bytes(), link.rsplit("/", 1)[1], time.time())
         assert (claims.queue_id, claims.sender, claims.gateway) == (qid, SENDER, "gw-a")
+
+
+class TestFirstContactDelayed:
+    def test_client_data_to_a_first_contact_domain_waits_out_its_window(
+        self,
+        postfix_factory: PostfixFactory,
+        milter_factory: MilterFactory,
+        sink: Sink,
+        tmp_path: Path,
+    ) -> None:
+        """Issue 18's case: client data + first contact → action delay (1m). Both dossiers to
+        the new domain are delayed and their sender told; one is withdrawn; when the window
+        has passed, release-due sends the other — and only that one."""
+        from tests.e2e.test_first_contact import FIRST_RULE, NEW, write_policy
+
+        ports = Ports.free()
+        pf = start_postfix(postfix_factory, ports)
+        rule = FIRST_RULE.replace(
+            "      action: quarantine\n", "      action: delay\n      delay: 1m\n"
+        )
+        assert rule != FIRST_RULE
+        policy = write_policy(tmp_path, pf.smtp_port)
+        policy.write_text(policy.read_text().replace(FIRST_RULE, rule))
+        audit = tmp_path / "audit.jsonl"
+        milter = start_postwarden(milter_factory, ports, policy, "--audit-log", str(audit))
+        life = Life(pf, ports, policy, audit, tmp_path / "officer.jsonl", set(), milter)
+
+        def hold_to_new() -> str:
+            assert smtp_send(pf.smtp_port, SENDER, [NEW], DOSSIER).delivered
+            queue = pf.wait_queue(
+                lambda q: any(
+                    e["queue_name"] == "hold" and e["queue_id"] not in life.seen for e in q
+                )
+            )
+            qid = str(
+                next(
+                    e["queue_id"]
+                    for e in queue
+                    if e["queue_name"] == "hold" and e["queue_id"] not in life.seen
+                )
+            )
+            life.seen.add(qid)
+            return qid
+
+        kept, withdrawn = hold_to_new(), hold_to_new()
+        told = sink.wait_for(notice("sender-delayed", SENDER), timeout=30)
+        assert "first-contact-client-data" in body(told)
+        assert_no_client_data(told)
+        records = [json.loads(line) for line in audit.read_text().splitlines()]
+        delayed = [r for r in records if r.get("kind") == "message" and r.get("release_at")]
+        assert {r["rule"] for r in delayed} == {"first-contact-client-data"} and len(delayed) == 2
+
+        assert life.run("withdraw", withdrawn, "--reason", "verkeerde kliniek").returncode == 0
+        assert life.run("release-due").stdout == ""  # the window is still open
+        due = life.run("release-due", ahead="+2m")
+        assert f"released {kept}: its undo window ended" in due.stdout, due.stdout + due.stderr
+        sink.wait_for(lambda m: m.rcpt_tos == [NEW], timeout=30)
+        pf.wait_queue_empty(timeout=30)
+        assert sum(m.rcpt_tos == [NEW] for m in sink.messages) == 1
