@@ -200,6 +200,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="the officers' group: its members (and root) are served (default %(default)s)",
     )
+    qs.add_argument(
+        "--delegate-user",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a user (the portal, postwarden-portal) that may act for an officer or a sender "
+        '(a request\'s "acting"); repeatable',
+    )
     qs.add_argument("--policy", default=officer_cli.DEFAULT_POLICY, metavar="FILE")
     qs.add_argument("--officer-log", default=officer_cli.DEFAULT_OFFICER_LOG, metavar="FILE")
     qs.add_argument("--audit-log", default=officer_cli.DEFAULT_AUDIT, metavar="FILE")
@@ -397,6 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.socket,
                 args.group,
                 args.idle_exit,
+                frozenset(args.delegate_user),
             )
         if args.command == "domains":
             return _domains_audit(args.policy, args.json, tuple(args.nameserver))
