@@ -220,6 +220,14 @@ def _parser() -> argparse.ArgumentParser:
         "socket-activated, never with --socket)",
     )
 
+    web = sub.add_parser(
+        "web",
+        help="the web portal for officers and senders (behind a reverse proxy with single sign-on)",
+        description="Serve the officers' and senders' web portal (milter.portal) as the "
+        "configuration file says; it talks to each gateway's quarantine service.",
+    )
+    web.add_argument("--config", required=True, metavar="FILE", help="the portal's YAML file")
+
     dom = sub.add_parser("domains", help="domain ownership commands")
     dsub = dom.add_subparsers(dest="domains_command", required=True, metavar="COMMAND")
     da = dsub.add_parser(
@@ -395,6 +403,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return officer_cli.run_quarantine(args)
         if args.command == "report":
             return officer_cli.run_report(args)
+        if args.command == "web":
+            from milter.portal import web as portal_web
+
+            return portal_web.run(args.config)
         if args.command == "quarantine-service":
             from milter.officer import service
 
