@@ -1,0 +1,83 @@
+"""The portal's configuration: every key checked, errors name the file and the key; whom the
+portal trusts as its proxy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from milter.portal.config import ConfigError, config_from, load_config
+from milter.portal.gateways import UnixGateway, gateway_from
+
+GOOD: dict[str, Any] = {
+    "listen": "127.0.0.1:8480",
+    "gateways": [{"name": "gw1", "address": "unix:/run/postwarden-quarantine.sock"}],
+    "trusted_proxies": ["127.0.0.1/32", "::1"],
+    "token_key_file": "/etc/postwarden/link.key",
+    "nonce_db": "/var/lib/postwarden-portal/nonces.sqlite",
+    "policy": "/etc/postwarden/policy.yaml",
+}
+
+
+def test_a_good_file_loads_with_defaults(tmp_path: Path) -> None:
+    """Header, session lifetime and secure cookies default to X-Remote-User, 15 min, on."""
+    path = tmp_path / "web.yaml"
+    path.write_text(
+        "listen: 127.0.0.1:8480\ngateways: [{name: gw1, address: 'unix:/run/q.sock'}]\n"
+        "trusted_proxies: [127.0.0.1]\ntoken_key_file: /k\nnonce_db: /n\npolicy: /p\n"
+    )
+    config = load_config(str(path))
+    assert (config.user_header, config.session_minutes, config.secure_cookies) == (
+        "X-Remote-User",
+        15,
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "text"),
+    [
+        ({"listn": "x"}, "listn: unknown setting"),
+        ({"gateways": []}, "gateways: expected a list"),
+        ({"gateways": [{"name": "GW 1", "address": "unix:/x"}]}, "name 'GW 1'"),
+        ({"gateways": [{"name": "a", "address": "unix:/x"}] * 2}, "appears twice"),
+        ({"trusted_proxies": ["everyone"]}, "'everyone' is not an address"),
+        ({"user_header": "X Remote"}, "user_header"),
+        ({"session_minutes": 0}, "session_minutes"),
+        ({"secure_cookies": "yes"}, "secure_cookies"),
+        ({"listen": "8480"}, "listen"),
+    ],
+)
+def test_malformed_settings_are_named(change: dict[str, Any], text: str) -> None:
+    """Each bad value is refused with the file and the key."""
+    with pytest.raises(ConfigError, match=r"web\.yaml: ") as exc:
+        config_from({**GOOD, **change}, "web.yaml")
+    assert text in str(exc.value)
+
+
+def test_missing_keys_are_named() -> None:
+    """A required key that is absent is named."""
+    data = dict(GOOD)
+    del data["token_key_file"]
+    with pytest.raises(ConfigError, match="token_key_file: missing"):
+        config_from(data, "web.yaml")
+
+
+def test_whom_the_portal_trusts() -> None:
+    """TCP: only the listed addresses/networks; a unix socket: only with 'unix' listed."""
+    tcp = config_from(GOOD)
+    assert tcp.trusts("127.0.0.1") and tcp.trusts("::1")
+    assert not tcp.trusts("127.0.0.2") and not tcp.trusts(None) and not tcp.trusts("testclient")
+    unix = config_from({**GOOD, "listen": "unix:/run/web.sock", "trusted_proxies": ["unix"]})
+    assert unix.trusts(None) and unix.unix_socket == "/run/web.sock"
+    closed = config_from({**GOOD, "listen": "unix:/run/web.sock"})
+    assert not closed.trusts(None)
+
+
+def test_gateway_addresses() -> None:
+    """unix:/path is a UnixGateway; other schemes are refused by name."""
+    assert isinstance(gateway_from("gw1", "unix:/run/q.sock"), UnixGateway)
+    with pytest.raises(ValueError, match=r"gateway gw2: address .tcp:1\.2\.3\.4:1."):
+        gateway_from("gw2", "tcp:1.2.3.4:1")
