@@ -81,3 +81,10 @@ def test_gateway_addresses() -> None:
     assert isinstance(gateway_from("gw1", "unix:/run/q.sock"), UnixGateway)
     with pytest.raises(ValueError, match=r"gateway gw2: address .tcp:1\.2\.3\.4:1."):
         gateway_from("gw2", "tcp:1.2.3.4:1")
+
+
+def test_the_shipped_example_loads() -> None:
+    """deploy/web.yaml, what admins copy, is a valid configuration behind a unix socket."""
+    root = Path(__file__).resolve().parents[3]
+    config = load_config(str(root / "deploy" / "web.yaml"))
+    assert config.unix_socket == "/run/postwarden-web/web.sock" and config.trusts(None)
