@@ -13,6 +13,8 @@ Subcommands:
   quarantine-service
                 the privileged quarantine service (root): officers' quarantine commands on a
                 unix socket (milter.officer.service)
+  web           the web portal for officers and senders (milter.portal), behind a reverse
+                proxy with single sign-on
   audit verify  check the audit trail's hash chain: exit 0 with 'ok: ...', or 1 with the first
                 broken record as file:line: edited|deleted|reordered|inserted|truncated: ...
 
