@@ -65,6 +65,7 @@ COOKIE = "pw_session"
 _USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")  # what the service accepts
 _QUEUE_ID = re.compile(r"^[0-9A-Za-z]{5,20}$")
 MAX_REASON = 300
+MAX_SESSIONS = 10_000  # sessions live in memory; a page without a cookie starts one
 CSP = (
     "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'"
@@ -194,6 +195,9 @@ class Portal:
             secrets.token_urlsafe(32),
             now + self.config.session_minutes * 60,
         )
+        if len(self.sessions) >= MAX_SESSIONS:  # a flood of cookieless requests: oldest go
+            for sid in sorted(self.sessions, key=lambda s: self.sessions[s].expires)[:1000]:
+                del self.sessions[sid]
         self.sessions[fresh.id] = fresh
         return fresh
 
