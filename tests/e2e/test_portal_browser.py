@@ -20,28 +20,35 @@ a tab order that reaches the forms; screenshots go to tests/artifacts/.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import http.client
 import http.server
+import importlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 import yaml
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
+import milter.portal.app  # noqa: F401  imported here, never in the forked child
 from milter.portal import tokens
+from milter.portal import web as portal_web
 from tests.e2e.postfix import MilterFactory, PostfixFactory, Sink, free_port
 from tests.e2e.stack import ROOT
 from tests.e2e.test_held_life import Life, start
@@ -132,9 +139,60 @@ def start_service(life: Life, acc: Accounts, directory: str) -> subprocess.Popen
     return proc
 
 
+class PortalProcess:
+    """``postwarden web`` (milter.portal.web.run) in a child forked from this test and running
+    as the portal's account with only the officers' group, as postwarden-web.service runs it.
+    Forked, not executed: the test machine's Python may live where that account cannot read
+    (root's home), so everything the child needs is imported here first (``preload``)."""
+
+    def __init__(self, acc: Accounts, home: str, config: str) -> None:
+        entry = pwd.getpwnam(acc.member)
+        gid = grp.getgrnam(acc.group).gr_gid
+        self.log = os.path.join(home, "web.log")
+        preload(os.path.join(home, "preload.sock"))
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the test
+            code = 70
+            try:
+                fd = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                os.dup2(fd, 1)
+                os.dup2(fd, 2)
+                os.setgroups([gid])
+                os.setgid(entry.pw_gid)
+                os.setuid(entry.pw_uid)
+                code = portal_web.run(config)
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        self.pid = pid
+
+    def stop(self) -> str:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            done, _ = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        return Path(self.log).read_text() if os.path.exists(self.log) else ""
+
+
+def preload(sock: str) -> None:
+    """Import what uvicorn loads lazily when it starts (protocols, loop, lifespan)."""
+    config = uvicorn.Config(lambda *a: None, uds=sock, log_config=None)
+    config.load()
+    for name in ("uvicorn.lifespan.on", "uvicorn.loops.asyncio", "h11", "email.utils"):
+        importlib.import_module(name)
+
+
 def start_portal(
     acc: Accounts, home: str, policy: Path, sockets: dict[str, str]
-) -> tuple[subprocess.Popen[str], str]:
+) -> tuple[PortalProcess, str]:
     """``postwarden web`` as the portal's account (the officers' group and no other)."""
     entry = pwd.getpwnam(acc.member)
     key = os.path.join(home, "link.key")
@@ -154,16 +212,13 @@ def start_portal(
     for name in os.listdir(home):
         os.chown(os.path.join(home, name), entry.pw_uid, entry.pw_gid)
     os.chown(home, entry.pw_uid, entry.pw_gid)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "milter", "web", "--config", os.path.join(home, "web.yaml")],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True, user=entry.pw_uid, group=entry.pw_gid,
-        extra_groups=[grp.getgrnam(acc.group).gr_gid], env={"PATH": "/usr/bin:/bin", "HOME": "/"},
-    )  # fmt: skip
+    portal = PortalProcess(acc, home, os.path.join(home, "web.yaml"))
     deadline = time.monotonic() + 60
     while not os.path.exists(listen):
-        assert proc.poll() is None and time.monotonic() < deadline, "the portal did not start"
+        if time.monotonic() > deadline or os.waitpid(portal.pid, os.WNOHANG)[0]:
+            raise AssertionError(f"the portal did not start: {portal.stop()}")
         time.sleep(0.05)
-    return proc, key
+    return portal, key
 
 
 @pytest.fixture(scope="module")
@@ -228,13 +283,13 @@ class TestPortalBrowser:
         for d in dirs:
             os.chmod(d, 0o711)
         procs: list[subprocess.Popen[str]] = []
+        portal: PortalProcess | None = None
         proxy: Proxy | None = None
         try:
             procs.append(start_service(gw1, accounts, dirs[0]))
             procs.append(start_service(gw2, accounts, dirs[1]))
             sockets = {"gw1": f"{dirs[0]}/quarantine.sock", "gw2": f"{dirs[1]}/quarantine.sock"}
             portal, key_path = start_portal(accounts, dirs[2], gw1.policy, sockets)
-            procs.append(portal)
             proxy = Proxy(f"{dirs[2]}/web.sock")
             key = Path(key_path).read_bytes()
             with chromium() as browser:
@@ -242,10 +297,12 @@ class TestPortalBrowser:
         finally:
             if proxy is not None:
                 proxy.close()
+            if portal is not None:
+                print(f"--- postwarden web:\n{portal.stop()[-4000:]}")
             for proc in procs:
                 proc.terminate()
                 _, err = proc.communicate(timeout=30)
-                print(f"--- {proc.args[3]}:\n{err[-4000:]}")
+                print(f"--- quarantine-service:\n{err[-4000:]}")
             for d in dirs:
                 shutil.rmtree(d, ignore_errors=True)
 
