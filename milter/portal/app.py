@@ -155,7 +155,7 @@ class Portal:
     ) -> None:
         self.config = config
         self.gateways: dict[str, Gateway] = {
-            g.name: g for g in (gateways or [gateway_from(n, a) for n, a in config.gateways])
+            g.name: g for g in (gateways or [gateway_from(spec) for spec in config.gateways])
         }
         self.key = tokens.read_key(config.token_key_file)
         self.nonces = NonceStore(config.nonce_db)

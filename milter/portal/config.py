@@ -33,10 +33,26 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message names the file and the key."""
 
 
+GATEWAY_OPTIONS = ("cert", "key", "ca")  # paths, for a tls: gateway (mutual TLS)
+
+
+@dataclass(frozen=True)
+class GatewaySpec:
+    """One gateway as configured: its name (the one its links carry), its address
+    (unix:/path, or tls:host:port with the options' certificate paths)."""
+
+    name: str
+    address: str
+    options: tuple[tuple[str, str], ...] = ()
+
+    def option(self, key: str) -> str | None:
+        return dict(self.options).get(key)
+
+
 @dataclass(frozen=True)
 class PortalConfig:
     listen: str
-    gateways: tuple[tuple[str, str], ...]  # (name, address)
+    gateways: tuple[GatewaySpec, ...]
     trusted_proxies: tuple[str, ...]
     token_key_file: str
     nonce_db: str
@@ -102,18 +118,28 @@ def config_from(data: Any, path: str = "<config>") -> PortalConfig:
     gateways = data["gateways"]
     if not isinstance(gateways, list) or not gateways:
         raise bad("gateways", "expected a list of {name, address}")
-    pairs: list[tuple[str, str]] = []
+    pairs: list[GatewaySpec] = []
     for entry in gateways:
-        if not isinstance(entry, dict) or set(entry) != {"name", "address"}:
-            raise bad("gateways", "each entry is {name: NAME, address: unix:/path}")
+        if (
+            not isinstance(entry, dict)
+            or not {"name", "address"} <= set(entry)
+            or not set(entry) <= {"name", "address", *GATEWAY_OPTIONS}
+        ):
+            raise bad(
+                "gateways",
+                "each entry is {name: NAME, address: unix:/path} (cert, key, ca for tls:)",
+            )
         name, address = entry["name"], entry["address"]
         if not isinstance(name, str) or not _NAME.match(name):
             raise bad("gateways", f"name {name!r}: lower-case letters, digits, '.', '_', '-'")
-        if any(name == n for n, _ in pairs):
+        if any(name == g.name for g in pairs):
             raise bad("gateways", f"name {name} appears twice")
         if not isinstance(address, str):
             raise bad("gateways", f"{name}: address must be text")
-        pairs.append((name, address))
+        options = tuple((k, entry[k]) for k in GATEWAY_OPTIONS if k in entry)
+        if not all(isinstance(v, str) and v for _, v in options):
+            raise bad("gateways", f"{name}: cert, key and ca are file paths")
+        pairs.append(GatewaySpec(name, address, options))
     proxies = data["trusted_proxies"]
     if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
         raise bad("trusted_proxies", "expected a list of addresses/CIDRs or 'unix'")

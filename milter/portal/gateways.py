@@ -10,8 +10,10 @@ result, or raises:
 - ``GatewayRefused``: the service answered no; the text is the service's (it names what is
   wrong and never carries message content).
 
-``gateway_from(name, address)`` builds one from the portal's configuration: ``unix:/path``
-is the local quarantine service's socket (``UnixGateway``). Other schemes are refused by name.
+``gateway_from(spec)`` builds one from the portal's configuration (a GatewaySpec):
+``unix:/path`` is the local quarantine service's socket (``UnixGateway``). Other schemes are
+refused by name (the remote ``tls:host:port`` gateway, with spec.option("cert"/"key"/"ca"),
+plugs in here).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from milter.portal.config import GatewaySpec
 
 MAX_RESPONSE = 16 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 60.0  # a release runs postsuper; a list runs postcat for each held message
@@ -92,8 +97,9 @@ class UnixGateway:
         raise GatewayUnreachable(f"{self.name}: no valid answer from the quarantine service")
 
 
-def gateway_from(name: str, address: str) -> Gateway:
+def gateway_from(spec: GatewaySpec) -> Gateway:
     """A gateway from its configured address; ValueError naming the address otherwise."""
+    name, address = spec.name, spec.address
     if address.startswith("unix:") and len(address) > len("unix:"):
         return UnixGateway(name, address.removeprefix("unix:"))
     raise ValueError(

@@ -39,6 +39,7 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
+import jinja2
 import pytest
 import uvicorn
 import yaml
@@ -46,7 +47,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
-import milter.portal.app  # noqa: F401  imported here, never in the forked child
+import milter.portal.app  # imported here, never in the forked child
+from milter.policy import load_policy
 from milter.portal import tokens
 from milter.portal import web as portal_web
 from tests.e2e.postfix import MilterFactory, PostfixFactory, Sink, free_port
@@ -145,11 +147,11 @@ class PortalProcess:
     Forked, not executed: the test machine's Python may live where that account cannot read
     (root's home), so everything the child needs is imported here first (``preload``)."""
 
-    def __init__(self, acc: Accounts, home: str, config: str) -> None:
+    def __init__(self, acc: Accounts, home: str, config: str, policy: str) -> None:
         entry = pwd.getpwnam(acc.member)
         gid = grp.getgrnam(acc.group).gr_gid
         self.log = os.path.join(home, "web.log")
-        preload(os.path.join(home, "preload.sock"))
+        preload(os.path.join(home, "preload.sock"), policy)
         pid = os.fork()
         if pid == 0:  # the child: never returns into the test
             code = 70
@@ -171,23 +173,36 @@ class PortalProcess:
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            done, _ = os.waitpid(self.pid, os.WNOHANG)
-            if done:
-                break
-            time.sleep(0.1)
-        else:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+        with contextlib.suppress(ChildProcessError):  # reaped already
+            while time.monotonic() < deadline:
+                if os.waitpid(self.pid, os.WNOHANG)[0]:
+                    break
+                time.sleep(0.1)
+            else:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
         return Path(self.log).read_text() if os.path.exists(self.log) else ""
 
 
-def preload(sock: str) -> None:
-    """Import what uvicorn loads lazily when it starts (protocols, loop, lifespan)."""
-    config = uvicorn.Config(lambda *a: None, uds=sock, log_config=None)
+async def _nothing(scope: object, receive: object, send: object) -> None:
+    """An ASGI app for preload: uvicorn's Config loads its protocols for it."""
+
+
+def preload(sock: str, policy: str) -> None:
+    """Import what uvicorn (protocols, loop, lifespan) and the policy loader (the content
+    scanner) load lazily."""
+    config = uvicorn.Config(_nothing, uds=sock, log_config=None)
     config.load()
-    for name in ("uvicorn.lifespan.on", "uvicorn.loops.asyncio", "h11", "email.utils"):
+    load_policy(policy)
+    for name in ("uvicorn.lifespan.on", "uvicorn.loops.asyncio", "h11", "email.utils",
+                 "python_multipart", "starlette.formparsers", "encodings.unicode_escape",
+                 "encodings.idna", "encodings.latin_1", "http.cookies"):  # fmt: skip
         importlib.import_module(name)
+    templates = Path(milter.portal.app.HERE) / "templates"
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True)
+    env.filters.update(age=str, when=str, domains=list)  # the portal's own, by name
+    for name in os.listdir(templates):
+        env.get_template(name)  # compiling imports what Jinja2 needs
 
 
 def start_portal(
@@ -212,7 +227,7 @@ def start_portal(
     for name in os.listdir(home):
         os.chown(os.path.join(home, name), entry.pw_uid, entry.pw_gid)
     os.chown(home, entry.pw_uid, entry.pw_gid)
-    portal = PortalProcess(acc, home, os.path.join(home, "web.yaml"))
+    portal = PortalProcess(acc, home, os.path.join(home, "web.yaml"), config["policy"])
     deadline = time.monotonic() + 60
     while not os.path.exists(listen):
         if time.monotonic() > deadline or os.waitpid(portal.pid, os.WNOHANG)[0]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from milter.portal.config import ConfigError, config_from, load_config
+from milter.portal.config import ConfigError, GatewaySpec, config_from, load_config
 from milter.portal.gateways import UnixGateway, gateway_from
 
 GOOD: dict[str, Any] = {
@@ -78,9 +78,19 @@ def test_whom_the_portal_trusts() -> None:
 
 def test_gateway_addresses() -> None:
     """unix:/path is a UnixGateway; other schemes are refused by name."""
-    assert isinstance(gateway_from("gw1", "unix:/run/q.sock"), UnixGateway)
+    assert isinstance(gateway_from(GatewaySpec("gw1", "unix:/run/q.sock")), UnixGateway)
     with pytest.raises(ValueError, match=r"gateway gw2: address .tcp:1\.2\.3\.4:1."):
-        gateway_from("gw2", "tcp:1.2.3.4:1")
+        gateway_from(GatewaySpec("gw2", "tcp:1.2.3.4:1"))
+
+
+def test_gateway_options_are_kept_for_tls() -> None:
+    """cert, key and ca ride along with a gateway (for the tls: channel); others are refused."""
+    remote = {"name": "gw2", "address": "tls:gw2.example:8443", "cert": "/c", "key": "/k",
+              "ca": "/ca"}  # fmt: skip
+    (spec,) = config_from({**GOOD, "gateways": [remote]}).gateways
+    assert (spec.option("cert"), spec.option("ca")) == ("/c", "/ca")
+    with pytest.raises(ConfigError, match="cert, key, ca for tls"):
+        config_from({**GOOD, "gateways": [{**remote, "password": "x"}]})
 
 
 def test_the_shipped_example_loads() -> None:
