@@ -98,3 +98,23 @@ def test_the_shipped_example_loads() -> None:
     root = Path(__file__).resolve().parents[3]
     config = load_config(str(root / "deploy" / "web.yaml"))
     assert config.unix_socket == "/run/postwarden-web/web.sock" and config.trusts(None)
+
+
+def test_postwarden_web_refuses_to_start_without_what_it_needs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing link key or a bad file: exit 2 with the file named, nothing served."""
+    from milter.cli.main import main
+
+    root = Path(__file__).resolve().parents[3]
+    config = tmp_path / "web.yaml"
+    config.write_text(
+        f"listen: 127.0.0.1:1\ngateways: [{{name: gw1, address: 'unix:/nonexistent'}}]\n"
+        f"trusted_proxies: [127.0.0.1]\ntoken_key_file: {tmp_path}/none.key\n"
+        f"nonce_db: {tmp_path}/n.sqlite\npolicy: {root}/policies/example.yaml\n"
+    )
+    assert main(["web", "--config", str(config)]) == 2
+    assert f"{tmp_path}/none.key: No such file or directory" in capsys.readouterr().err
+    config.write_text("listen: [1\n")
+    assert main(["web", "--config", str(config)]) == 2
+    assert f"{config}: not YAML" in capsys.readouterr().err
