@@ -166,6 +166,7 @@ class TestOfficers:
         assert first.status_code == 200  # followed the redirect back to the detail page
         assert "approved by fg (portal); a second officer must confirm" in first.text
         assert "approved by fg (portal), waiting for a second officer" in first.text
+        assert "another officer must confirm" in first.text and "Confirm release" not in first.text
         again = fg.post(f"/g/gw1/q/{QA}/release", data={"csrf": csrf_of(first.text), "reason": "x"})
         assert "a different officer must confirm" in again.text
         assert world.queue.done == []
