@@ -15,6 +15,8 @@ Subcommands:
                 unix socket (milter.officer.service)
   history import
                 seed the contact history (first contact) from audit trails and mail logs
+  web           the web portal for officers and senders (milter.portal), behind a reverse
+                proxy with single sign-on
   audit verify  check the audit trail's hash chain: exit 0 with 'ok: ...', or 1 with the first
                 broken record as file:line: edited|deleted|reordered|inserted|truncated: ...
 
@@ -211,6 +213,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="the officers' group: its members (and root) are served (default %(default)s)",
     )
+    qs.add_argument(
+        "--delegate-user",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a user (the portal, postwarden-portal) that may act for an officer or a sender "
+        '(a request\'s "acting"); repeatable',
+    )
     qs.add_argument("--policy", default=officer_cli.DEFAULT_POLICY, metavar="FILE")
     qs.add_argument("--officer-log", default=officer_cli.DEFAULT_OFFICER_LOG, metavar="FILE")
     qs.add_argument("--audit-log", default=officer_cli.DEFAULT_AUDIT, metavar="FILE")
@@ -222,6 +232,14 @@ def _parser() -> argparse.ArgumentParser:
         help="exit after this long without a connection (0: never; default 60 when "
         "socket-activated, never with --socket)",
     )
+
+    web = sub.add_parser(
+        "web",
+        help="the web portal for officers and senders (behind a reverse proxy with single sign-on)",
+        description="Serve the officers' and senders' web portal (milter.portal) as the "
+        "configuration file says; it talks to each gateway's quarantine service.",
+    )
+    web.add_argument("--config", required=True, metavar="FILE", help="the portal's YAML file")
 
     dom = sub.add_parser("domains", help="domain ownership commands")
     dsub = dom.add_subparsers(dest="domains_command", required=True, metavar="COMMAND")
@@ -445,6 +463,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return officer_cli.run_quarantine(args)
         if args.command == "report":
             return officer_cli.run_report(args)
+        if args.command == "web":
+            from milter.portal import web as portal_web
+
+            return portal_web.run(args.config)
         if args.command == "quarantine-service":
             from milter.officer import service
 
@@ -455,6 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.socket,
                 args.group,
                 args.idle_exit,
+                frozenset(args.delegate_user),
             )
         if args.command == "domains":
             return _domains_audit(args.policy, args.json, tuple(args.nameserver))

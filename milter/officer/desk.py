@@ -37,11 +37,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import email.parser
+import email.policy
 import fcntl
 import json
 import os
+import re
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +56,9 @@ from milter.officer.holdqueue import HeldMessage, HoldQueue, QuarantineError, of
 from milter.policy.model import DEFAULT_RETENTION_DAYS, Policy
 
 MAX_REASON = 300
+MAX_CONTENT_CHARS = 64 * 1024  # the text shown by show_content; the rest is cut, and said so
+MAX_TRAIL = 1000  # records one trail read returns at most
+_POSTCAT_MARK = re.compile(rb"^\*\*\* [A-Z][A-Z ]+[^\n]* \*\*\*\r?\n", re.M)
 DAY = 86_400
 PENDING_VERSION = 2
 
@@ -157,6 +164,40 @@ class OfficerDesk:
             "request": pending.requests.get(m.queue_id),
             "approval": pending.approvals.get(m.queue_id),
         }
+
+    def show_content(self, queue_id: str, reason: str, who: str | None = None) -> dict[str, Any]:
+        """The message's headers and text body (at most MAX_CONTENT_CHARS), for an officer who
+        gave a reason: the reading itself is recorded in the officer trail first, so content
+        is never seen unrecorded."""
+        who = who or officer()
+        why = fold_reason(reason)
+        with self._locked():
+            held = self.queue.get(queue_id)
+            self._record(
+                "officer_show_content", {**self._about(held), "officer": who, "reason": why}
+            )
+            raw = self.queue.raw(queue_id)
+        return {"queue_id": queue_id, **message_text(raw)}
+
+    def trail(self, limit: int) -> list[dict[str, Any]]:
+        """The officer trail's last ``limit`` records (at most MAX_TRAIL), newest first."""
+        limit = max(1, min(limit, MAX_TRAIL))
+        try:
+            with open(self.trail_path, encoding="utf-8") as fh:
+                last = deque(fh, maxlen=limit)
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise QuarantineError(
+                path_error(exc, self.trail_path, "the officer trail", "--officer-log")
+            ) from None
+        records = []
+        for line in reversed(last):
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                if isinstance(record, dict):
+                    records.append(record)
+        return records
 
     # -- the sender's steps ----------------------------------------------------------------
 
@@ -496,3 +537,34 @@ class OfficerDesk:
         if queue_id in pending.approvals or queue_id in pending.requests:
             pending.drop(queue_id)
             self._save(pending)
+
+
+def message_text(raw: bytes) -> dict[str, Any]:
+    """postcat -bh output as {headers: [[name, value]], body: text, truncated: bool}: the
+    text/plain parts (other parts are named, not shown), cut at MAX_CONTENT_CHARS."""
+    data = _POSTCAT_MARK.sub(b"", raw)
+    msg = email.parser.BytesParser(policy=email.policy.default).parsebytes(data)
+    headers = [[k, " ".join(str(v).split())] for k, v in msg.items()]
+    texts: list[str] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        if ctype == "text/plain" and not part.get_filename():
+            try:
+                texts.append(str(part.get_content()))
+            except (LookupError, ValueError):  # an unknown charset: shown undecoded
+                payload = part.get_payload(decode=True)
+                data = payload if isinstance(payload, bytes) else b""
+                texts.append(data.decode("utf-8", "replace"))
+        else:
+            name = part.get_filename() or "(no name)"
+            payload = part.get_payload(decode=True)
+            size = len(payload) if isinstance(payload, bytes) else 0
+            texts.append(f"[{ctype} part {name}, {size} bytes: not shown]")
+    body = "\n\n".join(texts)
+    return {
+        "headers": headers,
+        "body": body[:MAX_CONTENT_CHARS],
+        "truncated": len(body) > MAX_CONTENT_CHARS,
+    }

@@ -30,6 +30,8 @@ OPERATIONS = (
     "expire",
     "release_due",
     "digest",
+    "show_content",
+    "trail",
 )
 
 
@@ -63,6 +65,10 @@ def quarantine_call(
         return {"outcomes": [o.as_dict() for o in desk.expire()]}
     if op == "release_due":
         return {"outcomes": [o.as_dict() for o in desk.release_due()]}
+    if op == "show_content":
+        return desk.show_content(qid, params["reason"], who)
+    if op == "trail":
+        return {"records": desk.trail(int(params.get("limit", 100)))}
     if op == "digest":
         return _digest(desk, bool(params.get("send")))
     raise QuarantineError(f"unknown quarantine operation {op!r}")

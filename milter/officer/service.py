@@ -2,8 +2,9 @@
 a unix socket, so that no officer shell and no web process needs root.
 
 SYNOPSIS
-    postwarden quarantine-service [--socket PATH] [--group NAME] [--policy FILE]
-        [--officer-log FILE] [--audit-log FILE] [--postfix-config DIR] [--idle-exit SECONDS]
+    postwarden quarantine-service [--socket PATH] [--group NAME] [--delegate-user NAME]...
+        [--policy FILE] [--officer-log FILE] [--audit-log FILE] [--postfix-config DIR]
+        [--idle-exit SECONDS]
 
 DESCRIPTION
     Release and delete need root: Postfix's postsuper refuses every other uid (the postfix
@@ -27,16 +28,28 @@ DESCRIPTION
     mistyped key is refused whole. The operations and their arguments are the OPERATIONS
     table: list; show (queue_id); release (queue_id, reason, optional request_id); delete
     (queue_id, reason); request and withdraw (queue_id, reason, optional sender); expire;
-    release_due; digest (optional send). milter.officer.ops.quarantine_call carries them out,
-    as it does for root's own commands. Queue ids are Postfix's (5-20 letters and digits); a
-    reason is text of 1-300 characters after whitespace is folded, with no control or format
-    characters (a reason goes into the officer trail and onto officers' terminals). There is
-    no "raw" operation: a held message's content never leaves through this socket.
+    release_due; digest (optional send); show_content (queue_id, reason: the headers and text
+    body, size-capped, the reading itself recorded as officer_show_content); trail (optional
+    limit 1-1000: the officer trail, newest first). milter.officer.ops.quarantine_call carries
+    them out, as it does for root's own commands. Queue ids are Postfix's (5-20 letters and
+    digits); a reason is text of 1-300 characters after whitespace is folded, with no control
+    or format characters (a reason goes into the officer trail and onto officers' terminals).
+    There is no "raw" operation: a held message's content leaves this socket only through
+    show_content, with a reason, recorded in the officer trail before it is read.
+
+    Delegation: a peer whose user is named by --delegate-user (the web portal,
+    postwarden-portal) may add "acting": {"officer": NAME} -- the officer its single sign-on
+    named, recorded as "NAME (portal)", allowed only list, show, trail, and release, delete and
+    show_content as the policy's quarantine.officers permits -- or "acting": {"sender":
+    ADDRESS, "token": NONCE} -- the sender of one message, proven by a link token the portal
+    verified: only show, request and withdraw of a message whose sender is ADDRESS, recorded
+    with recorded_by "portal". From any other peer "acting" is an unknown key.
 
     Responses: {"ok": true, "result": {...}} or {"ok": false, "error": TEXT}. The desk writes
     the officer trail; this service logs (JSON on stderr, the journal) one event per request
     with the peer's uid and pid, the operation and the outcome -- never a reason, an address
-    or any other request content.
+    or any other request content (a delegate's requests add whether it acted for an officer or
+    a sender, and the link's nonce).
 
     Socket-activated, the service exits after --idle-exit seconds (default 60) without a
     connection; systemd starts it again on the next one.
@@ -89,6 +102,21 @@ READ_TIMEOUT_S = 5.0  # one slow client must not hold the (serial) service for l
 SD_LISTEN_FDS_START = 3  # sd_listen_fds(3): the first socket systemd passes
 
 _QUEUE_ID = re.compile(r"^[0-9A-Za-z]{5,20}$")
+# An officer's name as the portal's single sign-on gives it: a login or a mail address.
+_OFFICER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
+_NONCE = re.compile(r"^[0-9a-f]{16}$")  # milter.portal.tokens: 8 random bytes, hex
+PORTAL = "portal"  # recorded_by for what a sender does through the portal
+SENDER_OPS = frozenset({"show", "request", "withdraw"})
+# What an officer acting through the portal may do, and the policy permission each needs
+# (quarantine.officers[].may); None: any listed officer.
+PORTAL_OFFICER_OPS: dict[str, str | None] = {
+    "list": None,
+    "show": None,
+    "trail": None,
+    "release": "release",
+    "delete": "delete",
+    "show_content": "content",
+}
 _REQUEST_ID = re.compile(r"^[0-9A-Za-z._-]{1,64}$")
 # Control (Cc), format (Cf: bidi overrides, zero-width), line/paragraph separators and
 # surrogates: a reason is shown on terminals and kept in the trail, where these could hide or
@@ -141,6 +169,12 @@ def sender(value: object) -> str:
     return value
 
 
+def limit(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1000:
+        raise Refused("limit: expected a whole number from 1 to 1000", "value")
+    return value
+
+
 def flag(value: object) -> bool:
     if not isinstance(value, bool):
         raise Refused("expected true or false", "value")
@@ -185,7 +219,74 @@ OPERATIONS: dict[str, Operation] = {
     "expire": Operation({}),
     "release_due": Operation({}),
     "digest": Operation({}, {"send": flag}),
+    "show_content": Operation(_STEP),
+    "trail": Operation({}, {"limit": limit}),
 }
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Whom a delegate peer (the portal) acts for: an officer its single sign-on named, or
+    the sender of one message, who proved it with a link token (its nonce, for the log)."""
+
+    officer: str | None = None
+    sender: str | None = None
+    token: str | None = None
+
+    @property
+    def who(self) -> str:
+        """The name the trail records: 'NAME (portal)', or 'portal' for a sender."""
+        return f"{self.officer} (portal)" if self.officer is not None else PORTAL
+
+
+def acting_of(value: object) -> Acting:
+    """The request's "acting" object, checked whole: {"officer": NAME} or {"sender": ADDRESS,
+    "token": NONCE}; Refused otherwise."""
+    if isinstance(value, dict) and set(value) == {"officer"}:
+        name = value["officer"]
+        if not isinstance(name, str) or not _OFFICER_NAME.match(name):
+            raise Refused("acting.officer: expected a user name or address", "acting")
+        return Acting(officer=name)
+    if isinstance(value, dict) and set(value) == {"sender", "token"}:
+        token = value["token"]
+        if not isinstance(token, str) or not _NONCE.match(token):
+            raise Refused("acting.token: expected a link's nonce (16 hex digits)", "acting")
+        try:
+            address = sender(value["sender"]).lower()
+        except Refused:
+            raise Refused("acting.sender: expected a mail address", "acting") from None
+        return Acting(sender=address, token=token)
+    raise Refused(
+        'acting: expected {"officer": NAME} or {"sender": ADDRESS, "token": NONCE}', "acting"
+    )
+
+
+def check_acting(op: str, args: dict[str, Any], acting: Acting) -> dict[str, Any]:
+    """The arguments as the acting person may use them, or Refused: a sender only shows,
+    asks for release of and withdraws their own message; an officer through the portal only
+    what PORTAL_OFFICER_OPS lists (the policy's roles are checked with the desk)."""
+    if acting.sender is not None:
+        if op not in SENDER_OPS:
+            raise Refused(f"{op}: a sender may only show, request and withdraw", "acting_op")
+        given = args.get("sender")
+        if given is not None and str(given).lower() != acting.sender:
+            raise Refused("sender: not the sender the portal acts for", "acting_sender")
+        return {**args, "sender": acting.sender} if op != "show" else args
+    if op not in PORTAL_OFFICER_OPS:
+        raise Refused(f"{op}: not an operation of the portal", "acting_op")
+    return args
+
+
+def check_role(policy: Any, op: str, officer: str) -> None:
+    """An officer acting through the portal must be listed in the policy's
+    quarantine.officers, with the permission the operation needs; Refused otherwise."""
+    roles = {r.user: r for r in getattr(policy, "officers", ())}
+    role = roles.get(officer)
+    if role is None:
+        raise Refused(f"{officer} is not an officer in the policy (quarantine.officers)", "role")
+    needed = PORTAL_OFFICER_OPS.get(op)
+    if needed is not None and needed not in role.may:
+        raise Refused(f"{officer} may not {needed} (quarantine.officers: may)", "role")
 
 
 def decisions_for(audit_log: str, queue_id: str) -> list[dict[str, Any]]:
@@ -205,10 +306,29 @@ def decisions_for(audit_log: str, queue_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def carry_out(config: DeskConfig, op: str, args: dict[str, Any], who: str) -> dict[str, Any]:
-    """A validated operation, done by officer ``who``: its JSON-shaped result. The errors of
-    the desk (QuarantineError), the policy (PolicyError) and the files (OSError) pass."""
-    result = quarantine_call(config.desk(), op, args, who)
+def carry_out(
+    config: DeskConfig,
+    op: str,
+    args: dict[str, Any],
+    who: str,
+    acting: Acting | None = None,
+) -> dict[str, Any]:
+    """A validated operation, done by officer ``who`` (or for ``acting``, checked already by
+    check_acting): its JSON-shaped result. The errors of the desk (QuarantineError), the
+    policy (PolicyError) and the files (OSError) pass."""
+    desk = config.desk()
+    if acting is not None and acting.officer is not None:
+        check_role(desk.policy, op, acting.officer)
+    result = quarantine_call(desk, op, args, acting.who if acting is not None else who)
+    # request and withdraw: the desk checks the sender before acting; show is checked here
+    sent_by = str(result.get("message", {}).get("sender", "")).lower() if op == "show" else ""
+    if (
+        acting is not None
+        and acting.sender is not None
+        and op == "show"
+        and sent_by != acting.sender
+    ):
+        raise Refused(f"{args['queue_id']} was not sent by the sender acted for", "acting_sender")
     if op == "show":  # the decision trail is root's to read: the reasons travel with the answer
         result["decisions"] = decisions_for(config.audit_log, args["queue_id"])
     return result
@@ -251,18 +371,31 @@ def validate(request: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def perform(
-    config: DeskConfig, request: Mapping[str, Any], who: str, log: Any = _log
+    config: DeskConfig,
+    request: Mapping[str, Any],
+    who: str,
+    log: Any = _log,
+    delegate: bool = False,
 ) -> dict[str, Any]:
     """Validate and carry out one request as officer ``who``; the response to send, every
     error turned into a refusal or failure text (nothing is ever answered "ok" on a guess).
-    ``postwarden quarantine`` run as root calls validate and carry_out itself: the same
-    checks, its own error handling."""
+    A ``delegate`` peer (--delegate-user: the portal) may add "acting" (see Acting); from
+    anyone else "acting" is an unknown key. ``postwarden quarantine`` run as root calls
+    validate and carry_out itself: the same checks, its own error handling."""
     named = request.get("op")
     op = named if isinstance(named, str) and named in OPERATIONS else "?"  # a known name only
     try:
+        acting = None
+        if "acting" in request and delegate:
+            acting = acting_of(request["acting"])
+            request = {k: v for k, v in request.items() if k != "acting"}
+            log = log.bind(acting="sender" if acting.sender else "officer", link=acting.token)
         op, args = validate(request)
         log = log.bind(queue_id=args.get("queue_id"))  # a queue id is no client data
-        result = carry_out(config, op, args, who)
+        if acting is not None:
+            args = check_acting(op, args, acting)
+            who = acting.who
+        result = carry_out(config, op, args, who, acting)
     except Refused as exc:
         log.warning("quarantine_request_refused", op=op, officer=who, why=exc.code)
         return {"ok": False, "error": str(exc)}
@@ -380,6 +513,7 @@ class QuarantineService:
     config: DeskConfig
     group: str = DEFAULT_GROUP
     idle_exit_s: float | None = None  # None: serve until stop()
+    delegates: frozenset[str] = frozenset()  # user names that may act for others (the portal)
     _stopping: threading.Event = field(default_factory=threading.Event)
 
     def serve(self) -> None:
@@ -416,7 +550,13 @@ class QuarantineService:
             _log.warning("quarantine_request_refused", uid=peer.uid, pid=peer.pid, why=exc.code)
             response: dict[str, Any] = {"ok": False, "error": str(exc)}
         else:
-            response = perform(self.config, request, who, _log.bind(uid=peer.uid, pid=peer.pid))
+            response = perform(
+                self.config,
+                request,
+                who,
+                _log.bind(uid=peer.uid, pid=peer.pid),
+                delegate=who in self.delegates,
+            )
         try:
             conn.sendall(json.dumps(response).encode() + b"\n")
         except OSError:  # the client went away; nothing was done on its behalf that it lacks
@@ -509,6 +649,7 @@ def run(
     socket_path: str | None,
     group: str,
     idle_exit_s: float | None,
+    delegates: frozenset[str] = frozenset(),
 ) -> int:
     """``postwarden quarantine-service``: serve until idle (socket-activated) or SIGTERM."""
     if os.geteuid() != 0:
@@ -532,7 +673,7 @@ def run(
     configure_logging()  # only now: a command that stopped above printed its one line
     if idle_exit_s is None and not socket_path:
         idle_exit_s = DEFAULT_IDLE_EXIT_S  # systemd starts us again on the next connection
-    service = QuarantineService(listener, config, group, idle_exit_s or None)
+    service = QuarantineService(listener, config, group, idle_exit_s or None, delegates)
     signal.signal(signal.SIGTERM, lambda *_: service.stop())
     try:
         service.serve()

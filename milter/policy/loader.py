@@ -107,6 +107,7 @@ def load_policy_text(text: str | bytes, source: str = "<policy>") -> Policy:
         release_requires=quarantine.get("release_requires", 1),
         retention_days=quarantine.get("retention_days", DEFAULT_RETENTION_DAYS),
         on_expiry=quarantine.get("on_expiry", "delete"),
+        officers=tuple(quarantine.get("officers") or ()),
         dns=values.get("dns"),
         lookalikes=lookalikes,
         history=values.get("history"),

@@ -113,6 +113,15 @@ class ProgramOwner:
 
 
 @dataclass(frozen=True, slots=True)
+class OfficerRole:
+    """An officer of the web portal (``quarantine.officers``): the user name the single
+    sign-on gives, and what they may do beyond reading (release, delete, content)."""
+
+    user: str
+    may: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class HeldNotices:
     """Notices about quarantined mail: to the sender (internal senders only; a program's mail
     to its ``owners`` entry) unless ``notify_sender`` (or a rule's own) says no, and an
@@ -245,6 +254,7 @@ class Policy:
     release_requires: int = 1  # officers who must agree before a quarantined message is released
     retention_days: int = DEFAULT_RETENTION_DAYS  # held mail older than this is expired
     on_expiry: str = "delete"  # or "return": back to the sender as undeliverable
+    officers: tuple[OfficerRole, ...] = ()  # the portal's officers and their permissions
     dns: DnsSettings | None = None  # None = no DNS checks at all
     lookalikes: Lookalikes | None = None
     history: HistorySettings | None = None  # None = no contact history (no first_contact)

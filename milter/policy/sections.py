@@ -38,6 +38,7 @@ from milter.policy.model import (
     FirstContact,
     HeldNotices,
     Notices,
+    OfficerRole,
     OwnedDomain,
     ProgramOwner,
     ReplyText,
@@ -609,6 +610,30 @@ QUARANTINE = Map(
             required=False,
             doc="What expiry does with a held message: delete (default) removes it; return sends "
             "it back to its sender as undeliverable. The sender is told either way.",
+        ),
+        "officers": Field(
+            List(
+                Map(
+                    {
+                        "user": Field(
+                            Text(max_len=128),
+                            doc="The user name the portal's single sign-on gives "
+                            "(its user header).",
+                        ),
+                        "may": Field(
+                            List(Choice(("release", "delete", "content")), max_items=3),
+                            required=False,
+                            doc="Beyond reading the list, details and trail: release, delete, "
+                            "content (show a held message's text, itself recorded).",
+                        ),
+                    },
+                    build=lambda v: OfficerRole(v["user"], tuple(v.get("may") or ())),
+                )
+            ),
+            required=False,
+            title="Portal officers",
+            doc="Who may use the web portal's officer pages (postwarden web), and what for. "
+            "An officer not listed sees nothing.",
         ),
     },
 )

@@ -66,6 +66,21 @@ class MemoryQueue:
     def return_to_sender(self, queue_id: str) -> None:
         self._take("return", queue_id)
 
+    def raw(self, queue_id: str) -> bytes:
+        """postcat -bh output: its section marks around a two-part message."""
+        self.get(queue_id)
+        return (
+            b"*** ENVELOPE RECORDS hold/X ***\n"
+            b"*** MESSAGE CONTENTS hold/X ***\n"
+            b"Subject: dossier\nMIME-Version: 1.0\n"
+            b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n'
+            b"Content-Type: text/plain; charset=utf-8\n\n" + "Zie bijlage é".encode() + b"\n"
+            b"--b\nContent-Type: application/pdf\n"
+            b'Content-Disposition: attachment; filename="d.pdf"\n'
+            b"Content-Transfer-Encoding: base64\n\nJVBERg==\n--b--\n"
+            b"*** HEADER EXTRACTED hold/X ***\n"
+        )
+
 
 @dataclass
 class Outbox:
@@ -288,3 +303,35 @@ class TestUndoWindow:
         """A damaged header never releases: the officer decides."""
         broken = replace(held("BAD001", 0), postwarden=(("X-Postwarden-Delay-Until", "soon"),))
         assert broken.release_at is None
+
+
+class TestContentAndTrail:
+    def test_content_is_recorded_before_it_is_shown(self, tmp_path: Path) -> None:
+        """show_content records officer_show_content (officer, reason), then gives the text
+        part and names the other parts without their bytes."""
+        desk, _, _ = desk_for(tmp_path, held("Q1aaaaa", 1))
+        got = desk.show_content("Q1aaaaa", "  check\tthe recipient ", "fg (portal)")
+        assert ["Subject", "dossier"] in got["headers"]
+        assert "Zie bijlage é" in got["body"] and "JVBERg" not in got["body"]
+        assert "[application/pdf part d.pdf, 4 bytes: not shown]" in got["body"]
+        assert got["truncated"] is False
+        (record,) = trail(tmp_path)
+        assert record["kind"] == "officer_show_content"
+        assert (record["officer"], record["reason"]) == ("fg (portal)", "check the recipient")
+
+    def test_no_reason_no_content(self, tmp_path: Path) -> None:
+        """Without a reason nothing is shown and nothing recorded."""
+        desk, _, _ = desk_for(tmp_path, held("Q1aaaaa", 1))
+        with pytest.raises(QuarantineError, match="give a reason"):
+            desk.show_content("Q1aaaaa", " ", "fg")
+        assert not (tmp_path / "officer.jsonl").exists()
+
+    def test_the_trail_is_read_newest_first_and_bounded(self, tmp_path: Path) -> None:
+        """trail(limit) gives the last records, newest first; an absent trail is empty."""
+        desk, _, _ = desk_for(tmp_path, *(held(f"Q{i}aaaaa", 1) for i in range(3)))
+        assert desk.trail(10) == []
+        for i in range(3):
+            desk.delete(f"Q{i}aaaaa", f"reason {i}", "fg")
+        deleted = [r for r in desk.trail(50) if r["kind"] == "officer_delete"]
+        assert [r["reason"] for r in deleted] == ["reason 2", "reason 1", "reason 0"]
+        assert len(desk.trail(2)) == 2

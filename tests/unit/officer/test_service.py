@@ -45,6 +45,7 @@ from milter.officer.service import (
     parse,
     validate,
 )
+from milter.policy.model import OfficerRole
 from tests.support.accounts import Accounts, AsUser, officer_accounts
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -62,6 +63,7 @@ class RecordingDesk:
     """The desk's interface as ops.quarantine_call uses it, recording each step's arguments."""
 
     calls: list[tuple[str, ...]]
+    policy: Any = None
 
     @property
     def queue(self) -> RecordingDesk:
@@ -96,9 +98,27 @@ class RecordingDesk:
         self.calls.append(("request", queue_id, reason, str(sender), by))
         return Outcome(False, f"release of {queue_id} requested (req-1)", queue_id, "req-1")
 
+    def withdraw(self, queue_id: str, reason: str, sender: str | None, by: str) -> Outcome:
+        self.calls.append(("withdraw", queue_id, reason, str(sender), by))
+        return Outcome(True, f"withdrew {queue_id}", queue_id)
+
+    def show_content(self, queue_id: str, reason: str, who: str) -> dict[str, Any]:
+        self.calls.append(("show_content", queue_id, reason, who))
+        return {"queue_id": queue_id, "headers": [], "body": "", "truncated": False}
+
     def expire(self) -> list[Outcome]:
         self.calls.append(("expire",))
         return []
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The part of a policy the service reads for an officer acting through the portal."""
+
+    officers: tuple[OfficerRole, ...] = (
+        OfficerRole("fg", ("release", "delete", "content")),
+        OfficerRole("reader"),
+    )
 
 
 @dataclass(frozen=True)
@@ -106,7 +126,7 @@ class RecordingConfig(DeskConfig):
     calls: list[tuple[str, ...]] = field(default_factory=list)
 
     def desk(self) -> Any:
-        return RecordingDesk(self.calls)
+        return RecordingDesk(self.calls, Roles())
 
 
 def request(op: str, **args: Any) -> dict[str, Any]:
@@ -285,7 +305,12 @@ def running(accounts: Accounts) -> Iterator[Running]:
     directory = _shared_dir()
     path = os.path.join(directory, "quarantine.sock")
     config = RecordingConfig("unused", "unused", "unused")
-    server = QuarantineService(bind_socket(path, accounts.group), config, accounts.group)
+    server = QuarantineService(
+        bind_socket(path, accounts.group),
+        config,
+        accounts.group,
+        delegates=frozenset({accounts.member}),
+    )
     thread = threading.Thread(target=server.serve, daemon=True)
     thread.start()
     try:
@@ -455,6 +480,101 @@ class TestServer:
         missing = cli("show", "NOSUCHID1")
         assert missing.value == 1 and "no message NOSUCHID1" in missing.stderr
         assert running.config.calls == [("release", QID, "partner confirmed", acc.member, "req-1")]
+
+
+class TestDelegation:
+    """The portal (a --delegate-user; here the member account) acts for officers and senders."""
+
+    def test_an_officer_through_the_portal_is_recorded_as_such(self, running: Running) -> None:
+        """acting.officer from a delegate: the desk acts as 'NAME (portal)', roles permitting."""
+        acc = running.accounts
+        as_fg = {"officer": "fg"}
+        got = running.as_user(
+            acc.member, request("release", queue_id=QID, reason="ok", acting=as_fg)
+        )
+        assert got["done"] is True
+        running.as_user(
+            acc.member, request("show_content", queue_id=QID, reason="check", acting=as_fg)
+        )
+        assert running.config.calls == [
+            ("release", QID, "ok", "fg (portal)", "None"),
+            ("show_content", QID, "check", "fg (portal)"),
+        ]
+
+    def test_roles_from_the_policy_bind_the_portal(self, running: Running) -> None:
+        """An unlisted officer is refused everything; a listed one only what 'may' gives."""
+        acc = running.accounts
+        stranger = running.as_user(acc.member, request("list", acting={"officer": "mallory"}))
+        assert "mallory is not an officer in the policy" in stranger["error"]
+        reader = running.as_user(
+            acc.member, request("delete", queue_id=QID, reason="x", acting={"officer": "reader"})
+        )
+        assert reader["error"] == "reader may not delete (quarantine.officers: may)"
+        listed = running.as_user(acc.member, request("list", acting={"officer": "reader"}))
+        assert [m["queue_id"] for m in listed["messages"]] == [QID]
+        expire = running.as_user(acc.member, request("expire", acting={"officer": "fg"}))
+        assert "expire: not an operation of the portal" in expire["error"]
+        assert running.config.calls == []
+
+    def test_a_sender_acts_only_on_their_own_message(self, running: Running) -> None:
+        """acting.sender: show, request and withdraw their own message (recorded_by portal);
+        another sender's message, another address and officers' operations are refused."""
+        acc = running.accounts
+        me = {"sender": "A@samen-veilig.nl", "token": "0123456789abcdef"}
+        other = {"sender": "b@samen-veilig.nl", "token": "0123456789abcdef"}
+        shown = running.as_user(acc.member, request("show", queue_id=QID, acting=me))
+        assert shown["message"]["queue_id"] == QID
+        asked = running.as_user(
+            acc.member, request("request", queue_id=QID, reason="need", acting=me)
+        )
+        assert asked["request_id"] == "req-1"
+        running.as_user(acc.member, request("withdraw", queue_id=QID, reason="oops", acting=me))
+        not_mine = running.as_user(acc.member, request("show", queue_id=QID, acting=other))
+        assert "was not sent by the sender acted for" in not_mine["error"]
+        spoofed = running.as_user(
+            acc.member,
+            request("request", queue_id=QID, reason="x", sender="b@samen-veilig.nl", acting=me),
+        )
+        assert "not the sender the portal acts for" in spoofed["error"]
+        for op, args in (("release", {"reason": "x"}), ("delete", {"reason": "x"}),
+                         ("show_content", {"reason": "x"})):  # fmt: skip
+            got = running.as_user(acc.member, request(op, queue_id=QID, acting=me, **args))
+            assert "a sender may only show, request and withdraw" in got["error"], op
+        trail = running.as_user(acc.member, request("trail", acting=me))
+        assert "a sender may only" in trail["error"]
+        assert running.config.calls == [
+            ("request", QID, "need", "a@samen-veilig.nl", "portal"),
+            ("withdraw", QID, "oops", "a@samen-veilig.nl", "portal"),
+        ]
+
+    def test_acting_from_anyone_else_is_refused_whole(self, running: Running) -> None:
+        """An officer who is not a delegate cannot name whom they act for; nothing is done."""
+        acc = running.accounts
+        got = running.as_user(
+            acc.primary, request("release", queue_id=QID, reason="ok", acting={"officer": "fg"})
+        )
+        assert "unknown argument(s) 'acting'" in got["error"]
+        assert running.config.calls == []
+
+    @pytest.mark.parametrize(
+        "acting",
+        [
+            {"officer": "fg", "sender": "a@samen-veilig.nl"},
+            {"officer": "f g"},
+            {"officer": "-rf"},
+            {"sender": "a@samen-veilig.nl"},
+            {"sender": "a@samen-veilig.nl", "token": "xyz"},
+            {"sender": "a b", "token": "0123456789abcdef"},
+            "fg",
+            None,
+        ],
+    )
+    def test_malformed_acting_is_refused(self, acting: object) -> None:
+        """Every other shape of "acting" is refused before the desk is built."""
+        config = RecordingConfig("unused", "unused", "unused")
+        got = service.perform(config, request("list", acting=acting), "portal", delegate=True)
+        assert got["ok"] is False and "acting" in got["error"]
+        assert config.calls == []
 
 
 class TestActivation:

@@ -149,3 +149,17 @@ def test_a_service_that_is_down_is_said_so(pki: Pki, tmp_path: Path) -> None:
             portal(pki, b.port).call("list", {})
     finally:
         b.stop()
+
+
+def test_the_portal_config_builds_a_tls_gateway(pki: Pki, bridge: GatewayBridge) -> None:
+    """tls:HOST:PORT with cert, key and ca (and server_name) in the portal's configuration;
+    without them the address is refused by name."""
+    from milter.portal.config import GatewaySpec
+    from milter.portal.gateways import gateway_from
+
+    cert, key = pki.issue("portal.test")
+    options = (("cert", cert), ("key", key), ("ca", pki.ca), ("server_name", "gw1.test"))
+    gateway = gateway_from(GatewaySpec("gw1", f"tls:127.0.0.1:{bridge.port}", options))
+    assert gateway.call("list", {}, {"officer": "fg"})["got"]["acting"] == {"officer": "fg"}
+    with pytest.raises(ValueError, match="needs cert, key and ca"):
+        gateway_from(GatewaySpec("gw1", "tls:127.0.0.1:1", (("cert", cert),)))
