@@ -9,9 +9,11 @@ proxy in this test process plays nginx after single sign-on: it drops any X-Remo
 browser sends and sets the signed-in user's. Headless Chromium (Selenium, Debian's chromedriver)
 drives it:
 
-- an officer sees what is held on both gateways;
-- the sender withdraws one message from the link for it (signed here with the portal's key:
-  the held notice carries the link once main's notice change is merged);
+- an officer sees what is held on both gateways -- gw1 through its local socket, gw2 as a
+  remote gateway: through ``postwarden quarantine-gateway``, the mutual-TLS bridge (TLS 1.3,
+  certificates from a private CA made with openssl; the bridge runs as the delegate account);
+- the sender withdraws one message from the link for it (signed here with the portal's key, as
+  the milter signs the link in the held notice: tests/e2e/test_held_life.py checks that one);
 - two officers release another (four eyes): delivered to the recipient at the sink.
 
 Every page is checked for console errors (a CSP violation is one), labels on every control and
@@ -51,12 +53,14 @@ import milter.portal.app  # imported here, never in the forked child
 from milter.policy import load_policy
 from milter.portal import tokens
 from milter.portal import web as portal_web
+from milter.portal.tlsgateway import GatewayBridge, server_context
 from tests.e2e.postfix import MilterFactory, PostfixFactory, Sink, free_port
 from tests.e2e.stack import ROOT
 from tests.e2e.test_held_life import Life, start
 from tests.e2e.test_held_notices import EXTERNAL, SENDER, notice
 from tests.support.accounts import Accounts, officer_accounts
 from tests.support.browser import Browser, chromium
+from tests.support.certs import Pki, make_pki
 
 QUARANTINE = """quarantine:
   release_requires: 2
@@ -141,6 +145,42 @@ def start_service(life: Life, acc: Accounts, directory: str) -> subprocess.Popen
     return proc
 
 
+class BridgeProcess:
+    """``postwarden quarantine-gateway`` for gw2: bound here (as root, a free port), then
+    forked to serve as the portal's account -- the quarantine service's delegate -- as a
+    gateway host would run it under its own user."""
+
+    def __init__(self, acc: Accounts, pki: Pki, service_socket: str) -> None:
+        cert, key = pki.issue("gw2.test")
+        entry = pwd.getpwnam(acc.member)
+        for path in (cert, key):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+        context = server_context(cert, key, pki.ca)
+        self.bridge = GatewayBridge(("127.0.0.1", 0), context, ["portal.test"], service_socket)
+        self.port = self.bridge.port
+        pid = os.fork()
+        if pid == 0:
+            code = 70
+            try:
+                os.setgroups([grp.getgrnam(acc.group).gr_gid])
+                os.setgid(entry.pw_gid)
+                os.setuid(entry.pw_uid)
+                self.bridge.serve_forever()
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        self.bridge.stop()  # the parent's copy of the listening socket
+        self.pid = pid
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
 class PortalProcess:
     """``postwarden web`` (milter.portal.web.run) in a child forked from this test and running
     as the portal's account with only the officers' group, as postwarden-web.service runs it.
@@ -206,7 +246,7 @@ def preload(sock: str, policy: str) -> None:
 
 
 def start_portal(
-    acc: Accounts, home: str, policy: Path, sockets: dict[str, str]
+    acc: Accounts, home: str, policy: Path, gateways: list[dict[str, str]]
 ) -> tuple[PortalProcess, str]:
     """``postwarden web`` as the portal's account (the officers' group and no other)."""
     entry = pwd.getpwnam(acc.member)
@@ -216,7 +256,7 @@ def start_portal(
     listen = os.path.join(home, "web.sock")
     config = {
         "listen": f"unix:{listen}",
-        "gateways": [{"name": n, "address": f"unix:{p}"} for n, p in sockets.items()],
+        "gateways": gateways,
         "trusted_proxies": ["unix"],
         "token_key_file": key,
         "nonce_db": os.path.join(home, "nonces.sqlite"),
@@ -224,8 +264,9 @@ def start_portal(
         "secure_cookies": False,  # the browser talks plain http to the test's proxy
     }
     Path(home, "web.yaml").write_text(yaml.safe_dump(config))
-    for name in os.listdir(home):
-        os.chown(os.path.join(home, name), entry.pw_uid, entry.pw_gid)
+    for top, subdirs, files in os.walk(home):  # its certificates (pki/) too
+        for name in subdirs + files:
+            os.chown(os.path.join(top, name), entry.pw_uid, entry.pw_gid)
     os.chown(home, entry.pw_uid, entry.pw_gid)
     portal = PortalProcess(acc, home, os.path.join(home, "web.yaml"), config["policy"])
     deadline = time.monotonic() + 60
@@ -300,11 +341,19 @@ class TestPortalBrowser:
         procs: list[subprocess.Popen[str]] = []
         portal: PortalProcess | None = None
         proxy: Proxy | None = None
+        bridge: BridgeProcess | None = None
         try:
             procs.append(start_service(gw1, accounts, dirs[0]))
             procs.append(start_service(gw2, accounts, dirs[1]))
-            sockets = {"gw1": f"{dirs[0]}/quarantine.sock", "gw2": f"{dirs[1]}/quarantine.sock"}
-            portal, key_path = start_portal(accounts, dirs[2], gw1.policy, sockets)
+            pki = make_pki(Path(dirs[2]) / "pki")
+            bridge = BridgeProcess(accounts, pki, f"{dirs[1]}/quarantine.sock")
+            cert, key = pki.issue("portal.test")
+            gateways = [
+                {"name": "gw1", "address": f"unix:{dirs[0]}/quarantine.sock"},
+                {"name": "gw2", "address": f"tls:127.0.0.1:{bridge.port}", "cert": cert,
+                 "key": key, "ca": pki.ca, "server_name": "gw2.test"},
+            ]  # fmt: skip
+            portal, key_path = start_portal(accounts, dirs[2], gw1.policy, gateways)
             proxy = Proxy(f"{dirs[2]}/web.sock")
             key = Path(key_path).read_bytes()
             with chromium() as browser:
@@ -314,6 +363,8 @@ class TestPortalBrowser:
                 proxy.close()
             if portal is not None:
                 print(f"--- postwarden web:\n{portal.stop()[-4000:]}")
+            if bridge is not None:
+                bridge.stop()
             for proc in procs:
                 proc.terminate()
                 _, err = proc.communicate(timeout=30)
