@@ -80,9 +80,9 @@ class Life:
             check=False,
         )
 
-    def hold(self) -> str:
+    def hold(self, to: str = EXTERNAL) -> str:
         """Send the dossier to an external recipient: held; its new queue id."""
-        assert smtp_send(self.postfix.smtp_port, SENDER, [EXTERNAL], DOSSIER).delivered
+        assert smtp_send(self.postfix.smtp_port, SENDER, [to], DOSSIER).delivered
         queue = self.postfix.wait_queue(
             lambda q: any(e["queue_name"] == "hold" and e["queue_id"] not in self.seen for e in q)
         )
@@ -410,24 +410,7 @@ class TestFirstContactDelayed:
         milter = start_postwarden(milter_factory, ports, policy, "--audit-log", str(audit))
         life = Life(pf, ports, policy, audit, tmp_path / "officer.jsonl", set(), milter)
 
-        def hold_to_new() -> str:
-            assert smtp_send(pf.smtp_port, SENDER, [NEW], DOSSIER).delivered
-            queue = pf.wait_queue(
-                lambda q: any(
-                    e["queue_name"] == "hold" and e["queue_id"] not in life.seen for e in q
-                )
-            )
-            qid = str(
-                next(
-                    e["queue_id"]
-                    for e in queue
-                    if e["queue_name"] == "hold" and e["queue_id"] not in life.seen
-                )
-            )
-            life.seen.add(qid)
-            return qid
-
-        kept, withdrawn = hold_to_new(), hold_to_new()
+        kept, withdrawn = life.hold(NEW), life.hold(NEW)
         told = sink.wait_for(notice("sender-delayed", SENDER), timeout=30)
         assert "first-contact-client-data" in body(told)
         assert_no_client_data(told)
