@@ -46,6 +46,7 @@ from typing import Any
 import jinja2
 import structlog
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -55,6 +56,7 @@ from milter.policy import PolicyError, load_policy
 from milter.policy.model import OfficerRole, Policy
 from milter.portal import tokens
 from milter.portal.config import PortalConfig
+from milter.portal.domainwatch import read_states
 from milter.portal.gateways import Gateway, GatewayRefused, GatewayUnreachable, gateway_from
 from milter.portal.nonces import NonceStore
 
@@ -424,6 +426,8 @@ class Portal:
     async def policy_view(self, request: Request) -> Response:
         user, _role, session = self.officer(request)
         policy = self.policy()
+        url = self.config.metrics_url
+        states = await run_in_threadpool(read_states, url) if url else None
         return self.render(
             request,
             "policy.html",
@@ -431,7 +435,8 @@ class Portal:
             user=user,
             p=policy,
             today=dt.datetime.now(dt.UTC).date(),
-            metrics_url=self.config.metrics_url,
+            metrics_url=url,
+            states=states,
         )
 
     # -- senders' page ------------------------------------------------------------------

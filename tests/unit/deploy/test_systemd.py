@@ -87,7 +87,7 @@ EXPOSURE_CEILING = {
     "postwarden-quarantine-release-due.service": 0.6,
     "postwarden-transport.service": 1.1,
     "postwarden-domains-audit.service": 1.2,
-    "postwarden-web.service": 0.8,
+    "postwarden-web.service": 1.1,
 }
 
 

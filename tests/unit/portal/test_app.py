@@ -9,6 +9,7 @@ missing or wrong CSRF tokens, a sender on officer pages, an officer without the 
 
 from __future__ import annotations
 
+import http.server
 import json
 import re
 import shutil
@@ -91,8 +92,47 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+class MetricsServer:
+    """A gateway's /metrics on loopback, exporting the domain watch's states."""
+
+    TEXT = (
+        "# TYPE postwarden_domain_state gauge\n"
+        'postwarden_domain_state{domain="samen-veilig.nl",role="owned",state="ok"} 1\n'
+        'postwarden_domain_state{domain="samen-veilig.nl",role="owned",state="drift"} 0\n'
+        'postwarden_domain_state{domain="bjzutrecht.nl",role="retired",state="nxdomain"} 1\n'
+    )
+
+    def __init__(self) -> None:
+        text = self.TEXT.encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.end_headers()
+                self.wfile.write(text)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/metrics"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def metrics() -> Iterator[MetricsServer]:
+    server = MetricsServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def world(tmp_path: Path, metrics: MetricsServer) -> Iterator[World]:
     text = re.sub(r"^quarantine:\n(  .*\n)+", QUARANTINE, EXAMPLE.read_text(), flags=re.M)
     policy = tmp_path / "policy.yaml"
     policy.write_text(text)
@@ -117,7 +157,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         "gateways": [{"name": "gw1", "address": f"unix:{path}"},
                      {"name": "gw2", "address": f"unix:{sockdir}/nobody-listens.sock"}],
         "token_key_file": str(key_file), "nonce_db": str(tmp_path / "nonces.sqlite"),
-        "policy": str(policy), "secure_cookies": False,
+        "policy": str(policy), "secure_cookies": False, "metrics_url": metrics.url,
     })  # fmt: skip
     gateways = [UnixGateway("gw1", path), UnixGateway("gw2", f"{sockdir}/nobody-listens.sock")]
     app = create_app(portal, gateways)
@@ -201,6 +241,19 @@ class TestOfficers:
         policy = fg.get("/policy").text
         assert load_policy(str(world_policy(world))).sha256 in policy
         assert "client-data-external" in policy
+
+
+def test_the_domain_watch_is_shown_live(world: World, metrics: MetricsServer) -> None:
+    """The policy page lists each domain's state from the gateway's metrics, the lapsed retired
+    domain marked; with the metrics gone it says the states are unknown, never "ok"."""
+    fg = world.as_officer("fg")
+    page = fg.get("/policy").text
+    assert "Domain watch (live" in page
+    assert "bjzutrecht.nl</td><td>retired</td><td>nxdomain — needs attention" in page
+    assert "samen-veilig.nl</td><td>owned</td><td>ok<" in page
+    metrics.stop()
+    page = fg.get("/policy").text
+    assert "cannot be read now" in page and "needs attention" not in page
 
 
 def world_policy(world: World) -> Path:
