@@ -110,10 +110,13 @@ def start(
     tmp_path: Path,
     quarantine: str,
     delay: str = "",
+    notices: str = "",
+    serve: tuple[str, ...] = (),
 ) -> Life:
     """Postfix (the notice relay is its SMTP port), then the milter on the example policy with
     `quarantine` as its quarantine section (and, with `delay`, the dossier rule's action
-    replaced by those lines)."""
+    replaced by those lines; `notices`: lines added to quarantine_notices; `serve`: more
+    options for postwarden serve)."""
     ports = Ports.free()
     pf = start_postfix(postfix_factory, ports)
     text = POLICY.read_text().replace("relay: 127.0.0.1:25", f"relay: 127.0.0.1:{pf.smtp_port}")
@@ -128,8 +131,12 @@ def start(
             text,
         )
         assert delays == 1
+    if notices:
+        officers = "  officers: fg@samen-veilig.nl"
+        assert text.count(officers) == 1
+        text = text.replace(officers, notices + officers)
     policy.write_text(text)
-    milter = start_postwarden(milter_factory, ports, policy, "--audit-log", str(audit))
+    milter = start_postwarden(milter_factory, ports, policy, "--audit-log", str(audit), *serve)
     return Life(pf, ports, policy, audit, tmp_path / "officer.jsonl", set(), milter)
 
 

@@ -12,8 +12,8 @@ drives it:
 - an officer sees what is held on both gateways -- gw1 through its local socket, gw2 as a
   remote gateway: through ``postwarden quarantine-gateway``, the mutual-TLS bridge (TLS 1.3,
   certificates from a private CA made with openssl; the bridge runs as the delegate account);
-- the sender withdraws one message from the link for it (signed here with the portal's key, as
-  the milter signs the link in the held notice: tests/e2e/test_held_life.py checks that one);
+- the sender withdraws one message from the link in the held notice that arrived at the sink
+  (gw1's milter signs it with the key it shares with the portal);
 - two officers release another (four eyes): delivered to the recipient at the sink.
 
 Every page is checked for console errors (a CSP violation is one), labels on every control and
@@ -90,7 +90,7 @@ class Proxy:
 
     HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "x-remote-user", "host"})
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, port: int) -> None:
         self.user: str | None = None
         proxy = self
 
@@ -119,7 +119,7 @@ class Proxy:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -246,12 +246,13 @@ def preload(sock: str, policy: str) -> None:
 
 
 def start_portal(
-    acc: Accounts, home: str, policy: Path, gateways: list[dict[str, str]]
-) -> tuple[PortalProcess, str]:
-    """``postwarden web`` as the portal's account (the officers' group and no other)."""
+    acc: Accounts, home: str, policy: Path, gateways: list[dict[str, str]], link_key: Path
+) -> PortalProcess:
+    """``postwarden web`` as the portal's account (the officers' group and no other), with the
+    key the gateways sign their notices' links with."""
     entry = pwd.getpwnam(acc.member)
     key = os.path.join(home, "link.key")
-    tokens.new_key_file(key)
+    shutil.copy(link_key, key)
     shutil.copy(policy, os.path.join(home, "policy.yaml"))
     listen = os.path.join(home, "web.sock")
     config = {
@@ -274,7 +275,7 @@ def start_portal(
         if time.monotonic() > deadline or os.waitpid(portal.pid, os.WNOHANG)[0]:
             raise AssertionError(f"the portal did not start: {portal.stop()}")
         time.sleep(0.05)
-    return portal, key
+    return portal
 
 
 @pytest.fixture(scope="module")
@@ -331,10 +332,30 @@ class TestPortalBrowser:
         console errors; screenshots are kept."""
         (tmp_path / "a").mkdir()
         (tmp_path / "b").mkdir()
-        gw1 = start(postfix_factory, milter_factory, tmp_path / "a", QUARANTINE)
+        # gw1's milter signs the link in its held notice with the portal's key, for the portal
+        # behind the proxy's address; the link names the gateway gw1.
+        proxy_port = free_port()
+        link_key = tmp_path / "link.key"
+        tokens.new_key_file(str(link_key))
+        portal_settings = (
+            f"  portal_url: http://127.0.0.1:{proxy_port}/\n  portal_key: {link_key}\n"
+        )
+        gw1 = start(
+            postfix_factory,
+            milter_factory,
+            tmp_path / "a",
+            QUARANTINE,
+            notices=portal_settings,
+            serve=("--gateway-name", "gw1"),
+        )
         gw2 = start(postfix_factory, milter_factory, tmp_path / "b", QUARANTINE)
         q1, q2 = gw1.hold(), gw2.hold()
-        sink.wait_for(notice("sender-held", SENDER), timeout=30)
+        told = sink.wait_for(
+            lambda m: notice("sender-held", SENDER)(m) and q1 in m.message.get_body().get_content(),  # type: ignore[union-attr]
+            timeout=30,
+        )
+        text = told.message.get_body().get_content()  # type: ignore[union-attr]
+        link = next(w for w in text.split() if w.startswith(f"http://127.0.0.1:{proxy_port}/m/"))
         dirs = [tempfile.mkdtemp(prefix="pw-qs-") for _ in range(3)]
         for d in dirs:
             os.chmod(d, 0o711)
@@ -353,11 +374,10 @@ class TestPortalBrowser:
                 {"name": "gw2", "address": f"tls:127.0.0.1:{bridge.port}", "cert": cert,
                  "key": key, "ca": pki.ca, "server_name": "gw2.test"},
             ]  # fmt: skip
-            portal, key_path = start_portal(accounts, dirs[2], gw1.policy, gateways)
-            proxy = Proxy(f"{dirs[2]}/web.sock")
-            key = Path(key_path).read_bytes()
+            portal = start_portal(accounts, dirs[2], gw1.policy, gateways, link_key)
+            proxy = Proxy(f"{dirs[2]}/web.sock", proxy_port)
             with chromium() as browser:
-                self.scenarios(browser, proxy, key, gw1, gw2, q1, q2, sink)
+                self.scenarios(browser, proxy, link, gw1, gw2, q1, q2, sink)
         finally:
             if proxy is not None:
                 proxy.close()
@@ -372,7 +392,7 @@ class TestPortalBrowser:
             for d in dirs:
                 shutil.rmtree(d, ignore_errors=True)
 
-    def scenarios(self, browser: Browser, proxy: Proxy, key: bytes, gw1: Life, gw2: Life,
+    def scenarios(self, browser: Browser, proxy: Proxy, link: str, gw1: Life, gw2: Life,
                   q1: str, q2: str, sink: Sink) -> None:  # fmt: skip
         driver = browser.driver
 
@@ -387,10 +407,9 @@ class TestPortalBrowser:
         browser.screenshot("portal-held.png")
         assert browser.console_errors() == []
 
-        # The sender withdraws the message on gw1 from its link.
+        # The sender withdraws the message on gw1 from the link in the notice they got.
         proxy.user = None
-        link = tokens.sign(key, "gw1", q1, SENDER, int(time.time()) + 3600)
-        browser.open(f"{proxy.url}/m/{link}")
+        browser.open(link)
         assert "client-data-external" in driver.page_source
         assert_accessible(driver)
         tab_reaches(driver, "withdraw-reason")
