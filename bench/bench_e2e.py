@@ -18,7 +18,7 @@ PostfixInstance, spool on tmpfs, ``in_flow_delay = 0``, no DNS, relayhost = one 
 Beside the sizes, the realistic mix (`mix`; bench/mime.realistic_mix: ordinary mail from the
 realistic corpus -- plain, Outlook HTML, DOCX, XLSX, embedded-font PDFs, a screenshot, a zip --
 and an 8-page report with an embedded font): a mix run sends each kind in turn (smtp-source
-once per kind, BENCH_MIX_MESSAGES of each, default 40), and its rate is all the messages over
+once per kind, BENCH_MIX_MESSAGES of each, default 30), and its rate is all the messages over
 the summed smtp-source time; BENCH_MIX_MESSAGES=0 leaves it out.
 
 A run that fails (smtp-source exits non-zero: a peer answered 451, say) is recorded with its
@@ -107,7 +107,7 @@ class Settings:
     reuse_connections: bool = False  # smtp-source -d
     configs: tuple[str, ...] = SITTING
     warmup_messages: int = 200
-    mix_messages: int = 40  # of each kind of the realistic mix per run; 0: no mix
+    mix_messages: int = 30  # of each kind of the realistic mix per run; 0: no mix
 
     def messages_for(self, kb: int) -> int:
         """Messages per run: half as many at 50 KB and up, to keep `make bench` near 15 min."""
