@@ -19,8 +19,8 @@ block with a BSN, a date of birth and case keywords -- a worst case for the per-
 The HTML and PDF messages carry the dense text.  `html_outlook` is the same text in the markup
 Outlook/Word writes (a span with a style per paragraph, o:p, conditional comments): about one tag
 per 30 characters, where the plain `html` input has one per ~700.  The PDF is smaller (--pdf-mb,
-default 2): it uses a standard Helvetica font, so the scanner reads it without pypdf
-(formats/pdf_simple.py); pypdf, the fallback for other PDFs, extracts text at well under 1 MB/s.
+default 2): it uses a standard Helvetica font, so the scanner reads it without PDFium
+(formats/pdf_simple.py); PDFium, which reads other PDFs, costs ~2 ms a page (bench_pdf.py).
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def measure(raw: bytes, runs: int) -> tuple[float, float, float, dict[str, int]]
     """(MB/s by CPU time, MB/s by wall clock, both the median run; MB/s of the fastest run by
     CPU time; findings) for scanning `raw` `runs` times."""
     scanner = compile_config(ScanConfig())
-    scanner.scan_message(raw)  # warm up: imports (pypdf), RE2's lazily built DFA states
+    scanner.scan_message(raw)  # warm up: imports (pypdfium2), RE2's lazily built DFA states
     cpu, wall = [], []
     facts = None
     for _ in range(runs):
@@ -206,7 +206,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=float, default=20.0)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--pdf-mb", type=float, default=2.0, help="pypdf is slow: a smaller PDF")
+    parser.add_argument("--pdf-mb", type=float, default=2.0, help="a smaller PDF")
     args = parser.parse_args()
     size = int(args.mb * 1e6)
     limits_note = "default ScanLimits (max_total_bytes 25 MiB, max_attachment_bytes 20 MiB)"

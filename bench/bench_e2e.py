@@ -15,6 +15,16 @@ PostfixInstance, spool on tmpfs, ``in_flow_delay = 0``, no DNS, relayhost = one 
                    read what Postwarden asks for: the floor, what the milter protocol alone
                    costs Postfix here
 
+Beside the sizes, the realistic mix (`mix`; bench/mime.realistic_mix: ordinary mail from the
+realistic corpus -- plain, Outlook HTML, DOCX, XLSX, embedded-font PDFs, a screenshot, a zip --
+and an 8-page report with an embedded font): a mix run sends each kind in turn (smtp-source
+once per kind, BENCH_MIX_MESSAGES of each, default 30), and its rate is all the messages over
+the summed smtp-source time; BENCH_MIX_MESSAGES=0 leaves it out.
+
+A run that fails (smtp-source exits non-zero: a peer answered 451, say) is recorded with its
+error and retried, up to FAILED_RUN_RETRIES times a run; a configuration whose runs all fail
+is reported with its errors, and the sitting goes on.
+
 Before timing, each configuration must show it enforces the rule (a bjzutrecht.nl recipient
 is refused; Postfix alone delivers it) and gets a warm-up run. Then, for R rounds, every size
 (10 KB and 100 KB: text plus PDF attachment) runs on every configuration in rotating order:
@@ -52,7 +62,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import servers
-from bench.mime import SENDER, build_message
+from bench.mime import SENDER, build_message, realistic_mix
 from bench.stats import median
 from bench.variants import VARIANTS
 from tests.e2e.postfix import PostfixInstance, smtp_send
@@ -75,6 +85,8 @@ DRAIN_TIMEOUT_S = 180.0
 QUEUES = ("maildrop", "incoming", "active", "deferred", "hold")
 FOREIGN_LIMIT_PCT = 10.0  # a run during which other work took more CPU than this is redone
 QUIET_WAIT_S = float(os.environ.get("BENCH_QUIET_WAIT_S", "10"))  # ... after waiting this long
+FAILED_RUN_RETRIES = 2  # a run that fails is tried again this often before it counts as lost
+MIX = "mix"
 
 
 @dataclass
@@ -95,6 +107,7 @@ class Settings:
     reuse_connections: bool = False  # smtp-source -d
     configs: tuple[str, ...] = SITTING
     warmup_messages: int = 200
+    mix_messages: int = 30  # of each kind of the realistic mix per run; 0: no mix
 
     def messages_for(self, kb: int) -> int:
         """Messages per run: half as many at 50 KB and up, to keep `make bench` near 15 min."""
@@ -117,6 +130,10 @@ class RunResult:
         """The rate all cores would give at this CPU cost per message: a contention-robust
         estimate (the sitting is CPU-bound: ~100 % busy on a quiet machine)."""
         return (os.cpu_count() or 1) * 1000 / max(1e-9, self.cpu_ms_per_msg)
+
+
+class RunFailed(RuntimeError):
+    """A run that did not complete (smtp-source failed, or the sink did not get everything)."""
 
 
 @dataclass
@@ -269,27 +286,39 @@ def smtp_source_argv(settings: Settings, message_file: Path, port: int, count: i
     return [*argv, f"{servers.LOOPBACK}:{port}"]
 
 
-def one_run(
-    here: Sitting, target: Target, settings: Settings, message_file: Path, count: int
-) -> RunResult:
-    """smtp-source `count` messages into the target; wait for the sink; the rates."""
-    before = here.sink.received()
+Segments = Sequence[tuple[Path, int]]  # (message file, messages): one smtp-source each
+
+
+def one_run(here: Sitting, target: Target, settings: Settings, segments: Segments) -> RunResult:
+    """smtp-source each segment's messages into the target, one segment after the other,
+    waiting for the sink after each; the rates over all of them (accepted: over the summed
+    smtp-source time)."""
     milter_pid = target.milter.pid if target.milter else None
     cpu0 = servers.group_cpu_seconds(milter_pid) if milter_pid else 0.0
     snap0 = servers.cpu_snapshot()
-    t0 = time.monotonic()
-    proc = subprocess.run(
-        smtp_source_argv(settings, message_file, target.postfix.smtp_port, count),
-        capture_output=True,
-        timeout=600,
-    )
-    t1 = time.monotonic()
-    if proc.returncode != 0:
-        raise RuntimeError(
-            f"{target.name}: smtp-source exited {proc.returncode}: "
-            f"{proc.stderr.decode(errors='replace')[-500:]}"
+    count = sum(n for _, n in segments)
+    accepting = delivering = 0.0
+    for message_file, n in segments:
+        before = here.sink.received()
+        t0 = time.monotonic()
+        proc = subprocess.run(
+            smtp_source_argv(settings, message_file, target.postfix.smtp_port, n),
+            capture_output=True,
+            timeout=600,
         )
-    t2 = wait_drained(here, target, before + count)
+        t1 = time.monotonic()
+        if proc.returncode != 0:
+            raise RunFailed(
+                f"{target.name}: smtp-source exited {proc.returncode} ({message_file.name}): "
+                f"{proc.stderr.decode(errors='replace')[-500:]}"
+            )
+        try:
+            t2 = wait_drained(here, target, before + n)
+        except TimeoutError as exc:
+            raise RunFailed(str(exc)) from exc
+        accepting += t1 - t0
+        delivering += t2 - t0
+    t0, t1, t2 = 0.0, accepting, delivering
     snap1 = servers.cpu_snapshot()
     cpu = servers.group_cpu_seconds(milter_pid) - cpu0 if milter_pid else None
     span = max(1e-9, snap1.total - snap0.total)
@@ -308,17 +337,29 @@ def measured_run(
     here: Sitting,
     target: Target,
     settings: Settings,
-    message_file: Path,
-    count: int,
+    segments: Segments,
     budget: list[int],
-) -> RunResult:
+    failures: list[str],
+) -> RunResult | None:
     """A timed run, repeated (up to twice, within the sitting's retry budget, each time after
     waiting up to QUIET_WAIT_S for a quiet second) while other work on the machine took more
-    than FOREIGN_LIMIT_PCT of its CPU."""
+    than FOREIGN_LIMIT_PCT of its CPU.  A run that fails is recorded in `failures` and tried
+    again (FAILED_RUN_RETRIES times); None when every try failed."""
     attempts = 0
     while True:
         attempts += 1
-        result = one_run(here, target, settings, message_file, count)
+        result = None
+        for _ in range(1 + FAILED_RUN_RETRIES):
+            try:
+                result = one_run(here, target, settings, segments)
+                break
+            except RunFailed as exc:
+                failures.append(str(exc)[:600])
+                print(f"e2e: run failed, recorded, again: {exc}"[:300], file=sys.stderr)
+                with contextlib.suppress(TimeoutError):  # what is left must drain first
+                    wait_drained(here, target, 0)
+        if result is None:
+            return None
         if result.foreign_cpu_pct <= FOREIGN_LIMIT_PCT or attempts > 2 or budget[0] <= 0:
             result.attempts = attempts
             return result
@@ -331,7 +372,9 @@ def measured_run(
         )
 
 
-def _summary(runs: Sequence[RunResult]) -> dict[str, Any]:
+def _summary(runs: Sequence[RunResult], failures: Sequence[str] = ()) -> dict[str, Any]:
+    if not runs:
+        return {"failed_runs": len(failures), "failures": list(failures)[:5]}
     accept = [r.accept_msg_s for r in runs]
     cpu = [r.milter_cpu_ms_per_msg for r in runs if r.milter_cpu_ms_per_msg is not None]
     return {
@@ -348,12 +391,14 @@ def _summary(runs: Sequence[RunResult]) -> dict[str, Any]:
         "foreign_cpu_pct_median": round(median([r.foreign_cpu_pct for r in runs]), 1),
         "foreign_cpu_pct_max": round(max(r.foreign_cpu_pct for r in runs), 1),
         "repeated_runs": sum(r.attempts - 1 for r in runs),
+        "failed_runs": len(failures),  # recorded and retried (see FAILED_RUN_RETRIES)
+        **({"failures": list(failures)[:5]} if failures else {}),
     }
 
 
 def ratios(results: dict[str, dict[str, Any]], key: str = "median_msg_s") -> dict[str, Any]:
     """Postwarden against Postfix alone (b/a) and against Rspamd's best transport (b/c)."""
-    rate = {name: r[key] for name, r in results.items()}
+    rate = {name: r[key] for name, r in results.items() if key in r}
     out: dict[str, Any] = {}
     rspamd = {n: v for n, v in rate.items() if n.startswith("rspamd")}
     best_rspamd = max(rspamd, key=lambda n: rspamd[n]) if rspamd else None
@@ -382,6 +427,7 @@ def ceilings(results: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
     """
     noop, base = results.get("noop-unix"), results.get("postfix")
     rspamd = {n: r for n, r in results.items() if n.startswith("rspamd")}
+    rspamd = {n: r for n, r in rspamd.items() if "cpu_ms_per_msg_median" in r}
     if not noop or not base or noop.get("milter_cpu_ms_per_msg") is None:
         return None
     protocol_ms = noop["cpu_ms_per_msg_median"] - noop["milter_cpu_ms_per_msg"]
@@ -411,38 +457,57 @@ def run(settings: Settings) -> dict[str, Any]:
             "messages_per_run": {f"{kb}KB": settings.messages_for(kb) for kb in settings.sizes_kb},
         }
     }
+    if settings.mix_messages:
+        out["settings"]["messages_per_run"][MIX] = settings.mix_messages * len(realistic_mix())
     with sitting(settings) as here:
         out["skipped"] = here.skipped
         out["milters"] = {
             name: t.milter.argv if t.milter else None for name, t in here.targets.items()
         }
         out["enforcement"] = {n: check_enforcement(here, t) for n, t in here.targets.items()}
-        files: dict[int, Path] = {}
+        sets: dict[str, Segments] = {}  # "10KB" / "mix" -> what one run sends
         for kb in settings.sizes_kb:
-            files[kb] = here.work / f"msg-{kb}k.eml"
-            files[kb].write_bytes(build_message(kb * 1024).replace(b"\r\n", b"\n"))
+            path = here.work / f"msg-{kb}k.eml"
+            path.write_bytes(build_message(kb * 1024).replace(b"\r\n", b"\n"))
+            sets[f"{kb}KB"] = [(path, settings.messages_for(kb))]
+        if settings.mix_messages:
+            sets[MIX] = []
+            for kind, message in realistic_mix().items():
+                path = here.work / f"mix-{kind}.eml"
+                path.write_bytes(message.replace(b"\r\n", b"\n"))
+                sets[MIX].append((path, settings.mix_messages))
         names = list(here.targets)
+        failures: dict[str, dict[str, list[str]]] = {n: {s: [] for s in sets} for n in names}
         for name in names:  # warm up: Postfix daemons spawned, milter threads, Rspamd caches
-            for kb in settings.sizes_kb:
-                one_run(here, here.targets[name], settings, files[kb], settings.warmup_messages)
-        runs: dict[str, dict[int, list[RunResult]]] = {n: {kb: [] for kb in files} for n in names}
-        budget = [max(2, settings.runs * len(names) * len(files) // 10)]  # repeats allowed
+            for label, segments in sets.items():
+                warm = [(path, max(1, settings.warmup_messages // len(segments)))
+                        for path, _ in segments]  # fmt: skip
+                try:
+                    one_run(here, here.targets[name], settings, warm)
+                except RunFailed as exc:  # recorded; the timed runs will retry on their own
+                    failures[name][label].append(f"warm-up: {exc}"[:600])
+        runs: dict[str, dict[str, list[RunResult]]] = {n: {s: [] for s in sets} for n in names}
+        budget = [max(2, settings.runs * len(names) * len(sets) // 10)]  # repeats allowed
         for round_no in range(settings.runs):
             order = names[round_no % len(names) :] + names[: round_no % len(names)]
-            for kb in settings.sizes_kb:
+            for label, segments in sets.items():
                 for name in order:
                     target = here.targets[name]
-                    count = settings.messages_for(kb)
-                    result = measured_run(here, target, settings, files[kb], count, budget)
-                    runs[name][kb].append(result)
+                    lost = failures[name][label]
+                    result = measured_run(here, target, settings, segments, budget, lost)
+                    if result is None:
+                        print(f"e2e round {round_no + 1} {label} {name}: lost", file=sys.stderr)
+                        continue
+                    runs[name][label].append(result)
                     print(
-                        f"e2e round {round_no + 1}/{settings.runs} {kb} KB {name}: "
+                        f"e2e round {round_no + 1}/{settings.runs} {label} {name}: "
                         f"{result.accept_msg_s:.0f} msg/s"
                         f" (foreign CPU {result.foreign_cpu_pct:.0f} %)",
                         file=sys.stderr,
                     )
         out["results"] = {
-            f"{kb}KB": {n: _summary(runs[n][kb]) for n in names} for kb in settings.sizes_kb
+            label: {n: _summary(runs[n][label], failures[n][label]) for n in names}
+            for label in sets
         }
         out["ratios"] = {size: ratios(res) for size, res in out["results"].items()}
         out["ratios_cpu_bound"] = {
@@ -461,11 +526,12 @@ def settings_from_env() -> Settings:
     s.runs = int(env.get("BENCH_RUNS", s.runs))
     s.messages = int(env.get("BENCH_MESSAGES", s.messages))
     s.sessions = int(env.get("BENCH_SESSIONS", s.sessions))
-    if env.get("BENCH_SIZES_KB"):
-        s.sizes_kb = tuple(int(x) for x in env["BENCH_SIZES_KB"].split(","))
+    if "BENCH_SIZES_KB" in env:  # empty: the mix only
+        s.sizes_kb = tuple(int(x) for x in env["BENCH_SIZES_KB"].split(",") if x)
     if env.get("BENCH_CONFIGS"):
         s.configs = tuple(c for c in env["BENCH_CONFIGS"].split(" ") if c)
     s.reuse_connections = env.get("BENCH_REUSE_CONNECTIONS") == "1"
+    s.mix_messages = int(env.get("BENCH_MIX_MESSAGES", s.mix_messages))
     s.warmup_messages = min(s.warmup_messages, s.messages)
     return s
 

@@ -3,7 +3,10 @@
 Starts Postwarden (``python -m milter serve`` on policies/example.yaml) and drives it over its
 socket as Postfix's smtpd would (bench/milterload.py): negotiate, MAIL, two RCPTs,
 headers, body in 65 535-byte chunks, end of message. Messages are 5 KB, 50 KB and 1 MB, a
-text body plus a base64 PDF attachment, every envelope unique. For each transport (unix
+text body plus a base64 PDF attachment, every envelope unique; and `mix`, the realistic mix
+(bench/mime.realistic_mix: ordinary mail from the realistic corpus -- plain, Outlook HTML,
+DOCX, XLSX, embedded-font PDFs, a screenshot, a zip -- and an 8-page report), each kind in
+turn, the cell's figures over all of them (and per kind under `kinds`). For each transport (unix
 socket, loopback TCP), size and concurrency (1 and 8 connections, each from its own client
 process) it reports decisions/s, the latency from sending end-of-message to the verdict
 (p50/p90/p99/max), the latency of the whole message, milter CPU per message and the verdicts.
@@ -21,14 +24,15 @@ from typing import Any
 
 from bench import servers
 from bench.milterload import Address, Transaction, run_parallel, throughput
-from bench.mime import build_message
+from bench.mime import build_message, realistic_mix
 from bench.stats import latency_ms
 
 KIB = 1024
 SIZES = {"5KB": 5 * KIB, "50KB": 50 * KIB, "1MB": 1024 * KIB}
 # Messages per cell (shared by the connections); ~2-4 s each on 2 cores.
-MESSAGES = {"5KB": 1000, "50KB": 600, "1MB": 60}
-QUICK_MESSAGES = {"5KB": 160, "50KB": 120, "1MB": 16}
+MESSAGES = {"5KB": 1000, "50KB": 600, "1MB": 60, "mix": 200}  # mix: ~20 decisions/s
+QUICK_MESSAGES = {"5KB": 160, "50KB": 120, "1MB": 16, "mix": 40}
+MIX = "mix"
 CELL_DEADLINE_S = 60.0
 
 
@@ -48,17 +52,38 @@ def start_milter(
 
 
 def measure_cell(
-    address: Address, milter_pid: int, tx: Transaction, connections: int, messages: int
+    address: Address,
+    milter_pid: int,
+    tx: Transaction | dict[str, Transaction],
+    connections: int,
+    messages: int,
 ) -> dict[str, Any]:
-    """One size x concurrency cell: throughput, latencies, milter CPU per message."""
+    """One size x concurrency cell: throughput, latencies, milter CPU per message.  Given
+    several kinds of message (the mix), each kind in turn gets an equal share of `messages`,
+    and the figures are over all of them."""
+    kinds = tx if isinstance(tx, dict) else {"": tx}
+    each = max(1, messages // len(kinds) // connections)
     cpu_before = servers.cpu_seconds(milter_pid)
     snap0 = servers.cpu_snapshot()
-    results = run_parallel(
-        address, tx, connections, max(1, messages // connections), CELL_DEADLINE_S
-    )
+    results = []
+    done = 0
+    wall = 0.0
+    per_kind: dict[str, Any] = {}
+    for kind, one in kinds.items():
+        cpu_kind = servers.cpu_seconds(milter_pid)
+        part = run_parallel(address, one, connections, each, CELL_DEADLINE_S)
+        part_done, part_wall = throughput(part)
+        done, wall = done + part_done, wall + part_wall
+        results.extend(part)
+        if kind:
+            cpu_kind = servers.cpu_seconds(milter_pid) - cpu_kind
+            per_kind[kind] = {
+                "decisions_per_s": round(part_done / part_wall, 1),
+                "eom_p50_ms": latency_ms([s for r in part for s in r.eom_s]).get("p50_ms"),
+                "milter_cpu_ms_per_message": round(cpu_kind * 1000 / max(1, part_done), 3),
+            }
     cpu = servers.cpu_seconds(milter_pid) - cpu_before
     foreign = servers.foreign_cpu_pct(snap0, servers.cpu_snapshot())
-    done, wall = throughput(results)
     verdicts: dict[str, int] = {}
     for r in results:
         for verdict, count in r.verdicts.items():
@@ -73,7 +98,7 @@ def measure_cell(
         "milter_cpu_ms_per_message": round(cpu * 1000 / max(1, done), 3),
         "verdicts": verdicts,
         "foreign_cpu_pct": round(foreign, 1),  # other work on the machine meanwhile
-    }
+    } | ({"kinds": per_kind} if per_kind else {})
 
 
 def run(
@@ -81,13 +106,17 @@ def run(
     quick: bool = False,
     transports: tuple[str, ...] = ("unix", "tcp"),
     concurrency: tuple[int, ...] = (1, 8),
-    sizes: tuple[str, ...] = tuple(SIZES),
+    sizes: tuple[str, ...] = (*SIZES, MIX),
     variant: str = "",
 ) -> dict[str, Any]:
     """All cells; one fresh milter per transport (`variant`: see bench/variants.py)."""
     counts = QUICK_MESSAGES if quick else MESSAGES
     out: dict[str, Any] = {"negotiated": None, "transports": {}}
-    messages = {name: Transaction.from_message(build_message(SIZES[name])) for name in sizes}
+    messages: dict[str, Transaction | dict[str, Transaction]] = {
+        name: Transaction.from_message(build_message(SIZES[name])) for name in sizes if name != MIX
+    }
+    if MIX in sizes:
+        messages[MIX] = {k: Transaction.from_message(m) for k, m in realistic_mix().items()}
     with servers.work_dir("protocol") as work:
         for transport in transports:
             milter, address = start_milter(work, transport, f"postwarden-{transport}", variant)

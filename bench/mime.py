@@ -10,9 +10,11 @@ measure the accept path. Deterministic for a given size and seed.
 
 from __future__ import annotations
 
+import datetime as dt
 import email.policy
 import random
 from email.message import EmailMessage
+from pathlib import Path
 
 from tests.support.pdf import assemble
 
@@ -50,7 +52,14 @@ def letter_text(size: int, seed: int = 0) -> str:
 def make_pdf(size: int, seed: int = 0) -> bytes:
     """A valid one-page PDF of exactly max(size, minimum) bytes: text plus a padded image."""
     rng = random.Random(seed)
-    text = b"BT /F1 11 Tf 72 760 Td (Notulen overleg werkgroep planning) Tj ET\n"
+    # A text layer with more than ocr.SCANNED_PAGE_MAX_CHARS characters: with one short line
+    # beside the image the page looked like a scan and OCR read it (~0.2 s a message) in every
+    # benchmark since OCR came (found 2026-12-07); a letter's page has its text.
+    text = (
+        b"BT /F1 11 Tf 14 TL 72 760 Td (Notulen overleg werkgroep planning) Tj T*"
+        b" (Aanwezig: de leden van de werkgroep en het secretariaat.) Tj T*"
+        b" (Besproken: de planning van het komende kwartaal en de roosters.) Tj ET\n"
+    )
     content = text + b"q 200 0 0 150 72 560 cm /Im1 Do Q\n"
 
     def build(image: bytes) -> bytes:
@@ -113,3 +122,67 @@ def split_message(message: bytes) -> tuple[list[tuple[str, str]], bytes]:
             name, _, value = line.partition(":")
             headers.append((name, value.lstrip(" ")))
     return headers, body
+
+
+# The realistic mix (issue 19): ordinary outbound mail from the realistic corpus
+# (tests/corpus/realistic, made with the tools that make real mail: Outlook-style HTML,
+# python-docx, openpyxl, reportlab/fpdf2 with embedded DejaVu fonts, Pillow), one message of
+# each kind, plus a multi-page report exported with an embedded TrueType font, as Word and
+# LibreOffice export theirs.  All of it is mail the example policy delivers to a partner
+# (tests/bench/test_smoke.py checks that), so every configuration measures the accept path.
+REALISTIC_DIR = Path(__file__).resolve().parents[1] / "tests" / "corpus" / "realistic"
+MIX_FILES = (
+    ("plain", "short_reply_01.eml"),  # a plain-text reply with the quoted thread
+    ("outlook_html", "meeting_planning_01.eml"),  # Outlook: text/plain + Word-style HTML
+    ("html_banner", "signature_banner_01.eml"),  # HTML with an inline signature image
+    ("docx", "docx_agenda_01.eml"),
+    ("xlsx", "xlsx_budget_01.eml"),
+    ("pdf_invoice", "invoice_01.eml"),  # fpdf2, embedded DejaVu
+    ("pdf_flyer", "pdf_flyer_01.eml"),  # reportlab, embedded DejaVu
+    ("image", "screenshot_ordinary_01.eml"),  # a PNG screenshot
+    ("zip", "zip_ordinary_01.eml"),  # two PDFs in a zip
+)
+REPORT_PAGES = 8
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # fonts-dejavu-core
+
+
+def report_pdf(pages: int) -> bytes:
+    """A `pages`-page report (about 45 lines of prose a page) in embedded DejaVu (fpdf2)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_creation_date(dt.datetime(2026, 3, 2, 10, 15, tzinfo=dt.UTC))  # same bytes each run
+    pdf.add_font("DejaVu", "", str(DEJAVU))
+    pdf.set_font("DejaVu", size=10)
+    rng = random.Random(pages)
+    for page in range(pages):
+        pdf.add_page()
+        text = " ".join(rng.choice(_PARAGRAPHS[1:]) for _ in range(9))
+        pdf.multi_cell(0, 5, f"{page + 1}. {text}")
+    return bytes(pdf.output())
+
+
+def report_message(pages: int = REPORT_PAGES) -> bytes:
+    """A short letter with a `pages`-page report attached (embedded-font PDF)."""
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = f"A. de Vries <{SENDER}>"
+    msg["To"] = ", ".join(RECIPIENTS)
+    msg["Subject"] = "Jaarverslag werkgroep planning"
+    msg["Date"] = "Mon, 02 Mar 2026 10:15:00 +0100"
+    msg["Message-ID"] = f"<bench-report-{pages}@samen-veilig.nl>"
+    msg.set_content(letter_text(900), cte="quoted-printable")
+    msg.add_attachment(
+        report_pdf(pages), maintype="application", subtype="pdf", filename="jaarverslag.pdf"
+    )
+    msg.set_boundary(f"=_bench_report_{pages}")
+    return msg.as_bytes()
+
+
+def realistic_mix() -> dict[str, bytes]:
+    """The mix: kind -> message (CRLF line ends), in a fixed order."""
+    mix = {
+        kind: (REALISTIC_DIR / name).read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        for kind, name in MIX_FILES
+    }
+    mix[f"pdf_report_{REPORT_PAGES}p"] = report_message()
+    return mix

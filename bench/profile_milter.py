@@ -7,7 +7,7 @@ python-libmilter frame: python-libmilter (framing/dispatch, and its debug() call
 format whole packets with %r even when DEBUG is off), the adapter, socket I/O, engine,
 address parsing, content scan, audit, logging (structlog), metrics. Samples of threads
 that only wait (selectors, Event.wait) are counted apart and left out of the shares. Content
-scanning is split further (PDF text via pypdf, MIME walk and decoding, detectors). The shares
+scanning is split further (PDF text via PDFium, MIME walk and decoding, detectors). The shares
 times the milter's CPU time per message (from /proc) give microseconds per message.
 
     python -m bench.profile_milter [--quick] [--raw-dir DIR]     # JSON on stdout
@@ -37,7 +37,7 @@ from bench.mime import build_message
 SCENARIOS = (("50KB", 1), ("1MB", 1), ("5KB", 8))
 RATE_HZ = 250
 CONTENT_PARTS = {  # first match on the nearest milter/content frame
-    "milter/content/formats/pdf.py": "content scan: PDF text (pypdf)",
+    "milter/content/formats/pdf.py": "content scan: PDF text (PDFium)",
     "milter/content/formats/pdf_simple.py": "content scan: PDF text (fast path)",
     "milter/content/detectors/": "content scan: detectors and matching",
     "milter/content/matcher.py": "content scan: detectors and matching",
@@ -80,7 +80,7 @@ def _parse_frame(frame: str) -> tuple[str, str, int]:
 
 
 def _content_part(path: str, below: list[str]) -> str:
-    if any("/pypdf/" in p for p in below):
+    if any("/pypdfium2/" in p for p in below):
         return CONTENT_PARTS["milter/content/formats/pdf.py"]
     return next(part for marker, part in CONTENT_PARTS.items() if marker in path)
 

@@ -38,6 +38,9 @@ SECTIONS = ("e2e", "protocol", "memory", "content", "ocr", "profile")
 TARGET_B_OVER_A = 0.85
 TARGET_B_OVER_C = 1.4
 TARGET_P99_MS = 5.0
+# Issue 19's, on the realistic mix: against Rspamd's best transport and the no-op milter.
+TARGET_MIX_OVER_RSPAMD = 1.4
+TARGET_MIX_OVER_NOOP = 0.9
 TARGET_RSS_KIB = 150_000_000 // 1024  # 150 MB
 FLAT_TOLERANCE_KIB = 1024  # "no growth": within 1 MiB after the first 1000 messages
 
@@ -119,6 +122,28 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
                 True,
             )
         )
+    results = summary.get("e2e", {}).get("results", {}).get("mix", {})
+    rate = {n: r["median_msg_s"] for n, r in results.items() if "median_msg_s" in r}
+    postwarden = {n: v for n, v in rate.items() if n.startswith("postwarden")}
+    name, value = _best(postwarden)
+    rspamd_name, rspamd = _best({n: v for n, v in rate.items() if n.startswith("rspamd")})
+    out.append(
+        _check(
+            f"mix: Postwarden >= {TARGET_MIX_OVER_RSPAMD}x Rspamd's best ({name} vs {rspamd_name})",
+            round(value / rspamd, 3) if value and rspamd else None,
+            TARGET_MIX_OVER_RSPAMD,
+            True,
+        )
+    )
+    noop = rate.get("noop-unix")
+    out.append(
+        _check(
+            f"mix: Postwarden >= {TARGET_MIX_OVER_NOOP}x the no-op milter ({name})",
+            round(value / noop, 3) if value and noop else None,
+            TARGET_MIX_OVER_NOOP,
+            True,
+        )
+    )
     protocol = summary.get("protocol", {}).get("transports", {})
     for transport in ("unix", "tcp"):
         cell = protocol.get(transport, {}).get("50KB/c1", {})

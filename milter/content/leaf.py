@@ -12,7 +12,8 @@ Order of questions for a part (or an archive member):
 4. S/MIME (application/(x-)pkcs7-mime, .p7m): enveloped -> protected; signed -> the signed
    content is unwrapped (tiny DER walker) and walked as a message; other CMS -> unscannable.
 5. PGP: .pgp/.gpg files are protected; armored text has its real PGP blocks cut out.
-6. PDF (pypdf), docx/xlsx/pptx/odf (their XML), zip (recursed), rtf (control words dropped).
+6. PDF (pdf_simple, else PDFium), docx/xlsx/pptx/odf (their XML), zip (recursed), rtf (control
+   words dropped).
 7. text/html (html.parser), other text/* and text-like attachments (txt, csv, ics, vcf, ...),
    and application/octet-stream that reads as text; a .eml attachment is walked as a message.
 8. Anything else: unscannable ('binary attachment (unknown type)', 'legacy Office document',

@@ -24,7 +24,7 @@ from bench import (
     run,
     servers,
 )
-from bench.mime import build_message
+from bench.mime import MIX_FILES, SENDER, build_message, realistic_mix
 from tests.e2e.postfix import REQUIRED_BINARIES
 
 
@@ -41,6 +41,74 @@ class TestMessages:
         assert types == ["multipart/mixed", "text/plain", "application/pdf"]
         pdf = msg.get_payload()[1].get_payload(decode=True)
         assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 1
+
+
+class TestRealisticMix:
+    def test_every_kind_is_ordinary_mail_the_example_policy_delivers(self) -> None:
+        """Each message of the mix is accepted for a partner, so every run measures delivery."""
+        import datetime as dt
+
+        from milter.cli.check import build_envelope
+        from milter.core.engine import Facts, decide
+        from milter.policy import load_policy
+
+        policy = load_policy(Path(run.ROOT) / "policies" / "example.yaml")
+        assert policy.content is not None
+        mix = realistic_mix()
+        assert len(mix) == len(MIX_FILES) + 1  # and the multi-page report
+        envelope = build_envelope(SENDER, ["rcpt@partner.example"], False)
+        now = dt.datetime(2026, 12, 7, tzinfo=dt.UTC)
+        for kind, raw in mix.items():
+            facts = policy.content.scanner.scan_message(raw)
+            decision = decide(envelope, Facts(content=facts, now=now), policy)
+            assert decision.action == "accept", (kind, decision.rules)
+
+    def test_report_pdf_has_pages_in_an_embedded_font(self) -> None:
+        """The report's PDF has its pages, a TrueType font embedded, and text PDFium reads."""
+        from bench.mime import REPORT_PAGES, report_pdf
+
+        data = report_pdf(REPORT_PAGES)
+        assert len(pypdf.PdfReader(io.BytesIO(data)).pages) == REPORT_PAGES
+        assert b"/FontFile2" in data
+        from milter.content.formats.pdf import pdf_text
+
+        assert "werkgroep" in pdf_text(data, 10**6)[0]
+
+
+class TestFailedRuns:
+    def test_a_failed_run_is_recorded_and_retried(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """smtp-source failing once (a peer's 451) costs a retry, not the sitting."""
+        calls: list[int] = []
+        good = bench_e2e.RunResult(100.0, 90.0, 1.0, 90.0, 0.0, 0.0, 5.0)
+
+        def flaky(*_args: object) -> bench_e2e.RunResult:
+            calls.append(1)
+            if len(calls) == 1:
+                raise bench_e2e.RunFailed("rspamd-unix: smtp-source exited 1: 451 try again")
+            return good
+
+        monkeypatch.setattr(bench_e2e, "one_run", flaky)
+        monkeypatch.setattr(bench_e2e, "wait_drained", lambda *_args: 0.0)
+        failures: list[str] = []
+        result = bench_e2e.measured_run(None, None, None, [], [0], failures)  # type: ignore[arg-type]
+        assert result is good and len(calls) == 2
+        assert failures == ["rspamd-unix: smtp-source exited 1: 451 try again"]
+        assert bench_e2e._summary([good], failures)["failed_runs"] == 1
+
+    def test_a_run_that_always_fails_is_lost_not_fatal(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Every try failing gives None (the round goes on) and a summary of the failures."""
+
+        def broken(*_args: object) -> bench_e2e.RunResult:
+            raise bench_e2e.RunFailed("noop-unix: smtp-source exited 1")
+
+        monkeypatch.setattr(bench_e2e, "one_run", broken)
+        monkeypatch.setattr(bench_e2e, "wait_drained", lambda *_args: 0.0)
+        failures: list[str] = []
+        assert bench_e2e.measured_run(None, None, None, [], [0], failures) is None  # type: ignore[arg-type]
+        assert len(failures) == 1 + bench_e2e.FAILED_RUN_RETRIES
+        assert bench_e2e._summary([], failures)["failed_runs"] == len(failures)
 
 
 class TestProfileSummary:
@@ -136,6 +204,7 @@ class TestEndToEnd:
             sizes_kb=(10,),
             configs=("postfix", "postwarden-unix", "postwarden-unix+workers2", "noop-unix"),
             warmup_messages=5,
+            mix_messages=2,
         )
         result = bench_e2e.run(settings)
         json.dumps(result)
@@ -156,3 +225,6 @@ class TestEndToEnd:
         assert ceiling["with_milter_protocol_cpu_ms"] > 0
         assert "milter_budget_ms_for_b_over_a_0.85" in ceiling
         assert "| 10KB | " in report.ceilings({"e2e": result})
+        mix = result["results"]["mix"]["postwarden-unix"]
+        assert mix["failed_runs"] == 0 and mix["milter_cpu_ms_per_msg"] is not None
+        assert result["settings"]["messages_per_run"]["mix"] == 2 * len(realistic_mix())

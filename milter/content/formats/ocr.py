@@ -26,9 +26,10 @@ What a logo says is scanned like any text; a logo that cannot be read stays deco
 
 Tesseract instances (nld+eng models, ~40 MB each) are loaded once and shared through a small
 pool (one per core, at most 4): an instance is not thread-safe, and loading one costs ~0.3 s.
-Recognition releases the GIL.  PDFium (pypdfium2, which renders the pages) is not thread-safe
-at all: every call into it holds `PDFIUM_LOCK`, and its objects are closed explicitly under the
-lock, not left to a finaliser in another thread.  Images are decoded by Pillow (only the six
+Recognition releases the GIL.  PDFium (pypdfium2, which renders the pages here and reads PDF
+text in pdf.py) is not thread-safe at all: every call into it, here and in pdf.py, holds
+`PDFIUM_LOCK`, and its objects are closed explicitly under the lock, not left to a finaliser
+in another thread.  Images are decoded by Pillow (only the six
 formats above) and handed to Tesseract as raw grey pixels, so Leptonica's own decoders never
 see message bytes.
 

@@ -1,37 +1,50 @@
-"""pdf -- the text of a PDF attachment: simple PDFs directly (pdf_simple), the rest via pypdf.
+"""pdf -- the text of a PDF attachment: simple PDFs directly (pdf_simple), the rest by PDFium.
 
-Encrypted PDFs are tried with the empty user password (common for 'no printing' PDFs); if that
-does not open them they are unscannable ('encrypted pdf').  A PDF whose pages give no text at all
-is a scan or a photo: `NoTextLayer` ('pdf without text (scanned image?)'), which the caller may
-hand to OCR (formats/ocr.py).  Extraction stops once
-`max_chars` characters were read, or (checked between pages) after 10 seconds of CPU-heavy
-pypdf work -- then the caller reports `truncated` ('pdf time budget exceeded').
+Simple PDFs (standard single-byte fonts, no forms, no encryption: see pdf_simple) are read
+by formats/pdf_simple.py, which costs a third of PDFium's text page analysis on such a page
+(bench/bench_pdf.py).  Everything else is read by PDFium (pypdfium2's text page API): every
+page's text, as PDFium lays it out (a line break where the text moves to another line),
+and the values of the document's form fields.  Encrypted PDFs open when the user password is
+empty (common for 'no printing' PDFs; PDFium tries the empty password itself); otherwise they
+are unscannable ('encrypted pdf').  A PDF with pages that give no text at all is a scan or a
+photo: `NoTextLayer` ('pdf without text (scanned image?)'), which the caller may hand to OCR
+(formats/ocr.py).  Extraction stops once `max_chars` characters were read, or (checked between
+pages) after 10 seconds -- then the caller reports `truncated` ('max_total_bytes exceeded',
+'pdf time budget exceeded').
+
+PDFium is not thread-safe: every call into it holds `PDFIUM_LOCK` (the one OCR uses, one per
+process), taken per page so that one long document does not stall the other sessions' PDFs
+for longer than a page; its objects are closed explicitly under the lock, never left to a
+finaliser in another thread.
 
 Layout: a form that draws a number one digit per box (each digit its own text object, placed
-by Td/Tm) comes out of either reader as one digit per line, or as digits with a space between
-each; `join_boxed_digits` joins such a row into one number, so a BSN in boxes is one number
+by Td/Tm) comes out as one digit per line, or as digits with a space between each;
+`join_boxed_digits` joins such a row into one number, so a BSN in boxes is one number
 (letters in boxes become one word -- on separate lines, or capitals one space apart -- and
-eight boxed digits that form a date become dd-mm-yyyy).
-Form fields: the values of a form's fields (/AcroForm /Fields, /V) are not on the page but in
-the form; they are read too, each as 'field name: value' (the name is often the label: 'BSN').
+eight boxed digits that form a date become dd-mm-yyyy).  A space PDFium puts between two
+digits (it fills the gap between two table cells with one) is written as a tab, as between a
+spreadsheet's cells: a birth date and a BSN in adjacent cells are two numbers, not one grouped.
+Form fields: the values of a form's fields (/AcroForm, /V) are not on the page but in the form;
+they are read too (through the pages' widget annotations, at most `MAX_FIELDS`, each field
+once), each as 'field name: value' (the alternate name /TU if there is one: often the label,
+'BSN').  A field without a widget on any page is not read (PDFium reaches fields through their
+widgets; a form filled in by a person always has them).
 
-Refuses (Unscannable): anything pypdf cannot read -- pypdf raises a wide range of exceptions on
-damaged input, and they all mean the same to us: 'damaged pdf'.
+Refuses (Unscannable): anything PDFium cannot open -- 'damaged pdf' -- or fails on while
+reading a page (a damaged page ends the document: 'damaged pdf', never a partial accept).
 """
 
 from __future__ import annotations
 
-import io
-import logging
+import ctypes
 import re
 import time
 from typing import Any
 
 from milter.content._re2 import compile_re2, first_match
 from milter.content.formats import NoTextLayer, Unscannable
+from milter.content.formats.ocr import PDFIUM_LOCK
 from milter.content.formats.pdf_simple import simple_pdf_text
-
-logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # pypdf warns about every quirk
 
 TIME_BUDGET_SECONDS = 10.0  # checked between pages: one hostile PDF must not hold the milter
 
@@ -56,7 +69,7 @@ _BOXED_HINT = first_match(
         latin1=True,
     )
 )
-MAX_FIELDS = 1000  # form fields read per document
+MAX_FIELDS = 1000  # form field widgets read per document
 
 
 def join_boxed_digits(text: str) -> str:
@@ -113,6 +126,10 @@ def pdf_text(
     return join_boxed_digits(text), cut
 
 
+ENCRYPTED = "encrypted pdf"
+DAMAGED = "damaged pdf"
+
+
 def _pdf_text(data: bytes, max_chars: int, time_budget: float) -> tuple[str, str | None]:
     deadline = time.monotonic() + time_budget
     simple = simple_pdf_text(data, max_chars, deadline)
@@ -120,54 +137,147 @@ def _pdf_text(data: bytes, max_chars: int, time_budget: float) -> tuple[str, str
         if simple[1] is None and not simple[0].strip():
             raise NoTextLayer()
         return simple
+    return pdfium_text(data, max_chars, deadline)
 
-    import pypdf  # imported late: loading pypdf costs ~0.1 s, and many messages carry no PDF
 
+def pdfium_text(data: bytes, max_chars: int, deadline: float) -> tuple[str, str | None]:
+    """(text, cut) of the PDF `data` read by PDFium, stopping between pages at `deadline`
+    (time.monotonic()); the text as it comes, before boxed digits are joined."""
+    import pypdfium2 as pdfium  # imported late: many messages carry no PDF
+
+    with PDFIUM_LOCK:
+        try:
+            doc = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            password = exc.err_code == _ERR_PASSWORD
+            raise Unscannable(ENCRYPTED if password else DAMAGED) from exc
+        except Exception as exc:  # whatever hostile input provokes in the binding
+            raise Unscannable(DAMAGED) from exc
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
+        with PDFIUM_LOCK:
             try:
-                opened = reader.decrypt("")
-            except (NotImplementedError, pypdf.errors.PyPdfError, ValueError) as exc:
-                raise Unscannable("encrypted pdf") from exc
-            if not opened:
-                raise Unscannable("encrypted pdf")
+                doc.init_forms()  # before any page is loaded: widgets then carry their values
+                count = len(doc)
+            except Exception as exc:
+                raise Unscannable(DAMAGED) from exc
         texts: list[str] = []
+        fields = _Fields()
         size = 0
-        pages = 0
-        for page in reader.pages:
+        for index in range(count):
             if time.monotonic() > deadline:
                 return "\n".join(texts), "pdf time budget exceeded"
-            pages += 1
-            text = page.extract_text() or ""
+            with PDFIUM_LOCK:
+                try:
+                    text = _page(doc, index, fields)
+                except Exception as exc:  # PDFium (or the binding) on a damaged page
+                    raise Unscannable(DAMAGED) from exc
             texts.append(text)
             size += len(text)
             if size >= max_chars:
                 return "\n".join(texts)[:max_chars], "max_total_bytes exceeded"
-        fields = _field_values(reader)
-        texts.append(fields)
-    except Unscannable:
-        raise
-    except RecursionError as exc:
-        raise Unscannable("damaged pdf") from exc
-    except Exception as exc:  # pypdf's failure modes on hostile input are not enumerable
-        raise Unscannable("damaged pdf") from exc
+        texts.extend(fields.lines)
+    finally:
+        with PDFIUM_LOCK:
+            doc.close()  # pages, text pages and the form environment were closed with it
     joined = "\n".join(texts)
-    if pages and not joined.strip():
+    if count and not joined.strip():
         raise NoTextLayer()
     return joined[:max_chars], "max_total_bytes exceeded" if len(joined) > max_chars else None
 
 
-def _field_values(reader: Any) -> str:
-    """'name: value' for each form field with a value (pypdf's get_fields walks /Kids)."""
-    fields = reader.get_fields() or {}
-    lines: list[str] = []
-    for name, field in list(fields.items())[:MAX_FIELDS]:
-        value = field.get("/V") if isinstance(field, dict) else None
-        if isinstance(value, list):
-            value = " ".join(str(v) for v in value)
-        if value is None or str(value).strip() in ("", "/Off"):
-            continue
-        label = str(field.get("/TU") or name)
-        lines.append(f"{label}: {str(value).lstrip('/')}")
-    return "\n".join(lines)
+_ERR_PASSWORD = 4  # pypdfium2.raw.FPDF_ERR_PASSWORD: it needs a password we do not have
+# PDFium's text: CRLF between lines; U+0002 and U+FFFE where it found a hyphen at a line end
+# (pypdf gave the hyphen itself); NUL never means anything in text.
+_PDFIUM_TEXT = str.maketrans({"\r": None, "\x02": "-", "\ufffe": "-", "\x00": None})
+
+
+def _page(doc: Any, index: int, fields: _Fields) -> str:
+    """The text of page `index`, and its form fields' values added to `fields` (under the lock)."""
+    page = doc[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            text: str = textpage.get_text_range()
+            if " " in text:
+                text = _cell_gaps(textpage, text)
+        finally:
+            textpage.close()
+        if doc.formenv is not None:
+            fields.read(doc, page)
+    finally:
+        page.close()
+    return text.translate(_PDFIUM_TEXT)
+
+
+# A space between two digits: a grouped number ('123 456 782') when the PDF wrote it, a gap
+# between two table cells when PDFium put it there ('08-03-2025 542691784': birth date, BSN)
+_DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
+
+
+def _cell_gaps(textpage: Any, text: str) -> str:
+    """`text` with each space PDFium inserted between two digits written as a tab: the
+    detectors read a tab as a cell boundary (as in a spreadsheet), never as a digit group's
+    separator.  (Only these spaces are asked about: one call into PDFium each.)"""
+    import pypdfium2.raw as pdfium_c
+
+    gaps = [
+        found.start()
+        for found in _DIGIT_SPACE.finditer(text)
+        if pdfium_c.FPDFText_IsGenerated(
+            textpage, pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, found.start())
+        )
+        == 1
+    ]
+    if not gaps:
+        return text
+    chars = list(text)
+    for at in gaps:
+        chars[at] = "\t"
+    return "".join(chars)
+
+
+class _Fields:
+    """The 'label: value' lines of a document's form fields, each field once."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._seen: set[str] = set()
+        self._widgets = 0
+
+    def read(self, doc: Any, page: Any) -> None:
+        import pypdfium2.raw as pdfium_c
+
+        form = doc.formenv
+        for index in range(pdfium_c.FPDFPage_GetAnnotCount(page)):
+            if self._widgets >= MAX_FIELDS:
+                return
+            annot = pdfium_c.FPDFPage_GetAnnot(page, index)
+            if not annot:
+                continue
+            try:
+                if pdfium_c.FPDFAnnot_GetSubtype(annot) != pdfium_c.FPDF_ANNOT_WIDGET:
+                    continue
+                self._widgets += 1
+                name = _wide(pdfium_c.FPDFAnnot_GetFormFieldName, form, annot)
+                if name and name in self._seen:
+                    continue  # another widget of the same field (a radio button's options)
+                value = _wide(pdfium_c.FPDFAnnot_GetFormFieldValue, form, annot)
+                if value.strip() in ("", "Off"):
+                    continue
+                self._seen.add(name)
+                label = _wide(pdfium_c.FPDFAnnot_GetFormFieldAlternateName, form, annot) or name
+                self.lines.append(f"{label}: {value.lstrip('/')}")
+            finally:
+                pdfium_c.FPDFPage_CloseAnnot(annot)
+
+
+def _wide(function: Any, form: Any, annot: Any) -> str:
+    """A UTF-16 string PDFium's form API returns (asked for its size first)."""
+    import pypdfium2.raw as pdfium_c
+
+    size = int(function(form, annot, None, 0))
+    if size <= 2:
+        return ""
+    buffer = ctypes.create_string_buffer(size)
+    function(form, annot, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)), size)
+    return buffer.raw[: size - 2].decode("utf-16-le", "replace")

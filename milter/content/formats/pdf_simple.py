@@ -1,7 +1,8 @@
-"""pdf_simple -- the text of simple PDFs without pypdf: a fast path, or None to use pypdf.
+"""pdf_simple -- the text of simple PDFs without PDFium: a fast path, or None to use PDFium.
 
-pypdf costs about 1 ms for even a one-page PDF (it builds every object, font and character map
-in Python).  Most PDFs attached to mail are simpler than what pypdf is built for, so this module
+PDFium's text page analysis costs about 1.8 ms for a one-page letter in a standard font, this
+module about 0.6 ms (bench/bench_pdf.py, 2026-12-07; pypdf, the reader before PDFium, 4 ms).
+Most PDFs attached to mail are simpler than what PDFium is built for, so this module
 reads them directly: every `N G obj` in the file (and in object streams), the page tree from the
 catalog, each page's content streams (uncompressed or FlateDecode), and the strings shown by the
 text operators (Tj, TJ, ', ") in fonts with a standard single-byte encoding -- StandardEncoding,
@@ -9,7 +10,7 @@ WinAnsiEncoding or MacRomanEncoding, without /Differences or /ToUnicode -- decod
 own encoding tables.  A new line starts where the text moves to another line (Td/TD/T*/Tm, ',
 "); a large TJ gap or a move along the line is a space.
 
-Anything else gives None, and the caller uses pypdf: encryption, forms (/AcroForm), an object
+Anything else gives None, and the caller uses PDFium: encryption, forms (/AcroForm), an object
 defined twice (incremental updates), fonts that are composite, embedded without an encoding,
 symbolic, or mapped with /Differences or /ToUnicode, form XObjects, inline images, other stream
 filters, damaged syntax, and streams that would inflate past `max_inflated` bytes.
@@ -28,7 +29,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-MAX_INFLATED = 64 * 2**20  # per document: past it, pypdf (and its own limits) decide
+MAX_INFLATED = 64 * 2**20  # per document: past it, PDFium (and pdf.py's limits) decide
 
 # 'N G' just before an 'obj' keyword (searched backwards from each 'obj': a regex scanning the
 # whole file for digits would crawl through every embedded image byte by byte)
@@ -60,7 +61,7 @@ TJ_SPACE = -200  # a TJ adjustment this negative (thousandths of an em) reads as
 
 
 class NotSimple(Exception):
-    """The document needs pypdf."""
+    """The document needs PDFium."""
 
 
 class Name(str):
@@ -246,7 +247,7 @@ class _Document:
         self.in_streams: dict[int, tuple[int, int]] = {}  # number -> (stream object, index)
         for number, end in _object_headers(data):
             if number in self.spans:
-                raise NotSimple  # an incremental update or a damaged file: pypdf's xref decides
+                raise NotSimple  # an incremental update or a damaged file: PDFium's xref decides
             self.spans[number] = end
 
     def get(self, value: Value) -> Value:
@@ -480,7 +481,7 @@ def _pages(doc: _Document) -> Iterator[tuple[dict[str, Value], dict[str, Value]]
     if not isinstance(catalog, dict) or catalog.get("Type") != "Catalog":
         raise NotSimple
     if "AcroForm" in catalog:
-        raise NotSimple  # form field values: pdf.py reads them through pypdf
+        raise NotSimple  # form field values: pdf.py reads them through PDFium
     stack: list[tuple[Value, dict[str, Value], int]] = [(catalog.get("Pages"), {}, 0)]
     seen: set[int] = set()
     while stack:
@@ -613,7 +614,7 @@ def _page_text(
         elif op == "Do" and operands and isinstance(operands[-1], Name):
             xobject = doc.get(xobjects.get(operands[-1]))
             if not isinstance(xobject, Stream) or xobject.dict.get("Subtype") != "Image":
-                raise NotSimple  # a form XObject can hold text: pypdf reads those
+                raise NotSimple  # a form XObject can hold text: PDFium reads those
         elif op in ("BI", "ID"):
             raise NotSimple  # inline image data is binary
         operands.clear()
@@ -628,7 +629,11 @@ def simple_pdf_text(
     max_inflated: int = MAX_INFLATED,
 ) -> tuple[str, str | None] | None:
     """(text, cut) like `pdf.pdf_text`, or None when the document is not simple."""
-    if b"/Encrypt" in data:
+    if b"/Encrypt" in data or b"/ToUnicode" in data or b"/AcroForm" in data:
+        # Never simple, and seen without parsing in the PDFs mail carries: the embedded fonts
+        # of Word, LibreOffice, reportlab and fpdf2 exports all come with a /ToUnicode map.
+        # Parsing to that refusal cost ~0.7 ms a document (bench/bench_pdf.py, 2026-12-07);
+        # one that hides them in an object stream is still refused by the parse below.
         return None
     try:
         doc = _Document(data, max_inflated)
@@ -648,7 +653,7 @@ def simple_pdf_text(
             size += len(text)
             if size >= max_chars:
                 return "\n".join(texts)[:max_chars], "max_total_bytes exceeded"
-    except Exception:  # NotSimple, and any surprise in hostile input: pypdf has the last word
+    except Exception:  # NotSimple, and any surprise in hostile input: PDFium has the last word
         return None
     if not pages:
         return None

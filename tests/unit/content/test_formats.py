@@ -155,7 +155,7 @@ class TestSniff:
 
 
 class TestPdf:
-    """pypdf text extraction and its refusals."""
+    """PDF text extraction (pdf_simple, then PDFium) and its refusals."""
 
     def test_text(self) -> None:
         """Text of a simple PDF is extracted."""

@@ -1,7 +1,7 @@
 """PDF layout: a BSN drawn one digit per box is one number; form field values are read.
 
 The PDFs are made by the tools care organisations' systems use (reportlab, fpdf2), with the
-standard fonts (read by pdf_simple) and with an embedded TrueType font (read by pypdf).
+standard fonts (read by pdf_simple) and with an embedded TrueType font (read by PDFium).
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ class TestBoxes:
         assert bsn_in_attachment(maker()) == "high"
 
     def test_reportlab_standard_font_takes_the_fast_path(self) -> None:
-        """reportlab's [/ASCII85Decode /FlateDecode] content is read without pypdf."""
+        """reportlab's [/ASCII85Decode /FlateDecode] content is read without PDFium."""
         assert simple_pdf_text(reportlab_boxes(), 1_000_000, time.monotonic() + 10) is not None
 
 
@@ -127,7 +127,7 @@ class TestFormFields:
         """The BSN typed into a form field is a finding like one on the page."""
         assert bsn_in_attachment(reportlab_form()) == "high"
 
-    def test_form_goes_to_pypdf(self) -> None:
+    def test_form_goes_to_pdfium(self) -> None:
         """A document with a form is not simple: the fast path would miss the fields."""
         assert simple_pdf_text(reportlab_form(), 1_000_000, time.monotonic() + 10) is None
 

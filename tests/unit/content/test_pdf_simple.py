@@ -1,4 +1,8 @@
-"""Unit tests for milter.content.formats.pdf_simple: the pypdf-free fast path and its refusals."""
+"""Unit tests for milter.content.formats.pdf_simple: the fast path before PDFium, its refusals.
+
+pypdf (the reader before PDFium) stays the reference for the words and every encoded byte;
+PDFium, which reads what the fast path refuses, must find the same words too.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from milter.content.formats import Unscannable, pdf_simple
-from milter.content.formats.pdf import pdf_text
+from milter.content.formats.pdf import pdf_text, pdfium_text
 from milter.content.formats.pdf_simple import simple_pdf_text
 from tests.corpus.make_corpus import pdf as corpus_pdf
 from tests.support.pdf import assemble
@@ -55,7 +59,7 @@ def one_page(content: bytes, font: bytes = HELVETICA, *, deflate: bool = False) 
 
 
 def fast(data: bytes) -> str | None:
-    """The fast path's text, or None when it hands the document to pypdf."""
+    """The fast path's text, or None when it hands the document to PDFium."""
     found = simple_pdf_text(data, 1_000_000, time.monotonic() + 10)
     return None if found is None else found[0]
 
@@ -65,12 +69,17 @@ def slow(data: bytes) -> str:
     return "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
+def pdfium(data: bytes) -> str:
+    """PDFium's text (the reader the fast path hands everything else to)."""
+    return pdfium_text(data, 1_000_000, time.monotonic() + 10)[0]
+
+
 def words(text: str) -> list[str]:
     return text.split()
 
 
 class TestFastPath:
-    """Simple documents are read without pypdf, with the same words pypdf finds."""
+    """Simple documents are read without PDFium, with the same words pypdf and PDFium find."""
 
     @pytest.mark.parametrize(
         "content",
@@ -86,16 +95,18 @@ class TestFastPath:
         ids=["lines", "td-moves", "tj-kerning", "escapes", "hex-quote-ops", "image", "tm-same"],
     )
     def test_same_words_as_pypdf(self, content: bytes) -> None:
-        """Tj, TJ, ' and " in a WinAnsi Type1 font give the words pypdf gives."""
+        """Tj, TJ, ' and " in a WinAnsi Type1 font give the words pypdf and PDFium give."""
         data = one_page(content)
         found = fast(data)
         assert found is not None
         assert words(found) == words(slow(data))
+        assert "".join(words(found)) == "".join(words(pdfium(data)))  # spaces are layout
 
     def test_corpus_pdf_is_read_the_same(self) -> None:
-        """The corpus generator's PDF: same text as pypdf, line by line."""
+        """The corpus generator's PDF: same text as pypdf and PDFium, line by line."""
         data = corpus_pdf(["BSN 101722333", "Cliënt: J. Jansen", "Geboortedatum: 12-03-2011"])
         assert fast(data) == slow(data)
+        assert (fast(data) or "").splitlines() == pdfium(data).splitlines()
 
     def test_standard_font_without_encoding(self) -> None:
         """A standard-14 font without /Encoding is read with StandardEncoding, as pypdf does."""
@@ -140,15 +151,15 @@ class TestFastPath:
         with pytest.raises(Unscannable, match="pdf without text"):
             pdf_text(data, 10_000)
 
-    def test_limits_as_pypdf_path(self) -> None:
-        """max_chars and the time budget cut the fast path as they cut pypdf."""
+    def test_limits_as_pdfium_path(self) -> None:
+        """max_chars and the time budget cut the fast path as they cut PDFium."""
         data = one_page(b"BT /F1 11 Tf 50 700 Td (" + b"a" * 50 + b") Tj ET")
         assert pdf_text(data, 10) == ("a" * 10, "max_total_bytes exceeded")
         assert pdf_text(data, 10, time_budget=-1.0) == ("", "pdf time budget exceeded")
 
 
 class TestFallback:
-    """Anything not simple goes to pypdf (None here), and pdf_text still reads it."""
+    """Anything not simple goes to PDFium (None here), and pdf_text still reads it."""
 
     @pytest.mark.parametrize(
         ("font", "content"),
@@ -171,16 +182,16 @@ class TestFallback:
         ids=["differences", "tounicode", "type0", "symbolic", "form", "inline-image", "no-font"],
     )
     def test_not_simple(self, font: bytes, content: bytes) -> None:
-        """Encodings we do not know exactly, forms and inline images are left to pypdf."""
+        """Encodings we do not know exactly, forms and inline images are left to PDFium."""
         assert fast(one_page(content, font)) is None
 
     def test_form_text_still_found(self) -> None:
-        """A form XObject's text is found through pypdf."""
+        """A form XObject's text is found through PDFium."""
         text, cut = pdf_text(one_page(b"q /Fm1 Do Q BT /F1 9 Tf (BSN 101722333) Tj ET"), 10_000)
         assert "in a form" in text and "101722333" in text and cut is None
 
     def test_encrypted_and_incremental(self) -> None:
-        """Encrypted files and files with an object defined twice are left to pypdf."""
+        """Encrypted files and files with an object defined twice are left to PDFium."""
         assert fast(corpus_pdf(["x"], encrypted=True)) is None
         data = one_page(b"BT /F1 9 Tf (oud) Tj ET")
         update = b"\n4 0 obj\n" + stream(b"BT /F1 9 Tf (nieuw) Tj ET") + b"\nendobj\n"
@@ -197,11 +208,11 @@ class TestFallback:
         ids=["truncated", "garbage", "open-string", "other-filter"],
     )
     def test_damaged_or_unknown(self, data: bytes) -> None:
-        """Damaged syntax and filters other than FlateDecode are left to pypdf."""
+        """Damaged syntax and filters other than FlateDecode are left to PDFium."""
         assert fast(data) is None
 
     def test_inflate_cap(self) -> None:
-        """A content stream inflating past the cap is left to pypdf."""
+        """A content stream inflating past the cap is left to PDFium."""
         data = one_page(b"BT /F1 9 Tf (x) Tj ET" + b" " * 100_000, deflate=True)
         assert simple_pdf_text(data, 10**6, time.monotonic() + 10, max_inflated=50_000) is None
         assert simple_pdf_text(data, 10**6, time.monotonic() + 10) is not None
