@@ -39,6 +39,8 @@ from __future__ import annotations
 import ctypes
 import re
 import time
+import zlib
+from collections.abc import Iterator
 from typing import Any
 
 from milter.content._re2 import compile_re2, first_match
@@ -145,6 +147,11 @@ def pdfium_text(data: bytes, max_chars: int, deadline: float) -> tuple[str, str 
     (time.monotonic()); the text as it comes, before boxed digits are joined."""
     import pypdfium2 as pdfium  # imported late: many messages carry no PDF
 
+    if not _inflates_within(data, MAX_INFLATED):
+        # PDFium inflates a stream whole, in memory: a 1 MB attachment whose content stream
+        # unpacks to 1 GB took 1.9 GB of RSS (2026-12-07).  pypdf refused such files at its own
+        # limit ('damaged pdf'), and so does this.
+        raise Unscannable(DAMAGED)
     with PDFIUM_LOCK:
         try:
             doc = pdfium.PdfDocument(data)
@@ -183,6 +190,67 @@ def pdfium_text(data: bytes, max_chars: int, deadline: float) -> tuple[str, str 
     if count and not joined.strip():
         raise NoTextLayer()
     return joined[:max_chars], "max_total_bytes exceeded" if len(joined) > max_chars else None
+
+
+MAX_INFLATED = 64 * 2**20  # bytes all FlateDecode streams of one PDF may unpack to (as pdf_simple)
+_INFLATE_STEP = 2**20
+
+
+def _inflates_within(data: bytes, limit: int) -> bool:
+    """False when the PDF's FlateDecode streams unpack to more than `limit` bytes together.
+
+    Found without a parser: each `stream` keyword after a dictionary naming /FlateDecode, up to
+    its `endstream`.  Deflate unpacks at most ~1032 times its size, so streams are inflated (a
+    megabyte at a time and thrown away: memory stays flat) only while what is left could still
+    go past the limit -- most PDFs are never inflated here.  A stream zlib cannot read is not
+    counted (PDFium decides what it is), nor one whose first filter is another (ASCII85Decode
+    before FlateDecode: PDFium unpacks those unbounded)."""
+    spans = list(_flate_streams(data))
+    left = _DEFLATE_MAX_RATIO * sum(end - start for start, end in spans)
+    total = 0
+    for start, end in spans:
+        if total + left <= limit:
+            return True
+        left -= _DEFLATE_MAX_RATIO * (end - start)
+        inflater = zlib.decompressobj()
+        chunk = memoryview(data)[start:end]
+        try:
+            while chunk and total <= limit and not inflater.eof:
+                out = len(inflater.decompress(chunk, _INFLATE_STEP))
+                total += out
+                tail = inflater.unconsumed_tail
+                if not out and len(tail) == len(chunk):
+                    break  # no progress: nothing more to count
+                chunk = memoryview(tail)
+        except zlib.error:
+            pass  # damaged: PDFium reads or refuses it
+        if total > limit:
+            return False
+    return True
+
+
+_DEFLATE_MAX_RATIO = 1032  # deflate's best case: 258 bytes from one 2-bit code, plus slack
+
+
+def _flate_streams(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of the data of each stream whose dictionary names /FlateDecode."""
+    pos = data.find(b"stream")
+    while pos >= 0:
+        start = pos + 6
+        if data[start : start + 2] == b"\r\n":
+            start += 2
+        elif data[start : start + 1] in (b"\n", b"\r"):
+            start += 1
+        else:  # 'endstream', or the word inside other syntax
+            pos = data.find(b"stream", start)
+            continue
+        end = data.find(b"endstream", start)
+        if end < 0:
+            end = len(data)
+        head = data[max(0, pos - 512) : pos]
+        if b"/FlateDecode" in head[head.rfind(b"obj") + 1 :]:
+            yield start, end
+        pos = data.find(b"stream", end + 9)
 
 
 _ERR_PASSWORD = 4  # pypdfium2.raw.FPDF_ERR_PASSWORD: it needs a password we do not have

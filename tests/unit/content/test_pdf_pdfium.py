@@ -12,6 +12,7 @@ import io
 import os
 import threading
 import time
+import zlib
 
 import pypdf
 import pytest
@@ -24,7 +25,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from milter.content.formats import NoTextLayer, Unscannable
-from milter.content.formats.pdf import MAX_FIELDS, join_boxed_digits, pdf_text
+from milter.content.formats.pdf import MAX_FIELDS, _inflates_within, join_boxed_digits, pdf_text
 from milter.content.formats.pdf_simple import simple_pdf_text
 from tests.support.pdf import assemble
 
@@ -277,3 +278,70 @@ class TestThreads:
         for thread in threads:
             thread.join()
         assert not errors and got == expected
+
+
+def flate_bomb(unpacked: int) -> bytes:
+    """A one-page PDF (with a form: PDFium's) whose content stream unpacks to `unpacked` bytes."""
+    packer = zlib.compressobj(9)
+    packed = packer.compress(b"BT /F1 11 Tf 72 700 Td (BSN 101956782) Tj ET\n")
+    for _ in range(unpacked // 2**20):
+        packed += packer.compress(b" " * 2**20)
+    packed += packer.flush()
+    objects = page_objects(b"3 0 R", 1)
+    objects[2] = objects[2].replace(b"/Contents 4 0 R", b"/Contents 4 0 R /Resources"
+                                    b" << /Font << /F1 5 0 R >> >>")  # fmt: skip
+    objects[3] = b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (
+        len(packed),
+        packed,
+    )
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    return assemble(objects)
+
+
+class TestUnpackedSize:
+    """PDFium unpacks a stream whole in memory: a PDF that unpacks too far is refused first."""
+
+    def test_bomb_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Streams unpacking past MAX_INFLATED: 'damaged pdf' (as pypdf's limit said)."""
+        monkeypatch.setattr("milter.content.formats.pdf.MAX_INFLATED", 2**20)
+        with pytest.raises(Unscannable) as caught:
+            pdf_text(flate_bomb(3 * 2**20), 10_000)
+        assert caught.value.reason == "damaged pdf"
+
+    def test_within_the_limit_is_read(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The same document under the limit is read."""
+        monkeypatch.setattr("milter.content.formats.pdf.MAX_INFLATED", 4 * 2**20)
+        assert BSN in pdf_text(flate_bomb(3 * 2**20), 10_000)[0]
+
+    def test_counting_stops_at_the_limit(self) -> None:
+        """The count stops once past the limit and ends on any stream (also a damaged one)."""
+        data = flate_bomb(3 * 2**20)
+        assert _inflates_within(data, 4 * 2**20) and not _inflates_within(data, 2**20)
+        damaged = data.replace(b"stream\n", b"stream\nxx", 1)
+        assert _inflates_within(damaged, 2**20)  # zlib cannot read it: PDFium decides
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.data())
+    def test_mutated_documents_never_crash(self, data: st.DataObject) -> None:
+        """Bytes flipped, cut or repeated in a real document: a text or a fixed refusal."""
+        doc = bytearray(MUTABLE)
+        for _ in range(data.draw(st.integers(1, 8))):
+            at = data.draw(st.integers(0, len(doc) - 1))
+            how = data.draw(st.sampled_from(["flip", "cut", "repeat"]))
+            if how == "flip":
+                doc[at] = data.draw(st.integers(0, 255))
+            elif how == "cut":
+                del doc[at : at + data.draw(st.integers(1, 400))]
+            else:
+                doc[at:at] = doc[at : at + data.draw(st.integers(1, 400))] * 3
+        try:
+            text, cut = pdf_text(bytes(doc), 100_000, time_budget=5.0)
+        except NoTextLayer:
+            return
+        except Unscannable as exc:
+            assert exc.reason in ("damaged pdf", "encrypted pdf")
+        else:
+            assert isinstance(text, str) and cut in (None, "pdf time budget exceeded")
+
+
+MUTABLE = acroform({"naam": "Sanne", "bsn": BSN})  # a form: PDFium's, never pdf_simple's
