@@ -8,6 +8,8 @@ files they name taken from deploy/postfix/. Postwarden runs as its own process
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import urllib.request
 from collections.abc import Sequence
@@ -94,3 +96,24 @@ def start_postwarden(
         "--metrics-listen", f"127.0.0.1:{ports.metrics}", *extra,
     ]  # fmt: skip
     return milter_factory(argv, [ports.smtp, ports.local, ports.metrics], cwd=str(ROOT))
+
+
+def quarantine_cli(
+    postfix: PostfixInstance,
+    policy: Path,
+    audit: Path,
+    officer_log: Path,
+    *args: str,
+    officer: str = "fg",
+    ahead: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``postwarden quarantine ARGS`` for this Postfix, policy and trails, as `officer` (the
+    sudo user it records); ``ahead`` runs it that much later under Debian's faketime."""
+    clock = ["faketime", "-f", ahead] if ahead else []
+    return subprocess.run(
+        [*clock, sys.executable, "-m", "milter", "quarantine",
+         "--postfix-config", str(postfix.config_dir), "--audit-log", str(audit),
+         "--officer-log", str(officer_log), "--policy", str(policy), *args],
+        capture_output=True, text=True, timeout=90, cwd=ROOT,
+        env={**os.environ, "SUDO_USER": officer}, check=False,
+    )  # fmt: skip

@@ -13,7 +13,6 @@ digest carries the dossier's client data.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -29,7 +28,14 @@ from tests.e2e.postfix import (
     Sink,
     smtp_send,
 )
-from tests.e2e.stack import POLICY, ROOT, Ports, start_postfix, start_postwarden
+from tests.e2e.stack import (
+    POLICY,
+    ROOT,
+    Ports,
+    quarantine_cli,
+    start_postfix,
+    start_postwarden,
+)
 from tests.e2e.test_held_notices import (
     DOSSIER,
     EXTERNAL,
@@ -54,31 +60,10 @@ class Life:
         self, *args: str, officer: str = "fg", ahead: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         """``postwarden quarantine ARGS`` as `officer`; ``ahead`` runs it later (faketime)."""
-        clock = ["faketime", "-f", ahead] if ahead else []
-        return subprocess.run(
-            [
-                *clock,
-                sys.executable,
-                "-m",
-                "milter",
-                "quarantine",
-                "--postfix-config",
-                str(self.postfix.config_dir),
-                "--audit-log",
-                str(self.audit),
-                "--officer-log",
-                str(self.officer_log),
-                "--policy",
-                str(self.policy),
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=90,
-            cwd=ROOT,
-            env={**os.environ, "SUDO_USER": officer},
-            check=False,
-        )
+        return quarantine_cli(
+            self.postfix, self.policy, self.audit, self.officer_log, *args,
+            officer=officer, ahead=ahead,
+        )  # fmt: skip
 
     def hold(self, to: str = EXTERNAL) -> str:
         """Send the dossier to an external recipient: held; its new queue id."""

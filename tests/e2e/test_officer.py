@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from tests.e2e.postfix import (
     Sink,
     smtp_send,
 )
-from tests.e2e.stack import POLICY, ROOT, Ports, start_postfix, start_postwarden
+from tests.e2e.stack import POLICY, ROOT, Ports, quarantine_cli, start_postfix, start_postwarden
 from tests.e2e.test_retired_domains import SENDER, message
 
 
@@ -31,29 +30,8 @@ class Desk:
     seen: set[str] = field(default_factory=set)
 
     def run(self, *args: str, officer: str = "fg") -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "SUDO_USER": officer}
-        return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "milter",
-                "quarantine",
-                "--postfix-config",
-                str(self.postfix.config_dir),
-                "--audit-log",
-                str(self.audit),
-                "--officer-log",
-                str(self.officer_log),
-                "--policy",
-                str(self.policy),
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=ROOT,
-            env=env,
-            check=False,
+        return quarantine_cli(
+            self.postfix, self.policy, self.audit, self.officer_log, *args, officer=officer
         )
 
     def hold(self, subject: str) -> str:
