@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import grp
 import json
 import os
@@ -59,10 +60,10 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bench import servers
-from bench.mime import SENDER, build_message, realistic_mix
+from bench.mime import ONE_OFF_KINDS, SENDER, build_message, one_off, realistic_mix
 from bench.stats import median
 from bench.variants import VARIANTS
 from tests.e2e.postfix import PostfixInstance, smtp_send
@@ -286,7 +287,49 @@ def smtp_source_argv(settings: Settings, message_file: Path, port: int, count: i
     return [*argv, f"{servers.LOOPBACK}:{port}"]
 
 
-Segments = Sequence[tuple[Path, int]]  # (message file, messages): one smtp-source each
+class Segment(NamedTuple):
+    """A message file and how many times one run sends it (one smtp-source); a `one_off`
+    kind sends that many copies that each differ (bench/mime.one_off), each its own
+    smtp-source, up to `sessions` at a time."""
+
+    path: Path
+    messages: int
+    one_off: bool = False
+
+
+Segments = Sequence[Segment]
+
+
+def send_one_offs(
+    settings: Settings, segment: Segment, port: int
+) -> tuple[float, subprocess.CompletedProcess[bytes] | None]:
+    """Send `segment.messages` different copies; (smtp-source wall time, a failed run)."""
+    source = segment.path.read_bytes().replace(b"\n", b"\r\n")
+    files = []
+    for n in range(segment.messages):  # made before the clock starts
+        path = segment.path.with_name(f"{segment.path.stem}-{n}.eml")
+        path.write_bytes(one_off(source).replace(b"\r\n", b"\n"))
+        files.append(path)
+    one = dataclasses.replace(settings, sessions=1)
+    t0 = time.monotonic()
+    failed = None
+    for at in range(0, len(files), settings.sessions):
+        batch = [
+            subprocess.Popen(
+                smtp_source_argv(one, path, port, 1),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for path in files[at : at + settings.sessions]
+        ]
+        for proc in batch:
+            _, err = proc.communicate(timeout=600)
+            if proc.returncode != 0 and failed is None:
+                failed = subprocess.CompletedProcess(proc.args, proc.returncode, b"", err)
+    elapsed = time.monotonic() - t0
+    for path in files:
+        path.unlink()
+    return elapsed, failed
 
 
 def one_run(here: Sitting, target: Target, settings: Settings, segments: Segments) -> RunResult:
@@ -296,17 +339,24 @@ def one_run(here: Sitting, target: Target, settings: Settings, segments: Segment
     milter_pid = target.milter.pid if target.milter else None
     cpu0 = servers.group_cpu_seconds(milter_pid) if milter_pid else 0.0
     snap0 = servers.cpu_snapshot()
-    count = sum(n for _, n in segments)
+    count = sum(segment.messages for segment in segments)
     accepting = delivering = 0.0
-    for message_file, n in segments:
+    for message_file, n, one_off_kind in segments:
         before = here.sink.received()
         t0 = time.monotonic()
-        proc = subprocess.run(
-            smtp_source_argv(settings, message_file, target.postfix.smtp_port, n),
-            capture_output=True,
-            timeout=600,
-        )
-        t1 = time.monotonic()
+        if one_off_kind:
+            sent, failed = send_one_offs(
+                settings, Segment(message_file, n, True), target.postfix.smtp_port
+            )
+            t0, t1 = time.monotonic() - sent, time.monotonic()
+            proc = failed or subprocess.CompletedProcess([], 0, b"", b"")
+        else:
+            proc = subprocess.run(
+                smtp_source_argv(settings, message_file, target.postfix.smtp_port, n),
+                capture_output=True,
+                timeout=600,
+            )
+            t1 = time.monotonic()
         if proc.returncode != 0:
             raise RunFailed(
                 f"{target.name}: smtp-source exited {proc.returncode} ({message_file.name}): "
@@ -469,19 +519,20 @@ def run(settings: Settings) -> dict[str, Any]:
         for kb in settings.sizes_kb:
             path = here.work / f"msg-{kb}k.eml"
             path.write_bytes(build_message(kb * 1024).replace(b"\r\n", b"\n"))
-            sets[f"{kb}KB"] = [(path, settings.messages_for(kb))]
+            sets[f"{kb}KB"] = [Segment(path, settings.messages_for(kb))]
         if settings.mix_messages:
-            sets[MIX] = []
+            mix: list[Segment] = []
             for kind, message in realistic_mix().items():
                 path = here.work / f"mix-{kind}.eml"
                 path.write_bytes(message.replace(b"\r\n", b"\n"))
-                sets[MIX].append((path, settings.mix_messages))
+                mix.append(Segment(path, settings.mix_messages, kind in ONE_OFF_KINDS))
+            sets[MIX] = mix
         names = list(here.targets)
         failures: dict[str, dict[str, list[str]]] = {n: {s: [] for s in sets} for n in names}
         for name in names:  # warm up: Postfix daemons spawned, milter threads, Rspamd caches
             for label, segments in sets.items():
-                warm = [(path, max(1, settings.warmup_messages // len(segments)))
-                        for path, _ in segments]  # fmt: skip
+                warm = [Segment(s.path, max(1, settings.warmup_messages // len(segments)),
+                                s.one_off) for s in segments]  # fmt: skip
                 try:
                     one_run(here, here.targets[name], settings, warm)
                 except RunFailed as exc:  # recorded; the timed runs will retry on their own

@@ -36,6 +36,9 @@ CONNECT_MACROS = {
 Address = tuple[str, int] | str
 
 
+WARMUP = 3  # messages a connection sends before it is timed
+
+
 @dataclass(frozen=True)
 class Transaction:
     """One message as Postfix would hand it over: envelope, headers, CRLF body."""
@@ -44,6 +47,9 @@ class Transaction:
     recipients: tuple[str, ...]
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    # One-off kinds (bench/mime.ONE_OFF_KINDS): a body per message sent, by `body_index`;
+    # empty: `body` every time.
+    bodies: tuple[bytes, ...] = ()
 
     @classmethod
     def from_message(
@@ -52,8 +58,16 @@ class Transaction:
         headers, body = split_message(message)
         return cls(sender, tuple(recipients), tuple(headers), body)
 
-    def with_envelope(self, sender: str, recipients: Sequence[str]) -> Transaction:
-        return Transaction(sender, tuple(recipients), self.headers, self.body)
+    def message(self) -> bytes:
+        """The message again (headers as folded, CRLF)."""
+        head = "".join(f"{name}: {value}\r\n" for name, value in self.headers)
+        return head.encode("ascii", "replace") + b"\r\n" + self.body
+
+    def with_envelope(
+        self, sender: str, recipients: Sequence[str], body_index: int = 0
+    ) -> Transaction:
+        body = self.bodies[body_index % len(self.bodies)] if self.bodies else self.body
+        return Transaction(sender, tuple(recipients), self.headers, body)
 
 
 class BenchClient(MilterClient):
@@ -157,7 +171,7 @@ def run_connection(
     messages: int,
     *,
     connection: int = 0,
-    warmup: int = 3,
+    warmup: int = WARMUP,
     deadline_s: float = 120.0,
     start_barrier: multiprocessing.synchronize.Barrier | None = None,
 ) -> ConnectionResult:
@@ -166,15 +180,18 @@ def run_connection(
     client = BenchClient(address)
     try:
         client.open_session()
+        first_body = connection * (warmup + messages)  # one-off bodies: none sent twice
         for n in range(warmup):
-            client.transaction(tx.with_envelope(*unique_envelope(-1 - n, connection)))
+            client.transaction(
+                tx.with_envelope(*unique_envelope(-1 - n, connection), first_body + n)
+            )
         if start_barrier is not None:
             start_barrier.wait(60)
         result.started = time.monotonic()
         stop_at = result.started + deadline_s
         for n in range(messages):
             whole, eom, verdict = client.transaction(
-                tx.with_envelope(*unique_envelope(n, connection))
+                tx.with_envelope(*unique_envelope(n, connection), first_body + warmup + n)
             )
             result.message_s.append(whole)
             result.eom_s.append(eom)

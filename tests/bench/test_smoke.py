@@ -63,6 +63,51 @@ class TestRealisticMix:
             decision = decide(envelope, Facts(content=facts, now=now), policy)
             assert decision.action == "accept", (kind, decision.rules)
 
+    def test_one_off_copies_differ_only_in_the_screenshot(self) -> None:
+        """Each one-off copy of the screenshot kind carries another image (another hash, so
+        the milter's memory of recurring images cannot answer it) and gives the same facts;
+        its logo stays the same."""
+        import hashlib
+
+        from bench.mime import ONE_OFF_KINDS, one_off
+        from milter.policy import load_policy
+
+        scanner = load_policy(Path(run.ROOT) / "policies" / "example.yaml").content.scanner
+        raw = realistic_mix()["image"]
+        assert "image" in ONE_OFF_KINDS
+
+        def images(message: bytes) -> list[str]:
+            parts = email.message_from_bytes(message).walk()
+            return sorted(
+                hashlib.sha256(p.get_payload(decode=True)).hexdigest()
+                for p in parts
+                if p.get_content_maintype() == "image"
+            )
+
+        copies = [raw, one_off(raw), one_off(raw)]
+        seen = [images(c) for c in copies]
+        assert len(set(map(tuple, seen))) == 3  # every copy another set of images
+        assert len(set(seen[0]) & set(seen[1]) & set(seen[2])) == 1  # the same logo
+        facts = [scanner.scan_message(c, ocr=True) for c in copies]
+        assert all(f.findings == facts[0].findings for f in facts)
+        assert len(facts[0].ocr_read) == 2
+
+    def test_protocol_transaction_sends_its_one_off_bodies_in_turn(self) -> None:
+        """A transaction with one-off bodies hands out body n for message n."""
+        import dataclasses
+
+        from bench.milterload import Transaction
+
+        tx = Transaction.from_message(build_message(5 * 1024))
+        assert tx.message() == build_message(5 * 1024)
+        sent = dataclasses.replace(tx, bodies=(b"a", b"b"))
+        assert [sent.with_envelope(SENDER, ["r@x.example"], n).body for n in range(3)] == [
+            b"a",
+            b"b",
+            b"a",
+        ]
+        assert tx.with_envelope(SENDER, ["r@x.example"], 1).body == tx.body
+
     def test_report_pdf_has_pages_in_an_embedded_font(self) -> None:
         """The report's PDF has its pages, a TrueType font embedded, and text PDFium reads."""
         from bench.mime import REPORT_PAGES, report_pdf

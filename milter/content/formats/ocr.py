@@ -24,6 +24,13 @@ Small inline images the MIME walk counts as decoration (signature logos) are rea
 (`decoration`): a small pasted screenshot is just as small, and only reading tells them apart.
 What a logo says is scanned like any text; a logo that cannot be read stays decoration.
 
+The same image comes back in mail after mail (the organisation's signature logo, a banner), so
+the text of an image seen before is not read again (`RECURRING`): an image's first sighting
+keeps only its hash; from its second sighting on, its text is kept in memory, for at most
+`RECURRING_TTL_S` after its last use and `RECURRING_ENTRIES` images, so a one-off screenshot's
+text is never kept beyond its own message.  Bounds are counted on a hit as on a read (an image
+still counts towards max_images, each frame towards max_pages); a hit takes no OCR time.
+
 Tesseract instances (nld+eng models, ~40 MB each) are loaded once and shared through a small
 pool (one per core, at most 4): an instance is not thread-safe, and loading one costs ~0.3 s.
 Recognition releases the GIL.  PDFium (pypdfium2, which renders the pages here and reads PDF
@@ -41,11 +48,13 @@ is returned to the caller and never kept or logged here.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import io
 import math
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -89,6 +98,12 @@ TOO_MANY_PAGES = "OCR max_pages exceeded"
 PDF_NO_TEXT = "pdf without text: OCR found none"
 DAMAGED_PDF = "damaged pdf"
 OCR_FAILED = "OCR failed"
+
+# The recurring images' text: a logo read once costs ~15 ms of CPU in every later mail.
+RECURRING_ENTRIES = 256  # images whose text is kept (a logo's text is a few dozen bytes)
+RECURRING_SEEN = 4096  # hashes of images seen once (16 bytes each)
+RECURRING_TTL_S = 3600.0  # since last use: a logo in daily use stays, a forwarded scan goes
+RECURRING_MAX_CHARS = 4096  # more text than this is a document, not a logo: never kept
 
 PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe: one call at a time, process-wide
 
@@ -145,6 +160,75 @@ class _Engines:
         return api
 
 
+class _Recurring:
+    """The text of images seen in more than one message, by the hash of their bytes.
+
+    Thread-safe; bounded in entries and age.  `text` answers (text, frames) for an image whose
+    text is kept; `sighted` records a read and says whether to keep its text (seen before)."""
+
+    def __init__(self, entries: int, seen: int, ttl: float) -> None:
+        self._entries = entries
+        self._seen_max = seen
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._seen: OrderedDict[bytes, None] = OrderedDict()
+        self._texts: OrderedDict[bytes, tuple[str, int, float]] = OrderedDict()
+        self.hits = 0
+        self.reads = 0
+
+    @staticmethod
+    def key(kind: str, data: bytes, max_pixels: int) -> bytes:
+        """The image's key: its bytes, how it is read, and the pixel bound it was read under
+        (a policy reload that lowers max_image_pixels must not find an image read before)."""
+        salt = max_pixels.to_bytes(8, "big")
+        return hashlib.blake2b(data, digest_size=16, person=kind.encode(), salt=salt).digest()
+
+    def text(self, key: bytes) -> tuple[str, int] | None:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._texts.get(key)
+            if entry is None:
+                return None
+            text, frames, used = entry
+            if now - used > self._ttl:
+                del self._texts[key]
+                return None
+            self._texts[key] = (text, frames, now)
+            self._texts.move_to_end(key)
+            self.hits += 1
+            return text, frames
+
+    def sighted(self, key: bytes, text: str, frames: int) -> None:
+        """A read of the image `key`: keep its text from its second sighting on."""
+        now = time.monotonic()
+        with self._lock:
+            self.reads += 1
+            if key not in self._seen:
+                self._seen[key] = None
+                if len(self._seen) > self._seen_max:
+                    self._seen.popitem(last=False)
+                return
+            self._seen.move_to_end(key)
+            if len(text) > RECURRING_MAX_CHARS:
+                return
+            self._texts[key] = (text, frames, now)
+            self._texts.move_to_end(key)
+            while len(self._texts) > self._entries:
+                self._texts.popitem(last=False)
+            expired = [k for k, (_, _, used) in self._texts.items() if now - used > self._ttl]
+            for k in expired:
+                del self._texts[k]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+            self._texts.clear()
+            self.hits = self.reads = 0
+
+
+RECURRING = _Recurring(RECURRING_ENTRIES, RECURRING_SEEN, RECURRING_TTL_S)
+
+
 ENGINES = _Engines(max(1, min(4, os.cpu_count() or 1)))
 
 
@@ -199,6 +283,12 @@ class OcrReader:
         self.images += 1
         if self.images > self.settings.max_images:
             raise Unscannable(TOO_MANY_IMAGES)
+        key = RECURRING.key("image", data, self.settings.max_image_pixels)
+        kept = RECURRING.text(key)
+        if kept is not None and (kept[1] == 1 or self.pages + kept[1] <= self.settings.max_pages):
+            if kept[1] > 1:
+                self.pages += kept[1]
+            return kept[0]
         if self._left() <= 0:  # (also starts the clock)
             raise Unscannable(BUDGET_EXCEEDED)
         try:
@@ -217,7 +307,9 @@ class OcrReader:
             raise
         except Exception as exc:  # Pillow's decoders on hostile input: any failure is "not read"
             raise Unscannable(DAMAGED_IMAGE) from exc
-        return "\n".join(texts)
+        text = "\n".join(texts)
+        RECURRING.sighted(key, text, frames)
+        return text
 
     def decoration(self, data: bytes) -> str:
         """Best effort for a small inline image the walk counts as decoration (a logo, or a
@@ -225,16 +317,24 @@ class OcrReader:
         none or cannot be read within the bounds -- then it stays decoration, as without OCR.
         Not counted in max_images; only a pixel bomb posing as a logo is refused."""
         self.decorations += 1
-        if self.decorations > DECORATIONS_MAX or self._left() <= 0:
+        if self.decorations > DECORATIONS_MAX:
+            return ""
+        key = RECURRING.key("decoration", data, self.settings.max_image_pixels)
+        kept = RECURRING.text(key)
+        if kept is not None:
+            return kept[0]
+        if self._left() <= 0:
             return ""
         try:
-            return self._recognise(_grey(self._open(data)), PSM_IMAGE)  # first frame only
+            text = self._recognise(_grey(self._open(data)), PSM_IMAGE)  # first frame only
         except Unscannable as exc:
             if exc.reason == TOO_LARGE:
                 raise
             return ""
         except Exception:  # a damaged logo: decoration, as it was without OCR
             return ""
+        RECURRING.sighted(key, text, 1)
+        return text
 
     def _open(self, data: bytes) -> Image:
         """The image in `data`, header read, pixels not decoded yet; a pixel bomb is refused."""

@@ -175,6 +175,97 @@ class TestDecoration:
         assert unscannable(facts) == "image: image too large for OCR (max_image_pixels)"
 
 
+class TestRecurringImages:
+    """The same logo in mail after mail is read by Tesseract twice, then answered from memory;
+    a one-off image's text is never kept."""
+
+    def _reads(self) -> tuple[int, int]:
+        return ocr.RECURRING.reads, ocr.RECURRING.hits
+
+    def test_third_sighting_is_not_read_again_and_gives_the_same_facts(self) -> None:
+        """Sightings one and two are read by OCR; the third is answered from memory, with
+        the same findings, where and ocr_read as a read."""
+        raw = mail((encode(screenshot(), "PNG"), "image/png", "scan.png"))
+        first = SCANNER.scan_message(raw)
+        second = SCANNER.scan_message(raw)
+        assert self._reads() == (2, 0)
+        third = SCANNER.scan_message(raw)
+        assert self._reads() == (2, 1)
+        assert first == second == third
+        assert bsn_where(third) == ("attachment 2 (.png file)" + OCR_WHERE_SUFFIX,)
+
+    def test_logo_is_kept_after_its_second_sighting(self) -> None:
+        """A signature logo (decoration) is answered from memory from its third mail on."""
+        crop = screenshot().crop((0, 40, 520, 220))
+        raw = related_mail(encode(crop, "PNG", optimize=True))
+        facts = [SCANNER.scan_message(raw) for _ in range(4)]
+        assert self._reads() == (2, 2)
+        assert all(f == facts[0] for f in facts) and bsn_where(facts[0])
+
+    def test_one_off_image_text_is_not_kept(self) -> None:
+        """An image seen once leaves only its hash: the next message with it is read again."""
+        SCANNER.scan_message(mail((encode(screenshot(), "PNG"), "image/png", "scan.png")))
+        assert ocr.RECURRING.text(ocr.RECURRING.key("image", b"", 0)) is None
+        assert len(ocr.RECURRING._texts) == 0 and len(ocr.RECURRING._seen) == 1
+
+    def test_kept_text_expires_after_its_last_use(self) -> None:
+        """Past the time-to-live since its last use, an image's text is gone."""
+        kept = ocr._Recurring(entries=4, seen=4, ttl=0.05)
+        key = kept.key("image", b"logo", 1)
+        kept.sighted(key, "Samen Veilig", 1)
+        kept.sighted(key, "Samen Veilig", 1)
+        assert kept.text(key) == ("Samen Veilig", 1)
+        time.sleep(0.1)
+        assert kept.text(key) is None
+
+    def test_bounded_in_entries_oldest_first(self) -> None:
+        """Past its entries the least recently used image's text goes."""
+        kept = ocr._Recurring(entries=2, seen=8, ttl=60)
+        keys = [kept.key("image", bytes([n]), 1) for n in range(3)]
+        for key in keys:
+            kept.sighted(key, "x", 1)
+            kept.sighted(key, "x", 1)
+        assert kept.text(keys[0]) is None
+        assert kept.text(keys[1]) == ("x", 1) and kept.text(keys[2]) == ("x", 1)
+
+    def test_long_text_is_a_document_and_never_kept(self) -> None:
+        """Text longer than a logo's (a forwarded scan) is not kept, however often seen."""
+        kept = ocr._Recurring(entries=4, seen=4, ttl=60)
+        key = kept.key("image", b"scan", 1)
+        for _ in range(3):
+            kept.sighted(key, "x" * (ocr.RECURRING_MAX_CHARS + 1), 1)
+        assert kept.text(key) is None
+
+    def test_hits_still_count_towards_max_images(self) -> None:
+        """A kept image still counts: past max_images it is unscannable, read or not."""
+        data = encode(screenshot(), "PNG")
+        for _ in range(2):
+            SCANNER.scan_message(mail((data, "image/png", "a.png")))
+        facts = scanner(max_images=1).scan_message(
+            mail((data, "image/png", "a.png"), (data, "image/png", "b.png"))
+        )
+        assert ocr.RECURRING.hits == 1
+        assert unscannable(facts) == "image: OCR max_images exceeded"
+
+    def test_lower_pixel_bound_after_a_reload_is_not_bypassed(self) -> None:
+        """An image kept under one policy's max_image_pixels is refused by a policy whose
+        bound it exceeds (the bound is part of the key)."""
+        raw = mail((encode(screenshot(), "PNG"), "image/png", "scan.png"))
+        for _ in range(3):
+            SCANNER.scan_message(raw)
+        facts = scanner(max_image_pixels=1000).scan_message(raw)
+        assert unscannable(facts) == "image: image too large for OCR (max_image_pixels)"
+
+    def test_out_of_time_message_may_use_what_is_known(self) -> None:
+        """A kept image needs no OCR time: with the budget spent it is still read (never
+        accepted unread: its text is its own, read earlier)."""
+        raw = mail((encode(screenshot(), "PNG"), "image/png", "scan.png"))
+        SCANNER.scan_message(raw)
+        SCANNER.scan_message(raw)
+        facts = SCANNER.scan_message(raw, deadline=time.monotonic() - 1)
+        assert bsn_where(facts) and unscannable(facts) is None
+
+
 class TestScannedPdf:
     def test_scanned_page_is_read(self) -> None:
         """An image-only PDF (a scan) is rendered and read: BSN found, 'read by OCR'."""
