@@ -41,6 +41,9 @@ TARGET_P99_MS = 5.0
 # Issue 19's, on the realistic mix: against Rspamd's best transport and the no-op milter.
 TARGET_MIX_OVER_RSPAMD = 1.4
 TARGET_MIX_OVER_NOOP = 0.9
+TARGET_MILTER_CPU_MS_10KB = 1.0  # milter CPU per 10 KB message, end to end
+TARGET_PLAIN_MB_S = 1000.0  # content scan of plain text, one core
+TARGET_P99_PDF20_MS = 50.0  # EOM->verdict, a letter with a 20-page PDF, 1 connection
 TARGET_RSS_KIB = 150_000_000 // 1024  # 150 MB
 FLAT_TOLERANCE_KIB = 1024  # "no growth": within 1 MiB after the first 1000 messages
 
@@ -155,6 +158,34 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
                 False,
             )
         )
+        cell = protocol.get(transport, {}).get("pdf20p/c1", {})
+        out.append(
+            _check(
+                f"EOM->verdict p99 <= {TARGET_P99_PDF20_MS} ms with a 20-page PDF, 1 connection, "
+                f"{transport}",
+                cell.get("eom_latency", {}).get("p99_ms"),
+                TARGET_P99_PDF20_MS,
+                False,
+            )
+        )
+    e2e_10k = summary.get("e2e", {}).get("results", {}).get("10KB", {})
+    out.append(
+        _check(
+            f"milter CPU <= {TARGET_MILTER_CPU_MS_10KB} ms per 10 KB message (postwarden-unix)",
+            e2e_10k.get("postwarden-unix", {}).get("milter_cpu_ms_per_msg"),
+            TARGET_MILTER_CPU_MS_10KB,
+            False,
+        )
+    )
+    plain = summary.get("content", {}).get("mb_per_s", {}).get("plain", {})
+    out.append(
+        _check(
+            f"content scan >= {TARGET_PLAIN_MB_S} MB/s per core on plain text (median run)",
+            plain.get("cpu"),
+            TARGET_PLAIN_MB_S,
+            True,
+        )
+    )
     memory = summary.get("memory", {})
     held = memory.get("held_connections", {})
     out.append(

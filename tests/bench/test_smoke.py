@@ -190,8 +190,13 @@ class TestTargets:
                 }
             },
             "memory": {"held_connections": {"connections": 100, "rss_kib_held": 50_000}},
+            "content": {"mb_per_s": {"plain": {"cpu": 1200.0}}},
         }
+        summary["e2e"]["results"] = {"10KB": {"postwarden-unix": {"milter_cpu_ms_per_msg": 3.2}}}
         results = {t["target"].split(" (")[0]: t["met"] for t in run.targets(summary)}
+        assert results["content scan >= 1000.0 MB/s per core on plain text"] is True
+        assert results["milter CPU <= 1.0 ms per 10 KB message"] is False
+        assert results["EOM->verdict p99 <= 50.0 ms with a 20-page PDF, 1 connection, unix"] is None
         assert results["b/a >= 0.85 at 10 KB"] is True
         assert results["b/c >= 1.4 at 10 KB"] is False
         assert results["b/c >= 1.4 at 100 KB"] is None
@@ -202,11 +207,14 @@ class TestMilterTools:
     def test_protocol_and_memory_benches_report_their_keys(self) -> None:
         """A few messages at protocol level and a few held connections, against the milter."""
         result = bench_protocol.run(
-            quick=True, transports=("unix",), concurrency=(1,), sizes=("5KB",)
+            quick=True, transports=("unix",), concurrency=(1,), sizes=("5KB", "pdf20p", "mix")
         )
         json.dumps(result)
         cell = result["transports"]["unix"]["5KB/c1"]
         assert cell["verdicts"] == {"a": cell["messages"]}
+        for other in ("pdf20p/c1", "mix/c1"):  # delivered: the accept path is measured
+            assert set(result["transports"]["unix"][other]["verdicts"]) == {"a"}
+        assert "image" in result["transports"]["unix"]["mix/c1"]["kinds"]
         assert {"p50_ms", "p99_ms"} <= cell["eom_latency"].keys()
         assert {"decisions_per_s", "message_latency", "milter_cpu_ms_per_message"} <= cell.keys()
         with servers.work_dir("smoke") as work:
