@@ -13,20 +13,20 @@ DIAGNOSTICS
     no socket or nobody listening ("is postwarden-quarantine.socket enabled? ... --socket
     PATH"), permission denied on the socket ("you must be in group postwarden-officers"),
     a refusal or failure the service answered (its text as given), a response that is not
-    one JSON line, or no response within the timeout.
+    one JSON line (milter.officer.wire), or no response within the timeout.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
+from collections.abc import Callable
 from typing import Any
 
+from milter.officer import wire
 from milter.officer.holdqueue import QuarantineError
 from milter.officer.service import DEFAULT_GROUP, DEFAULT_SOCKET
 
-MAX_RESPONSE = 16 * 1024 * 1024  # a long hold queue listed; far above any real one
 # postqueue, postcat and postsuper each get 60 s in HoldQueue, an expiry run does many of them
 # (postwarden-quarantine-expire.service allows 10 min), and another request may be served
 # first: a generous wait, not an endless one.
@@ -42,22 +42,24 @@ class QuarantineClient:
 
     def call(self, op: str, **args: Any) -> dict[str, Any]:
         """Carry out ``op`` through the service; its result, or QuarantineError saying why not."""
-        line = json.dumps({"op": op, **args}).encode() + b"\n"
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(self.timeout_s)
             self._connect(sock)
             # A refused peer is answered without its request being read; the answer is waiting
             # in our receive queue even when the send fails because the service closed first.
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                sock.sendall(line)
-            response = self._read(sock)
-        result = response.get("result")
-        if response.get("ok") is True and isinstance(result, dict):
-            return result
-        error = response.get("error")
-        if response.get("ok") is False and isinstance(error, str):
-            raise QuarantineError(error)
-        raise QuarantineError(f"{self.socket_path}: the quarantine service's answer is malformed")
+                sock.sendall(wire.request_line(op, args))
+            try:
+                return wire.read_response(self._reader(sock), self.socket_path)
+            except wire.Refusal as exc:
+                raise QuarantineError(str(exc)) from None
+            except wire.NoAnswer as exc:
+                raise QuarantineError(f"{exc} (see journalctl -u postwarden-quarantine)") from None
+            except TimeoutError:
+                raise QuarantineError(
+                    f"{self.socket_path}: no answer from the quarantine service within "
+                    f"{self.timeout_s:g} s"
+                ) from None
 
     def _connect(self, sock: socket.socket) -> None:
         path = self.socket_path
@@ -75,30 +77,14 @@ class QuarantineClient:
                 "the service is given with --group); log in again after being added"
             ) from None
 
-    def _read(self, sock: socket.socket) -> dict[str, Any]:
-        data = b""
-        try:
-            while not data.endswith(b"\n"):
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-                if len(data) > MAX_RESPONSE:
-                    raise QuarantineError(f"{self.socket_path}: the answer is too long")
-        except TimeoutError:
-            raise QuarantineError(
-                f"{self.socket_path}: no answer from the quarantine service within "
-                f"{self.timeout_s:g} s"
-            ) from None
-        except ConnectionResetError:
-            pass
-        try:
-            response = json.loads(data)
-        except ValueError:
-            response = None
-        if not isinstance(response, dict):
-            raise QuarantineError(
-                f"{self.socket_path}: no answer from the quarantine service (it closed the "
-                "connection; see journalctl -u postwarden-quarantine)"
-            )
-        return response
+    @staticmethod
+    def _reader(sock: socket.socket) -> Callable[[int], bytes]:
+        """sock.recv, with a reset connection read as its end (the service closed on us)."""
+
+        def read(size: int) -> bytes:
+            try:
+                return sock.recv(size)
+            except ConnectionResetError:
+                return b""
+
+        return read

@@ -1,15 +1,27 @@
-"""What goes over the wire to a quarantine service (local or through a gateway bridge): one
-JSON request line, one JSON response line; the two errors a gateway call can end in.
+"""What a portal gateway call can end in, and the one interface every gateway has.
 
-Shared by ``milter.portal.gateways`` and ``milter.portal.tlsgateway`` (it imports nothing of
-theirs)."""
+The lines themselves are the quarantine service's own format (``milter.officer.wire``); here
+its two errors become the portal's: a gateway that did not answer is shown as unreachable,
+never as empty. Shared by ``milter.portal.gateways`` and ``milter.portal.tlsgateway`` (it
+imports nothing of theirs)."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from typing import Any, Protocol
 
-MAX_RESPONSE = 16 * 1024 * 1024
+from milter.officer import wire
+from milter.officer.wire import request_line
+
+__all__ = [
+    "TIMEOUT_S",
+    "Gateway",
+    "GatewayRefused",
+    "GatewayUnreachable",
+    "read_response",
+    "request_line",
+]
+
 TIMEOUT_S = 30.0
 
 
@@ -29,35 +41,12 @@ class Gateway(Protocol):
     ) -> dict[str, Any]: ...
 
 
-def request_line(op: str, params: dict[str, Any], acting: dict[str, str] | None) -> bytes:
-    """One request as the quarantine service reads it."""
-    request: dict[str, Any] = {"op": op, **params}
-    if acting is not None:
-        request["acting"] = acting
-    return json.dumps(request).encode("utf-8") + b"\n"
-
-
-def read_response(read: Any, where: str) -> dict[str, Any]:
-    """Read one response line with ``read(n)``: its result; GatewayRefused when the service
+def read_response(read: Callable[[int], bytes], where: str) -> dict[str, Any]:
+    """One response line read with ``read(n)``: its result; GatewayRefused when the service
     said no, GatewayUnreachable when there is no proper answer."""
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = read(65536)
-        if not chunk:
-            break
-        data += chunk
-        if len(data) > MAX_RESPONSE:
-            raise GatewayUnreachable(f"{where}: the answer is too long")
     try:
-        response = json.loads(data)
-    except ValueError:
-        raise GatewayUnreachable(f"{where}: no answer from the quarantine service") from None
-    if not isinstance(response, dict):
-        raise GatewayUnreachable(f"{where}: the answer is malformed")
-    result = response.get("result")
-    if response.get("ok") is True and isinstance(result, dict):
-        return result
-    error = response.get("error")
-    if response.get("ok") is False and isinstance(error, str):
-        raise GatewayRefused(error)
-    raise GatewayUnreachable(f"{where}: the answer is malformed")
+        return wire.read_response(read, where)
+    except wire.Refusal as exc:
+        raise GatewayRefused(str(exc)) from None
+    except wire.NoAnswer as exc:
+        raise GatewayUnreachable(str(exc)) from None
