@@ -744,15 +744,22 @@ def _satisfied(
     return any([_satisfied(c, findings, used, ev) for c in cond.conditions])
 
 
-def _detectors_satisfied(cond: Condition, findings: tuple[Finding, ...]) -> bool | None:
+def _detectors_satisfied(
+    cond: Condition, findings: tuple[Finding, ...], found: frozenset[str] = frozenset()
+) -> bool | None:
     """The condition's detectors alone: first_contact parts count as neither true nor false
-    (None), so "client data" does not depend on who received it."""
+    (None), so "client data" does not depend on who received it; detectors in ``found``
+    count as satisfied whatever the findings."""
     if isinstance(cond, DetectorCondition):
+        if cond.detector in found:
+            return True
         return _matching(cond, findings) >= cond.min_count
     if isinstance(cond, FirstContact | DomainAge):
         return None
     parts = [
-        p for p in (_detectors_satisfied(c, findings) for c in cond.conditions) if p is not None
+        p
+        for p in (_detectors_satisfied(c, findings, found) for c in cond.conditions)
+        if p is not None
     ]
     if not parts:
         return None
@@ -912,6 +919,15 @@ def _apply_exceptions(
         else:
             used.append(ExceptionUse(hit.rule, match.ticket, match.owner, match.expires))
     return tuple(remaining), tuple(used)
+
+
+def holds_client_data(rule: ContentRule) -> bool:
+    """True when ``rule`` fires only on findings of readable content (not on unscannable or
+    truncated parts alone): a message it held carried client data, as ``_is_client_data``
+    would have said (milter.history.released records a released message's contacts so)."""
+    # With no findings at all, and unreadable parts taken as found: still false means the
+    # rule needs readable findings whichever way it was satisfied.
+    return _detectors_satisfied(rule.when, (), found=NOT_READABLE) is False
 
 
 def _is_client_data(content: ContentFacts, policy: Policy) -> bool:

@@ -375,8 +375,10 @@ class History:
         policy: Policy,
         recipients: Iterable[Address | Malformed],
         client_data: bool,
+        day: dt.date | None = None,
     ) -> bool:
-        """Queue the contacts of a message that went on; False (counted) when it cannot be."""
+        """Queue the contacts of a message that went on (``day``: when; None: today); False
+        (counted) when it cannot be."""
         settings = policy.history
         if settings is None:
             return False
@@ -393,7 +395,7 @@ class History:
         with self._idle:
             self._busy += 1
         try:
-            self._queue.put_nowait(_Pending(store, entries, self._clock().date()))
+            self._queue.put_nowait(_Pending(store, entries, day or self._clock().date()))
         except queue.Full:
             self._done()
             self._on_record("dropped")

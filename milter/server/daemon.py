@@ -39,6 +39,7 @@ from milter.core.engine import Decision, Envelope, RecipientDecision, Submission
 from milter.domains.gather import DnsGatherer
 from milter.domains.rdap import RdapClient
 from milter.domains.watch import DomainStatus, DomainWatcher
+from milter.history.released import ReleasedContacts
 from milter.history.store import History
 from milter.metrics.registry import Metrics
 from milter.officer.notices import Notifier
@@ -290,7 +291,8 @@ class DaemonOptions:
     socket_group: str | None = None
     audit_log: str | None = None
     audit_checkpoint_s: float = 60.0
-    officer_log: str | None = None  # the officer trail whose steps /metrics counts
+    officer_log: str | None = None  # the officer trail: /metrics counts its steps, and the
+    # recipients of released held mail become known contacts (history.released)
     gateway_name: str | None = None  # in held notices' portal links; None: the host's name
     nameservers: tuple[str, ...] = ()
     watch_interval_s: float = 300.0
@@ -330,6 +332,10 @@ class Daemon:
         self._watchers: list[DomainWatcher] = []
         self._reload_lock = threading.Lock()
         self._file_watch = PolicyFileWatch(policy.source, self.reload)
+        # Released held mail's contacts are recorded through a history of the daemon's own
+        # (the sessions' one lives in each worker).
+        self._released_history = History(on_record=self.metrics.history_record)
+        self._released: ReleasedContacts | None = None
 
     def observer(self) -> DecisionLog:
         """The sessions' observer: audit record, log line and metrics per decision."""
@@ -355,6 +361,11 @@ class Daemon:
 
         self._file_watch.start()
         self._restart_watch(self.holder.current)
+        if self.options.officer_log:
+            self._released = ReleasedContacts(
+                self.options.officer_log, self._released_history, lambda: self.holder.current
+            )
+            self._released.start()
         signal.signal(signal.SIGTERM, term)
         signal.signal(signal.SIGINT, term)
         signal.signal(signal.SIGHUP, hup)
@@ -392,6 +403,9 @@ class Daemon:
         """After the listeners drained: no more reloads or DNS watch; the trail checkpointed."""
         self._file_watch.stop()
         self._restart_watch(dataclasses.replace(self.holder.current, dns=None))
+        if self._released is not None:
+            self._released.stop()
+        self._released_history.close()
         if self.audit is not None:
             self.audit.close()
 

@@ -24,7 +24,14 @@ from milter.history.model import Contact
 from milter.history.store import SqliteHistory, contact_hash, load_key
 from milter.policy import load_policy
 from tests.e2e.postfix import MilterFactory, PostfixFactory, PostfixInstance, Sink, smtp_send
-from tests.e2e.stack import POLICY, ROOT, Ports, start_postfix, start_postwarden
+from tests.e2e.stack import (
+    POLICY,
+    ROOT,
+    Ports,
+    quarantine_cli,
+    start_postfix,
+    start_postwarden,
+)
 from tests.e2e.test_held_notices import assert_no_client_data, held_queue_id, notice
 
 DOSSIER_PATH = ROOT / "tests" / "corpus" / "dossier_gewijzigd_extern.eml"
@@ -175,6 +182,40 @@ def test_ordinary_delivery_is_recorded_but_client_data_stays_first(
     held_queue_id(pf)
     assert len([m for m in sink.messages if NEW in m.rcpt_tos]) == 1  # the ordinary mail only
     assert 'postwarden_history_records_total{result="written"} 1.0' in ports.metrics_text()
+
+
+def test_released_first_contact_makes_the_partner_known(
+    postfix_factory: PostfixFactory,
+    milter_factory: MilterFactory,
+    sink: Sink,
+    tmp_path: Path,
+) -> None:
+    """A first dossier to a new partner is held; an officer releases it (`postwarden
+    quarantine release`, written to the officer trail beside the audit trail); the milter reads
+    the release from the trail and records the partner, so the next dossier to that partner
+    goes out instead of being held as a first contact again."""
+    pf, ports, policy, audit = start(postfix_factory, milter_factory, tmp_path)
+    assert smtp_send(pf.smtp_port, SENDER, [NEW], DOSSIER).delivered
+    qid = held_queue_id(pf)
+    done = quarantine_cli(
+        pf, policy, audit, tmp_path / "officer.jsonl", "release", qid, "--reason", "partner checked"
+    )
+    assert done.returncode == 0, done.stderr
+    sink.wait_for(lambda m: NEW in m.rcpt_tos, timeout=30)  # the released dossier
+    deadline = time.monotonic() + 60
+    metric = 'postwarden_history_records_total{result="written"} 1.0'
+    while metric not in ports.metrics_text() and time.monotonic() < deadline:
+        time.sleep(0.5)  # the milter polls the officer trail every 10 s
+    assert metric in ports.metrics_text()
+
+    assert smtp_send(pf.smtp_port, SENDER, [NEW], DOSSIER).delivered
+    sink.wait_for(lambda m: len([x for x in sink.messages if NEW in x.rcpt_tos]) == 2, timeout=30)
+    assert [e["queue_name"] for e in pf.postqueue_json()].count("hold") == 0
+    store = SqliteHistory(str(tmp_path / "history.sqlite"), readonly=True)
+    key = load_key(str(tmp_path / "history.key"), create=False)
+    wanted = contact_hash(key, "domain", "nieuwe-kliniek.example")
+    assert store.lookup([wanted]) == {wanted: Contact(any=True, client_data=True)}
+    store.close()
 
 
 def test_unreadable_history_tempfails(
