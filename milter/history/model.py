@@ -8,6 +8,7 @@ keyed hashes of them (``milter.history.store``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,16 +19,23 @@ HistoryOnFailure = Literal["tempfail", "accept_and_flag", "treat_as_first"]
 SCOPES: tuple[Scope, ...] = ("domain", "address")
 CONTACT_KINDS: tuple[ContactKind, ...] = ("client_data", "any")
 DEFAULT_KEY_FILE = "/var/lib/postwarden/history.key"
+DEFAULT_FORGET_AFTER_DAYS = 730  # two years without mail to a contact: a stranger again
 
 
 @dataclass(frozen=True, slots=True)
 class HistorySettings:
     """Where the history is kept (``store``: a SQLite file path), the site key that hashes the
-    names (``key_file``, created 0600 at first use), and what a store that fails means."""
+    names (``key_file``, created 0600 at first use), what a store that fails means, and after
+    how many days without mail a contact is forgotten (``forget_after_days``)."""
 
     store: str
     key_file: str = DEFAULT_KEY_FILE
     on_failure: HistoryOnFailure = "tempfail"
+    forget_after_days: int = DEFAULT_FORGET_AFTER_DAYS
+
+    def known_since(self, today: dt.date) -> dt.date:
+        """The oldest last day of a contact still known on ``today``."""
+        return today - dt.timedelta(days=self.forget_after_days)
 
 
 @dataclass(frozen=True, slots=True)

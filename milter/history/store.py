@@ -133,6 +133,7 @@ class SqliteHistory:
     def __init__(self, path: str, readonly: bool = False) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._forgotten_on: dt.date | None = None
         try:
             target = f"file:{path}?mode=ro" if readonly else path
             self._db = sqlite3.connect(
@@ -150,21 +151,27 @@ class SqliteHistory:
         except (sqlite3.Error, OSError) as exc:
             raise HistoryError(f"cannot open history store {path}: {exc}") from None
 
-    def lookup(self, hashes: Sequence[str]) -> dict[str, Contact]:
-        """What the store knows of these hashes (those it does not know are left out)."""
+    def lookup(self, hashes: Sequence[str], since: dt.date | None = None) -> dict[str, Contact]:
+        """What the store knows of these hashes (those it does not know, or whose last day
+        is before ``since``, are left out)."""
         if not hashes:
             return {}
         marks = ",".join("?" * len(hashes))
+        oldest = since.isoformat() if since is not None else ""
         with self._lock:
             rows = self._db.execute(
-                f"SELECT hash, any_mail, client_data FROM contact WHERE hash IN ({marks})",
-                tuple(hashes),
+                "SELECT hash, any_mail, client_data FROM contact "
+                f"WHERE hash IN ({marks}) AND last_day >= ?",
+                (*hashes, oldest),
             ).fetchall()
         return {h: Contact(bool(a), bool(c)) for h, a, c in rows}
 
-    def record(self, entries: Iterable[tuple[str, bool]], day: dt.date) -> int:
+    def record(
+        self, entries: Iterable[tuple[str, bool]], day: dt.date, keep_days: int | None = None
+    ) -> int:
         """Mark each hash as contacted (with client data when its flag is true); one
-        transaction. Returns how many entries were written."""
+        transaction. With ``keep_days``, contacts whose last day is more than that many days
+        before ``day`` are deleted in it too. Returns how many entries were written."""
         rows = [(h, int(cd), day.isoformat(), day.isoformat()) for h, cd in entries]
         if not rows:
             return 0
@@ -178,6 +185,10 @@ class SqliteHistory:
                     "last_day = MAX(last_day, excluded.last_day)",
                     rows,
                 )
+                if keep_days is not None and day != self._forgotten_on:
+                    oldest = (day - dt.timedelta(days=keep_days)).isoformat()
+                    self._db.execute("DELETE FROM contact WHERE last_day < ?", (oldest,))
+                    self._forgotten_on = day  # once a day is enough: the look-up checks too
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -222,17 +233,22 @@ class RedisHistory:
     def _key(h: str) -> str:
         return f"{REDIS_PREFIX}contact:{h}"
 
-    def lookup(self, hashes: Sequence[str]) -> dict[str, Contact]:
+    def lookup(self, hashes: Sequence[str], since: dt.date | None = None) -> dict[str, Contact]:
         pipe = self._db.pipeline(transaction=False)
         for h in hashes:
-            pipe.hmget(self._key(h), "any", "client_data")
+            pipe.hmget(self._key(h), "any", "client_data", "last_day")
+        oldest = since.isoformat().encode() if since is not None else b""
         found: dict[str, Contact] = {}
-        for h, (any_mail, client_data) in zip(hashes, pipe.execute(), strict=True):
-            if any_mail is not None or client_data is not None:
+        for h, (any_mail, client_data, last) in zip(hashes, pipe.execute(), strict=True):
+            if (any_mail is not None or client_data is not None) and (last or b"") >= oldest:
                 found[h] = Contact(any_mail == b"1", client_data == b"1")
         return found
 
-    def record(self, entries: Iterable[tuple[str, bool]], day: dt.date) -> int:
+    def record(
+        self, entries: Iterable[tuple[str, bool]], day: dt.date, keep_days: int | None = None
+    ) -> int:
+        """As SqliteHistory.record; with ``keep_days`` each contact expires that many days
+        (and one more) after this record, unless a later one renews it."""
         pipe = self._db.pipeline(transaction=False)
         n = 0
         for h, client_data in entries:
@@ -242,6 +258,8 @@ class RedisHistory:
             if client_data:
                 pipe.hset(key, "client_data", "1")  # only ever set: a record never clears it
             pipe.hsetnx(key, "first_day", day.isoformat())
+            if keep_days is not None:
+                pipe.expire(key, (keep_days + 1) * 86_400)
             n += 1
         if n:
             pipe.execute()
@@ -295,6 +313,7 @@ class _Pending:
     store: Store
     entries: tuple[tuple[str, bool], ...]
     day: dt.date
+    keep_days: int | None = None
 
 
 class History:
@@ -360,7 +379,7 @@ class History:
         try:
             key, store = self._opened(settings)
             hashes = {contact_hash(key, scope, name): (scope, name) for scope, name in wanted}
-            known = store.lookup(list(hashes))
+            known = store.lookup(list(hashes), settings.known_since(self._clock().date()))
         except Exception as exc:  # any store trouble (SQLite, Redis, the key): fail closed
             self._on_lookup("error")
             log.error("history_lookup_failed", error=str(exc)[:300])
@@ -395,7 +414,9 @@ class History:
         with self._idle:
             self._busy += 1
         try:
-            self._queue.put_nowait(_Pending(store, entries, day or self._clock().date()))
+            self._queue.put_nowait(
+                _Pending(store, entries, day or self._clock().date(), settings.forget_after_days)
+            )
         except queue.Full:
             self._done()
             self._on_record("dropped")
@@ -431,7 +452,7 @@ class History:
             if pending is None:
                 return
             try:
-                pending.store.record(pending.entries, pending.day)
+                pending.store.record(pending.entries, pending.day, pending.keep_days)
                 self._on_record("written")
             except Exception as exc:  # SQLite, Redis, disk: counted, the thread lives on
                 self._on_record("failed")

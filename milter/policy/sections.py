@@ -79,6 +79,14 @@ SUPPORTED_VERSION = 1
 CONFIDENCE = Choice(("low", "medium", "high"))
 
 
+def _history_args(values: dict[str, Any]) -> dict[str, Any]:
+    """The history section's values as HistorySettings takes them (forget_after in days)."""
+    out = dict(values)
+    if "forget_after" in out:
+        out["forget_after_days"] = out.pop("forget_after") // 86_400
+    return out
+
+
 def _notices(values: dict[str, Any]) -> Notices:
     values = dict(values)
     return Notices(from_address=values.pop("from"), **values)
@@ -546,10 +554,19 @@ HISTORY = Map(
             "and the message is flagged history_unverified), treat_as_first (every "
             "recipient counts as first contact).",
         ),
+        "forget_after": Field(
+            Duration(low=30 * 86_400, high=3650 * 86_400, units="d"),
+            required=False,
+            doc="A contact that received no mail from us for this long is forgotten (a first "
+            "contact again) and removed from the store (default 730d: two years; 30d to "
+            "3650d).",
+        ),
     },
     check=check_history,
-    build=lambda v: HistorySettings(**v),
+    build=lambda v: HistorySettings(**_history_args(v)),
 )
+
+
 RDAP = Map(
     {
         "bootstrap": Field(

@@ -50,6 +50,20 @@ def test_record_and_lookup(server: RedisServer) -> None:
     store.close()
 
 
+def test_contacts_expire_after_forget_after(server: RedisServer) -> None:
+    """With keep_days each contact expires in Redis (renewed by every record), and a look-up
+    leaves out a contact whose last day is too old."""
+    import redis
+
+    store = RedisHistory(server.url)
+    store.record([("aa", True)], DAY, keep_days=30)
+    ttl = redis.Redis.from_url(server.url).ttl("postwarden:contact:aa")
+    assert 30 * 86_400 < ttl <= 31 * 86_400
+    assert store.lookup(["aa"], since=DAY) == {"aa": Contact(True, True)}
+    assert store.lookup(["aa"], since=DAY + dt.timedelta(days=1)) == {}
+    store.close()
+
+
 def test_two_gateways_share_the_history(server: RedisServer, tmp_path: Path) -> None:
     """What one gateway delivered is known to another (same store, same site key); Redis
     holds hashes, never the domain or address."""

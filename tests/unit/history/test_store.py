@@ -130,6 +130,33 @@ class TestHistory:
         assert found.contact("domain", "clinic.example") == Contact(True, True)
         assert found.contact("address", "c@clinic.example") == Contact()
 
+    def test_contact_without_mail_for_forget_after_is_a_stranger_again(
+        self, tmp_path: Path
+    ) -> None:
+        """A partner last mailed more than forget_after_days ago is first contact again, and
+        the next record removes it from the store; one mailed since is kept."""
+        today = dt.datetime(2026, 12, 7, tzinfo=dt.UTC)
+        history = History(clock=lambda: today)
+        policy = dataclasses.replace(
+            POLICY, history=dataclasses.replace(settings(tmp_path), forget_after_days=30)
+        )
+        old = today.date() - dt.timedelta(days=31)
+        recent = today.date() - dt.timedelta(days=29)
+        history.record(policy, [addr("a@old.example")], client_data=True, day=old)
+        history.record(policy, [addr("b@recent.example")], client_data=True, day=recent)
+        assert history.flush(10)
+        found = history.gather(policy, [addr("a@old.example"), addr("b@recent.example")])
+        assert found is not None
+        assert found.contact("domain", "old.example") == Contact()
+        assert found.contact("domain", "recent.example") == Contact(True, True)
+        store = SqliteHistory(str(tmp_path / "history.sqlite"))
+        assert store.count() == 4  # still on disk until the next record of the day
+        history.record(policy, [addr("c@new.example")], client_data=False)
+        assert history.flush(10)
+        history.close()
+        assert store.count() == 4  # old.example's two gone, new.example's two added
+        store.close()
+
     def test_internal_recipients_are_not_kept(self) -> None:
         """Owned-domain recipients, the null address and literals are no contacts."""
         names = external_names(

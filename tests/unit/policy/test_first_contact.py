@@ -41,6 +41,17 @@ def test_history_and_conditions_load() -> None:
     assert second.when == AllOf((DetectorCondition("iban"), FirstContact("address", "any")))
 
 
+def test_forget_after_in_days() -> None:
+    """forget_after is whole days (default two years); hours and days out of range refused."""
+    policy = load_policy_text(append(RULES + HISTORY + "  forget_after: 400d\n"))
+    assert policy.history is not None and policy.history.forget_after_days == 400
+    default = load_policy_text(append(RULES + HISTORY))
+    assert default.history is not None and default.history.forget_after_days == 730
+    for bad in ("48h", "10d", "4000d"):
+        error = refusal(append(RULES + HISTORY + f"  forget_after: {bad}\n"))
+        assert any(i.line == 24 for i in error.issues), (bad, error.issues)
+
+
 @pytest.mark.parametrize(
     ("text", "line", "column", "fragment"),
     [
