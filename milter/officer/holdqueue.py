@@ -6,7 +6,8 @@ adds ``X-Postwarden-*`` headers (rule ids and reasons) and writes an audit recor
 joins the two views and drives Postfix's own tools:
 
 - ``postqueue -j``      which messages are on hold (and which are elsewhere);
-- ``postcat -h -q ID``  the headers of one held message (``-b`` too with ``raw``);
+- ``postcat -h -q ID``  the headers of one held message (``-b`` too with ``raw``); read once
+                        per held message while the process lives (they never change);
 - ``postsuper -H ID``   release: back to the active queue, keeping any FILTER routing
                         (never ``-r``, which would requeue through cleanup and the milter);
 - ``postsuper -d ID hold``  delete, only if still on hold;
@@ -28,7 +29,9 @@ import json
 import os
 import re
 import subprocess
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
@@ -124,6 +127,16 @@ def _check_id(queue_id: str) -> str:
     return queue_id
 
 
+# Postwarden's headers of held messages, by (tools, config dir, queue id, arrival time, size): the
+# quarantine service lists the hold queue every 30 s (release-due), and one postcat per held
+# message each time is what the list costs otherwise. Process-wide; bounded.
+_OURS: OrderedDict[tuple[str, str | None, str, int, int], tuple[tuple[str, str], ...]] = (
+    OrderedDict()
+)
+_OURS_LOCK = threading.Lock()
+_OURS_MAX = 20_000
+
+
 class HoldQueue:
     """Postfix's hold queue. ``config_dir`` selects a Postfix instance (``-c DIR``)."""
 
@@ -183,19 +196,38 @@ class HoldQueue:
         queue_id = str(entry["queue_id"])
         recipients = entry.get("recipients") or []
         assert isinstance(recipients, list)
+        arrival = int(str(entry.get("arrival_time", 0)))
+        size = int(str(entry.get("message_size", 0)))
         ours: tuple[tuple[str, str], ...] = ()
         if with_headers:
-            ours = tuple(
-                (k, v) for k, v in self.headers(queue_id) if k.lower().startswith(HEADER_PREFIX)
-            )
+            ours = self._ours(queue_id, arrival, size)
         return HeldMessage(
             queue_id=queue_id,
-            arrival_time=int(str(entry.get("arrival_time", 0))),
-            size=int(str(entry.get("message_size", 0))),
+            arrival_time=arrival,
+            size=size,
             sender=str(entry.get("sender", "")),
             recipients=tuple(str(r.get("address", "")) for r in recipients),
             postwarden=ours,
         )
+
+    def _ours(self, queue_id: str, arrival: int, size: int) -> tuple[tuple[str, str], ...]:
+        """Postwarden's headers of a held message: read with postcat once, then known. A held
+        message does not change, so its queue id, arrival time and size name its headers (a
+        queue id Postfix uses again later comes with another arrival time)."""
+        key = (self.sbin, self.config_dir, queue_id, arrival, size)
+        with _OURS_LOCK:
+            found = _OURS.get(key)
+            if found is not None:
+                _OURS.move_to_end(key)
+                return found
+        ours = tuple(
+            (k, v) for k, v in self.headers(queue_id) if k.lower().startswith(HEADER_PREFIX)
+        )
+        with _OURS_LOCK:
+            _OURS[key] = ours
+            while len(_OURS) > _OURS_MAX:
+                _OURS.popitem(last=False)
+        return ours
 
     def list(self) -> list[HeldMessage]:
         """Every message on hold, oldest first, with Postwarden's headers."""

@@ -3,6 +3,7 @@ are not root, with a clear message."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,38 @@ class TestParsePostqueue:
         tool.chmod(0o755)
         with pytest.raises(QuarantineError, match="line 1 is not a JSON object"):
             HoldQueue(sbin=str(tmp_path))._queue()
+
+
+class TestHeadersReadOnce:
+    def test_each_held_message_is_postcat_once(self, tmp_path: Path) -> None:
+        """Listing the hold queue again reads no held message's headers again; a message
+        with the same queue id but another arrival time (the id used again) is read anew.
+        Postfix's tools are stand-in scripts here: the real ones run in tests/e2e."""
+        calls = tmp_path / "postcat.calls"
+        queue = tmp_path / "queue.json"
+        postqueue = tmp_path / "postqueue"
+        postqueue.write_text(f"#!/bin/sh\ncat {queue}\n")
+        postcat = tmp_path / "postcat"
+        postcat.write_text(
+            f'#!/bin/sh\necho "$@" >> {calls}\n'
+            "printf 'X-Postwarden-Quarantine: bsn-external: bsn x1\\nSubject: s\\n'\n"
+        )
+        for tool in (postqueue, postcat):
+            tool.chmod(0o755)
+
+        def held(arrival: int) -> bytes:
+            entry = {"queue_name": "hold", "queue_id": "4ZqWb01abcd", "arrival_time": arrival}
+            return json.dumps({**entry, "message_size": 900, "sender": "a@x.example"}).encode()
+
+        queue.write_bytes(held(1000) + b"\n")
+        hq = HoldQueue(config_dir=str(tmp_path), sbin=str(tmp_path))
+        first = hq.list()
+        assert HoldQueue(config_dir=str(tmp_path), sbin=str(tmp_path)).list() == first
+        assert first[0].rules == ("bsn-external",)
+        assert len(calls.read_text().splitlines()) == 1
+        queue.write_bytes(held(2000) + b"\n")
+        assert hq.list()[0].arrival_time == 2000
+        assert len(calls.read_text().splitlines()) == 2
 
 
 class TestRights:
