@@ -25,18 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from tests.support.ports import free_port
+
 LOOPBACK = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = Path(__file__).resolve().parent
 SMTP_SINK = "/usr/sbin/smtp-sink"
 RSPAMD_STOCK_CONF = Path("/etc/rspamd/rspamd.conf")
-
-
-def free_port() -> int:
-    """A currently unused TCP port on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((LOOPBACK, 0))
-        return int(s.getsockname()[1])
 
 
 def tcp_listening(port: int, host: str = LOOPBACK) -> bool:

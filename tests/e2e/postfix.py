@@ -77,6 +77,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from tests.support.ports import free_port
+
 SBIN = Path("/usr/sbin")
 POSTFIX = SBIN / "postfix"
 POSTQUEUE = SBIN / "postqueue"
@@ -95,13 +97,6 @@ MilterSpec = int | str
 def milter_spec(milter: MilterSpec) -> str:
     """Turn a port into ``inet:127.0.0.1:PORT``; pass strings through unchanged."""
     return f"inet:{LOOPBACK}:{milter}" if isinstance(milter, int) else milter
-
-
-def free_port() -> int:
-    """Return a currently unused TCP port on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((LOOPBACK, 0))
-        return int(s.getsockname()[1])
 
 
 def _listening(host: str, port: int) -> bool:

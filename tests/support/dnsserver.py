@@ -56,6 +56,8 @@ import dns.message
 import dns.query
 import dns.rcode
 
+from tests.support import ports
+
 __all__ = ["BlackHole", "DnsServer", "DnsServerError", "ServfailResponder", "Zone"]
 
 DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
@@ -92,17 +94,7 @@ def _wire_name(name: str) -> str:
 
 def free_port() -> int:
     """A port free for both UDP and TCP on loopback (dnsmasq binds both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind((LOOPBACK, 0))
-            port = int(udp.getsockname()[1])
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind((LOOPBACK, port))
-                except OSError:
-                    continue
-                return port
-    raise DnsServerError("no free loopback port")
+    return ports.free_port(udp_too=True)
 
 
 class BlackHole:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import math
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -40,6 +39,8 @@ from typing import Any
 
 import yaml
 
+from tests.support.ports import free_port
+
 PROMETHEUS = Path("/usr/bin/prometheus")
 PROMTOOL = Path("/usr/bin/promtool")
 LOOPBACK = "127.0.0.1"
@@ -47,12 +48,6 @@ LOOPBACK = "127.0.0.1"
 
 class PrometheusError(RuntimeError):
     """The Prometheus API answered with an error (errorType: error)."""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((LOOPBACK, 0))
-        return int(s.getsockname()[1])
 
 
 def scrape_config(

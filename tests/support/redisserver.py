@@ -16,7 +16,6 @@ DESCRIPTION
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -24,15 +23,11 @@ from types import TracebackType
 
 import redis
 
+from tests.support.ports import free_port
+
 
 class RedisServerError(RuntimeError):
     pass
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class RedisServer:
@@ -40,7 +35,7 @@ class RedisServer:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RedisServerError("redis-server is not installed (apt-get install redis-server)")
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         workdir.mkdir(parents=True, exist_ok=True)
         self._log = (workdir / f"redis-{self.port}.log").open("wb")
