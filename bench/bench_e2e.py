@@ -77,9 +77,10 @@ CONFIGS = (
     "rspamd-unix",
     "noop-unix",
 )
-# The sitting: the base configurations, and Postwarden as systemd/postwarden.service runs it on
-# this machine (--workers auto: one worker per core).
-SITTING = (*CONFIGS[:3], "postwarden-unix+workers2", *CONFIGS[3:])
+# The sitting: the base configurations, Postwarden as systemd/postwarden.service runs it on
+# this machine (--workers auto: one worker per core), and Postwarden without its native content
+# core (POSTWARDEN_NATIVE=0: the Python scanner, as on a machine built without Rust).
+SITTING = (*CONFIGS[:3], "postwarden-unix+workers2", "postwarden-unix+python", *CONFIGS[3:])
 RECIPIENT = "rcpt@partner.example"  # -N prefixes a sequence number: unique recipients
 RETIRED = "old-contact@bjzutrecht.nl"
 DRAIN_TIMEOUT_S = 180.0
@@ -167,12 +168,13 @@ def rspamd_available() -> str | None:
 
 def parse_config(name: str) -> tuple[str, str]:
     """'postwarden-unix+skip-body' -> ('postwarden-unix', 'skip-body'). A variant 'workersN'
-    runs serve --workers N instead of a patch."""
+    runs serve --workers N instead of a patch, 'python' runs it without the native content
+    core (POSTWARDEN_NATIVE=0)."""
     base, _, variant = name.partition("+")
     if base not in CONFIGS or (variant and not base.startswith("postwarden")):
         raise ValueError(f"unknown configuration {name!r}; known: {', '.join(CONFIGS)}")
     for part in filter(None, variant.split(",")):
-        if part not in VARIANTS and not re.fullmatch(r"workers[1-9]", part):
+        if part not in VARIANTS and not re.fullmatch(r"workers[1-9]|python", part):
             raise ValueError(f"unknown variant {part!r} in {name!r}; known: {', '.join(VARIANTS)}")
     return base, variant
 
@@ -190,7 +192,7 @@ def _start_postwarden(
         group = "postfix"
     parts = [p for p in variant.split(",") if p]
     workers = [int(p[len("workers") :]) for p in parts if p.startswith("workers")]
-    patches = ",".join(p for p in parts if not p.startswith("workers"))
+    patches = ",".join(p for p in parts if not p.startswith("workers") and p != "python")
     milter = servers.postwarden(
         work,
         slug,
@@ -199,6 +201,7 @@ def _start_postwarden(
         socket_group=group,
         variant=patches,
         workers=workers[-1] if workers else None,
+        env={"POSTWARDEN_NATIVE": "0"} if "python" in parts else None,
     )
     return spec, stack.enter_context(milter)
 

@@ -48,8 +48,10 @@ CELL_DEADLINE_S = 60.0
 def start_milter(
     work: Path, transport: str, name: str, variant: str = ""
 ) -> tuple[servers.Service, Address]:
-    """Postwarden listening on a unix socket or loopback TCP; returns it and the address."""
-    if transport == "unix":
+    """Postwarden listening on a unix socket or loopback TCP; returns it and the address.
+    Transport 'unix-python' is the unix socket without the native content core."""
+    env = {"POSTWARDEN_NATIVE": "0"} if transport.endswith("-python") else None
+    if transport.startswith("unix"):
         path = work / f"{name}.sock"
         spec, address = f"unix:{path}", str(path)
         local = f"unix:{work / f'{name}-local.sock'}"
@@ -57,7 +59,7 @@ def start_milter(
         port = servers.free_port()
         spec, address = f"inet:{servers.LOOPBACK}:{port}", (servers.LOOPBACK, port)
         local = f"inet:{servers.LOOPBACK}:{servers.free_port()}"
-    return servers.postwarden(work, name, spec, local, variant=variant).start(), address
+    return servers.postwarden(work, name, spec, local, variant=variant, env=env).start(), address
 
 
 def measure_cell(
@@ -119,7 +121,7 @@ def measure_cell(
 def run(
     *,
     quick: bool = False,
-    transports: tuple[str, ...] = ("unix", "tcp"),
+    transports: tuple[str, ...] = ("unix", "tcp", "unix-python"),
     concurrency: tuple[int, ...] = (1, 8),
     sizes: tuple[str, ...] = (*SIZES, PDF20, MIX),
     variant: str = "",

@@ -120,6 +120,18 @@ class TestRealisticMix:
         assert "werkgroep" in pdf_text(data, 10**6)[0]
 
 
+class TestConfigurations:
+    def test_variants_name_a_patch_workers_or_the_python_scanner(self) -> None:
+        """'+workers2' and '+python' (no native content core) are configurations of their
+        own; an unknown variant or base is refused."""
+        assert bench_e2e.parse_config("postwarden-unix+python") == ("postwarden-unix", "python")
+        assert bench_e2e.parse_config("postwarden-unix+workers2") == ("postwarden-unix", "workers2")
+        assert "postwarden-unix+python" in bench_e2e.SITTING
+        for bad in ("postwarden-unix+fast", "rspamd-unix+python", "exim"):
+            with pytest.raises(ValueError):
+                bench_e2e.parse_config(bad)
+
+
 class TestFailedRuns:
     def test_a_failed_run_is_recorded_and_retried(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """smtp-source failing once (a peer's 451) costs a retry, not the sitting."""
@@ -255,7 +267,13 @@ class TestEndToEnd:
             runs=1,
             messages=20,
             sizes_kb=(10,),
-            configs=("postfix", "postwarden-unix", "postwarden-unix+workers2", "noop-unix"),
+            configs=(
+                "postfix",
+                "postwarden-unix",
+                "postwarden-unix+workers2",
+                "postwarden-unix+python",
+                "noop-unix",
+            ),
             warmup_messages=5,
             mix_messages=2,
         )
@@ -267,8 +285,10 @@ class TestEndToEnd:
             "postfix",
             "postwarden-unix",
             "postwarden-unix+workers2",
+            "postwarden-unix+python",
             "noop-unix",
         }
+        assert result["enforcement"]["postwarden-unix+python"]["retired_domain_refused"] is True
         assert "--workers" in result["milters"]["postwarden-unix+workers2"]
         assert result["enforcement"]["postwarden-unix+workers2"]["retired_domain_refused"] is True
         assert result["enforcement"]["noop-unix"]["retired_domain_refused"] is False
