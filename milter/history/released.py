@@ -33,12 +33,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import threading
 from collections.abc import Callable
 
 import structlog
 
+from milter.audit.follow import TrailTail
 from milter.core.address import parse_address
 from milter.core.engine import holds_client_data
 from milter.history.store import History
@@ -48,7 +48,6 @@ log = structlog.get_logger("postwarden.history")
 
 RELEASED_KINDS = frozenset({"officer_release", "delay_released"})
 INTERVAL_S = 10.0
-_READ_MAX = 16 << 20  # at most this much new trail per poll; the rest at the next one
 
 
 class ReleasedContacts:
@@ -61,12 +60,10 @@ class ReleasedContacts:
         policy: Callable[[], Policy],
         interval_s: float = INTERVAL_S,
     ) -> None:
-        self._path = trail_path
+        self._tail = TrailTail(trail_path)
         self._history = history
         self._policy = policy
         self._interval_s = interval_s
-        self._inode: tuple[int, int] | None = None
-        self._offset = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -93,20 +90,8 @@ class ReleasedContacts:
         policy = self._policy()
         if policy.history is None:
             return 0
-        try:
-            with open(self._path, "rb") as fh:
-                st = os.fstat(fh.fileno())
-                inode = (st.st_dev, st.st_ino)
-                if inode != self._inode or st.st_size < self._offset:
-                    self._inode, self._offset = inode, 0  # a new or truncated trail
-                fh.seek(self._offset)
-                data = fh.read(_READ_MAX)
-        except OSError:
-            return 0
-        end = data.rfind(b"\n") + 1  # a line still being written waits for the next poll
-        self._offset += end
         recorded = 0
-        for line in data[:end].splitlines():
+        for line in self._tail.new_lines():
             if b"_release" in line and self._record(line, policy):
                 recorded += 1
         return recorded

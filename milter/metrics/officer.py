@@ -31,12 +31,13 @@ DIAGNOSTICS
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
+
+from milter.audit.follow import TrailTail
 
 STEPS = {
     "sender_release_requested": "request",
@@ -49,34 +50,19 @@ STEPS = {
 STEP_NAMES = (*STEPS.values(), "expire_delete", "expire_return")
 NOTICE_KINDS = ("released", "deleted", "withdrawn", "expired_deleted", "expired_returned", "digest")
 NOTICE_RESULTS = ("sent", "failed")
-_READ_MAX = 16 << 20  # at most this much new trail per scrape; the rest at the next one
 
 
 class OfficerTrailCollector(Collector):
     """Counts the officer trail's step and notice records, reading on from the last offset."""
 
     def __init__(self, path: str) -> None:
-        self._path = path
+        self._tail = TrailTail(path)
         self._lock = threading.Lock()
-        self._inode: tuple[int, int] | None = None
-        self._offset = 0
         self._steps = dict.fromkeys(STEP_NAMES, 0)
         self._notices = {(k, r): 0 for k in NOTICE_KINDS for r in NOTICE_RESULTS}
 
     def _read(self) -> None:
-        try:
-            with open(self._path, "rb") as fh:
-                st = os.fstat(fh.fileno())
-                inode = (st.st_dev, st.st_ino)
-                if inode != self._inode or st.st_size < self._offset:
-                    self._inode, self._offset = inode, 0  # a new or truncated trail
-                fh.seek(self._offset)
-                data = fh.read(_READ_MAX)
-        except OSError:
-            return
-        end = data.rfind(b"\n") + 1  # a line still being written waits for the next scrape
-        self._offset += end
-        for line in data[:end].splitlines():
+        for line in self._tail.new_lines():
             self._count(line)
 
     def _count(self, line: bytes) -> None:
