@@ -15,23 +15,16 @@ from milter.history.model import Contact, HistorySettings
 from milter.history.released import ReleasedContacts
 from milter.history.store import History
 from milter.policy.model import (
-    AllOf,
     AnyOf,
     ContentPolicy,
     ContentRule,
     DetectorCondition,
-    FirstContact,
     Policy,
 )
 from tests.unit.core.test_engine import POLICY
+from tests.unit.core.test_engine_first_contact import FIRST
 
-FIRST = ContentRule(
-    "first-contact-client-data",
-    AllOf((DetectorCondition("bsn", "high"), FirstContact("domain", "client_data"))),
-    "quarantine",
-)
 VOICEMAIL = ContentRule("unreadable", DetectorCondition("unscannable"), "quarantine")
-LOOKALIKE_ONLY = "lookalike_domain"
 
 
 def policy(tmp_path: Path) -> Policy:
