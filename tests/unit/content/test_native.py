@@ -32,7 +32,10 @@ from milter.content.formats.html import _BLOCK, _CELL, _HIDDEN, _TextExtractor, 
 from milter.metrics.registry import Metrics
 from milter.policy import load_policy
 from milter.server.daemon import Daemon, DaemonOptions
-from tests.reliability.mime_cases import MimeCase, mime_case
+from tests.reliability.conversations import content_stream
+from tests.reliability.inprocess import running_milter
+from tests.reliability.mime_cases import MimeCase, milter_events, mime_case
+from tests.reliability.wire import exchange
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "corpus"
@@ -418,3 +421,49 @@ class TestMimeFuzzIdentity:
 
         run()
         assert seen_html[0] >= 20
+
+
+# -- a panic stays inside -------------------------------------------------------------------------
+
+
+def panicking(markup: str) -> str | None:
+    """An html_to_text whose native code panics (the exported test function)."""
+    assert _native is not None
+    _native._panic_for_test()
+    return None
+
+
+@needs_native
+class TestPanic:
+    def test_panic_is_a_runtime_error_without_content(
+        self, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        """A panic comes out as NativeError (a RuntimeError) with a fixed message."""
+        assert _native is not None
+        with pytest.raises(RuntimeError) as caught:
+            _native._panic_for_test()
+        assert isinstance(caught.value, _native.NativeError)
+        assert str(caught.value) == "native content core failed (panic)"
+        err = capfd.readouterr().err
+        assert "message withheld" in err
+        assert "test panic" not in err  # the panic's own message (it may quote input) stays in
+
+    def test_panic_in_a_scan_raises(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A native panic while reading an HTML part ends the scan with NativeError."""
+        assert _native is not None
+        monkeypatch.setattr(native, "html_to_text", panicking)
+        data = (CORPUS / "html_table.eml").read_bytes()
+        assert POLICY.content is not None
+        with pytest.raises(_native.NativeError):
+            POLICY.content.scanner.scan_message(data, ocr=False)
+
+    def test_panic_in_the_milter_is_a_tempfail(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Through the milter, a message whose scan panics is tempfailed (4xx), not accepted."""
+        monkeypatch.setattr(native, "html_to_text", panicking)
+        headers, body = milter_events((CORPUS / "html_table.eml").read_bytes())
+        with running_milter() as milter:
+            stream = content_stream(headers, body, milter.protocol)
+            result = exchange(milter.smtp, [stream], separate_reads=False, timeout=30)
+            assert milter.healthy() == []
+        final = result.replies[-1]
+        assert (final.cmd, final.text[:1]) == (b"y", "4")
