@@ -465,5 +465,7 @@ class TestPanic:
             stream = content_stream(headers, body, milter.protocol)
             result = exchange(milter.smtp, [stream], separate_reads=False, timeout=30)
             assert milter.healthy() == []
+            internal_errors = milter.observer.calls["internal_error"]
         final = result.replies[-1]
         assert (final.cmd, final.text[:1]) == (b"y", "4")
+        assert internal_errors == 1  # counted as an internal error, not decided
