@@ -25,7 +25,10 @@ venv: $(VENV)/.installed
 
 # system-deps first: tesserocr is built here against Debian's libtesseract (not the PyPI wheel,
 # which bundles its own, older image libraries).
-$(VENV)/.installed: pyproject.toml | system-deps
+# The native content core (milter/native/, Rust) is built by that install too: a change to its
+# sources installs again (in place, so the new extension lands beside milter/).
+NATIVE_SOURCES := milter/native/Cargo.toml milter/native/Cargo.lock $(wildcard milter/native/src/*.rs)
+$(VENV)/.installed: pyproject.toml $(NATIVE_SOURCES) | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	PIP_NO_BINARY=tesserocr $(VENV)/bin/pip install -q -e '.[dev]'
