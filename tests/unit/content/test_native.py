@@ -10,6 +10,7 @@ Python code on purpose.
 from __future__ import annotations
 
 import html.entities
+import importlib.util
 import json
 import os
 import subprocess
@@ -146,6 +147,17 @@ class TestLoader:
         finally:
             daemon.close()
         assert [e["scanner"] for e in logs if e["event"] == "listening"] == [native.SCANNER]
+
+
+class TestTables:
+    def test_generated_tables_are_current(self) -> None:
+        """src/tables.rs is what gen_tables.py writes from this Python (entities, \\s, ...)."""
+        path = ROOT / "milter" / "native" / "gen_tables.py"
+        spec = importlib.util.spec_from_file_location("gen_tables", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        assert module.OUT.read_text(encoding="utf-8") == module.render()
 
 
 # -- identity: the corpora ----------------------------------------------------------------------
