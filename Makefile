@@ -25,7 +25,10 @@ venv: $(VENV)/.installed
 
 # system-deps first: tesserocr is built here against Debian's libtesseract (not the PyPI wheel,
 # which bundles its own, older image libraries).
-$(VENV)/.installed: pyproject.toml | system-deps
+# The native content core (milter/native/, Rust) is built by that install too: a change to its
+# sources installs again (in place, so the new extension lands beside milter/).
+NATIVE_SOURCES := milter/native/Cargo.toml milter/native/Cargo.lock $(wildcard milter/native/src/*.rs)
+$(VENV)/.installed: pyproject.toml $(NATIVE_SOURCES) | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	PIP_NO_BINARY=tesserocr $(VENV)/bin/pip install -q -e '.[dev]'
@@ -143,7 +146,7 @@ fuzz: venv
 	  FUZZ_MIME_CASES=$(FUZZ_MIME_CASES) FUZZ_POLICY_CASES=$(FUZZ_POLICY_CASES) \
 	  $(PY) -m pytest -s --timeout=0 tests/fuzz/fuzz_protocol.py \
 	  tests/fuzz/fuzz_mime.py tests/fuzz/fuzz_policy.py $(PYTEST_ARGS)
-	for target in adapter policy mime; do \
+	for target in adapter policy mime html; do \
 	  $(PY) -m tests.fuzz.atheris_fuzz $$target -max_total_time=$(ATHERIS_SECONDS) \
 	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 || exit 1; \
 	done

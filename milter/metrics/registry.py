@@ -59,6 +59,7 @@ from prometheus_client import (
 )
 
 from milter import __version__
+from milter.content.native import SCANNER
 from milter.core.engine import (
     NOTICE_KINDS,
     RULE_MALFORMED_RECIPIENT,
@@ -332,6 +333,14 @@ class Metrics:
         self.build.info(
             {"version": __version__, "python": ".".join(map(str, sys.version_info[:3]))}
         )
+        self.scanner_info = Gauge(
+            "postwarden_scanner_info",
+            "The content scanner that runs (value 1): native (the Rust core) or python.",
+            ["scanner"],
+            registry=r,
+            multiprocess_mode="liveall",
+        )
+        self.scanner_info.labels(SCANNER).set(1)
         self._domains: set[tuple[str, str]] = set()
         self._domain_lock = threading.Lock()
         self.hold_queue: HoldQueueCollector | None = None

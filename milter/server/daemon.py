@@ -34,6 +34,7 @@ from prometheus_client import CollectorRegistry
 
 from milter.audit.records import AuditFinding
 from milter.audit.trail import AuditError, AuditLog, AuditWriter
+from milter.content.native import SCANNER
 from milter.core.address import Address, Malformed
 from milter.core.engine import Decision, Envelope, RecipientDecision, SubmissionPath
 from milter.domains.gather import DnsGatherer
@@ -396,6 +397,7 @@ class Daemon:
             policy=policy.source,
             sha256=policy.sha256[:12],
             audit=self.options.audit_log,
+            scanner=SCANNER,
             **extra,
         )
 

@@ -15,6 +15,9 @@ adapter  the milter session parser: the input is split at points taken from its 
 policy   ``load_policy_text``: anything but a ``PolicyError`` escaping is a bug, and so is a
          refusal whose issues carry no line.
 mime     ``CompiledScanner.scan_message`` of the example policy: it must never raise.
+html     the native HTML reader (milter._native, issue 19) against formats/html.py's fast
+         path, on the input read as UTF-8: the same text, or None exactly where the Python
+         path gives up (the native core's differential fuzz; needs the extension built).
 
 The instrumented modules are imported inside ``atheris.instrument_imports`` so libFuzzer sees
 their branches. Atheris is optional: without it this prints how to get it and exits 0.
@@ -109,6 +112,24 @@ def mime_target() -> Callable[[bytes], None]:
     return one
 
 
+def html_target() -> Callable[[bytes], None]:
+    with atheris.instrument_imports():
+        from milter.content.formats.html import _TextExtractor, _tokenise
+    from milter import _native
+
+    def one(data: bytes) -> None:
+        markup = data.decode("utf-8", "replace")
+        parser = _TextExtractor()
+        try:
+            read = _tokenise(markup, parser)
+        except ValueError:  # int() refuses a decimal reference past 4300 digits
+            read = False
+        expected = "".join(parser.parts).replace("\xa0", " ") if read else None
+        assert _native.html_to_text(markup) == expected, "native and Python texts differ"
+
+    return one
+
+
 def _silence_logs() -> None:
     import structlog
 
@@ -118,7 +139,12 @@ def _silence_logs() -> None:
     structlog.configure(processors=[drop])
 
 
-TARGETS = {"adapter": adapter_target, "policy": policy_target, "mime": mime_target}
+TARGETS = {
+    "adapter": adapter_target,
+    "policy": policy_target,
+    "mime": mime_target,
+    "html": html_target,
+}
 
 
 def seeds(name: str) -> list[bytes]:
@@ -129,6 +155,13 @@ def seeds(name: str) -> list[bytes]:
         return [bytes([n]) + script(conv, 0x803C3)[0] for n, conv in enumerate(HEALTH * 3)]
     if name == "policy":
         return [POLICY.read_bytes()]
+    if name == "html":
+        realistic = ROOT / "tests" / "corpus" / "realistic"
+        return [
+            b'<p class=MsoNormal><span style="color:#1F497D">BSN&nbsp;101722333<o:p></o:p></span>'
+            b"</p><!-- c --><img alt='a &amp; b'/><script>x</SCRIPT ><td>&#128;&notit;</td>",
+            *(path.read_bytes() for path in sorted(realistic.glob("*html*.eml"))[:5]),
+        ]
     from tests.reliability.mime_cases import CLIENT_TEXT
 
     return [

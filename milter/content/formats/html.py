@@ -12,6 +12,10 @@ tag instead and fed to the same handlers; anything else in a document (a stray '
 an attribute value, marked sections, unterminated constructs) sends the whole document through
 html.parser.  A differential test checks both give the same text.
 
+When the native content core is built (milter.content.native), its html_to_text does the
+fast path's work in Rust, with the same output (tests/unit/content/test_native.py); it leaves
+what the fast path leaves to html.parser to the Python code here.
+
 A part without a charset in its MIME header is decoded with the charset its <meta> declares
 (`meta_charset`), as a browser would.
 
@@ -23,6 +27,8 @@ from __future__ import annotations
 import re
 from html import unescape
 from html.parser import HTMLParser
+
+import milter.content.native as native
 
 _BLOCK = frozenset(
     [
@@ -219,10 +225,14 @@ def mark_signatures(markup: str) -> str:
 
 def html_to_text(markup: str) -> str:
     """The visible text of `markup`."""
+    if native.html_to_text is not None:
+        text = native.html_to_text(markup)
+        if text is not None:
+            return text
     parser = _TextExtractor()
     # Fast path (always on; its test compares it with html.parser directly): the regex
     # tokeniser read Outlook HTML ~4x faster than html.parser (content README).  Goes when the
-    # native content core turns HTML into text (issue 19).
+    # native content core does all of it (issue 19, later stages).
     if not _tokenise(markup, parser):
         parser = _TextExtractor()
         parser.feed(markup)

@@ -1,0 +1,42 @@
+"""content.native -- the native content core (milter._native, Rust) when it is there.
+
+SYNOPSIS
+    from milter.content import native
+    native.SCANNER          # "native" or "python": which code reads the content
+    native.html_to_text     # milter._native.html_to_text, or None (then the Python code runs)
+
+DESCRIPTION
+    milter._native is built from milter/native/ by `pip install -e .` when cargo is there
+    (setuptools-rust, optional). It is used unless the environment says POSTWARDEN_NATIVE=0;
+    without it the Python code does the same work, slower. The Python code is the reference:
+    tests/unit/content/test_native.py checks both give identical output.
+
+    A native function returns None for input it leaves to the Python code (formats/html.py's
+    html.parser path, for one); a panic inside it raises NativeError, a RuntimeError with a
+    fixed message, which the scanner's caller turns into tempfail like any other exception.
+
+Refuses: nothing; an import that fails for any ImportError means "python".
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from types import ModuleType
+from typing import Final, Literal
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get("POSTWARDEN_NATIVE", "").strip() == "0":
+        return None
+    try:
+        from milter import _native
+    except ImportError:  # not built (no cargo at install, or the build failed)
+        return None
+    return _native
+
+
+_MODULE = _load()
+
+SCANNER: Final[Literal["native", "python"]] = "python" if _MODULE is None else "native"
+html_to_text: Callable[[str], str | None] | None = None if _MODULE is None else _MODULE.html_to_text
