@@ -36,7 +36,7 @@ from milter.content._re2 import compile_re2, first_match
 from milter.content.findings import OCR_WHERE_SUFFIX
 from milter.content.formats import NoTextLayer, Unscannable
 from milter.content.formats.archive import member_cap, open_zip, read_member, walk_zip
-from milter.content.formats.html import html_to_text, mark_signatures, meta_charset
+from milter.content.formats.html import html_to_utf8, mark_signatures, meta_charset
 from milter.content.formats.ooxml import office_kind, office_text
 from milter.content.formats.pdf import pdf_text
 from milter.content.formats.sniff import AUDIO, IMAGE, looks_textual, sniff
@@ -326,8 +326,7 @@ def inspect_content(
             if _HTML_HINT(data, 0, len(data))[0][0] >= 0:  # one RE2 pass instead of several
                 walker.cid_refs.update(cid_references(data))
                 markup = mark_signatures(markup)
-            text = html_to_text(markup)
-            emit_text(walker, where, text.encode("utf-8", "replace"), None)
+            emit_text(walker, where, html_to_utf8(markup), None)
         elif (
             ctype.startswith("text/") or extension in TEXT_EXTENSIONS or looks_textual(data[:8192])
         ):

@@ -4,6 +4,7 @@ SYNOPSIS
     from milter.content import native
     native.SCANNER          # "native" or "python": which code reads the content
     native.html_to_text     # milter._native.html_to_text, or None (then the Python code runs)
+    native.html_to_utf8     # the same text as UTF-8 bytes, or None
 
 DESCRIPTION
     milter._native is built from milter/native/ by `pip install -e .` when cargo is there
@@ -39,4 +40,8 @@ def _load() -> ModuleType | None:
 _MODULE = _load()
 
 SCANNER: Final[Literal["native", "python"]] = "python" if _MODULE is None else "native"
-html_to_text: Callable[[str], str | None] | None = None if _MODULE is None else _MODULE.html_to_text
+html_to_text: Callable[[str], str | None] | None = None
+html_to_utf8: Callable[[str], bytes | None] | None = None
+if _MODULE is not None:
+    html_to_text = _MODULE.html_to_text
+    html_to_utf8 = _MODULE.html_to_utf8

@@ -229,6 +229,20 @@ def html_to_text(markup: str) -> str:
         text = native.html_to_text(markup)
         if text is not None:
             return text
+    return _python_html_to_text(markup)
+
+
+def html_to_utf8(markup: str) -> bytes:
+    """`html_to_text(markup)` as UTF-8 (a lone surrogate, only html.parser passes one on, as
+    '?'): what the scanner's detectors read, made without a str when the native core runs."""
+    if native.html_to_utf8 is not None:
+        data = native.html_to_utf8(markup)
+        if data is not None:
+            return data
+    return _python_html_to_text(markup).encode("utf-8", "replace")
+
+
+def _python_html_to_text(markup: str) -> str:
     parser = _TextExtractor()
     # Fast path (always on; its test compares it with html.parser directly): the regex
     # tokeniser read Outlook HTML ~4x faster than html.parser (content README).  Goes when the

@@ -70,7 +70,7 @@ def fast_path(markup: str) -> str | None:
     return "".join(parser.parts).replace("\xa0", " ")
 
 
-def outcome(read: Callable[[str], str], markup: str) -> tuple[str, str]:
+def outcome(read: Callable[[str], str | bytes], markup: str) -> tuple[str, str | bytes]:
     """("text", the text) or ("raises", the exception's type): both paths must agree on either."""
     try:
         return "text", read(markup)
@@ -79,13 +79,17 @@ def outcome(read: Callable[[str], str], markup: str) -> tuple[str, str]:
 
 
 def native_html(markup: str) -> str | None:
+    """The native text of `markup`; its UTF-8 twin (what the scanner reads) must match it."""
     assert _native is not None
-    return _native.html_to_text(markup)
+    text = _native.html_to_text(markup)
+    assert _native.html_to_utf8(markup) == (None if text is None else text.encode("utf-8"))
+    return text
 
 
 def python_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     """Choose the Python code, as POSTWARDEN_NATIVE=0 does (the loader's switch, not a mock)."""
     monkeypatch.setattr(native, "html_to_text", None)
+    monkeypatch.setattr(native, "html_to_utf8", None)
 
 
 def run_python(code: str, **env: str) -> str:
@@ -115,9 +119,9 @@ class TestLoader:
         """POSTWARDEN_NATIVE=0 chooses the Python code: SCANNER python, no native function."""
         code = (
             "import json; from milter.content import native; "
-            "print(json.dumps([native.SCANNER, native.html_to_text is None]))"
+            "print(json.dumps([native.SCANNER, native.html_to_text, native.html_to_utf8]))"
         )
-        assert json.loads(run_python(code, POSTWARDEN_NATIVE="0")) == ["python", True]
+        assert json.loads(run_python(code, POSTWARDEN_NATIVE="0")) == ["python", None, None]
 
     def test_metrics_export_the_scanner(self) -> None:
         """postwarden_scanner_info names the scanner that runs, value 1."""
@@ -165,14 +169,14 @@ class TestTables:
 
 def scan_recording(data: bytes, seen: list[str], monkeypatch: pytest.MonkeyPatch) -> ContentFacts:
     """Scan `data` (OCR off), appending each markup the scanner turns into text to `seen`."""
-    original = leaf.html_to_text
+    original = leaf.html_to_utf8
 
-    def recording(markup: str) -> str:
+    def recording(markup: str) -> bytes:
         seen.append(markup)
         return original(markup)
 
     with monkeypatch.context() as patch:
-        patch.setattr(leaf, "html_to_text", recording)
+        patch.setattr(leaf, "html_to_utf8", recording)
         assert POLICY.content is not None
         return POLICY.content.scanner.scan_message(data, ocr=False)
 
@@ -392,14 +396,17 @@ class TestGeneratedIdentity:
     def test_html_to_text_is_the_same_either_way(self, markup: str) -> None:
         """formats.html.html_to_text gives the same text with the native core and without."""
         with_native = outcome(html_format.html_to_text, markup)
+        utf8_with_native = outcome(html_format.html_to_utf8, markup)
         with pytest.MonkeyPatch.context() as monkeypatch:
             python_loader(monkeypatch)
             assert outcome(html_format.html_to_text, markup) == with_native
+            assert outcome(html_format.html_to_utf8, markup) == utf8_with_native
 
     def test_lone_surrogates_are_left_to_python(self) -> None:
         """A str with a lone surrogate has no UTF-8 form: the native function declines."""
         assert native_html("<p>a\udcff</p>") is None
         assert html_format.html_to_text("<p>a\udcff</p>") == "\na\udcff\n"
+        assert html_format.html_to_utf8("<p>a\udcff</p>") == b"\na?\n"
 
     def test_overlong_decimal_reference_is_left_to_python(self) -> None:
         """Past int()'s 4300 digits Python raises ValueError; the native code must not answer."""
@@ -438,8 +445,8 @@ class TestMimeFuzzIdentity:
 # -- a panic stays inside -------------------------------------------------------------------------
 
 
-def panicking(markup: str) -> str | None:
-    """An html_to_text whose native code panics (the exported test function)."""
+def panicking(markup: str) -> None:
+    """A native HTML reader whose native code panics (the exported test function)."""
     assert _native is not None
     _native._panic_for_test()
     return None
@@ -464,6 +471,7 @@ class TestPanic:
         """A native panic while reading an HTML part ends the scan with NativeError."""
         assert _native is not None
         monkeypatch.setattr(native, "html_to_text", panicking)
+        monkeypatch.setattr(native, "html_to_utf8", panicking)
         data = (CORPUS / "html_table.eml").read_bytes()
         assert POLICY.content is not None
         with pytest.raises(_native.NativeError):
@@ -472,6 +480,7 @@ class TestPanic:
     def test_panic_in_the_milter_is_a_tempfail(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Through the milter, a message whose scan panics is tempfailed (4xx), not accepted."""
         monkeypatch.setattr(native, "html_to_text", panicking)
+        monkeypatch.setattr(native, "html_to_utf8", panicking)
         headers, body = milter_events((CORPUS / "html_table.eml").read_bytes())
         with running_milter() as milter:
             stream = content_stream(headers, body, milter.protocol)
