@@ -19,7 +19,8 @@ what the fast path leaves to html.parser to the Python code here.
 A part without a charset in its MIME header is decoded with the charset its <meta> declares
 (`meta_charset`), as a browser would.
 
-Refuses: nothing -- html.parser reads any input; unclosed tags just end with the text.
+Refuses (Unscannable): a character reference Python cannot convert (over 4300 digits); any
+other input is read -- unclosed tags just end with the text.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from html import unescape
 from html.parser import HTMLParser
 
 import milter.content.native as native
+from milter.content.formats import Unscannable
+
+MALFORMED_REFERENCE = "html with a malformed character reference"
 
 _BLOCK = frozenset(
     [
@@ -247,8 +251,14 @@ def _python_html_to_text(markup: str) -> str:
     # Fast path (always on; its test compares it with html.parser directly): the regex
     # tokeniser read Outlook HTML ~4x faster than html.parser (content README).  Goes when the
     # native content core does all of it (issue 19, later stages).
-    if not _tokenise(markup, parser):
-        parser = _TextExtractor()
-        parser.feed(markup)
-        parser.close()
+    try:
+        if not _tokenise(markup, parser):
+            parser = _TextExtractor()
+            parser.feed(markup)
+            parser.close()
+    except ValueError as exc:
+        # html.unescape turns '&#' and more than 4300 digits into int(), which Python refuses
+        # (its guard against quadratic conversions): the part cannot be read, and must not
+        # fail the whole scan (a tempfail on every retry until the message bounces).
+        raise Unscannable(MALFORMED_REFERENCE) from exc
     return "".join(parser.parts).replace("\xa0", " ")

@@ -27,7 +27,9 @@ from structlog.testing import capture_logs
 
 import milter.content.leaf as leaf
 import milter.content.native as native
+from milter.content import ScanConfig, compile_config
 from milter.content.findings import ContentFacts
+from milter.content.formats import Unscannable
 from milter.content.formats import html as html_format
 from milter.content.formats.html import _BLOCK, _CELL, _HIDDEN, _TextExtractor, _tokenise
 from milter.metrics.registry import Metrics
@@ -74,7 +76,7 @@ def outcome(read: Callable[[str], str | bytes], markup: str) -> tuple[str, str |
     """("text", the text) or ("raises", the exception's type): both paths must agree on either."""
     try:
         return "text", read(markup)
-    except ValueError as exc:  # html.unescape: a decimal reference past int()'s 4300 digits
+    except (ValueError, Unscannable) as exc:  # a decimal reference past int()'s 4300 digits
         return "raises", type(exc).__name__
 
 
@@ -409,11 +411,21 @@ class TestGeneratedIdentity:
         assert html_format.html_to_utf8("<p>a\udcff</p>") == b"\na?\n"
 
     def test_overlong_decimal_reference_is_left_to_python(self) -> None:
-        """Past int()'s 4300 digits Python raises ValueError; the native code must not answer."""
+        """Past int()'s 4300 digits Python cannot convert the reference; the native code must
+        not answer, and the part is unscannable (never an exception out of the scan: that
+        would tempfail the message on every retry)."""
         markup = "<p>&#" + "1" * 4301 + ";</p>"
         assert native_html(markup) is None
-        with pytest.raises(ValueError):
+        with pytest.raises(Unscannable, match="malformed character reference"):
             html_format.html_to_text(markup)
+        raw = (
+            b"From: a@samen-veilig.nl\r\nTo: b@partner.example\r\nSubject: s\r\n"
+            b"Content-Type: text/html\r\n\r\n" + markup.encode() + b"\r\n"
+        )
+        facts = compile_config(ScanConfig()).scan_message(raw)
+        found = facts.by_detector("unscannable")
+        assert found is not None and found.reason is not None
+        assert "malformed character reference" in found.reason
 
 
 # -- identity: the MIME fuzz cases ----------------------------------------------------------------
