@@ -324,14 +324,20 @@ class TestGroupCommit:
         path = tmp_path / "audit.jsonl"
         log = trail(path, fsync=True)
         missing: list[int] = []
+        errors: list[BaseException] = []
 
         def write(t: int) -> None:
-            for n in range(40):
-                seq = log.record("test", {"thread": t, "n": n}).seq
-                # Durable when record() returns: the line is in the file already.
-                on_disk = {json.loads(line)["seq"] for line in lines(path)}
-                if seq not in on_disk:
-                    missing.append(seq)
+            try:
+                for n in range(40):
+                    seq = log.record("test", {"thread": t, "n": n}).seq
+                    # Durable when record() returns: its line is in the file already (whole
+                    # lines only: another thread's commit may be half way through its write).
+                    data = path.read_bytes()
+                    whole = data[: data.rfind(b"\n") + 1].splitlines()
+                    if seq not in {json.loads(line)["seq"] for line in whole}:
+                        missing.append(seq)
+            except BaseException as exc:  # a thread's failure must fail the test
+                errors.append(exc)
 
         threads = [threading.Thread(target=write, args=(t,)) for t in range(16)]
         for t in threads:
@@ -339,7 +345,7 @@ class TestGroupCommit:
         for t in threads:
             t.join()
         log.close()
-        assert missing == []
+        assert errors == [] and missing == []
         docs = records(path)
         assert [d["seq"] for d in docs] == list(range(1, len(docs) + 1))
         for t in range(16):
