@@ -8,6 +8,10 @@ Variants (lean framing and SMFIP_NR_MAIL, measured here first, are now in milter
                 SMFIP_NOBODY | SMFIP_NOEOH: Postfix then sends no headers or body at all
   inline-budget run each event's work inline instead of handing it to the adapter's thread
                 pool to enforce the per-message time budget (measures the hand-off's cost)
+  one-loop      serve every connection from one selector thread instead of a thread per
+                connection (recv and feed in that thread; no per-event budget thread is
+                needed by the measurement, but a stalled lookup would stall every connection:
+                measures what the threads cost, not a deployable design)
   tracemalloc   trace Python allocations; on SIGUSR2 append the 15 biggest growths since the
                 previous SIGUSR2 (by line) to $BENCH_TRACEMALLOC_OUT (diagnosis of RSS growth)
   none          no patch (the baseline, through the same launcher)
@@ -69,7 +73,51 @@ def inline_budget() -> None:
         adapter.MilterSession._within_budget = lambda self, work: work()
 
 
+def one_loop() -> None:
+    import selectors
+    import threading
+
+    from milter.server import listeners
+    from milter.server.session import MilterSession
+
+    sel = selectors.DefaultSelector()
+    started: list[threading.Thread] = []
+
+    def loop() -> None:
+        while True:
+            for key, _ in sel.select(timeout=0.5):
+                conn, session = key.fileobj, key.data
+                try:
+                    data = conn.recv(65536)  # type: ignore[union-attr]
+                    if data:
+                        session.feed(data)
+                except Exception:
+                    data = b""
+                if not data or session.closed:
+                    sel.unregister(conn)
+                    conn.close()  # type: ignore[union-attr]
+
+    def start_session(self: Any, conn: Any, path: Any) -> None:
+        session = MilterSession(
+            conn,
+            path,
+            self._policies,
+            self._observer,
+            self._notifier,
+            self._dns,
+            self._history,
+            self._rdap,
+        )
+        if not started:
+            started.append(threading.Thread(target=loop, name="milter-loop", daemon=True))
+            started[0].start()
+        sel.register(conn, selectors.EVENT_READ, session)
+
+    listeners.MilterServer._start_session = start_session  # type: ignore[method-assign]
+
+
 VARIANTS: dict[str, Callable[[], None]] = {
+    "one-loop": one_loop,
     "none": lambda: None,
     "skip-body": skip_body,
     "tracemalloc": trace_allocations,

@@ -497,6 +497,31 @@ class TestAuditedMilter:
         assert verify([str(audited.path)]).ok
         assert sample(audited.metrics, "postwarden_audit_records_total") == 6
 
+    def test_one_log_event_per_message(self, audited: Audited) -> None:
+        """A decided message makes one log event, 'message_decided', carrying what the
+        record's readers need (queue id, path, action, rules, counts) and no client data; a
+        recipient refused at RCPT adds its own 'recipient_refused' (it gets its reply then)."""
+        with structlog.testing.capture_logs() as logs, MilterClient(audited.smtp) as c:
+            for n in range(3):
+                c.mail(SENDER, {"i": f"4ZqWb01abc{n}"})
+                c.rcpt("a@partner.example")
+                c.rcpt("b@partner.example")
+                c.body(b"Beste collega, de notulen staan op de gedeelde schijf.\r\n")
+                assert c.eom().final.cmd == b"a"
+            c.mail(SENDER, {"i": "4ZqWb01abc9"})
+            assert c.rcpt("b@bjzutrecht.nl").cmd == b"y"
+            c.rcpt("a@partner.example")
+            assert c.eom().final.cmd == b"a"
+        events = [e for e in logs if e["event"] != "audit_checkpoint"]
+        assert [e["event"] for e in events] == ["message_decided"] * 3 + [
+            "recipient_refused",
+            "message_decided",
+        ]
+        first = events[0]
+        assert first["queue_id"] == "4ZqWb01abc0" and first["path"] == "smtp"
+        assert first["action"] == "accept" and first["recipients"] == 2
+        assert "notulen" not in json.dumps(events, default=str)
+
     def test_audit_failure_tempfails_the_message(self, audited: Audited) -> None:
         """When the record cannot be written the message is tempfailed, not accepted."""
         fd = os.open("/dev/full", os.O_WRONLY)
