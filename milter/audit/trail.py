@@ -98,7 +98,7 @@ class AuditError(Exception):
 class AuditMetrics(Protocol):
     """What the audit trail reports to the metrics."""
 
-    def audit_record_written(self) -> None: ...
+    def audit_record_written(self, count: int = 1) -> None: ...
 
     def audit_write_failed(self) -> None: ...
 
@@ -355,8 +355,7 @@ class AuditLog(AuditWriter):
             for _, ticket in batch:
                 ticket.done = True
             if self._metrics:
-                for _ in batch:
-                    self._metrics.audit_record_written()
+                self._metrics.audit_record_written(len(batch))  # once per commit
             return
         for _, ticket in batch + self._queue:
             ticket.error = failure

@@ -523,8 +523,8 @@ class Metrics:
     def audit_configured(self, checkpoint_interval_s: float) -> None:
         self.audit_checkpoint_interval.set(checkpoint_interval_s)
 
-    def audit_record_written(self) -> None:
-        self.audit_records.inc()
+    def audit_record_written(self, count: int = 1) -> None:
+        self.audit_records.inc(count)
 
     def audit_write_failed(self) -> None:
         self.audit_write_errors.inc()

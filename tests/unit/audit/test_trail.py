@@ -58,8 +58,8 @@ class MetricsSpy:
     failed: int = 0
     checkpoints: list[tuple[int, float, str]] = field(default_factory=list)
 
-    def audit_record_written(self) -> None:
-        self.written += 1
+    def audit_record_written(self, count: int = 1) -> None:
+        self.written += count
 
     def audit_write_failed(self) -> None:
         self.failed += 1
