@@ -265,7 +265,7 @@ class AuditLog(AuditWriter):
         self._clock = clock
         self._metrics = metrics
         # _lock guards the chain (head, queue, file); _committed is signalled after each commit.
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()  # not re-entrant: _commit releases it while writing
         self._committed = threading.Condition(self._lock)
         self._fd: int | None = None
         self._head = START  # the chain's end, queued records included
