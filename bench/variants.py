@@ -16,6 +16,8 @@ Variants (lean framing and SMFIP_NR_MAIL, measured here first, are now in milter
                 handed with the connection to a thread pool (the connection leaves the
                 loop until the reply is sent): what a deployable loop would keep of one-loop's
                 gain, since the work that may stall never runs in the loop thread
+  loop-eom-handoff  loop-handoff, but only the end of message goes to the pool (an RCPT
+                whose DNS answer is not cached would stall the loop: measurement only)
   tracemalloc   trace Python allocations; on SIGUSR2 append the 15 biggest growths since the
                 previous SIGUSR2 (by line) to $BENCH_TRACEMALLOC_OUT (diagnosis of RSS growth)
   none          no patch (the baseline, through the same launcher)
@@ -77,7 +79,7 @@ def inline_budget() -> None:
         adapter.MilterSession._within_budget = lambda self, work: work()
 
 
-def _loop_server(handoff: bool) -> None:
+def _loop_server(handoff: bool, eom_only: bool = False) -> None:
     import concurrent.futures
     import selectors
     import threading
@@ -122,7 +124,11 @@ def _loop_server(handoff: bool) -> None:
                     data = conn.recv(65536)  # type: ignore[union-attr]
                 except OSError:
                     data = b""
-                if data and handoff and completes_waiting(bytes(session._pending) + data):
+                if eom_only:  # the end of message is Postfix's last packet before it waits
+                    hand = data.endswith(b"\0\0\0\1" + codec.BODYEOB)
+                else:
+                    hand = handoff and completes_waiting(bytes(session._pending) + data)
+                if data and hand:
                     sel.unregister(conn)
                     pool.submit(finish, conn, session, data)
                     continue
@@ -162,9 +168,14 @@ def loop_handoff() -> None:
     _loop_server(handoff=True)
 
 
+def loop_eom_handoff() -> None:
+    _loop_server(handoff=True, eom_only=True)
+
+
 VARIANTS: dict[str, Callable[[], None]] = {
     "one-loop": one_loop,
     "loop-handoff": loop_handoff,
+    "loop-eom-handoff": loop_eom_handoff,
     "none": lambda: None,
     "skip-body": skip_body,
     "tracemalloc": trace_allocations,
