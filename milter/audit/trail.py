@@ -464,7 +464,7 @@ class AuditLog(AuditWriter):
         if due is not None:
             try:
                 self._wait_durable(due)
-            except OSError as exc:  # this record is written; only the checkpoint failed
+            except (OSError, AuditError) as exc:  # this record is written; its checkpoint not
                 log.error("audit_checkpoint_failed", path=self.path, error=str(exc))
             else:
                 self._witnessed(due.head, "count")
