@@ -391,6 +391,25 @@ class TestGroupCommit:
         assert verify([str(path)]).ok
         assert [d.get("n") for d in records(path)] == [None, 6, None]
 
+    def test_a_checkpoint_not_written_is_not_exported(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A checkpoint whose commit fails raises and goes neither to the metrics nor to the
+        log: a witness of a record that is not in the file would be false."""
+        spy = MetricsSpy()
+        log = trail(tmp_path / "audit.jsonl", fsync=True, metrics=spy)
+
+        def failing(fd: int) -> None:
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(os, "fdatasync", failing)
+        with structlog.testing.capture_logs() as logs, pytest.raises(OSError):
+            log.checkpoint("interval")
+        assert [seq for seq, _, _ in spy.checkpoints] == [1]
+        assert [e for e in logs if e["event"] == "audit_checkpoint"] == []
+        monkeypatch.undo()
+        log.close()
+
 
 class TestServeAudit:
     def test_serve_refuses_a_damaged_audit_file(self, tmp_path: Path) -> None:
