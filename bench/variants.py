@@ -18,6 +18,9 @@ Variants (lean framing and SMFIP_NR_MAIL, measured here first, are now in milter
                 gain, since the work that may stall never runs in the loop thread
   loop-eom-handoff  loop-handoff, but only the end of message goes to the pool (an RCPT
                 whose DNS answer is not cached would stall the loop: measurement only)
+  switch-1ms    sys.setswitchinterval(0.001) (CPython's default is 5 ms): a thread woken by
+                Postfix's packet waits at most that long for the GIL while another scans
+  switch-0.5ms  the same with 0.5 ms
   tracemalloc   trace Python allocations; on SIGUSR2 append the 15 biggest growths since the
                 previous SIGUSR2 (by line) to $BENCH_TRACEMALLOC_OUT (diagnosis of RSS growth)
   none          no patch (the baseline, through the same launcher)
@@ -172,7 +175,16 @@ def loop_eom_handoff() -> None:
     _loop_server(handoff=True, eom_only=True)
 
 
+def switch_interval(seconds: float) -> Callable[[], None]:
+    def apply() -> None:
+        sys.setswitchinterval(seconds)
+
+    return apply
+
+
 VARIANTS: dict[str, Callable[[], None]] = {
+    "switch-1ms": switch_interval(0.001),
+    "switch-0.5ms": switch_interval(0.0005),
     "one-loop": one_loop,
     "loop-handoff": loop_handoff,
     "loop-eom-handoff": loop_eom_handoff,
