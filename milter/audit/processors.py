@@ -78,13 +78,23 @@ def clean_text(text: str, limit: int = MAX_TEXT) -> str:
     return safe if len(safe) <= limit else safe[:limit] + "..."
 
 
+# Values that hold no text: returned as they are without the ABC checks below (a record has
+# some thirty values; isinstance(value, Mapping) is the slow part of walking them).
+_NO_TEXT = frozenset({int, float, bool, type(None)})
+
+
 def _bound(value: Any, limit: int) -> Any:
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return clean_text(value, limit)
-    if isinstance(value, Mapping):
+    if kind in _NO_TEXT:
+        return value
+    if kind is dict or isinstance(value, Mapping):
         return {k: _bound(v, limit) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if kind is list or kind is tuple or isinstance(value, list | tuple):
         return [_bound(v, limit) for v in value]
+    if isinstance(value, str):  # a str subclass
+        return clean_text(value, limit)
     return value
 
 

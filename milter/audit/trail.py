@@ -32,11 +32,18 @@ DESCRIPTION
     against them (milter.audit.verify). Edits after the last exported checkpoint cannot be
     told from the file alone.
 
-    Files are created mode 0640 whatever the umask (os.open, then fchmod), opened O_APPEND,
-    written with one write() per record (so a line is never interleaved), and fsync'ed per
-    record unless fsync=False. A failed write is cut back (ftruncate) so no half line stays,
-    and the error is raised: the service then tempfails the message, so no mail is decided
-    without its record. Threads may share one AuditLog.
+    Files are created mode 0640 whatever the umask (os.open, then fchmod) and opened
+    O_APPEND. Records are group-committed: a record is rendered and chained at once (under a
+    lock, so the chain's order is the order of the calls), then queued; the first writer to
+    find no commit running writes the whole queue with one write() (so lines are never
+    interleaved) and one fdatasync (unless fsync=False), while records of other threads queue
+    up behind it for the next commit. Concurrent sessions thus share an fsync, and each
+    record() still returns only once its own record is on disk. A failed write is cut back
+    (ftruncate) so no half line stays; every record of that commit, and those queued behind
+    them (they chain onto them), raise the error and the head goes back to the last record
+    written: the service then tempfails those messages, so no mail is decided without its
+    record. Threads may share one AuditLog. A checkpoint is exported (metrics, log) only
+    once it is on disk.
 
     It refuses to continue a file whose last line is incomplete or not a record, to write
     a kind that is not a lower-case identifier, and fields that would overwrite seq, time,
@@ -91,7 +98,7 @@ class AuditError(Exception):
 class AuditMetrics(Protocol):
     """What the audit trail reports to the metrics."""
 
-    def audit_record_written(self) -> None: ...
+    def audit_record_written(self, count: int = 1) -> None: ...
 
     def audit_write_failed(self) -> None: ...
 
@@ -183,13 +190,24 @@ def open_append(path: str) -> int:
 
 
 class _Sink:
-    """The structlog 'logger' at the end of the pipeline: appends one line to the file."""
+    """The structlog 'logger' at the end of the pipeline: queues the line for the next commit."""
 
     def __init__(self, trail: AuditLog) -> None:
         self._trail = trail
 
     def msg(self, line: str) -> None:
-        self._trail._append(line.encode("ascii"))
+        self._trail._enqueue(line.encode("ascii"))
+
+
+class _Ticket:
+    """One queued record: done once its line is written (and fsync'ed), or failed with error."""
+
+    __slots__ = ("done", "error", "head")
+
+    def __init__(self, head: Head) -> None:
+        self.head = head  # the chain's head with this record at its end
+        self.done = False
+        self.error: Exception | None = None
 
 
 _P = ParamSpec("_P")
@@ -246,9 +264,15 @@ class AuditLog(AuditWriter):
         self._fsync = fsync
         self._clock = clock
         self._metrics = metrics
-        self._lock = threading.RLock()
+        # _lock guards the chain (head, queue, file); _committed is signalled after each commit.
+        self._lock = threading.Lock()  # not re-entrant: _commit releases it while writing
+        self._committed = threading.Condition(self._lock)
         self._fd: int | None = None
-        self._head = START
+        self._head = START  # the chain's end, queued records included
+        self._durable = START  # the last record written (and fsync'ed)
+        self._queue: list[tuple[bytes, _Ticket]] = []
+        self._last: _Ticket | None = None  # the ticket _enqueue made last (under the lock)
+        self._committing = False  # a thread is writing a batch, outside the lock
         self._since_checkpoint = 0
         self._stop = threading.Event()
         self._timer: threading.Thread | None = None
@@ -270,34 +294,110 @@ class AuditLog(AuditWriter):
         ev["prev"] = self._head.hash
         return ev
 
-    def _append(self, line: bytes) -> None:
+    def _enqueue(self, line: bytes) -> None:
+        """Queue a rendered line (under the lock); the chain's head moves on at once, so the
+        next record chains onto this one before either is written."""
         if self._fd is None:
             raise AuditError(f"{self.path}: audit log is not open")
-        data = line + b"\n"
-        size = os.fstat(self._fd).st_size
+        self._head = Head(self._head.seq + 1, hashlib.sha256(line).hexdigest())
+        self._last = _Ticket(self._head)
+        self._queue.append((line, self._last))
+
+    def _queue_record(self, kind: str, fields: Mapping[str, Any]) -> _Ticket:
+        """Render one record onto the queue (under the lock) and return its ticket."""
+        self._last = None
+        self._logger.msg(kind, **fields)
+        if self._last is None:  # the pipeline dropped it: never so, but never silently
+            raise AuditError(f"{self.path}: the record was not rendered")
+        return self._last
+
+    def _wait_durable(self, ticket: _Ticket) -> None:
+        """Group commit: return once `ticket`'s record is written (and fsync'ed); raise its
+        write error. The first waiter that finds no commit running writes everything queued
+        so far with one write() and one fdatasync, outside the lock, while the others queue
+        more and wait for it; records queued meanwhile go in the next commit."""
+        with self._committed:
+            while not ticket.done and ticket.error is None:
+                if self._committing:
+                    self._committed.wait()
+                elif self._queue:
+                    self._commit()
+                else:  # neither written nor failed nor queued: never so, but never a hang
+                    raise AuditError(f"{self.path}: the record was lost before its write")
+        error = ticket.error
+        if isinstance(error, OSError):
+            # Each waiter raises its own exception (one instance shared by threads would
+            # share its traceback too).
+            raise OSError(error.errno, error.strerror, self.path)
+        if error is not None:
+            raise AuditError(f"{self.path}: the record was not written ({type(error).__name__})")
+
+    def _commit(self) -> None:
+        """Write the queue as one batch (called with the lock held; released while writing).
+
+        A failed write is cut back (ftruncate) so no half record stays; its records, and any
+        queued behind them (they chain onto them), fail and the head goes back to the last
+        record written, so the chain on disk stays unbroken."""
+        batch, self._queue = self._queue, []
+        fd = self._fd
+        if not batch or fd is None:  # _enqueue refuses while closed; close() settles first
+            return
+        self._committing = True
+        self._lock.release()
         try:
+            failure = self._write(fd, b"".join(line + b"\n" for line, _ in batch))
+        finally:
+            self._lock.acquire()
+            self._committing = False
+            self._committed.notify_all()
+        if failure is None:
+            self._durable = batch[-1][1].head
+            for _, ticket in batch:
+                ticket.done = True
+            if self._metrics:
+                self._metrics.audit_record_written(len(batch))  # once per commit
+            return
+        for _, ticket in batch + self._queue:
+            ticket.error = failure
+        self._queue = []
+        self._head = self._durable
+        if self._metrics:
+            self._metrics.audit_write_failed()
+
+    def _write(self, fd: int, data: bytes) -> Exception | None:
+        """Append `data` with one write() (more only if the kernel takes part of it) and
+        fdatasync; on an error cut the file back and return the error."""
+        size: int | None = None
+        try:
+            size = os.fstat(fd).st_size
             view = memoryview(data)
             while view:
-                view = view[os.write(self._fd, view) :]
+                view = view[os.write(fd, view) :]
             if self._fsync:
-                os.fdatasync(self._fd)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, size)  # no half record stays behind
-            if self._metrics:
-                self._metrics.audit_write_failed()
-            raise
-        self._head = Head(self._head.seq + 1, hashlib.sha256(line).hexdigest())
-        if self._metrics:
-            self._metrics.audit_record_written()
+                os.fdatasync(fd)
+        except Exception as exc:
+            if size is not None:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)  # no half record stays behind
+            return exc
+        return None
+
+    def _settled(self) -> None:
+        """Wait (lock held) until no commit is running and nothing is queued: before the file
+        is swapped or closed."""
+        while self._committing or self._queue:
+            if self._committing:
+                self._committed.wait()
+            else:
+                self._commit()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def open(self) -> None:
         """Recover the head, open the file, write a 'start' checkpoint, start the timer."""
         with self._lock:
-            self._head = recover_head(self.path)
+            self._head = self._durable = recover_head(self.path)
             self._fd = open_append(self.path)
-            self.checkpoint("start")
+        self.checkpoint("start")
         if self.checkpoint_interval_s:
             self._stop.clear()
             self._timer = threading.Thread(
@@ -319,10 +419,11 @@ class AuditLog(AuditWriter):
         """Open the path again (logrotate renamed the file) and carry the chain on into it."""
         with self._lock:
             fd = open_append(self.path)
+            self._settled()  # what was queued goes to the old file, whole
             old, self._fd = self._fd, fd
             if old is not None:
                 os.close(old)
-            self.checkpoint("reopen")
+        self.checkpoint("reopen")
 
     def close(self) -> None:
         """Stop the timer, write a 'stop' checkpoint and close the file."""
@@ -330,39 +431,63 @@ class AuditLog(AuditWriter):
         if self._timer is not None:
             self._timer.join(5)
             self._timer = None
+        if self._fd is None:
+            return
+        try:
+            self.checkpoint("stop")
+        except (OSError, AuditError) as exc:
+            log.error("audit_checkpoint_failed", path=self.path, error=str(exc))
         with self._lock:
-            if self._fd is None:
-                return
-            try:
-                self.checkpoint("stop")
-            except OSError as exc:
-                log.error("audit_checkpoint_failed", path=self.path, error=str(exc))
-            os.close(self._fd)
-            self._fd = None
+            with contextlib.suppress(OSError):
+                self._settled()
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
     # -- records ---------------------------------------------------------------------------------
     def record(self, kind: str, fields: Mapping[str, Any]) -> Head:
-        """Append one record of `kind`; return the new head. Raises if it was not written."""
+        """Append one record of `kind`; return the head with it. Returns once the record is
+        written (and fsync'ed); raises if it was not."""
         if not KIND.fullmatch(kind):
             raise ValueError(f"audit record kind {kind!r} is not a lower-case identifier")
         clash = [k for k in RESERVED if k in fields]
         if clash:
             raise ValueError(f"audit fields may not set {', '.join(clash)}")
+        due: _Ticket | None = None
         with self._lock:
-            self._logger.msg(kind, **fields)
-            head = self._head
+            ticket = self._queue_record(kind, fields)
             if kind != "checkpoint":
                 self._since_checkpoint += 1
                 if self.checkpoint_every and self._since_checkpoint >= self.checkpoint_every:
-                    self.checkpoint("count")
-            return head
+                    due = self._queue_checkpoint("count")
+        self._wait_durable(ticket)
+        if due is not None:
+            try:
+                self._wait_durable(due)
+            except (OSError, AuditError) as exc:  # this record is written; its checkpoint not
+                log.error("audit_checkpoint_failed", path=self.path, error=str(exc))
+            else:
+                self._witnessed(due.head, "count")
+        return ticket.head
+
+    def _queue_checkpoint(self, reason: str) -> _Ticket:
+        ticket = self._queue_record(
+            "checkpoint", {"reason": reason, "interval_s": self.checkpoint_interval_s}
+        )
+        self._since_checkpoint = 0
+        return ticket
 
     def checkpoint(self, reason: str) -> Head:
-        """Write a checkpoint record; its seq, time and hash go to the metrics and the log."""
+        """Write a checkpoint record; once it is written, its seq, time and hash go to the
+        metrics and the log (a witness of a record that never reached the file would be
+        false)."""
         with self._lock:
-            self._logger.msg("checkpoint", reason=reason, interval_s=self.checkpoint_interval_s)
-            self._since_checkpoint = 0
-            head = self._head
+            ticket = self._queue_checkpoint(reason)
+        self._wait_durable(ticket)
+        self._witnessed(ticket.head, reason)
+        return ticket.head
+
+    def _witnessed(self, head: Head, reason: str) -> None:
         when = self._clock()
         if self._metrics:
             self._metrics.audit_checkpoint(head.seq, when, head.hash)
@@ -370,4 +495,3 @@ class AuditLog(AuditWriter):
             log.info(
                 "audit_checkpoint", path=self.path, seq=head.seq, head=head.hash, reason=reason
             )
-        return head

@@ -40,12 +40,13 @@ DIAGNOSTICS
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import shutil
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
@@ -115,6 +116,12 @@ def _ident(value: str | None, default: str = "none") -> str:
     """A label value from an identifier (rule id, detector name); anything else is 'other'."""
     if value is None or value == "":
         return default
+    return _checked_ident(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _checked_ident(value: str) -> str:
+    # Rule ids and detector names repeat on every message; the regex need not.
     return value if _IDENT.fullmatch(value) else "other"
 
 
@@ -344,6 +351,7 @@ class Metrics:
         self._domains: set[tuple[str, str]] = set()
         self._domain_lock = threading.Lock()
         self.hold_queue: HoldQueueCollector | None = None
+        self._series_cache: dict[tuple[int, tuple[str, ...]], Any] = {}
         self._initialise()
 
     def _initialise(self) -> None:
@@ -377,8 +385,18 @@ class Metrics:
         self.policy_reload_ok.set(1)
 
     # -- decisions -----------------------------------------------------------------------------
+    def _series(self, metric: Counter | Histogram, *values: str) -> Any:
+        """The labelled series of `metric`, looked up once: prometheus_client's labels()
+        validates and locks on every call (about 1 us; several per message). The label values
+        are bounded (see the module docstring), and so is this cache."""
+        key = (id(metric), values)
+        series = self._series_cache.get(key)
+        if series is None:
+            series = self._series_cache.setdefault(key, metric.labels(*values))
+        return series
+
     def observe_recipient(self, rd: RecipientDecision, path: str) -> None:
-        self.recipients.labels(rd.action, _ident(rd.rule), path).inc()
+        self._series(self.recipients, rd.action, _ident(rd.rule), path).inc()
 
     def observe(self, decision: Decision) -> None:
         """Count a message decision with its findings, rule hits and quarantine.
@@ -386,18 +404,20 @@ class Metrics:
         Recipients refused at RCPT time (SMTP path) are counted when refused, with
         observe_recipient; the decision at end of message no longer includes them.
         """
-        self.messages.labels(decision.action, decision.path).inc()
+        series = self._series
+        path = decision.path
+        series(self.messages, decision.action, path).inc()
         for rd in decision.recipients:
-            if decision.path == "local" or not rd.refused:
-                self.observe_recipient(rd, decision.path)
+            if path == "local" or not rd.refused:
+                series(self.recipients, rd.action, _ident(rd.rule), path).inc()
         if decision.action == "quarantine":
-            self.quarantines.labels(_ident(decision.rule), decision.path).inc()
+            series(self.quarantines, _ident(decision.rule), path).inc()
         for hit in decision.content_hits:
-            self.rule_hits.labels(_ident(hit.rule), _ident(hit.action), _ident(hit.mode)).inc()
+            series(self.rule_hits, _ident(hit.rule), _ident(hit.action), _ident(hit.mode)).inc()
         self.observe_findings(decision.findings)
         for scope, kind in {(n.scope, n.kind) for n in decision.first_contact}:
             if scope in SCOPES and kind in CONTACT_KINDS:
-                self.first_contacts.labels(scope, kind).inc()
+                series(self.first_contacts, scope, kind).inc()
 
     def observe_findings(self, findings: Iterable[Finding]) -> None:
         """Count content findings (unique values per detector and best confidence).
@@ -407,11 +427,11 @@ class Metrics:
         """
         for f in findings:
             confidence = f.confidence if f.confidence in CONFIDENCES else "other"
-            self.findings.labels(_ident(f.detector), confidence).inc(max(0, int(f.count)))
+            self._series(self.findings, _ident(f.detector), confidence).inc(max(0, int(f.count)))
 
     def observe_decision_seconds(self, path: str, seconds: float) -> None:
         """Record how long one end-of-message decision took (the session measures it)."""
-        self.decision_seconds.labels(path).observe(seconds)
+        self._series(self.decision_seconds, path).observe(seconds)
 
     def internal_error(self, path: str) -> None:
         self.internal_errors.labels(path).inc()
@@ -512,8 +532,8 @@ class Metrics:
     def audit_configured(self, checkpoint_interval_s: float) -> None:
         self.audit_checkpoint_interval.set(checkpoint_interval_s)
 
-    def audit_record_written(self) -> None:
-        self.audit_records.inc()
+    def audit_record_written(self, count: int = 1) -> None:
+        self.audit_records.inc(count)
 
     def audit_write_failed(self) -> None:
         self.audit_write_errors.inc()

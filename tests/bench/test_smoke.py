@@ -23,6 +23,7 @@ from bench import (
     report,
     run,
     servers,
+    session_cpu,
 )
 from bench.mime import MIX_FILES, SENDER, build_message, realistic_mix
 from tests.e2e.postfix import REQUIRED_BINARIES
@@ -238,6 +239,28 @@ class TestMilterTools:
         assert [s["messages"] for s in over["samples"]] == [0, 20, 40]
         assert held["verdicts"] == {"a": 3}
         assert {"rss_kib_held", "rss_kib_after_close", "threads_held"} <= held.keys()
+
+    def test_session_cpu_reports_every_configuration_and_part(self) -> None:
+        """The in-process per-message bench feeds recorded messages to a session in each
+        configuration and times the observer's parts."""
+        result = session_cpu.run(messages=3, rounds=1)
+        json.dumps(result)
+        for size in ("5KB", "50KB"):
+            cells = result["sizes"][size]
+            assert cells.keys() == {"bare", "observed", "audited", "no-fsync"}
+            assert all(c["cpu_us_per_message"] > 0 for c in cells.values())
+        assert len(result["parts_us"]) == 5
+
+    @pytest.mark.parametrize("variant", ["one-loop", "loop-handoff", "loop-eom-handoff"])
+    def test_loop_variants_decide_as_the_threads_do(self, variant: str) -> None:
+        """The connection-model variants (bench/variants.py) serve 1 and 8 connections and
+        accept the bench's ordinary mail, as the shipped server does."""
+        result = bench_protocol.run(
+            quick=True, transports=("unix",), concurrency=(1, 8), sizes=("5KB",), variant=variant
+        )
+        for name in ("5KB/c1", "5KB/c8"):
+            cell = result["transports"]["unix"][name]
+            assert cell["messages"] > 0 and cell["verdicts"] == {"a": cell["messages"]}
 
     def test_memory_of_workers_adds_up_every_process(self) -> None:
         """With serve --workers 2 the RSS is that of the supervisor and both workers."""

@@ -58,8 +58,8 @@ class MetricsSpy:
     failed: int = 0
     checkpoints: list[tuple[int, float, str]] = field(default_factory=list)
 
-    def audit_record_written(self) -> None:
-        self.written += 1
+    def audit_record_written(self, count: int = 1) -> None:
+        self.written += count
 
     def audit_write_failed(self) -> None:
         self.failed += 1
@@ -254,6 +254,163 @@ class TestAuditLog:
         log.close()
 
 
+class _GatedFsync:
+    """os.fdatasync that holds the first call until released and may fail chosen calls: lets
+    a test queue records behind a commit in progress, without relying on timing."""
+
+    def __init__(self, fail_calls: tuple[int, ...] = ()) -> None:
+        self.calls = 0
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self._fail = fail_calls
+        self._real = os.fdatasync
+
+    def __call__(self, fd: int) -> None:
+        self.calls += 1
+        call = self.calls
+        if call == 1:
+            self.entered.set()
+            self.release.wait(30)
+        if call in self._fail:
+            raise OSError(5, "Input/output error")
+        self._real(fd)
+
+
+def _wait_queued(log: AuditLog, count: int, gate: _GatedFsync) -> None:
+    """Wait until `count` records are queued behind the held commit (at most 30 s: a trail
+    that writes each record alone never queues them, and the test then fails)."""
+    for _ in range(6000):
+        with log._lock:
+            if len(log._queue) >= count:
+                return
+        gate.entered.wait(0.005)
+    raise AssertionError(f"{count} records never queued behind the commit in progress")
+
+
+class TestGroupCommit:
+    def test_concurrent_records_share_one_fsync(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Records queued while a commit is in progress are written and fsync'ed together in
+        the next commit; nobody returns before their own record is durable."""
+        path = tmp_path / "audit.jsonl"
+        log = trail(path, fsync=True)
+        gate = _GatedFsync()
+        monkeypatch.setattr(os, "fdatasync", gate)
+        returned: dict[int, int] = {}
+
+        def write(n: int) -> None:
+            returned[n] = log.record("test", {"n": n}).seq
+
+        first = threading.Thread(target=write, args=(0,))
+        first.start()
+        assert gate.entered.wait(30)
+        others = [threading.Thread(target=write, args=(n,)) for n in range(1, 16)]
+        for t in others:
+            t.start()
+        _wait_queued(log, 15, gate)  # all fifteen queued behind the held commit
+        assert returned == {}  # the first one is not durable yet, so nobody has returned
+        gate.release.set()
+        for t in [first, *others]:
+            t.join(30)
+        assert gate.calls == 2  # one fsync for the first record, one for the fifteen
+        assert sorted(returned.values()) == list(range(2, 18))
+        log.close()
+        assert verify([str(path)]).ok
+
+    def test_many_writers_keep_order_and_chain(self, tmp_path: Path) -> None:
+        """Sixteen threads writing fsync'ed records at once: one unbroken chain, each thread's
+        records in its own order, and every record on disk by the time its writer returns."""
+        path = tmp_path / "audit.jsonl"
+        log = trail(path, fsync=True)
+        missing: list[int] = []
+        errors: list[BaseException] = []
+
+        def write(t: int) -> None:
+            try:
+                for n in range(40):
+                    seq = log.record("test", {"thread": t, "n": n}).seq
+                    # Durable when record() returns: its line is in the file already (whole
+                    # lines only: another thread's commit may be half way through its write).
+                    data = path.read_bytes()
+                    whole = data[: data.rfind(b"\n") + 1].splitlines()
+                    if seq not in {json.loads(line)["seq"] for line in whole}:
+                        missing.append(seq)
+            except BaseException as exc:  # a thread's failure must fail the test
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(t,)) for t in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        log.close()
+        assert errors == [] and missing == []
+        docs = records(path)
+        assert [d["seq"] for d in docs] == list(range(1, len(docs) + 1))
+        for t in range(16):
+            assert [d["n"] for d in docs if d.get("thread") == t] == list(range(40))
+        result = verify([str(path)])
+        assert result.ok and result.records == 16 * 40 + 2
+
+    def test_failed_commit_fails_every_waiter_and_keeps_the_chain(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An fsync error fails the records of that commit and those queued behind them (they
+        chain onto them): each writer gets the error, none of their lines stays in the file,
+        and the next record continues the chain from the last durable one."""
+        path = tmp_path / "audit.jsonl"
+        spy = MetricsSpy()
+        log = trail(path, fsync=True, metrics=spy)
+        before = path.read_bytes()
+        gate = _GatedFsync(fail_calls=(1,))
+        monkeypatch.setattr(os, "fdatasync", gate)
+        errors: dict[int, str] = {}
+
+        def write(n: int) -> None:
+            try:
+                log.record("test", {"n": n})
+            except OSError as exc:
+                errors[n] = exc.strerror or ""
+
+        first = threading.Thread(target=write, args=(0,))
+        first.start()
+        assert gate.entered.wait(30)
+        others = [threading.Thread(target=write, args=(n,)) for n in range(1, 6)]
+        for t in others:
+            t.start()
+        _wait_queued(log, 5, gate)
+        gate.release.set()
+        for t in [first, *others]:
+            t.join(30)
+        assert errors == {n: "Input/output error" for n in range(6)}
+        assert path.read_bytes() == before and log.head.seq == 1
+        assert spy.failed == 1 and spy.written == 1  # only the start checkpoint
+        assert log.record("test", {"n": 6}).seq == 2
+        log.close()
+        assert verify([str(path)]).ok
+        assert [d.get("n") for d in records(path)] == [None, 6, None]
+
+    def test_a_checkpoint_not_written_is_not_exported(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A checkpoint whose commit fails raises and goes neither to the metrics nor to the
+        log: a witness of a record that is not in the file would be false."""
+        spy = MetricsSpy()
+        log = trail(tmp_path / "audit.jsonl", fsync=True, metrics=spy)
+
+        def failing(fd: int) -> None:
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(os, "fdatasync", failing)
+        with structlog.testing.capture_logs() as logs, pytest.raises(OSError):
+            log.checkpoint("interval")
+        assert [seq for seq, _, _ in spy.checkpoints] == [1]
+        assert [e for e in logs if e["event"] == "audit_checkpoint"] == []
+        monkeypatch.undo()
+        log.close()
+
+
 class TestServeAudit:
     def test_serve_refuses_a_damaged_audit_file(self, tmp_path: Path) -> None:
         """`serve --audit-log` will not continue a chain whose last line is broken: exit 2."""
@@ -358,6 +515,31 @@ class TestAuditedMilter:
         assert error["path"] == "smtp" and error["action"] == "tempfail"
         assert verify([str(audited.path)]).ok
         assert sample(audited.metrics, "postwarden_audit_records_total") == 6
+
+    def test_one_log_event_per_message(self, audited: Audited) -> None:
+        """A decided message makes one log event, 'message_decided', carrying what the
+        record's readers need (queue id, path, action, rules, counts) and no client data; a
+        recipient refused at RCPT adds its own 'recipient_refused' (it gets its reply then)."""
+        with structlog.testing.capture_logs() as logs, MilterClient(audited.smtp) as c:
+            for n in range(3):
+                c.mail(SENDER, {"i": f"4ZqWb01abc{n}"})
+                c.rcpt("a@partner.example")
+                c.rcpt("b@partner.example")
+                c.body(b"Beste collega, de notulen staan op de gedeelde schijf.\r\n")
+                assert c.eom().final.cmd == b"a"
+            c.mail(SENDER, {"i": "4ZqWb01abc9"})
+            assert c.rcpt("b@bjzutrecht.nl").cmd == b"y"
+            c.rcpt("a@partner.example")
+            assert c.eom().final.cmd == b"a"
+        events = [e for e in logs if e["event"] != "audit_checkpoint"]
+        assert [e["event"] for e in events] == ["message_decided"] * 3 + [
+            "recipient_refused",
+            "message_decided",
+        ]
+        first = events[0]
+        assert first["queue_id"] == "4ZqWb01abc0" and first["path"] == "smtp"
+        assert first["action"] == "accept" and first["recipients"] == 2
+        assert "notulen" not in json.dumps(events, default=str)
 
     def test_audit_failure_tempfails_the_message(self, audited: Audited) -> None:
         """When the record cannot be written the message is tempfailed, not accepted."""
