@@ -2850,6 +2850,374 @@ def staff_personal() -> None:
     )
 
 
+# ------------------------------------------------------------------------------------------
+# Second blind batch (still written before reading the detectors): more of the day's mail
+# ------------------------------------------------------------------------------------------
+
+
+def phones_and_passes() -> None:
+    """Mobile phones (IMEI, SIM, PUK) and access passes: long numbers that are no BSN."""
+    n, a, f = me("Medewerker ICT")
+    rn, ra = ext_person("supplier")
+    rows = [["Medewerker", "06-nummer", "IMEI", "SIM (ICCID)", "PUK"]]
+    for _ in range(8):
+        rows.append([fake.name(), mobile(), digits(15), "8931" + digits(15), digits(8)])
+    body = (
+        f"{greet(rn)}\n\nDe {len(rows) - 1} nieuwe toestellen voor de crisisdienst zijn uitgeleverd. Kunnen jullie de "
+        f"SIM-kaarten in de tabel hieronder activeren op ons zakelijke abonnement (klantnummer {digits(8)}, "
+        f"contract {digits(9)})?\n\n"
+        + "\n".join(" | ".join(r) for r in rows)
+        + "\n\n"
+        + signature(n, f)
+    )
+    to = [(rn, ra)]
+    add(
+        "phones_passes",
+        "ordinary",
+        sender=(n, a),
+        to=to,
+        raw=build(
+            sender=(n, a),
+            to=to,
+            subject="Activeren SIM-kaarten crisisdienst",
+            body=body,
+            client=client_mix(),
+        ),
+        note="IMEI, ICCID and PUK codes in a table",
+    )
+    n, a, f = me("Medewerker Facilitair")
+    rn, ra = ext_person("supplier")
+    rows = [["Pasnummer", "Naam", "Locatie", "Geldig tot"]] + [
+        [
+            digits(9),
+            fake.name(),
+            rng.choice(["Utrecht", "Zeist", "Amersfoort"]),
+            work_date(700).strftime("%d-%m-%Y"),
+        ]
+        for _ in range(10)
+    ]
+    body = (
+        f"{greet(rn)}\n\nGraag de toegangspassen in de bijlage blokkeren (uit dienst of verloren). Het gaat om "
+        f"locatie Vliegend Hertlaan; meldingnummer beveiliging {digits(6)}.\n\n" + signature(n, f)
+    )
+    to = [(rn, ra)]
+    add(
+        "phones_passes",
+        "ordinary",
+        sender=(n, a),
+        to=to,
+        raw=build(
+            sender=(n, a),
+            to=to,
+            subject="Blokkeren toegangspassen",
+            body=body,
+            client=client_mix(),
+            attachments=[
+                (
+                    "passen_blokkeren.xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    make_xlsx({"Passen": rows}),
+                )
+            ],
+        ),
+        where="attachment",
+        note="access-pass numbers of staff",
+    )
+
+
+def fleet_and_insurance() -> None:
+    for _i in range(3):
+        n, a, f = me(rng.choice(["Medewerker Facilitair", "Officemanager"]))
+        rn, ra = ext_person("supplier")
+        plate = f"{rng.choice(['G', 'H', 'K'])}-{digits(3)}-{''.join(rng.choices('BDFGHJKLNPRSTXZ', k=2))}"
+        d = work_date(20)
+        body = rng.choice(
+            [
+                f"{greet(rn)}\n\nBij een huisbezoek in {fake.city()} is op {nl_date(d)} schade ontstaan aan leaseauto {plate} "
+                f"(leasecontract {digits(7)}, km-stand {rng.randint(10000, 90000)}). Het schadeformulier is ingevuld door de "
+                f"bestuurder; polisnummer {digits(10)}. De tegenpartij was een geparkeerde auto.",
+                f"{greet(rn)}\n\nOnze polis {digits(9)} (ongevallen inzittenden, {rng.randint(20, 60)} voertuigen) loopt af op "
+                f"{nl_date(d + dt.timedelta(days=40))}. Graag een verlengingsvoorstel; het schadeverloop over {d.year - 1} was "
+                f"{rng.randint(1, 9)} claims, totaal {money(2000, 30000)}.",
+            ]
+        )
+        body += "\n\n" + signature(n, f)
+        to = [(rn, ra)]
+        add(
+            "fleet_insurance",
+            "ordinary",
+            sender=(n, a),
+            to=to,
+            raw=build(
+                sender=(n, a),
+                to=to,
+                subject=rng.choice(["Schademelding leaseauto", "Verlenging polis"]),
+                body=body,
+                client=client_mix(),
+            ),
+            note="licence plate, contract, policy and claim numbers",
+        )
+
+
+def subsidies() -> None:
+    for _i in range(2):
+        n, a, f = me("Beleidsadviseur kwaliteit")
+        rn, ra = ext_person("edu")
+        body = (
+            f"{greet(rn)}\n\nHierbij de tussenrapportage van project {digits(8)} ('Snel passende hulp na een "
+            f"crisisplaatsing'). Looptijd {nl_date(dt.date(2025, 3, 1))} tot {nl_date(dt.date(2027, 2, 28))}, budget "
+            f"{money(150000, 600000)}, besteed {rng.randint(30, 70)}%. In de pilot zijn {rng.randint(40, 120)} jeugdigen "
+            f"gevolgd; de gemiddelde duur van een crisisplaatsing daalde van {rng.randint(30, 50)} naar "
+            f"{rng.randint(15, 29)} dagen.\n\n" + signature(n, f)
+        )
+        to = [(rn, ra)]
+        add(
+            "subsidy",
+            "ordinary",
+            sender=(n, a),
+            to=to,
+            raw=build(
+                sender=(n, a),
+                to=to,
+                subject="Tussenrapportage subsidieproject",
+                body=body,
+                client=client_mix(),
+            ),
+            note="project numbers, budgets, aggregated outcomes",
+        )
+
+
+def interpreter_booking() -> None:
+    for _i in range(2):
+        n, a, f = me("Gezinsvoogd")
+        rn, ra = ext_person("supplier")
+        d = work_date(14)
+        body = (
+            f"{greet(rn)}\n\nGraag boek ik een tolk {rng.choice(['Arabisch', 'Tigrinya', 'Pools', 'Turks'])} voor een gesprek "
+            f"met een gezin op {nl_date(d, True)} van 10.00 tot 11.30 uur, op ons kantoor Vliegend Hertlaan 35, 3526 KT "
+            f"Utrecht (spreekkamer 2). Het gaat om een gesprek over de voortgang van een ondertoezichtstelling. "
+            f"Opdrachtnummer {digits(8)}, kostenplaats {digits(4)}, raamcontract {digits(6)}.\n\n"
+            + signature(n, f)
+        )
+        to = [(rn, ra)]
+        add(
+            "interpreter",
+            "ordinary",
+            sender=(n, a),
+            to=to,
+            raw=build(sender=(n, a), to=to, subject="Tolkaanvraag", body=body, client=client_mix()),
+            note="booking for a family meeting at our office, no family named",
+        )
+
+
+def jurisprudence() -> None:
+    n, a, f = me("Jurist")
+    rn, ra = ext_person("edu")
+    body = (
+        f"{greet(rn)}\n\nInteressante uitspraak voor de kennisbank: ECLI:NL:RBMNE:2026:{rng.randint(1000, 9999)} "
+        f"(kinderrechter, {nl_date(work_date(60))}). De minderjarige (geboren in {rng.randint(2010, 2016)}) werd "
+        f"uit huis geplaatst; de rechter oordeelde dat de GI het netwerk onvoldoende had betrokken. Zie r.o. 4.3 "
+        f"tot en met 4.7. Ook relevant: ECLI:NL:GHARL:2025:{rng.randint(1000, 9999)} over de verlenging van een "
+        f"machtiging uithuisplaatsing.\n\n" + signature(n, f)
+    )
+    to = [(rn, ra)]
+    add(
+        "jurisprudence",
+        "ordinary",
+        sender=(n, a),
+        to=to,
+        raw=build(
+            sender=(n, a),
+            to=to,
+            subject="Uitspraak voor de kennisbank",
+            body=body,
+            client=client_mix(),
+        ),
+        note="public anonymised case law with ECLI numbers and a birth year",
+    )
+
+
+def cbs_delivery() -> None:
+    sender = ("Datalevering", f"noreply@{OWN}")
+    rn, ra = ext_person("edu")
+    body = (
+        f"Levering Jeugdbeschermingsstatistiek {2026} halfjaar 1\n\nBestand: JB_{digits(8)}_H1.csv.gpg (versleuteld)\n"
+        f"Aantal records: {rng.randint(1000, 9000)}\nSHA-256: {''.join(rng.choices('0123456789abcdef', k=64))}\n"
+        f"Aanleverdatum: {FIXED:%d-%m-%Y}\nLeveranciersnummer: {digits(6)}\n\nDit bericht is automatisch verzonden."
+    )
+    msg = MIMEText(body, "plain", "utf-8")
+    msg["From"] = formataddr(sender)
+    msg["To"] = ra
+    msg["Subject"] = "Levering jeugdbeschermingsstatistiek H1"
+    msg["Date"] = format_datetime(FIXED)
+    msg["Message-ID"] = f"<{digits(14)}@app02.{OWN}>"
+    msg["Auto-Submitted"] = "auto-generated"
+    add(
+        "system_report",
+        "ordinary",
+        sender=sender,
+        to=[(rn, ra)],
+        raw=msg.as_bytes(policy=email_policy.SMTP),
+        local=True,
+        note="delivery receipt: record counts and a checksum",
+    )
+
+
+def webinar_confirmations() -> None:
+    for _i in range(2):
+        sender = ("Academie Samen Veilig", f"academie@{OWN}")
+        rn, ra = ext_person(rng.choice(["zorg", "school", "gemeente"]))
+        d = work_date(30)
+        body = (
+            f"Beste {rn.split()[0]},\n\nBedankt voor je aanmelding voor het webinar 'Kindermishandeling herkennen in "
+            f"de klas' op {nl_date(d, True)} van 15.30 tot 17.00 uur.\nRegistratienummer: {digits(9)}\n"
+            f"Deelnemerscode: {digits(6)}\nDe link ontvang je een dag van tevoren. Na afloop krijg je een "
+            f"certificaat (2 SKJ-punten, accreditatienummer {digits(6)}).\n\nAcademie {ORG}"
+        )
+        to = [(rn, ra)]
+        add(
+            "webinar",
+            "ordinary",
+            sender=sender,
+            to=to,
+            raw=build(
+                sender=sender,
+                to=to,
+                subject="Bevestiging aanmelding webinar",
+                body=body,
+                client="plain",
+            ),
+            local=True,
+            note="registration confirmation with registration and participant numbers",
+        )
+
+
+def more_client_data() -> None:
+    """Client data in the shapes not covered above."""
+    # An access request answered to the parent's own mail address: the whole file, in plain text.
+    n, a, f = me("Privacy officer")
+    c = child()
+    parent_addr = f"{c['parent'].split()[0].lower()}{digits(2)}@hotmail.com"
+    body = (
+        f"Geachte heer/mevrouw,\n\nNaar aanleiding van uw inzageverzoek (AVG art. 15) ontvangt u in de bijlage het "
+        f"dossier van uw kind {c['name']}.\n\n" + signature(n, f)
+    )
+    paras = [
+        f"Naam: {c['name']}",
+        f"Geboortedatum: {c['dob']}",
+        f"BSN: {c['bsn']}",
+        f"Adres: {c['addr']}",
+        "## Journaal",
+        "Melding Veilig Thuis ontvangen; onderzoek gestart; ondertoezichtstelling uitgesproken.",
+    ]
+    to = [(c["parent"], parent_addr)]
+    add(
+        "access_request",
+        "client_data",
+        sender=(n, a),
+        to=to,
+        raw=build(
+            sender=(n, a),
+            to=to,
+            subject="Uw inzageverzoek",
+            body=body,
+            client="outlook",
+            attachments=[
+                (
+                    "Dossier inzage.pdf",
+                    "application/pdf",
+                    make_pdf("Dossier (inzage)", [p.lstrip("# ") for p in paras]),
+                )
+            ],
+        ),
+        detectors=["bsn", "case_keywords", "date_of_birth", "postcode"],
+        where="attachment",
+        note="the file sent to a parent's private mailbox in plain text",
+    )
+    # Names with the date in brackets and no label, as care workers write in a hurry.
+    for _i in range(2):
+        n, a, f = me("Gezinsvoogd")
+        rn, ra = ext_person("zorg")
+        kids = [child() for _ in range(rng.randint(2, 3))]
+        listing = "\n".join(f"- {k['name']} ({k['dob_date']})" for k in kids)
+        body = (
+            f"{greet(rn)}\n\nHet gezin waar we het over hadden (uithuisplaatsing per vandaag, crisisplaatsing bij "
+            f"de grootouders):\n{listing}\nMoeder: {kids[0]['parent']}, {kids[0]['addr']}.\n\n"
+            + signature(n, f)
+        )
+        to = [(rn, ra)]
+        add(
+            "client_unlabelled",
+            "client_data",
+            sender=(n, a),
+            to=to,
+            raw=build(
+                sender=(n, a),
+                to=to,
+                subject="Gezin uithuisplaatsing",
+                body=body,
+                client=client_mix(),
+            ),
+            detectors=["case_keywords", "date_of_birth", "postcode"],
+            note="children's names with dates of birth in brackets, no label",
+        )
+    # A child named with an address and a measure, without BSN or date of birth.
+    for _i in range(2):
+        n, a, f = me("Jeugdbeschermer")
+        rn, ra = ext_person(rng.choice(["school", "supplier"]))
+        c = child()
+        body = rng.choice(
+            [
+                f"{greet(rn)}\n\n{c['name']} wordt morgen uit huis geplaatst in het kader van de ondertoezichtstelling. Hij/zij "
+                f"wordt om 08.00 uur opgehaald op {c['addr']}. Wilt u de mentor inlichten? Vader mag het kind niet van school "
+                f"ophalen (contactverbod).",
+                f"{greet(rn)}\n\nGraag een taxi (jeugdvervoer) voor {c['name']} van het adres {c['addr']} naar het pleeggezin in "
+                f"{fake.city()}, {nl_date(work_date(5), True)} 16.00 uur. Begeleiding door de gezinsvoogd. Machtiging "
+                f"uithuisplaatsing is afgegeven.",
+            ]
+        )
+        body += "\n\n" + signature(n, f)
+        to = [(rn, ra)]
+        add(
+            "client_no_number",
+            "client_data",
+            sender=(n, a),
+            to=to,
+            raw=build(
+                sender=(n, a),
+                to=to,
+                subject=rng.choice(["Uithuisplaatsing morgen", "Taxi jeugdvervoer"]),
+                body=body,
+                client=client_mix(),
+            ),
+            detectors=["case_keywords", "postcode"],
+            note="a named child, home address and measure; no BSN, no date of birth",
+        )
+    # Client data to an external partner with a colleague in Cc (mixed recipients).
+    n, a, f = me("Medewerker Veilig Thuis", OWN_VT)
+    rn, ra = ext_person("zorg")
+    cn, ca, _ = me()
+    c = child()
+    body = (
+        f"{greet(rn)}\n\nOverdracht na onderzoek Veilig Thuis: {c['name']}, geboortedatum {c['dob']}, BSN {c['bsn']}. "
+        f"Er is sprake van kindermishandeling; de veiligheidsafspraken staan in het veiligheidsplan.\n\n"
+        + signature(n, f).replace(OWN, OWN_VT)
+    )
+    to = [(rn, ra)]
+    cc = [(cn, ca)]
+    add(
+        "client_mixed",
+        "client_data",
+        sender=(n, a),
+        to=to + cc,
+        raw=build(
+            sender=(n, a), to=to, cc=cc, subject="Overdracht", body=body, client=client_mix()
+        ),
+        detectors=["bsn", "case_keywords", "date_of_birth"],
+        note="client data to a partner with a colleague in Cc",
+    )
+
+
 def main() -> None:
     global ORG_IBAN
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
@@ -2865,6 +3233,8 @@ def main() -> None:
         processing_agreements, court_scheduling, research_selection, training_cases, staff_personal,
         dossier_extracts, reports, client_lists, screenshots_scans, referrals, allocation_requests,
         quoted_client_data, home_forward, voicemail, english_partner, internal,
+        phones_and_passes, fleet_and_insurance, subsidies, interpreter_booking, jurisprudence,
+        cbs_delivery, webinar_confirmations, more_client_data,
     ]  # fmt: skip
     for step in steps:
         step()
