@@ -10,8 +10,12 @@ Confidence: high for every date found that way; nothing without a keyword.  Coun
 date; samples show the last two digits of the year only ('**-**-**11').
 
 Not a date of birth: a date after today (a meeting, a deadline), a date after a death word
-(overleden, died, †: "geboren 1960, overleden 2026"), and "geb." followed by a word that is no
-month name ("geb. B, kamer 2": gebouw, building).
+(overleden, died, †: "geboren 1960, overleden 2026"), "geb." followed by a word that is no
+month name ("geb. B, kamer 2": gebouw, building), a date in a later sentence than the keyword
+(a prose sentence ends -- a full stop, ! or ? after a word -- and a new line starts: "we vragen
+de geboortedatum van het kind.\n\nOp 1 november geven wij een training"), and a date that
+bounds a range or a comparison rather than naming a day ("geboren tussen 01-01-2009 en
+31-12-2012", "geboren na 1 januari 2010", "born before ...": a selection, not a person).
 
 Refuses: impossible dates (31-02-2011), two-digit years, dates inside longer numbers.
 """
@@ -57,6 +61,17 @@ _GEB_FILLERS = frozenset((b"op", b"on", b"d", b"dd", b"datum", b"te"))
 # A date after one of these is a date of death, not of birth.
 _DEATH = re.compile(rb"(?i)\b(?:overleden|gestorven|died|deceased)\b|\boverl\.|\xe2\x80\xa0")
 _WORD = re.compile(rb"[^\W\d_]+")
+# The end of a prose sentence at the end of a line: a full stop, ! or ? right after a word of
+# at least four letters (not an abbreviated table header such as "Opm." or "Nr."), then a line
+# break. A date after it belongs to the next sentence; a new birth keyword opens its own window.
+_SENTENCE_END = re.compile(rb"[^\W\d_]{4}[.!?][ \t]*\r?\n")
+# Just before a date: a word that makes the date a bound ("na", "voor", "vanaf", "after").
+_COMPARISON = re.compile(
+    rb"(?i)\b(?:na|voor|v\xc3\xb3\xc3\xb3r|vanaf|sinds|after|before|since)\s+(?:de\s+|the\s+)?$"
+)
+# A range of two dates: "tussen|between|van|from <date> en|and|tot|t/m|to|until|- <date>".
+_RANGE_START = re.compile(rb"(?i)\b(?:tussen|between|van|from)\s+$")
+_RANGE_JOIN = re.compile(rb"(?i)\s*(?:en|and|tot(?:\s+en\s+met)?|t/m|to|until|-|\xe2\x80\x93)\s*")
 
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _MONTH_WORDS = frozenset(month.encode("ascii") for month in MONTHS)
@@ -99,7 +114,12 @@ def _may_name_a_month(window: bytes) -> bool:
 
 def dates_in(window: bytes) -> list[datetime.date]:
     """Every valid date written in `window` (UTF-8) in one of the accepted forms."""
-    found: list[datetime.date] = []
+    return [day for day, _, _ in dated_spans(window)]
+
+
+def dated_spans(window: bytes) -> list[tuple[datetime.date, int, int]]:
+    """Every valid date in `window` with its byte span, in the order dates_in gives them."""
+    found: list[tuple[datetime.date, int, int]] = []
     for m in _NUMERIC.finditer(window):
         start, end = m.span()
         if start and window[start - 1] in _GLUE:
@@ -117,7 +137,7 @@ def dates_in(window: bytes) -> list[datetime.date]:
         else:
             continue
         if value is not None:
-            found.append(value)
+            found.append((value, start, end))
     if _may_name_a_month(window):
         text = window.decode("utf-8", "replace")
         for t in _TEXTUAL.finditer(text):
@@ -126,7 +146,9 @@ def dates_in(window: bytes) -> list[datetime.date]:
             else:
                 value = _date(t.group(6), MONTHS[t.group(4).lower()], t.group(5))
             if value is not None:
-                found.append(value)
+                # the regex ran on text: turn its character span into the window's bytes
+                lo = len(text[: t.start()].encode("utf-8"))
+                found.append((value, lo, lo + len(t.group().encode("utf-8"))))
     return found
 
 
@@ -157,7 +179,11 @@ class _Run(DetectorRun):
             death = _DEATH.search(data, end, hi)
             if death is not None:
                 hi = death.start()  # what follows 'overleden' is no date of birth
-            for day in dates_in(data[lo:hi]):
+            sentence = _SENTENCE_END.search(data, end, hi)
+            if sentence is not None:
+                hi = sentence.end()  # a later sentence's date is not this keyword's
+            window = data[lo:hi]
+            for day in _named_days(window, dated_spans(window)):
                 if day > self.today:
                     continue  # nobody is born in the future: a meeting, a deadline
                 self.tally.add(day.isoformat(), "high", segment.where)
@@ -167,6 +193,19 @@ class _Run(DetectorRun):
     def findings(self) -> tuple[Finding, ...]:
         found = self.tally.finding()
         return (found,) if found else ()
+
+
+def _named_days(window: bytes, spans: list[tuple[datetime.date, int, int]]) -> list[datetime.date]:
+    """The dates in `window` that name a day, without the bounds of a range or a comparison
+    ("tussen 01-01-2009 en 31-12-2012", "na 1 januari 2010"): a selection of people, not one
+    person's date of birth. Two dates joined by 'en' without 'tussen' are two people's."""
+    spans = sorted(spans, key=lambda span: span[1])
+    bound = [_COMPARISON.search(window[:start]) is not None for _, start, _ in spans]
+    for i in range(len(spans) - 1):
+        between = window[spans[i][2] : spans[i + 1][1]]
+        if _RANGE_JOIN.fullmatch(between) and _RANGE_START.search(window[: spans[i][1]]):
+            bound[i] = bound[i + 1] = True
+    return [day for (day, _, _), skip in zip(spans, bound, strict=True) if not skip]
 
 
 def _geb_leads_to_a_date(data: bytes, end: int) -> bool:

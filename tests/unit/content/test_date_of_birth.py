@@ -148,3 +148,68 @@ class TestNotABirthDate:
         found = dob("In memoriam: geboren 12-03-1960, overleden 01-02-2020.")
         assert found is not None and found.count == 1
         assert dob("In memoriam Jan. Geboren in Utrecht, † 01-02-2020.") is None
+
+
+class TestLaterSentences:
+    """A date in a later sentence is not the birth keyword's date (blind corpus, meldcode_info)."""
+
+    def test_a_date_after_the_sentence_ends_is_no_birth_date(self) -> None:
+        """'We ask the geboortedatum.' then a new paragraph with a training date: not found."""
+        text = (
+            "Bij een melding vragen wij naam, adres en geboortedatum van het kind en de ouders; "
+            "stuur die niet per mail.\n\nOp zondag 1 november 2026 geven wij een scholing."
+        )
+        assert dob(text) is None
+
+    def test_a_birth_keyword_in_the_next_sentence_still_counts(self) -> None:
+        """The next sentence's own birth keyword opens its own window."""
+        text = "We vragen de geboortedatum van het kind.\nHet kind is geboren op 12-03-2015."
+        found = dob(text)
+        assert found is not None and found.count == 1
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Naam\tGeboortedatum\tOpm.\nJan\t12-03-2015\t-",
+            "Nr.\tGeboortedatum\tTel.\n1\t12-03-2015\t030",
+            "Geboortedatum:\n\n12-03-2015",
+            "geboren te St. Jansteen op 12-03-2015",
+        ],
+    )
+    def test_abbreviations_and_blank_lines_do_not_end_the_window(self, text: str) -> None:
+        """A table header's 'Opm.', 'St.' in a place name or a blank line is no sentence end."""
+        found = dob(text)
+        assert found is not None and found.count == 1
+
+
+class TestRanges:
+    """A date that bounds a range or a comparison is a selection, not someone's birth date."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "alle jeugdigen geboren tussen 01-01-2009 en 31-12-2012 met een OTS",
+            "kinderen geboren van 1 januari 2010 tot en met 31 december 2012",
+            "jongeren geboren na 01-01-2010",
+            "kinderen geboren vóór 1 januari 2012 vallen erbuiten",
+            "children born between 1 January 2009 and 31 December 2012",
+            "geboortedatum vanaf 01-01-2008",
+        ],
+    )
+    def test_range_bounds_are_no_birth_dates(self, text: str) -> None:
+        """Research selections by birth date carry no one's date of birth."""
+        assert dob(text) is None
+
+    @pytest.mark.parametrize(
+        ("text", "count"),
+        [
+            ("Jan geboren 12-03-2011 en Piet geboren 04-05-2013", 2),
+            ("kinderen geboren 12-03-2011 en 04-05-2013", 2),
+            ("Sanne, geboren op 12-03-2011, tussen twee ouders in", 1),
+            ("geboren 12-03-2011, op school sinds 01-09-2016", 1),
+        ],
+    )
+    def test_dates_of_people_still_count(self, text: str, count: int) -> None:
+        """Two children's dates joined by 'en' count; 'sinds' makes only its own date a bound."""
+        found = dob(text)
+        assert found is not None and found.count == count
