@@ -213,3 +213,45 @@ class TestRanges:
         """Two children's dates joined by 'en' count; 'sinds' makes only its own date a bound."""
         found = dob(text)
         assert found is not None and found.count == count
+
+
+class TestUnlabelled:
+    """Dates of birth written without a label, as care workers write them in a hurry."""
+
+    @pytest.mark.parametrize(
+        ("text", "count"),
+        [
+            ("Korte terugkoppeling over Zara Corstiaens (1/2/2016): het gaat beter.", 1),
+            ("Amélie Blaak, *15-04-2014, Jentelaan 1, Houten", 1),
+            ("Het gezin:\n- Noah de Vries (12-03-2014)\n- Lisa de Vries (4-5-2016)", 2),
+            ("Vanavond komt Esther ( 23-02-2016 ) naar de groep", 1),
+            ("Sem Jansen *2014-03-12", 1),
+        ],
+    )
+    def test_a_name_with_a_bracketed_or_starred_date_is_medium(self, text: str, count: int) -> None:
+        """A date in brackets after a name, or after the birth asterisk, is a medium birth date."""
+        found = dob(text)
+        assert found is not None and found.confidence == "medium" and found.count == count
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Certificaat van de training 'BHV herhaling' (19-11-2026)",
+            "Planning overleg Jan de Vries (" + datetime.date.today().strftime("%d-%m-%Y") + ")",
+            "Notulen MT (12-03-2024) en actielijst",
+            "* 12-03-2024 teamoverleg\n* 19-03-2024 heidag",
+            "Sinds de Jeugdwet (01-01-2015) doen gemeenten de inkoop.",
+            "de Wet verplichte meldcode (01-07-2013) geldt ook voor scholen",
+            "versie 3 (12-03-2020) van het protocol",
+            "zie de bijlage (12-03-2014)",
+            "opmerking* 12-03-2014",
+        ],
+    )
+    def test_bracketed_dates_that_name_no_one_are_nothing(self, text: str) -> None:
+        """This year's dates, acronyms, laws, lowercase words and bullets give no date of birth."""
+        assert dob(text) is None
+
+    def test_a_labelled_date_stays_high(self) -> None:
+        """'geboren' before the bracketed date keeps it high."""
+        found = dob("Noah de Vries (geboren 12-03-2014)")
+        assert found is not None and found.confidence == "high"
