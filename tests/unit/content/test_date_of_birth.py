@@ -241,6 +241,9 @@ class TestUnlabelled:
             "Notulen MT (12-03-2024) en actielijst",
             "* 12-03-2024 teamoverleg\n* 19-03-2024 heidag",
             "Sinds de Jeugdwet (01-01-2015) doen gemeenten de inkoop.",
+            "zie de uitspraak van de Rechtbank Midden-Nederland (12-03-2024) over de OTS",
+            "de Centrale Raad van Beroep (01-02-2023) oordeelde anders",
+            "Notulen Regionaal Overleg Jeugdbescherming (12-03-2024)",
             "de Wet verplichte meldcode (01-07-2013) geldt ook voor scholen",
             "versie 3 (12-03-2020) van het protocol",
             "zie de bijlage (12-03-2014)",
@@ -248,7 +251,7 @@ class TestUnlabelled:
         ],
     )
     def test_bracketed_dates_that_name_no_one_are_nothing(self, text: str) -> None:
-        """This year's dates, acronyms, laws, lowercase words and bullets give no date of birth."""
+        """This year's dates, acronyms, laws, courts, minutes, lowercase words and bullets: none."""
         assert dob(text) is None
 
     def test_a_labelled_date_stays_high(self) -> None:
