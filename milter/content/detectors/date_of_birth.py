@@ -23,7 +23,9 @@ month name ("geb. B, kamer 2": gebouw, building), a date in a later sentence tha
 (a prose sentence ends -- a full stop, ! or ? after a word -- and a new line starts: "we vragen
 de geboortedatum van het kind.\n\nOp 1 november geven wij een training"), and a date that
 bounds a range or a comparison rather than naming a day ("geboren tussen 01-01-2009 en
-31-12-2012", "geboren na 1 januari 2010", "born before ...": a selection, not a person).
+31-12-2012", "geboren na 1 januari 2010", "born before ...": a selection, not a person), and
+a date in a sentence that calls its person or data fictitious ("het fictieve BSN ... en
+geboortedatum 01-01-2010 van de fictieve cliënt": e-learning and training material).
 
 Refuses: impossible dates (31-02-2011), two-digit years, dates inside longer numbers.
 """
@@ -99,6 +101,10 @@ _LINE_BEFORE_STAR = re.compile(r"[^\W\d_]{2},?\s$")
 # at least four letters (not an abbreviated table header such as "Opm." or "Nr."), then a line
 # break. A date after it belongs to the next sentence; a new birth keyword opens its own window.
 _SENTENCE_END = re.compile(rb"[^\W\d_]{4}[.!?][ \t]*\r?\n")
+# In the keyword's sentence: the data is made up (training material), no one's date of birth.
+_FICTION = re.compile(rb"(?i)\b(?:fictie(?:f|ve)|fictional|fictitious|verzonnen)\b")
+# Where the keyword's sentence starts: after the last full stop, ! or ? and a space, or a line.
+_SENTENCE_START = re.compile(rb"(?s:.*)(?:[.!?]\s|\n)")
 # Just before a date: a word that makes the date a bound ("na", "voor", "vanaf", "after").
 _COMPARISON = re.compile(
     rb"(?i)\b(?:na|voor|v\xc3\xb3\xc3\xb3r|vanaf|sinds|after|before|since)\s+(?:de\s+|the\s+)?$"
@@ -236,6 +242,8 @@ class _Run(DetectorRun):
             sentence = _SENTENCE_END.search(data, end, hi)
             if sentence is not None:
                 hi = sentence.end()  # a later sentence's date is not this keyword's
+            if _FICTION.search(data, _sentence_start(data, start), hi) is not None:
+                continue  # 'de fictieve cliënt': training material
             window = data[lo:hi]
             for day in _named_days(window, dated_spans(window)):
                 if day > self.today:
@@ -250,6 +258,13 @@ class _Run(DetectorRun):
     def findings(self) -> tuple[Finding, ...]:
         found = self.tally.finding()
         return (found,) if found else ()
+
+
+def _sentence_start(data: bytes, keyword: int) -> int:
+    """Where the sentence holding the keyword at `keyword` starts (looking back 300 bytes)."""
+    lo = max(0, keyword - 300)
+    found = _SENTENCE_START.match(data, lo, keyword)
+    return found.end() if found is not None else lo
 
 
 def _named_days(window: bytes, spans: list[tuple[datetime.date, int, int]]) -> list[datetime.date]:

@@ -258,3 +258,25 @@ class TestUnlabelled:
         """'geboren' before the bracketed date keeps it high."""
         found = dob("Noah de Vries (geboren 12-03-2014)")
         assert found is not None and found.confidence == "high"
+
+
+class TestFiction:
+    """Training material that calls its person or data fictitious (held-out corpus, e-learning)."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "In de oefencasus staat het fictieve BSN en geboortedatum 01-01-2010 van de fictieve"
+            " cliënt 'Kees Test'.",
+            "Casus (verzonnen): Tim, geboren 03-04-2016, woont bij moeder.",
+            "Example case, fictional: date of birth 1 May 2014.",
+        ],
+    )
+    def test_a_fictitious_persons_date_is_no_birth_date(self, text: str) -> None:
+        """A birth date in a sentence that says the data is made up is nobody's."""
+        assert dob(text) is None
+
+    def test_fiction_in_another_sentence_does_not_hide_a_real_date(self) -> None:
+        """'De vorige casus was fictief.' does not hide the next sentence's real birth date."""
+        found = dob("De vorige casus was fictief. Deze niet: Sanne, geboren 12-03-2015.")
+        assert found is not None and found.count == 1
