@@ -27,7 +27,12 @@ bounds a range or a comparison rather than naming a day ("geboren tussen 01-01-2
 a date in a sentence that calls its person or data fictitious ("het fictieve BSN ... en
 geboortedatum 01-01-2010 van de fictieve cliënt": e-learning and training material).
 
-Refuses: impossible dates (31-02-2011), two-digit years, dates inside longer numbers.
+Directly after the keyword (only ':', spaces, 'op' or 'd.d.' between) two shorter forms count
+too: a two-digit year with its apostrophe ("geboren 8-5-'10": 2010, or 19xx when 20xx would
+lie ahead) and eight digits that form a date ("geb.datum 20190228", "geboortedatum 28022019"),
+as case systems export them.
+
+Refuses: impossible dates (31-02-2011), two-digit years elsewhere, dates inside longer numbers.
 """
 
 from __future__ import annotations
@@ -119,6 +124,11 @@ _LETTER_RUN = re.compile(rb"[a-z]+")
 # Characters _TEXTUAL's IGNORECASE matches to ASCII letters (U+0130, U+0131, U+017F, U+212A)
 _FOLDS_TO_ASCII = (b"\xc4\xb0", b"\xc4\xb1", b"\xc5\xbf", b"\xe2\x84\xaa")
 _NUMERIC = re.compile(rb"\d{1,4}([-/.])\d{1,2}\1\d{1,4}")
+# The short forms, right after a keyword: d-m-'yy (straight or curly apostrophe) or 8 digits.
+_SHORT_AFTER = re.compile(
+    rb"(?i)[ \t:]*(?:op\s+|on\s+|d\.?d\.?\s+)?"
+    rb"(?:(\d{1,2})([-/.])(\d{1,2})\2(?:'|\xe2\x80\x99)(\d{2})|(\d{8}))(?!\d|[-/.]\d)"
+)
 _DIGITS = frozenset(b"0123456789")
 _GLUE = frozenset(b"0123456789.-/")
 _TEXTUAL = re.compile(
@@ -245,7 +255,11 @@ class _Run(DetectorRun):
             if _FICTION.search(data, _sentence_start(data, start), hi) is not None:
                 continue  # 'de fictieve cliënt': training material
             window = data[lo:hi]
-            for day in _named_days(window, dated_spans(window)):
+            days = _named_days(window, dated_spans(window))
+            short = _short_date_after(data, end, self.today)
+            if short is not None:
+                days.append(short)
+            for day in days:
                 if day > self.today:
                     continue  # nobody is born in the future: a meeting, a deadline
                 self.tally.add(day.isoformat(), "high", segment.where)
@@ -258,6 +272,22 @@ class _Run(DetectorRun):
     def findings(self) -> tuple[Finding, ...]:
         found = self.tally.finding()
         return (found,) if found else ()
+
+
+def _short_date_after(data: bytes, end: int, today: datetime.date) -> datetime.date | None:
+    """The date written in a short form right after the keyword ending at `end`, or None."""
+    m = _SHORT_AFTER.match(data, end)
+    if m is None:
+        return None
+    if m.group(5) is None:
+        year = 2000 + int(m.group(4))
+        if year > today.year:
+            year -= 100  # "'85" is 1985
+        return _date(str(year), int(m.group(3)), m.group(1).decode())
+    eight = m.group(5).decode()
+    return _date(eight[:4], int(eight[4:6]), eight[6:]) or _date(
+        eight[4:], int(eight[2:4]), eight[:2]
+    )
 
 
 def _sentence_start(data: bytes, keyword: int) -> int:

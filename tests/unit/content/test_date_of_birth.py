@@ -280,3 +280,36 @@ class TestFiction:
         """'De vorige casus was fictief.' does not hide the next sentence's real birth date."""
         found = dob("De vorige casus was fictief. Deze niet: Sanne, geboren 12-03-2015.")
         assert found is not None and found.count == 1
+
+
+class TestShortFormsAfterTheKeyword:
+    """Two-digit years with an apostrophe and eight-digit dates, right after a birth keyword."""
+
+    @pytest.mark.parametrize(
+        ("text", "sample"),
+        [
+            ("Betreft Rick (geboren 8-5-'10).", "**-**-**10"),
+            ("geboren op 3/4/\u201985", "**-**-**85"),
+            ("Betreft Michelle (geb.datum 20190228).", "**-**-**19"),
+            ("Geboortedatum: 28022019", "**-**-**19"),
+        ],
+    )
+    def test_short_forms_right_after_the_keyword_are_high(self, text: str, sample: str) -> None:
+        """d-m-'yy and yyyymmdd / ddmmyyyy directly after the label are a date of birth."""
+        found = dob(text)
+        assert found is not None and found.confidence == "high" and found.samples == (sample,)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "geboren 12-03-14",
+            "Geb. 30276548",
+            "geboren 20190228123",
+            "Geboortedatum 20991231",
+            "geboren in Utrecht, dossier 20190228",
+            "Klantnummer 8-5-'10",
+        ],
+    )
+    def test_other_short_numbers_are_no_birth_date(self, text: str) -> None:
+        """No apostrophe, no valid date, a longer number, the future, or not right after: none."""
+        assert dob(text) is None
