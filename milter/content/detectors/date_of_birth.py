@@ -12,10 +12,10 @@ capitalised word (a name: "Zara Corstiaens (1/2/2016)", "- Noah (12-03-2014)") a
 the birth asterisk on a line that names someone ("Amélie Blaak, *15-04-2014"); both only when
 the date lies at least a year back (a bracketed date of this year is a meeting, a version, a
 course: "training 'BHV' (19 november 2026)"), and not after an acronym ("MT (12-03-2024)"), a
-law ("Jeugdwet (01-01-2015)"), a court, a document or a meeting ("Rechtbank Midden-Nederland
-(...)", "Notulen Regionaal Overleg (...)") or at the start of a line (a "* 12-03-2024"
-bullet).  Counted by unique date; samples show the last two digits of the year only
-('**-**-**11').
+law ("Jeugdwet (01-01-2015)"), a court, a document, a meeting or a team ("Rechtbank
+Midden-Nederland (...)", "Notulen Regionaal Overleg (...)", "Regionaal Expertteam (...)") or at
+the start of a line (a "* 12-03-2024" bullet).  Counted by unique date; samples show the last
+two digits of the year only ('**-**-**11').
 
 Not a date of birth: a date after today (a meeting, a deadline), a date after a death word
 (overleden, died, †: "geboren 1960, overleden 2026"), "geb." followed by a word that is no
@@ -98,6 +98,13 @@ _NOT_A_NAME = ("wet", "wmo", "wlz", "zvw", "besluit", "regeling")
 _NOT_A_PERSON = frozenset(
     ("rechtbank", "gerechtshof", "hof", "raad", "uitspraak", "vonnis", "ecli", "versie",
      "convenant", "protocol", "notulen", "verslag", "vergadering", "overleg", "brief")
+)  # fmt: skip
+# ...and the endings of Dutch names for teams and organisations ("Regionaal Expertteam Utrecht
+# (01-06-2018)", "Wijkteam Noord", "Veiligheidshuis", "Jeugdbeschermingstafel", "Crisisdienst").
+_ORGANISATION_ENDINGS = (
+    "team", "teams", "huis", "overleg", "groep", "centrum", "school", "commissie", "gemeente",
+    "project", "programma", "instituut", "stichting", "regio", "afdeling", "locatie", "dienst",
+    "bureau", "netwerk", "platform", "tafel", "zorg", "hulp", "academie",
 )  # fmt: skip
 _WORDS = re.compile(r"[^\W\d_][^\W\d_'-]*")
 # Before "*": something that names someone on the same line, then a comma and/or a space.
@@ -225,8 +232,11 @@ class _Run(DetectorRun):
             word = "" if name is None else name.group(1)
             if not word[:1].isupper() or word.isupper() or word.lower().endswith(_NOT_A_NAME):
                 return None  # no name, an acronym ("MT"), or a law ("Jeugdwet (01-01-2015)")
-            if not _NOT_A_PERSON.isdisjoint(w.lower() for w in _WORDS.findall(before)[-3:]):
-                return None  # a court, a document or a meeting, not a person
+            last = [w.lower() for w in _WORDS.findall(before)[-3:]]
+            if not _NOT_A_PERSON.isdisjoint(last) or any(
+                w.endswith(_ORGANISATION_ENDINGS) for w in last
+            ):
+                return None  # a court, a document, a meeting, a team: not a person
         elif _LINE_BEFORE_STAR.search(before) is None:
             return None  # a bullet or a footnote mark, not the birth asterisk
         self.unlabelled.append(found[0][0])

@@ -244,6 +244,9 @@ class TestUnlabelled:
             "zie de uitspraak van de Rechtbank Midden-Nederland (12-03-2024) over de OTS",
             "de Centrale Raad van Beroep (01-02-2023) oordeelde anders",
             "Notulen Regionaal Overleg Jeugdbescherming (12-03-2024)",
+            "het Regionaal Expertteam Utrecht (01-06-2018) bespreekt de casus",
+            "sinds de start van Wijkteam Noord (01-01-2019)",
+            "het Veiligheidshuis Utrecht (01-03-2012) en de Jeugdbeschermingstafel (01-01-2017)",
             "de Wet verplichte meldcode (01-07-2013) geldt ook voor scholen",
             "versie 3 (12-03-2020) van het protocol",
             "zie de bijlage (12-03-2014)",
@@ -251,7 +254,7 @@ class TestUnlabelled:
         ],
     )
     def test_bracketed_dates_that_name_no_one_are_nothing(self, text: str) -> None:
-        """This year's dates, acronyms, laws, courts, minutes, lowercase words and bullets: none."""
+        """This year's dates, acronyms, laws, courts, minutes, teams, lowercase words, bullets."""
         assert dob(text) is None
 
     def test_a_labelled_date_stays_high(self) -> None:
