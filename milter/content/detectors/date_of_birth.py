@@ -6,14 +6,33 @@ birth date, born -- from 30 characters before it to 160 after (enough for the da
 table header).  It accepts 12-03-2011, 12/03/2011, 12.03.2011, 2011-03-12, 12 maart 2011,
 12 mrt. 2011, 12 March 2011 and March 12, 2011: real calendar dates with years 1900-2099.
 
-Confidence: high for every date found that way; nothing without a keyword.  Counted by unique
-date; samples show the last two digits of the year only ('**-**-**11').
+Confidence: high for every date found that way.  Without a keyword, only the two ways care
+workers write a date of birth in a hurry count, at medium: a date in brackets right after a
+capitalised word (a name: "Zara Corstiaens (1/2/2016)", "- Noah (12-03-2014)") and a date after
+the birth asterisk on a line that names someone ("Amélie Blaak, *15-04-2014"); both only when
+the date lies at least a year back (a bracketed date of this year is a meeting, a version, a
+course: "training 'BHV' (19 november 2026)"), and not after an acronym ("MT (12-03-2024)"), a
+law ("Jeugdwet (01-01-2015)"), a court, a document, a meeting or a team ("Rechtbank
+Midden-Nederland (...)", "Notulen Regionaal Overleg (...)", "Regionaal Expertteam (...)") or at
+the start of a line (a "* 12-03-2024" bullet).  Counted by unique date; samples show the last
+two digits of the year only ('**-**-**11').
 
 Not a date of birth: a date after today (a meeting, a deadline), a date after a death word
-(overleden, died, †: "geboren 1960, overleden 2026"), and "geb." followed by a word that is no
-month name ("geb. B, kamer 2": gebouw, building).
+(overleden, died, †: "geboren 1960, overleden 2026"), "geb." followed by a word that is no
+month name ("geb. B, kamer 2": gebouw, building), a date in a later sentence than the keyword
+(a prose sentence ends -- a full stop, ! or ? after a word -- and a new line starts: "we vragen
+de geboortedatum van het kind.\n\nOp 1 november geven wij een training"), and a date that
+bounds a range or a comparison rather than naming a day ("geboren tussen 01-01-2009 en
+31-12-2012", "geboren na 1 januari 2010", "born before ...": a selection, not a person), and
+a date in a sentence that calls its person or data fictitious ("het fictieve BSN ... en
+geboortedatum 01-01-2010 van de fictieve cliënt": e-learning and training material).
 
-Refuses: impossible dates (31-02-2011), two-digit years, dates inside longer numbers.
+Directly after the keyword (only ':', spaces, 'op' or 'd.d.' between) two shorter forms count
+too: a two-digit year with its apostrophe ("geboren 8-5-'10": 2010, or 19xx when 20xx would
+lie ahead) and eight digits that form a date ("geb.datum 20190228", "geboortedatum 28022019"),
+as case systems export them.
+
+Refuses: impossible dates (31-02-2011), two-digit years elsewhere, dates inside longer numbers.
 """
 
 from __future__ import annotations
@@ -24,7 +43,15 @@ from dataclasses import dataclass, field
 
 from milter.content.findings import Finding
 from milter.content.mask import mask_tail
-from milter.content.registry import Detector, DetectorRun, KeywordSet, Segment, Tally, register
+from milter.content.registry import (
+    Detector,
+    DetectorRun,
+    KeywordSet,
+    Segment,
+    Shape,
+    Tally,
+    register,
+)
 
 BEFORE = 30
 AFTER = 160
@@ -57,6 +84,46 @@ _GEB_FILLERS = frozenset((b"op", b"on", b"d", b"dd", b"datum", b"te"))
 # A date after one of these is a date of death, not of birth.
 _DEATH = re.compile(rb"(?i)\b(?:overleden|gestorven|died|deceased)\b|\boverl\.|\xe2\x80\xa0")
 _WORD = re.compile(rb"[^\W\d_]+")
+# The unlabelled forms (a shape in the scanner's single pass; RE2 and re syntax, ASCII): a
+# numeric date in brackets, or after an asterisk.
+_BARE_DATE = r"(?:\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{4}-\d{2}-\d{2})"
+UNLABELLED_SHAPE = rf"\( ?{_BARE_DATE} ?\)|\* ?{_BARE_DATE}"
+UNLABELLED_MIN_AGE = datetime.timedelta(days=365)
+# Before "(": the last word, capitalised (a name), then at most one space.
+_NAME_BEFORE = re.compile(r"(?:^|[\s,;:'\"(-])([^\W\d_][^\W\d_'-]*)\s?$")
+# Words before a bracketed date that name a law, not a person: its date is when it took effect.
+_NOT_A_NAME = ("wet", "wmo", "wlz", "zvw", "besluit", "regeling")
+# ...and words among the last three that make the capitalised words a court, a document or a
+# meeting ("Rechtbank Midden-Nederland (12-03-2024)", "Centrale Raad van Beroep (...)").
+_NOT_A_PERSON = frozenset(
+    ("rechtbank", "gerechtshof", "hof", "raad", "uitspraak", "vonnis", "ecli", "versie",
+     "convenant", "protocol", "notulen", "verslag", "vergadering", "overleg", "brief")
+)  # fmt: skip
+# ...and the endings of Dutch names for teams and organisations ("Regionaal Expertteam Utrecht
+# (01-06-2018)", "Wijkteam Noord", "Veiligheidshuis", "Jeugdbeschermingstafel", "Crisisdienst").
+_ORGANISATION_ENDINGS = (
+    "team", "teams", "huis", "overleg", "groep", "centrum", "school", "commissie", "gemeente",
+    "project", "programma", "instituut", "stichting", "regio", "afdeling", "locatie", "dienst",
+    "bureau", "netwerk", "platform", "tafel", "zorg", "hulp", "academie",
+)  # fmt: skip
+_WORDS = re.compile(r"[^\W\d_][^\W\d_'-]*")
+# Before "*": something that names someone on the same line, then a comma and/or a space.
+_LINE_BEFORE_STAR = re.compile(r"[^\W\d_]{2},?\s$")
+# The end of a prose sentence at the end of a line: a full stop, ! or ? right after a word of
+# at least four letters (not an abbreviated table header such as "Opm." or "Nr."), then a line
+# break. A date after it belongs to the next sentence; a new birth keyword opens its own window.
+_SENTENCE_END = re.compile(rb"[^\W\d_]{4}[.!?][ \t]*\r?\n")
+# In the keyword's sentence: the data is made up (training material), no one's date of birth.
+_FICTION = re.compile(rb"(?i)\b(?:fictie(?:f|ve)|fictional|fictitious|verzonnen)\b")
+# Where the keyword's sentence starts: after the last full stop, ! or ? and a space, or a line.
+_SENTENCE_START = re.compile(rb"(?s:.*)(?:[.!?]\s|\n)")
+# Just before a date: a word that makes the date a bound ("na", "voor", "vanaf", "after").
+_COMPARISON = re.compile(
+    rb"(?i)\b(?:na|voor|v\xc3\xb3\xc3\xb3r|vanaf|sinds|after|before|since)\s+(?:de\s+|the\s+)?$"
+)
+# A range of two dates: "tussen|between|van|from <date> en|and|tot|t/m|to|until|- <date>".
+_RANGE_START = re.compile(rb"(?i)\b(?:tussen|between|van|from)\s+$")
+_RANGE_JOIN = re.compile(rb"(?i)\s*(?:en|and|tot(?:\s+en\s+met)?|t/m|to|until|-|\xe2\x80\x93)\s*")
 
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _MONTH_WORDS = frozenset(month.encode("ascii") for month in MONTHS)
@@ -64,6 +131,11 @@ _LETTER_RUN = re.compile(rb"[a-z]+")
 # Characters _TEXTUAL's IGNORECASE matches to ASCII letters (U+0130, U+0131, U+017F, U+212A)
 _FOLDS_TO_ASCII = (b"\xc4\xb0", b"\xc4\xb1", b"\xc5\xbf", b"\xe2\x84\xaa")
 _NUMERIC = re.compile(rb"\d{1,4}([-/.])\d{1,2}\1\d{1,4}")
+# The short forms, right after a keyword: d-m-'yy (straight or curly apostrophe) or 8 digits.
+_SHORT_AFTER = re.compile(
+    rb"(?i)[ \t:]*(?:op\s+|on\s+|d\.?d\.?\s+)?"
+    rb"(?:(\d{1,2})([-/.])(\d{1,2})\2(?:'|\xe2\x80\x99)(\d{2})|(\d{8}))(?!\d|[-/.]\d)"
+)
 _DIGITS = frozenset(b"0123456789")
 _GLUE = frozenset(b"0123456789.-/")
 _TEXTUAL = re.compile(
@@ -99,7 +171,12 @@ def _may_name_a_month(window: bytes) -> bool:
 
 def dates_in(window: bytes) -> list[datetime.date]:
     """Every valid date written in `window` (UTF-8) in one of the accepted forms."""
-    found: list[datetime.date] = []
+    return [day for day, _, _ in dated_spans(window)]
+
+
+def dated_spans(window: bytes) -> list[tuple[datetime.date, int, int]]:
+    """Every valid date in `window` with its byte span, in the order dates_in gives them."""
+    found: list[tuple[datetime.date, int, int]] = []
     for m in _NUMERIC.finditer(window):
         start, end = m.span()
         if start and window[start - 1] in _GLUE:
@@ -117,7 +194,7 @@ def dates_in(window: bytes) -> list[datetime.date]:
         else:
             continue
         if value is not None:
-            found.append(value)
+            found.append((value, start, end))
     if _may_name_a_month(window):
         text = window.decode("utf-8", "replace")
         for t in _TEXTUAL.finditer(text):
@@ -126,7 +203,9 @@ def dates_in(window: bytes) -> list[datetime.date]:
             else:
                 value = _date(t.group(6), MONTHS[t.group(4).lower()], t.group(5))
             if value is not None:
-                found.append(value)
+                # the regex ran on text: turn its character span into the window's bytes
+                lo = len(text[: t.start()].encode("utf-8"))
+                found.append((value, lo, lo + len(t.group().encode("utf-8"))))
     return found
 
 
@@ -134,11 +213,34 @@ def dates_in(window: bytes) -> list[datetime.date]:
 class _Run(DetectorRun):
     tally: Tally = field(default_factory=lambda: Tally("date_of_birth", _mask_date))
     keywords: list[tuple[int, int]] = field(default_factory=list)
+    unlabelled: list[datetime.date] = field(default_factory=list)
 
     today: datetime.date = field(default_factory=datetime.date.today)
 
     def on_keyword(self, tag: str, key: str, start: int, end: int) -> None:
         self.keywords.append((start, end))
+
+    def on_shape(self, tag: str, data: bytes, start: int, end: int) -> int | None:
+        token = data[start:end]
+        found = dated_spans(b" " + token.strip(b"(*) ") + b" ")
+        if len(found) != 1 or found[0][0] > self.today - UNLABELLED_MIN_AGE:
+            return None
+        before = data[max(0, start - 60) : start].decode("utf-8", "replace")
+        before = before.rsplit("\n", 1)[-1]
+        if token.startswith(b"("):
+            name = _NAME_BEFORE.search(before)
+            word = "" if name is None else name.group(1)
+            if not word[:1].isupper() or word.isupper() or word.lower().endswith(_NOT_A_NAME):
+                return None  # no name, an acronym ("MT"), or a law ("Jeugdwet (01-01-2015)")
+            last = [w.lower() for w in _WORDS.findall(before)[-3:]]
+            if not _NOT_A_PERSON.isdisjoint(last) or any(
+                w.endswith(_ORGANISATION_ENDINGS) for w in last
+            ):
+                return None  # a court, a document, a meeting, a team: not a person
+        elif _LINE_BEFORE_STAR.search(before) is None:
+            return None  # a bullet or a footnote mark, not the birth asterisk
+        self.unlabelled.append(found[0][0])
+        return None
 
     def on_segment(self, segment: Segment) -> None:
         done_until = 0
@@ -157,16 +259,65 @@ class _Run(DetectorRun):
             death = _DEATH.search(data, end, hi)
             if death is not None:
                 hi = death.start()  # what follows 'overleden' is no date of birth
-            for day in dates_in(data[lo:hi]):
+            sentence = _SENTENCE_END.search(data, end, hi)
+            if sentence is not None:
+                hi = sentence.end()  # a later sentence's date is not this keyword's
+            if _FICTION.search(data, _sentence_start(data, start), hi) is not None:
+                continue  # 'de fictieve cliënt': training material
+            window = data[lo:hi]
+            days = _named_days(window, dated_spans(window))
+            short = _short_date_after(data, end, self.today)
+            if short is not None:
+                days.append(short)
+            for day in days:
                 if day > self.today:
                     continue  # nobody is born in the future: a meeting, a deadline
                 self.tally.add(day.isoformat(), "high", segment.where)
             done_until = max(done_until, hi - 24)  # overlap: a date cut at the edge is re-read
         self.keywords.clear()
+        for day in self.unlabelled:
+            self.tally.add(day.isoformat(), "medium", segment.where)
+        self.unlabelled.clear()
 
     def findings(self) -> tuple[Finding, ...]:
         found = self.tally.finding()
         return (found,) if found else ()
+
+
+def _short_date_after(data: bytes, end: int, today: datetime.date) -> datetime.date | None:
+    """The date written in a short form right after the keyword ending at `end`, or None."""
+    m = _SHORT_AFTER.match(data, end)
+    if m is None:
+        return None
+    if m.group(5) is None:
+        year = 2000 + int(m.group(4))
+        if year > today.year:
+            year -= 100  # "'85" is 1985
+        return _date(str(year), int(m.group(3)), m.group(1).decode())
+    eight = m.group(5).decode()
+    return _date(eight[:4], int(eight[4:6]), eight[6:]) or _date(
+        eight[4:], int(eight[2:4]), eight[:2]
+    )
+
+
+def _sentence_start(data: bytes, keyword: int) -> int:
+    """Where the sentence holding the keyword at `keyword` starts (looking back 300 bytes)."""
+    lo = max(0, keyword - 300)
+    found = _SENTENCE_START.match(data, lo, keyword)
+    return found.end() if found is not None else lo
+
+
+def _named_days(window: bytes, spans: list[tuple[datetime.date, int, int]]) -> list[datetime.date]:
+    """The dates in `window` that name a day, without the bounds of a range or a comparison
+    ("tussen 01-01-2009 en 31-12-2012", "na 1 januari 2010"): a selection of people, not one
+    person's date of birth. Two dates joined by 'en' without 'tussen' are two people's."""
+    spans = sorted(spans, key=lambda span: span[1])
+    bound = [_COMPARISON.search(window[:start]) is not None for _, start, _ in spans]
+    for i in range(len(spans) - 1):
+        between = window[spans[i][2] : spans[i + 1][1]]
+        if _RANGE_JOIN.fullmatch(between) and _RANGE_START.search(window[: spans[i][1]]):
+            bound[i] = bound[i + 1] = True
+    return [day for (day, _, _), skip in zip(spans, bound, strict=True) if not skip]
 
 
 def _geb_leads_to_a_date(data: bytes, end: int) -> bool:
@@ -185,6 +336,9 @@ def _geb_leads_to_a_date(data: bytes, end: int) -> bool:
 @register("date_of_birth")
 class DateOfBirthDetector(Detector):
     """Registered detector: see the module docstring."""
+
+    def shapes(self) -> tuple[Shape, ...]:
+        return (Shape("unlabelled", UNLABELLED_SHAPE, priority=45),)
 
     def keyword_sets(self) -> tuple[KeywordSet, ...]:
         return (KeywordSet("keyword", DOB_KEYWORDS),)

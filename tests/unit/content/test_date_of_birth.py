@@ -148,3 +148,171 @@ class TestNotABirthDate:
         found = dob("In memoriam: geboren 12-03-1960, overleden 01-02-2020.")
         assert found is not None and found.count == 1
         assert dob("In memoriam Jan. Geboren in Utrecht, † 01-02-2020.") is None
+
+
+class TestLaterSentences:
+    """A date in a later sentence is not the birth keyword's date (blind corpus, meldcode_info)."""
+
+    def test_a_date_after_the_sentence_ends_is_no_birth_date(self) -> None:
+        """'We ask the geboortedatum.' then a new paragraph with a training date: not found."""
+        text = (
+            "Bij een melding vragen wij naam, adres en geboortedatum van het kind en de ouders; "
+            "stuur die niet per mail.\n\nOp zondag 1 november 2026 geven wij een scholing."
+        )
+        assert dob(text) is None
+
+    def test_a_birth_keyword_in_the_next_sentence_still_counts(self) -> None:
+        """The next sentence's own birth keyword opens its own window."""
+        text = "We vragen de geboortedatum van het kind.\nHet kind is geboren op 12-03-2015."
+        found = dob(text)
+        assert found is not None and found.count == 1
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Naam\tGeboortedatum\tOpm.\nJan\t12-03-2015\t-",
+            "Nr.\tGeboortedatum\tTel.\n1\t12-03-2015\t030",
+            "Geboortedatum:\n\n12-03-2015",
+            "geboren te St. Jansteen op 12-03-2015",
+        ],
+    )
+    def test_abbreviations_and_blank_lines_do_not_end_the_window(self, text: str) -> None:
+        """A table header's 'Opm.', 'St.' in a place name or a blank line is no sentence end."""
+        found = dob(text)
+        assert found is not None and found.count == 1
+
+
+class TestRanges:
+    """A date that bounds a range or a comparison is a selection, not someone's birth date."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "alle jeugdigen geboren tussen 01-01-2009 en 31-12-2012 met een OTS",
+            "kinderen geboren van 1 januari 2010 tot en met 31 december 2012",
+            "jongeren geboren na 01-01-2010",
+            "kinderen geboren vóór 1 januari 2012 vallen erbuiten",
+            "children born between 1 January 2009 and 31 December 2012",
+            "geboortedatum vanaf 01-01-2008",
+        ],
+    )
+    def test_range_bounds_are_no_birth_dates(self, text: str) -> None:
+        """Research selections by birth date carry no one's date of birth."""
+        assert dob(text) is None
+
+    @pytest.mark.parametrize(
+        ("text", "count"),
+        [
+            ("Jan geboren 12-03-2011 en Piet geboren 04-05-2013", 2),
+            ("kinderen geboren 12-03-2011 en 04-05-2013", 2),
+            ("Sanne, geboren op 12-03-2011, tussen twee ouders in", 1),
+            ("geboren 12-03-2011, op school sinds 01-09-2016", 1),
+        ],
+    )
+    def test_dates_of_people_still_count(self, text: str, count: int) -> None:
+        """Two children's dates joined by 'en' count; 'sinds' makes only its own date a bound."""
+        found = dob(text)
+        assert found is not None and found.count == count
+
+
+class TestUnlabelled:
+    """Dates of birth written without a label, as care workers write them in a hurry."""
+
+    @pytest.mark.parametrize(
+        ("text", "count"),
+        [
+            ("Korte terugkoppeling over Zara Corstiaens (1/2/2016): het gaat beter.", 1),
+            ("Amélie Blaak, *15-04-2014, Jentelaan 1, Houten", 1),
+            ("Het gezin:\n- Noah de Vries (12-03-2014)\n- Lisa de Vries (4-5-2016)", 2),
+            ("Vanavond komt Esther ( 23-02-2016 ) naar de groep", 1),
+            ("Sem Jansen *2014-03-12", 1),
+        ],
+    )
+    def test_a_name_with_a_bracketed_or_starred_date_is_medium(self, text: str, count: int) -> None:
+        """A date in brackets after a name, or after the birth asterisk, is a medium birth date."""
+        found = dob(text)
+        assert found is not None and found.confidence == "medium" and found.count == count
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Certificaat van de training 'BHV herhaling' (19-11-2026)",
+            "Planning overleg Jan de Vries (" + datetime.date.today().strftime("%d-%m-%Y") + ")",
+            "Notulen MT (12-03-2024) en actielijst",
+            "* 12-03-2024 teamoverleg\n* 19-03-2024 heidag",
+            "Sinds de Jeugdwet (01-01-2015) doen gemeenten de inkoop.",
+            "zie de uitspraak van de Rechtbank Midden-Nederland (12-03-2024) over de OTS",
+            "de Centrale Raad van Beroep (01-02-2023) oordeelde anders",
+            "Notulen Regionaal Overleg Jeugdbescherming (12-03-2024)",
+            "het Regionaal Expertteam Utrecht (01-06-2018) bespreekt de casus",
+            "sinds de start van Wijkteam Noord (01-01-2019)",
+            "het Veiligheidshuis Utrecht (01-03-2012) en de Jeugdbeschermingstafel (01-01-2017)",
+            "de Wet verplichte meldcode (01-07-2013) geldt ook voor scholen",
+            "versie 3 (12-03-2020) van het protocol",
+            "zie de bijlage (12-03-2014)",
+            "opmerking* 12-03-2014",
+        ],
+    )
+    def test_bracketed_dates_that_name_no_one_are_nothing(self, text: str) -> None:
+        """This year's dates, acronyms, laws, courts, minutes, teams, lowercase words, bullets."""
+        assert dob(text) is None
+
+    def test_a_labelled_date_stays_high(self) -> None:
+        """'geboren' before the bracketed date keeps it high."""
+        found = dob("Noah de Vries (geboren 12-03-2014)")
+        assert found is not None and found.confidence == "high"
+
+
+class TestFiction:
+    """Training material that calls its person or data fictitious (held-out corpus, e-learning)."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "In de oefencasus staat het fictieve BSN en geboortedatum 01-01-2010 van de fictieve"
+            " cliënt 'Kees Test'.",
+            "Casus (verzonnen): Tim, geboren 03-04-2016, woont bij moeder.",
+            "Example case, fictional: date of birth 1 May 2014.",
+        ],
+    )
+    def test_a_fictitious_persons_date_is_no_birth_date(self, text: str) -> None:
+        """A birth date in a sentence that says the data is made up is nobody's."""
+        assert dob(text) is None
+
+    def test_fiction_in_another_sentence_does_not_hide_a_real_date(self) -> None:
+        """'De vorige casus was fictief.' does not hide the next sentence's real birth date."""
+        found = dob("De vorige casus was fictief. Deze niet: Sanne, geboren 12-03-2015.")
+        assert found is not None and found.count == 1
+
+
+class TestShortFormsAfterTheKeyword:
+    """Two-digit years with an apostrophe and eight-digit dates, right after a birth keyword."""
+
+    @pytest.mark.parametrize(
+        ("text", "sample"),
+        [
+            ("Betreft Rick (geboren 8-5-'10).", "**-**-**10"),
+            ("geboren op 3/4/\u201985", "**-**-**85"),
+            ("Betreft Michelle (geb.datum 20190228).", "**-**-**19"),
+            ("Geboortedatum: 28022019", "**-**-**19"),
+        ],
+    )
+    def test_short_forms_right_after_the_keyword_are_high(self, text: str, sample: str) -> None:
+        """d-m-'yy and yyyymmdd / ddmmyyyy directly after the label are a date of birth."""
+        found = dob(text)
+        assert found is not None and found.confidence == "high" and found.samples == (sample,)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "geboren 12-03-14",
+            "Geb. 30276548",
+            "geboren 20190228123",
+            "Geboortedatum 20991231",
+            "geboren in Utrecht, dossier 20190228",
+            "Klantnummer 8-5-'10",
+        ],
+    )
+    def test_other_short_numbers_are_no_birth_date(self, text: str) -> None:
+        """No apostrophe, no valid date, a longer number, the future, or not right after: none."""
+        assert dob(text) is None
