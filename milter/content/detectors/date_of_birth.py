@@ -6,16 +6,8 @@ birth date, born -- from 30 characters before it to 160 after (enough for the da
 table header).  It accepts 12-03-2011, 12/03/2011, 12.03.2011, 2011-03-12, 12 maart 2011,
 12 mrt. 2011, 12 March 2011 and March 12, 2011: real calendar dates with years 1900-2099.
 
-Confidence: high for every date found that way.  Without a keyword, only the two ways care
-workers write a date of birth in a hurry count, at medium: a date in brackets right after a
-capitalised word (a name: "Zara Corstiaens (1/2/2016)", "- Noah (12-03-2014)") and a date after
-the birth asterisk on a line that names someone ("Amélie Blaak, *15-04-2014"); both only when
-the date lies at least a year back (a bracketed date of this year is a meeting, a version, a
-course: "training 'BHV' (19 november 2026)"), and not after an acronym ("MT (12-03-2024)"), a
-law ("Jeugdwet (01-01-2015)"), a court, a document, a meeting or a team ("Rechtbank
-Midden-Nederland (...)", "Notulen Regionaal Overleg (...)", "Regionaal Expertteam (...)") or at
-the start of a line (a "* 12-03-2024" bullet).  Counted by unique date; samples show the last
-two digits of the year only ('**-**-**11').
+Confidence: high for every date found that way; nothing without a keyword.  Counted by unique
+date; samples show the last two digits of the year only ('**-**-**11').
 
 Not a date of birth: a date after today (a meeting, a deadline), a date after a death word
 (overleden, died, †: "geboren 1960, overleden 2026"), "geb." followed by a word that is no
@@ -43,15 +35,7 @@ from dataclasses import dataclass, field
 
 from milter.content.findings import Finding
 from milter.content.mask import mask_tail
-from milter.content.registry import (
-    Detector,
-    DetectorRun,
-    KeywordSet,
-    Segment,
-    Shape,
-    Tally,
-    register,
-)
+from milter.content.registry import Detector, DetectorRun, KeywordSet, Segment, Tally, register
 
 BEFORE = 30
 AFTER = 160
@@ -84,31 +68,6 @@ _GEB_FILLERS = frozenset((b"op", b"on", b"d", b"dd", b"datum", b"te"))
 # A date after one of these is a date of death, not of birth.
 _DEATH = re.compile(rb"(?i)\b(?:overleden|gestorven|died|deceased)\b|\boverl\.|\xe2\x80\xa0")
 _WORD = re.compile(rb"[^\W\d_]+")
-# The unlabelled forms (a shape in the scanner's single pass; RE2 and re syntax, ASCII): a
-# numeric date in brackets, or after an asterisk.
-_BARE_DATE = r"(?:\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{4}-\d{2}-\d{2})"
-UNLABELLED_SHAPE = rf"\( ?{_BARE_DATE} ?\)|\* ?{_BARE_DATE}"
-UNLABELLED_MIN_AGE = datetime.timedelta(days=365)
-# Before "(": the last word, capitalised (a name), then at most one space.
-_NAME_BEFORE = re.compile(r"(?:^|[\s,;:'\"(-])([^\W\d_][^\W\d_'-]*)\s?$")
-# Words before a bracketed date that name a law, not a person: its date is when it took effect.
-_NOT_A_NAME = ("wet", "wmo", "wlz", "zvw", "besluit", "regeling")
-# ...and words among the last three that make the capitalised words a court, a document or a
-# meeting ("Rechtbank Midden-Nederland (12-03-2024)", "Centrale Raad van Beroep (...)").
-_NOT_A_PERSON = frozenset(
-    ("rechtbank", "gerechtshof", "hof", "raad", "uitspraak", "vonnis", "ecli", "versie",
-     "convenant", "protocol", "notulen", "verslag", "vergadering", "overleg", "brief")
-)  # fmt: skip
-# ...and the endings of Dutch names for teams and organisations ("Regionaal Expertteam Utrecht
-# (01-06-2018)", "Wijkteam Noord", "Veiligheidshuis", "Jeugdbeschermingstafel", "Crisisdienst").
-_ORGANISATION_ENDINGS = (
-    "team", "teams", "huis", "overleg", "groep", "centrum", "school", "commissie", "gemeente",
-    "project", "programma", "instituut", "stichting", "regio", "afdeling", "locatie", "dienst",
-    "bureau", "netwerk", "platform", "tafel", "zorg", "hulp", "academie",
-)  # fmt: skip
-_WORDS = re.compile(r"[^\W\d_][^\W\d_'-]*")
-# Before "*": something that names someone on the same line, then a comma and/or a space.
-_LINE_BEFORE_STAR = re.compile(r"[^\W\d_]{2},?\s$")
 # The end of a prose sentence at the end of a line: a full stop, ! or ? right after a word of
 # at least four letters (not an abbreviated table header such as "Opm." or "Nr."), then a line
 # break. A date after it belongs to the next sentence; a new birth keyword opens its own window.
@@ -213,34 +172,11 @@ def dated_spans(window: bytes) -> list[tuple[datetime.date, int, int]]:
 class _Run(DetectorRun):
     tally: Tally = field(default_factory=lambda: Tally("date_of_birth", _mask_date))
     keywords: list[tuple[int, int]] = field(default_factory=list)
-    unlabelled: list[datetime.date] = field(default_factory=list)
 
     today: datetime.date = field(default_factory=datetime.date.today)
 
     def on_keyword(self, tag: str, key: str, start: int, end: int) -> None:
         self.keywords.append((start, end))
-
-    def on_shape(self, tag: str, data: bytes, start: int, end: int) -> int | None:
-        token = data[start:end]
-        found = dated_spans(b" " + token.strip(b"(*) ") + b" ")
-        if len(found) != 1 or found[0][0] > self.today - UNLABELLED_MIN_AGE:
-            return None
-        before = data[max(0, start - 60) : start].decode("utf-8", "replace")
-        before = before.rsplit("\n", 1)[-1]
-        if token.startswith(b"("):
-            name = _NAME_BEFORE.search(before)
-            word = "" if name is None else name.group(1)
-            if not word[:1].isupper() or word.isupper() or word.lower().endswith(_NOT_A_NAME):
-                return None  # no name, an acronym ("MT"), or a law ("Jeugdwet (01-01-2015)")
-            last = [w.lower() for w in _WORDS.findall(before)[-3:]]
-            if not _NOT_A_PERSON.isdisjoint(last) or any(
-                w.endswith(_ORGANISATION_ENDINGS) for w in last
-            ):
-                return None  # a court, a document, a meeting, a team: not a person
-        elif _LINE_BEFORE_STAR.search(before) is None:
-            return None  # a bullet or a footnote mark, not the birth asterisk
-        self.unlabelled.append(found[0][0])
-        return None
 
     def on_segment(self, segment: Segment) -> None:
         done_until = 0
@@ -275,9 +211,6 @@ class _Run(DetectorRun):
                 self.tally.add(day.isoformat(), "high", segment.where)
             done_until = max(done_until, hi - 24)  # overlap: a date cut at the edge is re-read
         self.keywords.clear()
-        for day in self.unlabelled:
-            self.tally.add(day.isoformat(), "medium", segment.where)
-        self.unlabelled.clear()
 
     def findings(self) -> tuple[Finding, ...]:
         found = self.tally.finding()
@@ -336,9 +269,6 @@ def _geb_leads_to_a_date(data: bytes, end: int) -> bool:
 @register("date_of_birth")
 class DateOfBirthDetector(Detector):
     """Registered detector: see the module docstring."""
-
-    def shapes(self) -> tuple[Shape, ...]:
-        return (Shape("unlabelled", UNLABELLED_SHAPE, priority=45),)
 
     def keyword_sets(self) -> tuple[KeywordSet, ...]:
         return (KeywordSet("keyword", DOB_KEYWORDS),)

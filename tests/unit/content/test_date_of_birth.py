@@ -215,52 +215,24 @@ class TestRanges:
         assert found is not None and found.count == count
 
 
-class TestUnlabelled:
-    """Dates of birth written without a label, as care workers write them in a hurry."""
-
-    @pytest.mark.parametrize(
-        ("text", "count"),
-        [
-            ("Korte terugkoppeling over Zara Corstiaens (1/2/2016): het gaat beter.", 1),
-            ("Amélie Blaak, *15-04-2014, Jentelaan 1, Houten", 1),
-            ("Het gezin:\n- Noah de Vries (12-03-2014)\n- Lisa de Vries (4-5-2016)", 2),
-            ("Vanavond komt Esther ( 23-02-2016 ) naar de groep", 1),
-            ("Sem Jansen *2014-03-12", 1),
-        ],
-    )
-    def test_a_name_with_a_bracketed_or_starred_date_is_medium(self, text: str, count: int) -> None:
-        """A date in brackets after a name, or after the birth asterisk, is a medium birth date."""
-        found = dob(text)
-        assert found is not None and found.confidence == "medium" and found.count == count
+class TestUnlabelledBracketedDates:
+    """A date in brackets after a name, without a birth word, is not read as a date of birth:
+    ordinary care mail writes dates that way all day (tried and withdrawn on 2026-12-07: with
+    case words beside them, each of these was held)."""
 
     @pytest.mark.parametrize(
         "text",
         [
-            "Certificaat van de training 'BHV herhaling' (19-11-2026)",
-            "Planning overleg Jan de Vries (" + datetime.date.today().strftime("%d-%m-%Y") + ")",
-            "Notulen MT (12-03-2024) en actielijst",
-            "* 12-03-2024 teamoverleg\n* 19-03-2024 heidag",
-            "Sinds de Jeugdwet (01-01-2015) doen gemeenten de inkoop.",
-            "zie de uitspraak van de Rechtbank Midden-Nederland (12-03-2024) over de OTS",
-            "de Centrale Raad van Beroep (01-02-2023) oordeelde anders",
-            "Notulen Regionaal Overleg Jeugdbescherming (12-03-2024)",
-            "het Regionaal Expertteam Utrecht (01-06-2018) bespreekt de casus",
-            "sinds de start van Wijkteam Noord (01-01-2019)",
-            "het Veiligheidshuis Utrecht (01-03-2012) en de Jeugdbeschermingstafel (01-01-2017)",
-            "de Wet verplichte meldcode (01-07-2013) geldt ook voor scholen",
-            "versie 3 (12-03-2020) van het protocol",
-            "zie de bijlage (12-03-2014)",
-            "opmerking* 12-03-2014",
+            "Zoals besproken met mevrouw De Vries (12-03-2024) over de melding.",
+            "Het overleg met Jan Jansen (03-02-2025) over de nieuwe cliënten gaat door.",
+            "Jubilarissen: Marieke Visser (01-03-2001), Kees de Boer (15-09-2000).",
+            "Training 'Omgaan met meldingen' door Sanne Mulder (12-05-2023) was een succes.",
+            "Het rapport van de Inspectie (05-06-2024) over crisisplaatsing is gepubliceerd.",
         ],
     )
-    def test_bracketed_dates_that_name_no_one_are_nothing(self, text: str) -> None:
-        """This year's dates, acronyms, laws, courts, minutes, teams, lowercase words, bullets."""
+    def test_bracketed_date_after_a_name_is_nothing(self, text: str) -> None:
+        """No birth word: no date of birth, whatever the name before the brackets."""
         assert dob(text) is None
-
-    def test_a_labelled_date_stays_high(self) -> None:
-        """'geboren' before the bracketed date keeps it high."""
-        found = dob("Noah de Vries (geboren 12-03-2014)")
-        assert found is not None and found.confidence == "high"
 
 
 class TestFiction:
