@@ -42,7 +42,8 @@ see message bytes.
 
 Refuses (raises `Unscannable`, fixed reasons only): damaged or unsupported images, bounds
 exceeded, OCR not available (tesserocr or the language models missing: fail closed).  Text read
-is returned to the caller and never kept or logged here.
+is returned to the caller and never logged; only a recurring image's text is kept, in memory
+(`RECURRING`).
 """
 
 from __future__ import annotations
@@ -164,7 +165,8 @@ class _Recurring:
     """The text of images seen in more than one message, by the hash of their bytes.
 
     Thread-safe; bounded in entries and age.  `text` answers (text, frames) for an image whose
-    text is kept; `sighted` records a read and says whether to keep its text (seen before)."""
+    text is kept; `sighted` records a read, and keeps its text when the image was seen before.
+    Memory only: nothing here is written anywhere or logged."""
 
     def __init__(self, entries: int, seen: int, ttl: float) -> None:
         self._entries = entries
@@ -199,7 +201,7 @@ class _Recurring:
             return text, frames
 
     def sighted(self, key: bytes, text: str, frames: int) -> None:
-        """A read of the image `key`: keep its text from its second sighting on."""
+        """A read of the image `key`: its text is kept from its second sighting on."""
         now = time.monotonic()
         with self._lock:
             self.reads += 1
