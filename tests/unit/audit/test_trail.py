@@ -255,17 +255,24 @@ class TestAuditLog:
 
 
 class _GatedFsync:
-    """os.fdatasync that holds the first call until released and may fail chosen calls: lets
-    a test queue records behind a commit in progress, without relying on timing."""
+    """os.fdatasync that holds the first call on the trail's file until released and may fail
+    chosen calls: lets a test queue records behind a commit in progress, without relying on
+    timing. Only calls on `log`'s own file count: os.fdatasync is process-wide, and another
+    thread of the test process (an earlier test's trail, say) must neither take the gate nor
+    be held or failed by it."""
 
-    def __init__(self, fail_calls: tuple[int, ...] = ()) -> None:
+    def __init__(self, log: AuditLog, fail_calls: tuple[int, ...] = ()) -> None:
         self.calls = 0
         self.entered = threading.Event()
         self.release = threading.Event()
         self._fail = fail_calls
         self._real = os.fdatasync
+        self._fd = log._fd
 
     def __call__(self, fd: int) -> None:
+        if fd != self._fd:
+            self._real(fd)
+            return
         self.calls += 1
         call = self.calls
         if call == 1:
@@ -295,7 +302,7 @@ class TestGroupCommit:
         the next commit; nobody returns before their own record is durable."""
         path = tmp_path / "audit.jsonl"
         log = trail(path, fsync=True)
-        gate = _GatedFsync()
+        gate = _GatedFsync(log)
         monkeypatch.setattr(os, "fdatasync", gate)
         returned: dict[int, int] = {}
 
@@ -363,7 +370,7 @@ class TestGroupCommit:
         spy = MetricsSpy()
         log = trail(path, fsync=True, metrics=spy)
         before = path.read_bytes()
-        gate = _GatedFsync(fail_calls=(1,))
+        gate = _GatedFsync(log, fail_calls=(1,))
         monkeypatch.setattr(os, "fdatasync", gate)
         errors: dict[int, str] = {}
 
@@ -399,7 +406,12 @@ class TestGroupCommit:
         spy = MetricsSpy()
         log = trail(tmp_path / "audit.jsonl", fsync=True, metrics=spy)
 
-        def failing(fd: int) -> None:
+        real = os.fdatasync
+
+        def failing(fd: int) -> None:  # this trail's file only: other threads' files sync
+            if fd != log._fd:
+                real(fd)
+                return
             raise OSError(5, "Input/output error")
 
         monkeypatch.setattr(os, "fdatasync", failing)
