@@ -213,10 +213,20 @@ def parts_us(holder: PolicyHolder, decision: Decision, envelope: Envelope) -> di
 
 
 def run(messages: int = 2000, rounds: int = 5) -> dict[str, Any]:
+    """Measure, with log events rendered as serve renders them and written nowhere; the
+    process's own logging is as it was afterwards (the bench smoke test runs this inside
+    pytest: a logger left writing to the closed devnull file broke every later test)."""
+    old = structlog.get_config()
     with open(os.devnull, "w") as devnull:
-        configure_logging()  # rendered as serve renders it, written nowhere
-        structlog.configure(logger_factory=structlog.WriteLoggerFactory(devnull))
-        return _run(messages, rounds)
+        configure_logging()
+        # No caching: a module's logger first used here must not keep the devnull file.
+        structlog.configure(
+            logger_factory=structlog.WriteLoggerFactory(devnull), cache_logger_on_first_use=False
+        )
+        try:
+            return _run(messages, rounds)
+        finally:
+            structlog.configure(**old)
 
 
 def _run(messages: int, rounds: int) -> dict[str, Any]:

@@ -250,6 +250,16 @@ class TestMilterTools:
             assert cells.keys() == {"bare", "observed", "audited", "no-fsync"}
             assert all(c["cpu_us_per_message"] > 0 for c in cells.values())
         assert len(result["parts_us"]) == 5
+        # The process's logging is as it was: a logger left on the bench's closed devnull
+        # file made every later test that logs fail ("I/O operation on closed file").
+        import structlog
+
+        from milter.audit import trail as audit_trail
+
+        with structlog.testing.capture_logs() as logs:
+            audit_trail.log.info("after_the_bench")
+        assert [e["event"] for e in logs] == ["after_the_bench"]
+        audit_trail.log.info("after_the_bench")  # the default logger writes, and raises nothing
 
     @pytest.mark.parametrize("variant", ["one-loop", "loop-handoff", "loop-eom-handoff"])
     def test_loop_variants_decide_as_the_threads_do(self, variant: str) -> None:
