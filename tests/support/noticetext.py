@@ -25,4 +25,5 @@ _TIMES = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?"
 
 def without_identifiers(text: str) -> str:
     """``text`` without identifier headers, stated times and mixed letter-digit tokens."""
-    return _MIXED.sub("", _TIMES.sub("", _ID_HEADERS.sub("", text)))
+    unfolded = text.replace("=\r\n", "").replace("=\n", "")  # quoted-printable soft breaks
+    return _MIXED.sub("", _TIMES.sub("", _ID_HEADERS.sub("", unfolded)))
