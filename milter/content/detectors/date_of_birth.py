@@ -12,8 +12,10 @@ date; samples show the last two digits of the year only ('**-**-**11').
 Not a date of birth: a date after today (a meeting, a deadline), a date after a death word
 (overleden, died, †: "geboren 1960, overleden 2026"), "geb." followed by a word that is no
 month name ("geb. B, kamer 2": gebouw, building), a date in a later sentence than the keyword
-(a prose sentence ends -- a full stop, ! or ? after a word -- and a new line starts: "we vragen
-de geboortedatum van het kind.\n\nOp 1 november geven wij een training"), and a date that
+(a prose sentence ends -- a full stop, ! or ? after a word of four letters -- and a new line or,
+after a space, a capital letter starts the next: "we vragen de geboortedatum van het kind.\n\nOp
+1 november geven wij een training", "naam, adres, geboortedatum en BSN. Er is niets gekopieerd.
+De gezinnen zijn op 19 november geïnformeerd"), and a date that
 bounds a range or a comparison rather than naming a day ("geboren tussen 01-01-2009 en
 31-12-2012", "geboren na 1 januari 2010", "born before ...": a selection, not a person), and
 a date in a sentence that calls its person or data fictitious ("het fictieve BSN ... en
@@ -68,10 +70,11 @@ _GEB_FILLERS = frozenset((b"op", b"on", b"d", b"dd", b"datum", b"te"))
 # A date after one of these is a date of death, not of birth.
 _DEATH = re.compile(rb"(?i)\b(?:overleden|gestorven|died|deceased)\b|\boverl\.|\xe2\x80\xa0")
 _WORD = re.compile(rb"[^\W\d_]+")
-# The end of a prose sentence at the end of a line: a full stop, ! or ? right after a word of
-# at least four letters (not an abbreviated table header such as "Opm." or "Nr."), then a line
-# break. A date after it belongs to the next sentence; a new birth keyword opens its own window.
-_SENTENCE_END = re.compile(rb"[^\W\d_]{4}[.!?][ \t]*\r?\n")
+# The end of a prose sentence: a full stop, ! or ? right after a word of at least four letters
+# (not an abbreviated table header such as "Opm." or "Nr."), then a line break or a space and a
+# capital ("sept. 2015" goes on). A date after it belongs to the next sentence; a new birth
+# keyword opens its own window.
+_SENTENCE_END = re.compile(rb"[^\W\d_]{4}[.!?](?:[ \t]*\r?\n|[ \t]+(?=[A-Z]))")
 # In the keyword's sentence: the data is made up (training material), no one's date of birth.
 _FICTION = re.compile(rb"(?i)\b(?:fictie(?:f|ve)|fictional|fictitious|verzonnen)\b")
 # Where the keyword's sentence starts: after the last full stop, ! or ? and a space, or a line.

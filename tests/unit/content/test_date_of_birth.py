@@ -161,6 +161,27 @@ class TestLaterSentences:
         )
         assert dob(text) is None
 
+    def test_a_later_sentence_on_the_same_line_is_no_birth_date(self) -> None:
+        """'geboortedatum' listed as a kind of data: a later sentence's date is not one."""
+        text = (
+            "Bij het incident zijn gegevens ingezien: naam, adres, geboortedatum en BSN. Er zijn "
+            "geen gegevens gekopieerd. De gezinnen zijn op 19 november 2024 geïnformeerd."
+        )
+        assert dob(text) is None
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Het kind is geboren in Utrecht. 12-03-2015 was een zondag.",  # no capital after '. '
+            "Geboren op 12 sept. 2015 in Utrecht.",  # 'sept.' before a year
+            "Geboortedatum moeder: 03-04-1985. Vader: onbekend.",  # the date ends the sentence
+        ],
+    )
+    def test_a_date_in_the_keywords_own_sentence_still_counts(self, text: str) -> None:
+        """Only a sentence end (a word of four letters, a stop, a capital) closes the window."""
+        found = dob(text)
+        assert found is not None and found.count == 1
+
     def test_a_birth_keyword_in_the_next_sentence_still_counts(self) -> None:
         """The next sentence's own birth keyword opens its own window."""
         text = "We vragen de geboortedatum van het kind.\nHet kind is geboren op 12-03-2015."
