@@ -9,7 +9,10 @@ combination is what case notes look like), low for a single one (one word like '
 common in ordinary mail).  A word inside a signature block (own_text.signature_spans: after
 '-- ', or a closing such as 'Met vriendelijke groet' and a name) is not counted: a job title
 'Gezinsvoogd' or 'Medewerker Veilig Thuis' under every mail of a care worker is no case data.
-The blocks are looked for only in a segment with a hit.  Samples are the configured words
+The blocks are looked for only in a segment with a hit.  Nor is a word written as someone's
+job: right after a 'Functie:' label at the start of a line (an HR form: 'Functie: gezinsvoogd',
+also 'Functietitel', 'Job title', with a tab for a table cell) or after 'werkzaam als' / 'in
+de functie van' -- a staff member's job title, not a case.  Samples are the configured words
 themselves -- the officer's words, never message text.  On its own this detector says
 little; the policy combines it with date_of_birth or bsn.
 
@@ -18,6 +21,7 @@ Refuses: configured words without a letter or digit (ConfigError at policy load)
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -54,9 +58,11 @@ class _Run(DetectorRun):
             return
         hits = self.hits
         if not segment.header:
-            spans = signature_spans(segment.data, [at for _, at in hits])
+            data = segment.data
+            spans = signature_spans(data, [at for _, at in hits])
             if spans:
                 hits = [(key, at) for key, at in hits if not _inside(spans, at)]
+            hits = [(key, at) for key, at in hits if not _job_title(data, at)]
         for key, _ in hits:
             self.seen.setdefault(key, None)
         where = segment.where
@@ -74,6 +80,22 @@ class _Run(DetectorRun):
         return (
             Finding("case_keywords", count, confidence, tuple(self.where), samples, counts=counts),
         )
+
+
+# What stands before a word that is someone's job: a 'Functie:' label opening its line (a form,
+# or a table row read as 'Functie<tab>gezinsvoogd'), or 'werkzaam als' / 'in de functie van'.
+_JOB_LABEL = re.compile(
+    rb"(?i)(?:\n[ \t]*(?:functie(?:titel|naam)?|job[ \t]*title)[ \t]*[:\t][ \t]*"
+    rb"|\b(?:werkzaam|aangesteld|employed)[ \t]+(?:als|as)[ \t]+(?:een[ \t]+|a[ \t]+)?"
+    rb"|\bin[ \t]+de[ \t]+functie[ \t]+(?:van|als)[ \t]+)\Z"
+)
+_JOB_LOOKBACK = 48
+
+
+def _job_title(data: bytes, at: int) -> bool:
+    """True when the keyword at `at` follows a job label ('Functie: gezinsvoogd')."""
+    lo = max(0, at - _JOB_LOOKBACK)
+    return _JOB_LABEL.search(data[lo:at] if lo else b"\n" + data[:at]) is not None
 
 
 def _inside(spans: list[tuple[int, int]], at: int) -> bool:

@@ -44,8 +44,6 @@ KNOWN_HELD = {
     "newsletter_memoriam_01.eml": "a colleague's date of birth in memoriam, with case words",
     "hr_cv_01.eml": "an applicant's CV: personal data, not client data (judgement)",
     "hr_cv_02.eml": "an applicant's CV: personal data, not client data (judgement)",
-    "hr_sick_leave_01.eml": "an employee's sick report: personal data (judgement)",
-    "hr_sick_leave_02.eml": "an employee's sick report: personal data (judgement)",
 }
 
 
@@ -72,6 +70,9 @@ class TestDecisions:
         missed = {o.entry["file"] for o in outcomes if o.entry["decision"] == "quarantine"}
         missed &= {o.entry["file"] for o in outcomes if not o.held}
         assert missed <= set(KNOWN_MISSED), f"newly missed: {sorted(missed - set(KNOWN_MISSED))}"
+        assert not set(KNOWN_MISSED) - missed, (
+            f"now held, take off KNOWN_MISSED: {sorted(set(KNOWN_MISSED) - missed)}"
+        )
 
     def test_no_ordinary_mail_held_beyond_the_known_ones(self, outcomes: list[Outcome]) -> None:
         """Ordinary external mail is delivered, except the known ones (KNOWN_HELD)."""
@@ -84,6 +85,9 @@ class TestDecisions:
             f" {MAX_ORDINARY_HELD:.0%})"
         )
         assert held <= set(KNOWN_HELD), f"newly held: {sorted(held - set(KNOWN_HELD))}"
+        assert not set(KNOWN_HELD) - held, (
+            f"now delivered, take off KNOWN_HELD: {sorted(set(KNOWN_HELD) - held)}"
+        )
 
     def test_internal_mail_is_delivered(self, outcomes: list[Outcome]) -> None:
         """Mail that stays inside the owned domains is delivered, client data or not."""

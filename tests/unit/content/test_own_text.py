@@ -134,3 +134,42 @@ class TestSignatureBlocks:
         """After SIGNATURE_MAX_LINES non-empty lines the block ends: text below counts."""
         body = SIGNED + "regel\n" * 20 + "Het dossier van de cliënt.\n"
         assert detectors(body, PLAIN).get("case_keywords") == "medium"
+
+
+class TestJobTitles:
+    """A case word written as a staff member's job is no case data (held-out hr_sick_leave)."""
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "Ziekmelding van een medewerker.\nGeboortedatum: 03-06-1978\nFunctie: gezinsvoogd\n",
+            "Personeelsnummer: 95456\nFunctietitel:\tGezinsvoogd\n",
+            "Naam\tAnne\nFunctie\tgezinsvoogd\n",  # a table row read as text
+            "Zij is sinds 2019 werkzaam als gezinsvoogd in Zeist.\n",
+            "Hij komt in de functie van gezinsvoogd.\n",
+        ],
+    )
+    def test_a_job_title_is_no_case_keyword(self, body: str) -> None:
+        """'Functie: gezinsvoogd', 'werkzaam als gezinsvoogd': no case keyword."""
+        assert "case_keywords" not in detectors(body, PLAIN)
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "De gezinsvoogd heeft moeder gesproken.\n",
+            "Naam melder en functie: gezinsvoogd\n",  # a form's field, not opening its line
+            "Functie van de ouder: onbekend. De gezinsvoogd belt morgen.\n",
+        ],
+    )
+    def test_the_same_word_elsewhere_counts(self, body: str) -> None:
+        """Only right after the job label: the word in prose or elsewhere on a line counts."""
+        assert "case_keywords" in detectors(body, PLAIN)
+
+    def test_other_case_words_beside_a_job_title_count(self) -> None:
+        """A case note signed 'Functie: gezinsvoogd' still shows its other case words."""
+        body = (
+            "Verslag huisbezoek cliënt, OTS loopt.\nOpgesteld door: A. de Boer\n"
+            "Functie: gezinsvoogd\n"
+        )
+        found = scan(body, PLAIN).by_detector("case_keywords")
+        assert found is not None and "gezinsvoogd" not in found.samples and found.count >= 2
