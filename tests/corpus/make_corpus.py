@@ -1481,10 +1481,9 @@ def add_cases() -> None:
     )
     case(
         "bsn_form_with_kvk",
-        "a form mentions BSN, but the number is labelled KvK",
+        "a form mentions BSN, but the number is labelled KvK: no BSN",
         plain("Aanvraag", f"Vul uw BSN in op het formulier.\n\nKvK-nummer: {B[22][1:]}\n", EXT),
         EXT,
-        detectors={"bsn": "medium"},
     )
     case(
         "phone_numbers_signature",

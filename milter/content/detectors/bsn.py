@@ -20,6 +20,10 @@ Not a BSN at all:
   tabs, line breaks, ...) and filler words ('nr', 'nummer', 'ID', 'uw', 'ons', 'is', ...: see
   GLUE_WORDS) stand between ('KvK: 12345678', 'Klantnummer | 123456782', 'Ticket #123456782',
   'Uw melding 123456782', 'Conference ID: 123 456 782#');
+- the same with a BSN keyword near, when the label is on the number's line and no BSN keyword
+  stands in the number's sentence: a breach report's '(meldnummer 322826263) ... Ingezien:
+  naam, adres en BSN.', a form's 'Vul uw BSN in.\nFactuurnummer: ...'.  A label on a line of
+  its own above the number (a table header 'BSN | Klantnummer') leaves it medium;
 - known test and sample numbers (`is_test_number`): RvIG reserves the numbers starting with
   0000 and with 99999 for tests (the BRP test persons of the proefomgeving, e.g. 999993653,
   are in the second range), and manuals, forms and e-learning use 111222333, 123456782 and
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from operator import mul
 
@@ -389,12 +394,28 @@ class _Labels:
 
 
 _GLUE_WORD = re.compile(r"[^\W\d_]+")
+# Sentence ends around a number: a stop, ! or ? after a word of four letters ('cliënt.': its
+# UTF-8 bytes count as letters; not 'nr. ' or 'tel. '), a digit or a ')', then white space; or
+# a line break.  _SENTENCE_OPEN finds the last one before the number.
+_SENTENCE_CLOSE = re.compile(rb"(?:(?:[^\W\d_]|[\x80-\xff]){4}|[\d)])[.!?](?=\s)|\n")
+_SENTENCE_OPEN = re.compile(rb"(?s:.*)(?:(?:(?:[^\W\d_]|[\x80-\xff]){4}|[\d)])[.!?]\s|\n)")
 
 
 def only_glue(gap: bytes) -> bool:
     """True when `gap` (between a label and its number) holds separators and GLUE_WORDS only."""
     text = gap.decode("utf-8", "replace")
     return all(fold(word) in GLUE_WORDS for word in _GLUE_WORD.findall(text))
+
+
+def keyword_in_sentence(keywords: Positions, data: bytes, start: int, end: int) -> bool:
+    """True when one of `keywords` starts in the sentence of the number at data[start:end]."""
+    lo = max(0, start - KEYWORD_WINDOW)
+    opened = _SENTENCE_OPEN.match(data, lo, start)
+    lo = opened.end() if opened is not None else lo
+    closed = _SENTENCE_CLOSE.search(data, end - 1, end + KEYWORD_WINDOW)  # '782. Het'
+    hi = closed.start() if closed is not None else end + KEYWORD_WINDOW
+    index = bisect_left(keywords.starts, lo)
+    return index < len(keywords.starts) and keywords.starts[index] < hi
 
 
 def _glued(token: bytes) -> bool:
@@ -505,6 +526,13 @@ class _Run(DetectorRun):
         if label_end is not None:
             label = start - label_end
             if label <= LABEL_WINDOW and label < near:
+                gap = data[label_end:start]
+                if (
+                    b"\n" not in gap
+                    and only_glue(gap)
+                    and not keyword_in_sentence(self.keywords, data, start, end)
+                ):
+                    return None  # 'meldnummer 322826263' with 'BSN' only in another sentence
                 return "medium"
         return "high"
 

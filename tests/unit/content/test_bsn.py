@@ -114,8 +114,19 @@ class TestBsnDetector:
 
     @pytest.mark.parametrize("label", ["Factuurnummer:", "Ordernummer", "KvK-nummer:", "Tel."])
     def test_other_label_is_medium(self, label: str) -> None:
-        """With a BSN keyword further away, a number labelled as something else is medium."""
-        found = bsn(f"Vul uw BSN in op het formulier.\n{label} {VALID}")
+        """With a BSN keyword further away in its sentence, a labelled number is medium."""
+        found = bsn(f"{label} {VALID}, en verder volgt het BSN van de moeder")
+        assert found is not None and found.confidence == "medium"
+
+    @pytest.mark.parametrize("label", ["Factuurnummer:", "Ordernummer", "KvK-nummer:", "Tel."])
+    def test_other_label_with_bsn_only_in_another_sentence_is_no_bsn(self, label: str) -> None:
+        """A form that asks for a BSN elsewhere does not make its directly labelled number one."""
+        assert bsn(f"Vul uw BSN in op het formulier.\n{label} {VALID}") is None
+        assert bsn(f"Vul uw BSN in op het formulier. {label} {VALID}") is None
+
+    def test_label_on_its_own_line_above_the_number_stays_medium(self) -> None:
+        """'BSN | Klantnummer' over a data row: the row's first number may be the BSN."""
+        found = bsn(f"BSN | Klantnummer\n{VALID} | 12")
         assert found is not None and found.confidence == "medium"
 
     @pytest.mark.parametrize(

@@ -103,13 +103,26 @@ class TestLabelledNumbers:
     @pytest.mark.parametrize(
         "text",
         [
-            f"Graag het BSN van de cliënt. Klantnummer: {NUMBER}",
-            f"BSN en KvK: zie hieronder.\nKvK {KVK}",
+            f"Klantnummer: {NUMBER} (het BSN volgt apart)",
+            f"BSN en KvK:\nKvK\n{KVK}",  # the label on a line of its own: a table header
         ],
     )
     def test_labelled_with_bsn_keyword_near_is_medium(self, text: str) -> None:
-        """With a BSN keyword also near, a labelled number is medium (as before)."""
+        """With a BSN keyword in its sentence or a header above, a labelled number is medium."""
         assert bsn_confidence(text) == "medium"
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            f"Graag het BSN van de cliënt. Klantnummer: {NUMBER}",
+            f"BSN en KvK: zie hieronder.\nKvK {KVK}",
+            f"Aanvulling op onze melding (meldnummer {NUMBER}). Ingezien: naam en BSN.",
+            f"Uw meldnummer is {NUMBER}. Ingezien zijn naam en BSN.",
+        ],
+    )
+    def test_labelled_with_bsn_keyword_in_another_sentence_is_nothing(self, text: str) -> None:
+        """Directly labelled, with 'BSN' only in another sentence: not a BSN (held-out breach)."""
+        assert bsn_confidence(text) is None
 
     def test_bsn_keyword_closer_than_the_label_is_high(self) -> None:
         """'Klantnummer 12, BSN 101956782': the BSN keyword labels the number."""

@@ -4,10 +4,10 @@ Until 2026-11 the other-label words ('factuur*', 'order*', 'tel', ...) were keyw
 single pass and every number looked up the nearest one; now they are searched for only before a
 number that is a BSN candidate (bsn._Labels).  The old detector is kept here as the reference,
 with the rule of issue 13 added (a number directly labelled as something else, with no BSN
-keyword near, is no BSN; test numbers never count).  Both must give every number the same
-confidence on generated text whose non-ASCII characters are letters; with no-break spaces,
-dashes, quotes or euro signs between words no number is lost and none gets a lower confidence
-(why: bsn._Labels).
+keyword near or none in its sentence, is no BSN; test numbers never count).  Both must give
+every number the same confidence on generated text whose non-ASCII characters are letters; with
+no-break spaces, dashes, quotes or euro signs between words no number is lost and none gets a
+lower confidence (why: bsn._Labels).
 """
 
 from __future__ import annotations
@@ -71,6 +71,13 @@ class _OldRun(DetectorRun):
             return "low"
         label = self.labels.distance_before(start)
         if label is not None and label <= bsn_module.LABEL_WINDOW and label < near:
+            gap = data[start - label : start]
+            if (
+                b"\n" not in gap
+                and bsn_module.only_glue(gap)
+                and not bsn_module.keyword_in_sentence(self.keywords, data, start, end)
+            ):
+                return None
             return "medium"
         return "high"
 
@@ -206,7 +213,7 @@ def test_keyword_glued_to_a_label_counts() -> None:
 
 def test_label_before_a_no_break_space_still_counts() -> None:
     """'Tel.' + no-break space + number, BSN keyword further away: medium, as before."""
-    data = "Vul uw BSN in op het formulier.\nTel.\u00a0101722333".encode()
+    data = "Tel.\u00a0101722333, zie ook het BSN".encode()
     assert bsn_values(NEW, NEW_DETECTORS, data) == {"101722333": 2}
     assert bsn_values(OLD, OLD_DETECTORS, data) == {"101722333": 2}
 
