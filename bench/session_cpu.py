@@ -101,6 +101,9 @@ class _Quiet:
     def decision_seconds(self, path: SubmissionPath, seconds: float) -> None:
         pass
 
+    def ocr_used(self, use: object) -> None:
+        pass
+
 
 def record_stream(tx: Transaction, holder: PolicyHolder) -> tuple[list[bytes], list[bytes]]:
     """The chunks a client sends to negotiate, and those of one whole message (as sent)."""

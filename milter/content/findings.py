@@ -11,7 +11,7 @@ here, reasons are fixed strings chosen by the scanner, and `where` names parts, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Confidence = Literal["low", "medium", "high"]
@@ -54,6 +54,16 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class OcrUse:
+    """What OCR cost one message: counts and seconds (for metrics), never text."""
+
+    recognised: int  # images, frames and pages Tesseract read
+    remembered: int  # images answered from the memory of recurring images instead
+    seconds: float  # time in Tesseract, waiting for a free engine included
+    out_of_time: bool  # the OCR time budget stopped reading
+
+
+@dataclass(frozen=True, slots=True)
 class ContentFacts:
     """Everything the scanner learnt about one message's content."""
 
@@ -63,6 +73,8 @@ class ContentFacts:
     parts: int
     bytes_scanned: int
     ocr_read: tuple[str, ...] = ()  # parts whose text was read by OCR (names, never text)
+    # what OCR cost (None: nothing); bookkeeping for metrics, not a fact: == ignores it
+    ocr: OcrUse | None = field(default=None, compare=False)
 
     def by_detector(self, name: str) -> Finding | None:
         """The finding of detector `name` ('bsn', 'custom:x', 'unscannable', ...), or None."""

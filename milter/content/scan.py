@@ -314,6 +314,7 @@ class _Collector:
             parts=self.parts,
             bytes_scanned=self.scanned,
             ocr_read=tuple(self.ocr.read[:MAX_WHERE]) if self.ocr is not None else (),
+            ocr=self.ocr.usage() if self.ocr is not None else None,
         )
 
     # --- Sink

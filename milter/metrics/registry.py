@@ -5,6 +5,7 @@ SYNOPSIS
     m.policy_loaded_now(policy, time.time())
     m.observe(decision); m.observe_recipient(refusal, "smtp"); m.observe_findings(findings)
     m.observe_decision_seconds("smtp", 0.0012)
+    m.observe_ocr(facts.ocr)                        # what OCR did for a message (if anything)
     m.observe_dns("MX", "timeout", 0.8)
     m.set_domain_state("samen-veilig.nl", "owned", "ok")
     m.internal_error("local"); m.policy_reload(ok=False)
@@ -60,6 +61,7 @@ from prometheus_client import (
 )
 
 from milter import __version__
+from milter.content.findings import OcrUse
 from milter.content.native import SCANNER
 from milter.core.engine import (
     NOTICE_KINDS,
@@ -89,6 +91,8 @@ DOMAIN_ROLES = ("owned", "retired")
 DOMAIN_STATES = ("ok", "drift", "nxdomain", "no_mail_host", "error", "unknown")
 
 # 0.1 ms (a cached verdict) to 5 s (DNS budget plus a large attachment).
+OCR_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0)  # the budget is at most 12 s
+OCR_RESULTS = ("recognised", "remembered")
 DECISION_BUCKETS = (
     0.0001,
     0.00025,
@@ -183,6 +187,24 @@ class Metrics:
             "Time from end of message to the verdict (facts gathering included).",
             ["path"],
             buckets=DECISION_BUCKETS,
+            registry=r,
+        )
+        self.ocr_reads = Counter(
+            "postwarden_ocr_reads",
+            "Images, frames and scanned pages read by OCR (recognised), or answered from the"
+            " memory of recurring images (remembered).",
+            ["result"],
+            registry=r,
+        )
+        self.ocr_seconds = Histogram(
+            "postwarden_ocr_duration_seconds",
+            "OCR time of one message that OCR read (waiting for a free engine included).",
+            buckets=OCR_BUCKETS,
+            registry=r,
+        )
+        self.ocr_out_of_time = Counter(
+            "postwarden_ocr_budget_exceeded",
+            "Messages whose OCR stopped at the time budget (the rest was left unscannable).",
             registry=r,
         )
         self.dns_queries = Counter(
@@ -382,6 +404,8 @@ class Metrics:
             self.history_records.labels(result)
         for result in RDAP_RESULTS:
             self.rdap_queries.labels(result)
+        for result in OCR_RESULTS:
+            self.ocr_reads.labels(result)
         self.policy_reload_ok.set(1)
 
     # -- decisions -----------------------------------------------------------------------------
@@ -428,6 +452,16 @@ class Metrics:
         for f in findings:
             confidence = f.confidence if f.confidence in CONFIDENCES else "other"
             self._series(self.findings, _ident(f.detector), confidence).inc(max(0, int(f.count)))
+
+    def observe_ocr(self, use: OcrUse) -> None:
+        """Count what OCR did for one message (nothing is called when it did nothing)."""
+        if use.recognised:
+            self._series(self.ocr_reads, "recognised").inc(use.recognised)
+            self.ocr_seconds.observe(use.seconds)
+        if use.remembered:
+            self._series(self.ocr_reads, "remembered").inc(use.remembered)
+        if use.out_of_time:
+            self.ocr_out_of_time.inc()
 
     def observe_decision_seconds(self, path: str, seconds: float) -> None:
         """Record how long one end-of-message decision took (the session measures it)."""

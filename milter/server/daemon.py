@@ -34,6 +34,7 @@ from prometheus_client import CollectorRegistry
 
 from milter.audit.records import AuditFinding
 from milter.audit.trail import AuditError, AuditLog, AuditWriter
+from milter.content.findings import OcrUse
 from milter.content.native import SCANNER
 from milter.core.address import Address, Malformed
 from milter.core.engine import Decision, Envelope, RecipientDecision, SubmissionPath
@@ -136,6 +137,10 @@ class DecisionLog:
     def decision_seconds(self, path: SubmissionPath, seconds: float) -> None:
         """How long one end-of-message decision took (the session measures it)."""
         self.metrics.observe_decision_seconds(path, seconds)
+
+    def ocr_used(self, use: OcrUse) -> None:
+        """What OCR did for one message (counts and seconds)."""
+        self.metrics.observe_ocr(use)
 
 
 def reload_policy(

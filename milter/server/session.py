@@ -61,7 +61,7 @@ from milter.protocol import codec
 from milter.server.watchdog import WATCHDOG, Deadline
 
 if TYPE_CHECKING:
-    from milter.content.findings import ContentFacts
+    from milter.content.findings import ContentFacts, OcrUse
     from milter.content.scan import ScanSession
     from milter.history.store import History
     from milter.officer.notices import Notifier
@@ -129,6 +129,8 @@ class Observer(Protocol):
     def internal_error(self, path: SubmissionPath) -> None: ...
 
     def decision_seconds(self, path: SubmissionPath, seconds: float) -> None: ...
+
+    def ocr_used(self, use: OcrUse) -> None: ...
 
 
 def reply_packet(reply: SmtpReply) -> bytes:
@@ -510,6 +512,8 @@ class MilterSession:
                     content = _finish_scan(scan, deadline) if scan is not None else None
                 finally:
                     msg.drop_scan()
+                if content is not None and content.ocr is not None:
+                    self._observer.ocr_used(content.ocr)
                 # Local path: DNS questions for all recipients now (SMTP path: asked at RCPT).
                 dns = self._dns.gather(msg.policy, envelope.recipients, msg.dns)
                 # The contact history matters only to content rules: asked once content is in.

@@ -59,6 +59,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
+from milter.content.findings import OcrUse
 from milter.content.formats import Unscannable
 
 if TYPE_CHECKING:
@@ -265,6 +266,21 @@ class OcrReader:
         self.decorations = 0
         self.pages = 0
         self.read: list[str] = []  # where OCR produced text (part names, never text)
+        # what OCR cost this message (for metrics; counts and seconds only)
+        self.recognised = 0  # images, frames and pages Tesseract read
+        self.remembered = 0  # images answered from RECURRING instead
+        self.seconds = 0.0  # Tesseract's time, waiting for an engine included
+        self.out_of_time = False  # the time budget stopped reading
+
+    def usage(self) -> OcrUse | None:
+        """What OCR did for this message, or None when it did nothing."""
+        if not (self.recognised or self.remembered or self.out_of_time):
+            return None
+        return OcrUse(self.recognised, self.remembered, self.seconds, self.out_of_time)
+
+    def _over_budget(self) -> Unscannable:
+        self.out_of_time = True
+        return Unscannable(BUDGET_EXCEEDED)
 
     def release_memory(self) -> None:
         """After a message whose images or pages were read: give the C heap's free pages back.
@@ -290,9 +306,10 @@ class OcrReader:
         if kept is not None and (kept[1] == 1 or self.pages + kept[1] <= self.settings.max_pages):
             if kept[1] > 1:
                 self.pages += kept[1]
+            self.remembered += 1
             return kept[0]
         if self._left() <= 0:  # (also starts the clock)
-            raise Unscannable(BUDGET_EXCEEDED)
+            raise self._over_budget()
         try:
             img = self._open(data)
             texts = []
@@ -324,8 +341,10 @@ class OcrReader:
         key = RECURRING.key("decoration", data, self.settings.max_image_pixels)
         kept = RECURRING.text(key)
         if kept is not None:
+            self.remembered += 1
             return kept[0]
         if self._left() <= 0:
+            self.out_of_time = True
             return ""
         try:
             text = self._recognise(_grey(self._open(data)), PSM_IMAGE)  # first frame only
@@ -362,7 +381,7 @@ class OcrReader:
         texts: list[str] = []
         cut: str | None = None
         if self._left() <= 0:  # (also starts the clock)
-            raise Unscannable(BUDGET_EXCEEDED)
+            raise self._over_budget()
         with PDFIUM_LOCK:
             try:
                 doc = pdfium.PdfDocument(data)
@@ -373,7 +392,7 @@ class OcrReader:
                 count = len(doc)
             for index in range(count):
                 if self._left() <= 0:
-                    cut = BUDGET_EXCEEDED
+                    cut = self._over_budget().reason
                     break
                 try:
                     if scanned_pages_only and not _scanned_page(doc, index):
@@ -404,20 +423,29 @@ class OcrReader:
         return text, cut
 
     def _recognise(self, img: Image, psm: int) -> str:
+        began = time.monotonic()
+        try:
+            text = self._recognise_now(img, psm)
+        finally:
+            self.seconds += time.monotonic() - began
+        self.recognised += 1
+        return text
+
+    def _recognise_now(self, img: Image, psm: int) -> str:
         left = self._left()
         if left <= 0:
-            raise Unscannable(BUDGET_EXCEEDED)
+            raise self._over_budget()
         api = ENGINES.acquire(left)
         if api is None:
-            raise Unscannable(BUDGET_EXCEEDED)
+            raise self._over_budget()
         try:
             left = self._left()
             if left <= 0:
-                raise Unscannable(BUDGET_EXCEEDED)
+                raise self._over_budget()
             api.SetPageSegMode(psm)
             api.SetImage(img)
             if not api.Recognize(timeout=max(1, int(left * 1000))):
-                raise Unscannable(BUDGET_EXCEEDED)
+                raise self._over_budget()
             return str(api.GetUTF8Text())
         except Unscannable:
             raise

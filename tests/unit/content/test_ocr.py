@@ -14,7 +14,7 @@ from PIL import Image
 
 from milter.content import ContentFacts, OcrSettings, ScanConfig, compile_config, leaf
 from milter.content.config import ConfigError
-from milter.content.findings import OCR_WHERE_SUFFIX
+from milter.content.findings import OCR_WHERE_SUFFIX, OcrUse
 from milter.content.formats import ocr
 from milter.content.scan import CompiledScanner
 from milter.core.engine import _OCR_SUFFIX
@@ -162,6 +162,12 @@ class TestDecoration:
         logo = Image.new("RGB", (180, 60), (20, 80, 160))
         facts = SCANNER.scan_message(related_mail(encode(logo, "PNG")))
         assert facts.findings == ()
+        assert facts.ocr is not None and facts.ocr.recognised == 1
+
+    def test_no_image_no_ocr_use(self) -> None:
+        """A message without images or scans reports no OCR use (nothing for the metrics)."""
+        facts = SCANNER.scan_message(b"Subject: x\r\n\r\nBSN 111222333\r\n")
+        assert facts.ocr is None
 
     def test_damaged_logo_is_unscannable(self) -> None:
         """A small inline image whose size cannot be read is no decoration (fail closed): OCR
@@ -192,6 +198,10 @@ class TestRecurringImages:
         third = SCANNER.scan_message(raw)
         assert self._reads() == (2, 1)
         assert first == second == third
+        # what the metrics count: read by Tesseract twice, then remembered
+        uses = [facts.ocr for facts in (first, second, third)]
+        assert [(u.recognised, u.remembered) for u in uses if u] == [(1, 0), (1, 0), (0, 1)]
+        assert uses[0] and uses[0].seconds > 0 and uses[2] and uses[2].seconds == 0
         assert bsn_where(third) == ("attachment 2 (.png file)" + OCR_WHERE_SUFFIX,)
 
     def test_logo_is_kept_after_its_second_sighting(self) -> None:
@@ -352,12 +362,14 @@ class TestBounds:
         facts = SCANNER.scan_message(raw, deadline=time.monotonic() - 1)
         assert facts.by_detector("bsn") is None
         assert unscannable(facts) == "image: OCR time budget exceeded"
+        assert facts.ocr == OcrUse(0, 0, 0.0, out_of_time=True)
 
     def test_out_of_time_for_a_scan(self) -> None:
         """The same for a scanned PDF: unscannable with the bound, nothing read."""
         raw = mail((scanned_pdf([page()]), "application/pdf", "s.pdf"))
         facts = SCANNER.scan_message(raw, deadline=time.monotonic() - 1)
         assert unscannable(facts) == "OCR time budget exceeded"
+        assert facts.ocr is not None and facts.ocr.out_of_time
 
     def test_damaged_image(self) -> None:
         """PNG magic followed by garbage: unscannable ('damaged'), no exception."""

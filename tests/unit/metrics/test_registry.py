@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
+from milter.content.findings import OcrUse
 from milter.core.address import parse_address
 from milter.core.engine import Decision, Envelope, Facts, RecipientDecision, RuleHit, decide
 from milter.core.verdict import reject
@@ -127,6 +128,17 @@ class TestDecisions:
         metrics.observe_findings([FakeFinding("custom:dossier", "medium", 2)] * 2)
         labels = {"detector": "custom:dossier", "confidence": "medium"}
         assert value(metrics, "postwarden_findings_total", **labels) == 4
+
+    def test_ocr_use(self, metrics: Metrics) -> None:
+        """OCR reads by result, one duration per message that OCR read, and budget stops."""
+        assert value(metrics, "postwarden_ocr_reads_total", result="remembered") == 0
+        metrics.observe_ocr(OcrUse(recognised=2, remembered=1, seconds=0.3, out_of_time=True))
+        metrics.observe_ocr(OcrUse(recognised=0, remembered=3, seconds=0.0, out_of_time=False))
+        assert value(metrics, "postwarden_ocr_reads_total", result="recognised") == 2
+        assert value(metrics, "postwarden_ocr_reads_total", result="remembered") == 4
+        assert value(metrics, "postwarden_ocr_duration_seconds_count") == 1
+        assert value(metrics, "postwarden_ocr_duration_seconds_bucket", le="0.5") == 1
+        assert value(metrics, "postwarden_ocr_budget_exceeded_total") == 1
 
     def test_decision_latency(self, metrics: Metrics) -> None:
         """Latency lands in a histogram with buckets from 0.1 ms to 5 s."""

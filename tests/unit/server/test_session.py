@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import email
 import os
 import socket
 import stat
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from milter.content.findings import OcrUse
 from milter.core.engine import Decision, Envelope, RecipientDecision, SubmissionPath
 from milter.protocol import codec
 from milter.server import listeners, watchdog
@@ -32,6 +34,7 @@ class Recorder:
 
     message_ids: list[str | None] = field(default_factory=list)
     durations: list[float] = field(default_factory=list)
+    ocr: list[OcrUse] = field(default_factory=list)
 
     def decision(
         self, decision: Decision, envelope: Envelope, message_id: str | None = None
@@ -54,6 +57,9 @@ class Recorder:
 
     def decision_seconds(self, path: SubmissionPath, seconds: float) -> None:
         self.durations.append(seconds)
+
+    def ocr_used(self, use: OcrUse) -> None:
+        self.ocr.append(use)
 
 
 @dataclass
@@ -393,6 +399,40 @@ class TestContentPath:
         assert decision.action == "quarantine" and decision.client_data
         assert recorder.message_ids == ["<dossier-1@samen-veilig.nl>"]
         assert len(recorder.durations) == 1 and recorder.durations[0] > 0
+        assert recorder.ocr == []  # no image: nothing for the OCR metrics
+
+    def test_ocr_use_is_reported(self) -> None:
+        """A screenshot to extern is read by OCR, and the session reports what that cost."""
+        from milter.policy import load_policy
+        from tests.unit.content.ocr_images import encode, mail, screenshot
+
+        policy = load_policy(
+            os.path.join(os.path.dirname(__file__), "../../../policies/example.yaml")
+        )
+        raw = mail((encode(screenshot(), "PNG"), "image/png", "scan.png")).replace(b"\n", b"\r\n")
+        head, _, body = raw.partition(b"\r\n\r\n")
+        fields = email.message_from_bytes(head + b"\r\n\r\n").items()
+        recorder = Recorder()
+        server = MilterServer(
+            [(ListenSpec("inet", "127.0.0.1", 0), "smtp")], PolicyHolder(policy), recorder
+        )
+        server.bind()
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            with MilterClient(server.sockets[0][0].getsockname()) as c:
+                c.mail("j.jansen@samen-veilig.nl")
+                c.rcpt("jeugdarts@ziekenhuis.example")
+                for name, value in fields:
+                    c.header(name, str(value))
+                c.body(body)
+                result = c.eom()
+        finally:
+            server.stop()
+            thread.join(5)
+        assert result.of(b"q")  # the BSN in the screenshot holds it
+        assert len(recorder.ocr) == 1 and recorder.ocr[0].recognised == 1
+        assert recorder.ocr[0].seconds > 0 and not recorder.ocr[0].out_of_time
 
 
 class _Wire:
