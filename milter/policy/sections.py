@@ -16,7 +16,7 @@ Refuses nothing itself: the walker does, by these specs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from milter.domains.model import DnsSettings, Expectation
 from milter.domains.rdap import RdapSettings
@@ -328,32 +328,47 @@ FIRST_CONTACT = Map(
     doc="True when an external recipient's domain (or address) is new to the organisation, "
     "as the contact history (the history section) knows it.",
 )
-REGISTERED_WITHIN = Map(
-    {
-        "domain_registered_within": Field(
-            Duration(low=86_400, high=3650 * 86_400, units="d"),
-            doc="e.g. 30d: the recipient's domain was registered (RDAP 'registration') at most "
-            "this many days ago.",
-        )
-    },
-    build=lambda v: DomainAge("registration", v["domain_registered_within"] // 86_400),
-    name="domainRegisteredWithin",
-    title="Recently registered domain",
-    doc="True when an external recipient's domain was registered recently, as its registry's "
+
+
+def _domain_age(
+    key: str,
+    event: Literal["registration", "last changed"],
+    name: str,
+    title: str,
+    what: str,
+    doc: str,
+) -> Map:
+    """The condition `{key: 30d}`: the recipient's domain had RDAP event `event` recently."""
+    return Map(
+        {
+            key: Field(
+                Duration(low=86_400, high=3650 * 86_400, units="d"),
+                doc=f"e.g. 30d: the recipient's domain was {what} at most this many days ago.",
+            )
+        },
+        build=lambda v: DomainAge(event, v[key] // 86_400),
+        name=name,
+        title=title,
+        doc=doc,
+    )
+
+
+REGISTERED_WITHIN = _domain_age(
+    "domain_registered_within",
+    "registration",
+    "domainRegisteredWithin",
+    "Recently registered domain",
+    "registered (RDAP 'registration')",
+    "True when an external recipient's domain was registered recently, as its registry's "
     "RDAP service says (the rdap section).",
 )
-CHANGED_WITHIN = Map(
-    {
-        "domain_changed_within": Field(
-            Duration(low=86_400, high=3650 * 86_400, units="d"),
-            doc="e.g. 30d: the recipient's domain was last changed (RDAP 'last changed') at "
-            "most this many days ago.",
-        )
-    },
-    build=lambda v: DomainAge("last changed", v["domain_changed_within"] // 86_400),
-    name="domainChangedWithin",
-    title="Recently changed domain",
-    doc="True when an external recipient's domain changed recently (registrant, name "
+CHANGED_WITHIN = _domain_age(
+    "domain_changed_within",
+    "last changed",
+    "domainChangedWithin",
+    "Recently changed domain",
+    "last changed (RDAP 'last changed')",
+    "True when an external recipient's domain changed recently (registrant, name "
     "servers, ...), as its registry's RDAP service says (the rdap section).",
 )
 KEYED_CONDITIONS = (
