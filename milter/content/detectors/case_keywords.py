@@ -12,7 +12,8 @@ common in ordinary mail).  A word inside a signature block (own_text.signature_s
 The blocks are looked for only in a segment with a hit.  Nor is a word written as someone's
 job: right after a 'Functie:' label at the start of a line (an HR form: 'Functie: gezinsvoogd',
 also 'Functietitel', 'Job title', with a tab for a table cell) or after 'werkzaam als' / 'in
-de functie van' -- a staff member's job title, not a case.  Samples are the configured words
+de functie van' -- a staff member's job title, not a case -- nor the tail of a staff file's
+compound ('HR-dossier', 'P-dossier', 'SKJ-dossier').  Samples are the configured words
 themselves -- the officer's words, never message text.  On its own this detector says
 little; the policy combines it with date_of_birth or bsn.
 
@@ -62,7 +63,7 @@ class _Run(DetectorRun):
             spans = signature_spans(data, [at for _, at in hits])
             if spans:
                 hits = [(key, at) for key, at in hits if not _inside(spans, at)]
-            hits = [(key, at) for key, at in hits if not _job_title(data, at)]
+            hits = [(key, at) for key, at in hits if not _about_staff(data, at)]
         for key, _ in hits:
             self.seen.setdefault(key, None)
         where = segment.where
@@ -90,12 +91,19 @@ _JOB_LABEL = re.compile(
     rb"|\bin[ \t]+de[ \t]+functie[ \t]+(?:van|als)[ \t]+)\Z"
 )
 _JOB_LOOKBACK = 48
+# A staff file's compound: 'HR-dossier', 'P-dossier', 'SKJ-dossier' (the professional register),
+# 'personeelsdossier' written with a hyphen.
+_STAFF_COMPOUND = re.compile(
+    rb"(?i)(?<![^\W_])(?:hr|p|skj|big|personeels|medewerkers?|opleidings|scholings|verzuim)-\Z"
+)
 
 
-def _job_title(data: bytes, at: int) -> bool:
-    """True when the keyword at `at` follows a job label ('Functie: gezinsvoogd')."""
+def _about_staff(data: bytes, at: int) -> bool:
+    """True when the keyword at `at` is about staff: after a job label ('Functie: gezinsvoogd')
+    or as the tail of a staff compound ('SKJ-dossier')."""
     lo = max(0, at - _JOB_LOOKBACK)
-    return _JOB_LABEL.search(data[lo:at] if lo else b"\n" + data[:at]) is not None
+    window = data[lo:at] if lo else b"\n" + data[:at]
+    return _JOB_LABEL.search(window) is not None or _STAFF_COMPOUND.search(window) is not None
 
 
 def _inside(spans: list[tuple[int, int]], at: int) -> bool:

@@ -31,7 +31,7 @@ class TestOwnPhrases:
 
     def test_footer_kvk_and_iban_give_no_findings(self) -> None:
         """The footer line with the org's KvK and IBAN, even beside 'BSN' and 'dossier'."""
-        body = f"Het BSN staat in het dossier, zie portaal.\n{FOOTER}\n"
+        body = f"Het BSN staat in het dossier, niet bij {FOOTER}\n"  # one sentence: KvK medium
         assert {"iban", "bsn"} <= detectors(body, PLAIN).keys()
         found = detectors(body)
         assert "iban" not in found and "bsn" not in found
@@ -164,6 +164,16 @@ class TestJobTitles:
     def test_the_same_word_elsewhere_counts(self, body: str) -> None:
         """Only right after the job label: the word in prose or elsewhere on a line counts."""
         assert "case_keywords" in detectors(body, PLAIN)
+
+    @pytest.mark.parametrize("compound", ["SKJ-dossier", "HR-dossier", "P-dossier"])
+    def test_a_staff_file_is_no_case_file(self, compound: str) -> None:
+        """'Punten bijschrijven in mijn SKJ-dossier': a staff file (blind certificate_06)."""
+        assert "case_keywords" not in detectors(f"Graag bijschrijven in mijn {compound}.\n", PLAIN)
+
+    def test_a_clients_file_compound_still_counts(self) -> None:
+        """'cliënt-dossier', 'jeugd-dossier': the case word counts as before."""
+        found = scan("Zie het jeugd-dossier.\n", PLAIN).by_detector("case_keywords")
+        assert found is not None and "dossier" in found.samples
 
     def test_other_case_words_beside_a_job_title_count(self) -> None:
         """A case note signed 'Functie: gezinsvoogd' still shows its other case words."""
