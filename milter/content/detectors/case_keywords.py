@@ -13,7 +13,9 @@ The blocks are looked for only in a segment with a hit.  Nor is a word written a
 job: right after a 'Functie:' label at the start of a line (an HR form: 'Functie: gezinsvoogd',
 also 'Functietitel', 'Job title', with a tab for a table cell) or after 'werkzaam als' / 'in
 de functie van' -- a staff member's job title, not a case -- nor the tail of a staff file's
-compound ('HR-dossier', 'P-dossier', 'SKJ-dossier').  Samples are the configured words
+compound ('HR-dossier', 'P-dossier', 'SKJ-dossier'), nor any word of a CV (a text titled
+'Curriculum vitae' with a 'Werkervaring' section: a care worker's CV lists the work, 'gezinsvoogd,
+casusoverleg, ondertoezichtstelling').  Samples are the configured words
 themselves -- the officer's words, never message text.  On its own this detector says
 little; the policy combines it with date_of_birth or bsn.
 
@@ -60,6 +62,9 @@ class _Run(DetectorRun):
         hits = self.hits
         if not segment.header:
             data = segment.data
+            if _is_cv(data):
+                self.hits = []  # the applicant's work experience, not a case
+                return
             spans = signature_spans(data, [at for _, at in hits])
             if spans:
                 hits = [(key, at) for key, at in hits if not _inside(spans, at)]
@@ -96,6 +101,17 @@ _JOB_LOOKBACK = 48
 _STAFF_COMPOUND = re.compile(
     rb"(?i)(?<![^\W_])(?:hr|p|skj|big|personeels|medewerkers?|opleidings|scholings|verzuim)-\Z"
 )
+
+
+# A curriculum vitae: the title near the top, and a section of work experience or education.
+_CV_TITLE = re.compile(rb"(?i)\bcurriculum[ \t]+vitae\b")
+_CV_SECTION = re.compile(rb"(?i)\b(?:werkervaring|arbeidsverleden|work[ \t]+experience)\b")
+_CV_TOP = 512
+
+
+def _is_cv(data: bytes) -> bool:
+    """True when the text is a CV: 'Curriculum vitae' in its first lines and 'Werkervaring'."""
+    return _CV_TITLE.search(data, 0, _CV_TOP) is not None and _CV_SECTION.search(data) is not None
 
 
 def _about_staff(data: bytes, at: int) -> bool:

@@ -40,8 +40,6 @@ KNOWN_MISSED = {
 }
 KNOWN_HELD = {
     "newsletter_memoriam_01.eml": "a colleague's date of birth in memoriam, with case words",
-    "hr_cv_01.eml": "an applicant's CV: personal data, not client data (judgement)",
-    "hr_cv_02.eml": "an applicant's CV: personal data, not client data (judgement)",
 }
 
 

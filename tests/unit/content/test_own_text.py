@@ -170,6 +170,22 @@ class TestJobTitles:
         """'Punten bijschrijven in mijn SKJ-dossier': a staff file (blind certificate_06)."""
         assert "case_keywords" not in detectors(f"Graag bijschrijven in mijn {compound}.\n", PLAIN)
 
+    def test_a_cv_lists_work_not_cases(self) -> None:
+        """A CV's work experience ('gezinsvoogd, casusoverleg, OTS') is no case (held-out hr_cv)."""
+        cv = (
+            "Curriculum vitae Anne de Boer\nGeboortedatum: 03-06-1990\nWerkervaring: 2019-heden "
+            "gezinsvoogd; casusoverleg, ondertoezichtstelling, uithuisplaatsing.\n"
+        )
+        assert "case_keywords" not in detectors(cv, PLAIN)
+
+    def test_a_case_note_mentioning_a_cv_still_counts(self) -> None:
+        """Without the title at the top, a text with 'werkervaring' is read as usual."""
+        note = (
+            "Verslag: de cliënt zoekt werk, OTS loopt; werkervaring opgedaan.\n"
+            "Zij stuurt haar curriculum vitae naar de gezinsvoogd.\n"
+        )
+        assert detectors("x" * 600 + "\n" + note, PLAIN).get("case_keywords") == "medium"
+
     def test_a_clients_file_compound_still_counts(self) -> None:
         """'cliënt-dossier', 'jeugd-dossier': the case word counts as before."""
         found = scan("Zie het jeugd-dossier.\n", PLAIN).by_detector("case_keywords")
