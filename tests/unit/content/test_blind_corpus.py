@@ -18,12 +18,11 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.content.corpus_harness import (
-    MAX_ORDINARY_HELD,
     Corpus,
     GeneratorChecks,
+    KnownDecisions,
     ManifestChecks,
     Outcome,
-    report,
 )
 
 BLIND = Corpus("blind", "blind corpus", "make_blind.py", 150, 100)
@@ -50,41 +49,9 @@ class TestGenerator(GeneratorChecks):
     corpus = BLIND
 
 
-class TestDecisions:
+class TestDecisions(KnownDecisions):
     """Postwarden with the example policy on the blind corpus."""
 
-    def test_no_client_data_missed_beyond_the_known_gaps(self, outcomes: list[Outcome]) -> None:
-        """Client data going outside is held, except the known gaps (KNOWN_MISSED)."""
-        print(report(BLIND, outcomes))
-        want = [o for o in outcomes if o.entry["decision"] == "quarantine"]
-        missed = {o.file for o in want if not o.held}
-        print(f"client data held: {len(want) - len(missed)} of {len(want)}")
-        assert missed <= set(KNOWN_MISSED), f"newly missed: {sorted(missed - set(KNOWN_MISSED))}"
-        assert not set(KNOWN_MISSED) - missed, (
-            f"now held, take off KNOWN_MISSED: {sorted(set(KNOWN_MISSED) - missed)}"
-        )
-
-    def test_no_ordinary_mail_held_beyond_the_known_ones(self, outcomes: list[Outcome]) -> None:
-        """Ordinary external mail is delivered, except the known ones (KNOWN_HELD)."""
-        external = [o for o in outcomes if o.entry["kind"] == "ordinary"]
-        external = [o for o in external if o.entry["recipients"] != "internal"]
-        held = {o.file for o in external if o.action != "accept"}
-        share = len(held) / len(external)
-        print(
-            f"ordinary external held: {len(held)} of {len(external)} ({share:.1%}; target"
-            f" {MAX_ORDINARY_HELD:.0%})"
-        )
-        for o in external:
-            if o.action != "accept":
-                print(f"  {o.why()}")
-        assert held <= set(KNOWN_HELD), f"newly held: {sorted(held - set(KNOWN_HELD))}"
-        assert not set(KNOWN_HELD) - held, (
-            f"now delivered, take off KNOWN_HELD: {sorted(set(KNOWN_HELD) - held)}"
-        )
-
-    def test_internal_mail_is_delivered(self, outcomes: list[Outcome]) -> None:
-        """Mail that stays inside the owned domains is delivered, client data or not."""
-        internal = [o for o in outcomes if o.entry["recipients"] == "internal"]
-        assert internal
-        wrong = [o.why() for o in internal if o.action != "accept"]
-        assert not wrong, "\n".join(wrong)
+    corpus = BLIND
+    known_missed = KNOWN_MISSED
+    known_held = KNOWN_HELD

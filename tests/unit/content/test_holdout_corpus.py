@@ -21,12 +21,11 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.content.corpus_harness import (
-    MAX_ORDINARY_HELD,
     Corpus,
     GeneratorChecks,
+    KnownDecisions,
     ManifestChecks,
     Outcome,
-    report,
 )
 
 HOLDOUT = Corpus("holdout", "held-out corpus", "make_holdout.py", 120, 75)
@@ -56,38 +55,9 @@ class TestGenerator(GeneratorChecks):
     corpus = HOLDOUT
 
 
-class TestDecisions:
+class TestDecisions(KnownDecisions):
     """Postwarden with the example policy on the held-out corpus."""
 
-    def test_no_client_data_missed_beyond_the_known_gaps(self, outcomes: list[Outcome]) -> None:
-        """Client data going outside is held, except the known gaps (KNOWN_MISSED)."""
-        table = report(HOLDOUT, outcomes)
-        print(table)
-        missed = {o.entry["file"] for o in outcomes if o.entry["decision"] == "quarantine"}
-        missed &= {o.entry["file"] for o in outcomes if not o.held}
-        assert missed <= set(KNOWN_MISSED), f"newly missed: {sorted(missed - set(KNOWN_MISSED))}"
-        assert not set(KNOWN_MISSED) - missed, (
-            f"now held, take off KNOWN_MISSED: {sorted(set(KNOWN_MISSED) - missed)}"
-        )
-
-    def test_no_ordinary_mail_held_beyond_the_known_ones(self, outcomes: list[Outcome]) -> None:
-        """Ordinary external mail is delivered, except the known ones (KNOWN_HELD)."""
-        external = [o for o in outcomes if o.entry["kind"] == "ordinary"]
-        external = [o for o in external if o.entry["recipients"] != "internal"]
-        held = {o.entry["file"] for o in external if o.action != "accept"}
-        share = len(held) / len(external)
-        print(
-            f"ordinary external held: {len(held)} of {len(external)} ({share:.1%}; target"
-            f" {MAX_ORDINARY_HELD:.0%})"
-        )
-        assert held <= set(KNOWN_HELD), f"newly held: {sorted(held - set(KNOWN_HELD))}"
-        assert not set(KNOWN_HELD) - held, (
-            f"now delivered, take off KNOWN_HELD: {sorted(set(KNOWN_HELD) - held)}"
-        )
-
-    def test_internal_mail_is_delivered(self, outcomes: list[Outcome]) -> None:
-        """Mail that stays inside the owned domains is delivered, client data or not."""
-        internal = [o for o in outcomes if o.entry["recipients"] == "internal"]
-        assert internal
-        wrong = [o.why() for o in internal if o.action != "accept"]
-        assert not wrong, "\n".join(wrong)
+    corpus = HOLDOUT
+    known_missed = KNOWN_MISSED
+    known_held = KNOWN_HELD

@@ -22,7 +22,7 @@ from milter.server import listeners, watchdog
 from milter.server import session as adapter
 from milter.server.listeners import ListenSpec, MilterServer
 from milter.server.session import PolicyHolder
-from tests.support.milterclient import MilterClient, packet
+from tests.support.milterclient import EomResult, MilterClient, packet
 from tests.unit.core.test_engine import POLICY
 
 
@@ -367,8 +367,10 @@ class TestPolicySnapshot:
 
 
 class TestContentPath:
-    def test_headers_and_body_are_scanned_and_quarantined(self, tmp_path: os.PathLike[str]) -> None:
-        """A dossier extract to extern: scanned from header and body events, quarantined."""
+    @staticmethod
+    def _send(sender: str, headers: list[tuple[str, str]], body: bytes) -> tuple[Any, Recorder]:
+        """One message to jeugdarts@ziekenhuis.example through a milter server with
+        policies/example.yaml: (the end-of-message result, what the session reported)."""
         from milter.policy import load_policy
 
         policy = load_policy(
@@ -383,15 +385,23 @@ class TestContentPath:
         thread.start()
         try:
             with MilterClient(server.sockets[0][0].getsockname()) as c:
-                c.mail("crisistool@samen-veilig.nl")
+                c.mail(sender)
                 c.rcpt("jeugdarts@ziekenhuis.example")
-                c.header("Message-ID", "<dossier-1@samen-veilig.nl>")
-                c.header("Subject", "Dossier gewijzigd")
-                c.body(b"Client: J. de Vries\r\nBSN: 101722333\r\n")
-                result = c.eom()
+                for name, value in headers:
+                    c.header(name, value)
+                c.body(body)
+                return c.eom(), recorder
         finally:
             server.stop()
             thread.join(5)
+
+    def test_headers_and_body_are_scanned_and_quarantined(self) -> None:
+        """A dossier extract to extern: scanned from header and body events, quarantined."""
+        result, recorder = self._send(
+            "crisistool@samen-veilig.nl",
+            [("Message-ID", "<dossier-1@samen-veilig.nl>"), ("Subject", "Dossier gewijzigd")],
+            b"Client: J. de Vries\r\nBSN: 101722333\r\n",
+        )
         assert result.final.cmd == b"a"
         assert result.of(b"q") and "client-data-external" in result.of(b"q")[0]
         assert any(h.startswith("X-Postwarden-Quarantine\0") for h in result.of(b"h"))
@@ -403,33 +413,14 @@ class TestContentPath:
 
     def test_ocr_use_is_reported(self) -> None:
         """A screenshot to extern is read by OCR, and the session reports what that cost."""
-        from milter.policy import load_policy
         from tests.unit.content.ocr_images import encode, mail, screenshot
 
-        policy = load_policy(
-            os.path.join(os.path.dirname(__file__), "../../../policies/example.yaml")
-        )
         raw = mail((encode(screenshot(), "PNG"), "image/png", "scan.png")).replace(b"\n", b"\r\n")
         head, _, body = raw.partition(b"\r\n\r\n")
         fields = email.message_from_bytes(head + b"\r\n\r\n").items()
-        recorder = Recorder()
-        server = MilterServer(
-            [(ListenSpec("inet", "127.0.0.1", 0), "smtp")], PolicyHolder(policy), recorder
+        result, recorder = self._send(
+            "j.jansen@samen-veilig.nl", [(name, str(value)) for name, value in fields], body
         )
-        server.bind()
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            with MilterClient(server.sockets[0][0].getsockname()) as c:
-                c.mail("j.jansen@samen-veilig.nl")
-                c.rcpt("jeugdarts@ziekenhuis.example")
-                for name, value in fields:
-                    c.header(name, str(value))
-                c.body(body)
-                result = c.eom()
-        finally:
-            server.stop()
-            thread.join(5)
         assert result.of(b"q")  # the BSN in the screenshot holds it
         assert len(recorder.ocr) == 1 and recorder.ocr[0].recognised == 1
         assert recorder.ocr[0].seconds > 0 and not recorder.ocr[0].out_of_time
