@@ -368,7 +368,9 @@ class TestPolicySnapshot:
 
 class TestContentPath:
     @staticmethod
-    def _send(sender: str, headers: list[tuple[str, str]], body: bytes) -> tuple[Any, Recorder]:
+    def _send(
+        sender: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[EomResult, Recorder]:
         """One message to jeugdarts@ziekenhuis.example through a milter server with
         policies/example.yaml: (the end-of-message result, what the session reported)."""
         from milter.policy import load_policy
