@@ -38,7 +38,7 @@ from milter.content.formats import NoTextLayer, Unscannable
 from milter.content.formats.archive import member_cap, open_zip, read_member, walk_zip
 from milter.content.formats.html import html_to_utf8, mark_signatures, meta_charset
 from milter.content.formats.ooxml import office_kind, office_text
-from milter.content.formats.pdf import pdf_text
+from milter.content.formats.pdf import ScannedPages, pdf_text
 from milter.content.formats.sniff import AUDIO, IMAGE, looks_textual, sniff
 from milter.content.formats.text import (
     PARAM_ERRORS,
@@ -375,8 +375,9 @@ def _smime(walker: Walker, data: bytes, where: str, depth: int) -> None:
 
 
 def _pdf(walker: Walker, data: bytes, where: str) -> None:
+    scans = ScannedPages()
     try:
-        text, cut = pdf_text(data, walker.limits.max_total_bytes)
+        text, cut = pdf_text(data, walker.limits.max_total_bytes, scanned=scans)
     except NoTextLayer:
         ocr = walker.sink.ocr
         if ocr is None:
@@ -387,12 +388,15 @@ def _pdf(walker: Walker, data: bytes, where: str) -> None:
             walker.sink.unscannable(where, f"scanned pdf: {cut}")
         return
     ocr = walker.sink.ocr
-    if ocr is not None and _IMAGE_XOBJECT.search(data):
+    if ocr is not None and (scans.pages if scans.known else _IMAGE_XOBJECT.search(data)):
         # Text on some pages, scanned pages among them (a typed letter with a scanned form)?
-        # Image XObjects are streams, never inside compressed object streams: their
+        # The text pass has usually found them on the way (then OCR looks at no other page);
+        # else, image XObjects are streams, never inside compressed object streams: their
         # dictionaries are plain bytes, so one regex finds whether there are any.
         try:
-            scanned, scan_cut = ocr.pdf(data, scanned_pages_only=True)
+            scanned, scan_cut = ocr.pdf(
+                data, scanned_pages_only=True, pages=scans.pages if scans.known else None
+            )
         except Unscannable as exc:
             walker.sink.unscannable(where, f"scanned pdf: {exc.reason}")
         else:

@@ -56,7 +56,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from milter.content.findings import OcrUse
@@ -370,12 +370,19 @@ class OcrReader:
             raise Unscannable(TOO_LARGE)
         return img
 
-    def pdf(self, data: bytes, *, scanned_pages_only: bool = False) -> tuple[str, str | None]:
+    def pdf(
+        self,
+        data: bytes,
+        *,
+        scanned_pages_only: bool = False,
+        pages: Sequence[int] | None = None,
+    ) -> tuple[str, str | None]:
         """(text, cut) of the pages of PDF `data`; `cut` names the bound that stopped reading.
 
         Every page of a PDF without a text layer; with `scanned_pages_only`, the pages of a PDF
         that has text elsewhere which carry an image and (almost) no text of their own -- a
-        typed cover letter followed by scanned pages."""
+        typed cover letter followed by scanned pages -- found by looking at every page, or,
+        given `pages`, exactly those (the text pass found them: pdf.ScannedPages)."""
         import pypdfium2 as pdfium
 
         texts: list[str] = []
@@ -395,7 +402,10 @@ class OcrReader:
                     cut = self._over_budget().reason
                     break
                 try:
-                    if scanned_pages_only and not _scanned_page(doc, index):
+                    if pages is not None:
+                        if index not in pages:
+                            continue
+                    elif scanned_pages_only and not _scanned_page(doc, index):
                         continue
                 except Exception as exc:  # PDFium on a damaged page
                     raise Unscannable(DAMAGED_PDF) from exc

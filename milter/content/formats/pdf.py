@@ -41,11 +41,12 @@ import re
 import time
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from milter.content._re2 import compile_re2, first_match
 from milter.content.formats import NoTextLayer, Unscannable
-from milter.content.formats.ocr import PDFIUM_LOCK
+from milter.content.formats.ocr import PDFIUM_LOCK, SCANNED_PAGE_MAX_CHARS
 from milter.content.formats.pdf_simple import simple_pdf_text
 
 TIME_BUDGET_SECONDS = 10.0  # checked between pages: one hostile PDF must not hold the milter
@@ -120,11 +121,33 @@ def _as_date(joined: str) -> str:
     return joined
 
 
+@dataclass(slots=True)
+class ScannedPages:
+    """Which pages look scanned (an image and fewer than SCANNED_PAGE_MAX_CHARS characters of
+    text: what OCR's `_scanned_page` asks), as reading the text layer learnt it on the way.
+
+    `known` is True only when every page was read and asked: then OCR reads `pages` and looks
+    at no other page, and needs no second pass over the document to find them."""
+
+    known: bool = False
+    pages: list[int] = field(default_factory=list)
+
+
+# A page of the simple path with at least this many characters other than white space has
+# text of its own (twice OCR's bound: PDFium counts every character pdf_simple reads, and more).
+_SIMPLE_PAGE_HAS_TEXT = 2 * SCANNED_PAGE_MAX_CHARS
+_PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
 def pdf_text(
-    data: bytes, max_chars: int, time_budget: float = TIME_BUDGET_SECONDS
+    data: bytes,
+    max_chars: int,
+    time_budget: float = TIME_BUDGET_SECONDS,
+    scanned: ScannedPages | None = None,
 ) -> tuple[str, str | None]:
-    """(text, cut): the text of the PDF `data`; `cut` names the limit that stopped reading."""
-    text, cut = _pdf_text(data, max_chars, time_budget)
+    """(text, cut): the text of the PDF `data`; `cut` names the limit that stopped reading.
+    With `scanned`, also which pages look scanned, where reading could tell (see ScannedPages)."""
+    text, cut = _pdf_text(data, max_chars, time_budget, scanned)
     return join_boxed_digits(text), cut
 
 
@@ -132,17 +155,28 @@ ENCRYPTED = "encrypted pdf"
 DAMAGED = "damaged pdf"
 
 
-def _pdf_text(data: bytes, max_chars: int, time_budget: float) -> tuple[str, str | None]:
+def _pdf_text(
+    data: bytes, max_chars: int, time_budget: float, scanned: ScannedPages | None = None
+) -> tuple[str, str | None]:
     deadline = time.monotonic() + time_budget
-    simple = simple_pdf_text(data, max_chars, deadline)
+    page_texts: list[int] | None = [] if scanned is not None else None
+    simple = simple_pdf_text(data, max_chars, deadline, page_chars=page_texts)
     if simple is not None:
         if simple[1] is None and not simple[0].strip():
             raise NoTextLayer()
+        if scanned is not None and page_texts is not None and simple[1] is None:
+            # Every page has text of its own, and every page object was read: none is a scan.
+            # (An object stream can hide page objects from the count: then it is not known.)
+            counted = len(_PAGE_OBJECT.findall(data))
+            if counted == len(page_texts) and min(page_texts) >= _SIMPLE_PAGE_HAS_TEXT:
+                scanned.known = True
         return simple
-    return pdfium_text(data, max_chars, deadline)
+    return pdfium_text(data, max_chars, deadline, scanned)
 
 
-def pdfium_text(data: bytes, max_chars: int, deadline: float) -> tuple[str, str | None]:
+def pdfium_text(
+    data: bytes, max_chars: int, deadline: float, scanned: ScannedPages | None = None
+) -> tuple[str, str | None]:
     """(text, cut) of the PDF `data` read by PDFium, stopping between pages at `deadline`
     (time.monotonic()); the text as it comes, before boxed digits are joined."""
     import pypdfium2 as pdfium  # imported late: many messages carry no PDF
@@ -175,7 +209,7 @@ def pdfium_text(data: bytes, max_chars: int, deadline: float) -> tuple[str, str 
                 return "\n".join(texts), "pdf time budget exceeded"
             with PDFIUM_LOCK:
                 try:
-                    text = _page(doc, index, fields)
+                    text = _page(doc, index, fields, scanned)
                 except Exception as exc:  # PDFium (or the binding) on a damaged page
                     raise Unscannable(DAMAGED) from exc
             texts.append(text)
@@ -189,6 +223,8 @@ def pdfium_text(data: bytes, max_chars: int, deadline: float) -> tuple[str, str 
     joined = "\n".join(texts)
     if count and not joined.strip():
         raise NoTextLayer()
+    if scanned is not None:
+        scanned.known = True  # every page was read and asked
     return joined[:max_chars], "max_total_bytes exceeded" if len(joined) > max_chars else None
 
 
@@ -259,8 +295,9 @@ _ERR_PASSWORD = 4  # pypdfium2.raw.FPDF_ERR_PASSWORD: it needs a password we do 
 _PDFIUM_TEXT = str.maketrans({"\r": None, "\x02": "-", "\ufffe": "-", "\x00": None})
 
 
-def _page(doc: Any, index: int, fields: _Fields) -> str:
-    """The text of page `index`, and its form fields' values added to `fields` (under the lock)."""
+def _page(doc: Any, index: int, fields: _Fields, scanned: ScannedPages | None = None) -> str:
+    """The text of page `index`, and its form fields' values added to `fields`; with
+    `scanned`, the page's index added to it if it looks scanned (under the lock)."""
     page = doc[index]
     try:
         textpage = page.get_textpage()
@@ -268,6 +305,12 @@ def _page(doc: Any, index: int, fields: _Fields) -> str:
             text: str = textpage.get_text_range()
             if " " in text:
                 text = _cell_gaps(textpage, text)
+            if scanned is not None and int(textpage.count_chars()) < SCANNED_PAGE_MAX_CHARS:
+                import pypdfium2.raw as pdfium_c
+
+                images = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4)
+                if next(iter(images), None) is not None:
+                    scanned.pages.append(index)
         finally:
             textpage.close()
         if doc.formenv is not None:

@@ -627,8 +627,10 @@ def simple_pdf_text(
     deadline: float,
     clock: Callable[[], float] = time.monotonic,
     max_inflated: int = MAX_INFLATED,
+    page_chars: list[int] | None = None,
 ) -> tuple[str, str | None] | None:
-    """(text, cut) like `pdf.pdf_text`, or None when the document is not simple."""
+    """(text, cut) like `pdf.pdf_text`, or None when the document is not simple. `page_chars`
+    gets each page's number of characters other than white space, in page order."""
     if b"/Encrypt" in data or b"/ToUnicode" in data or b"/AcroForm" in data:
         # Never simple, and seen without parsing in the PDFs mail carries: the embedded fonts
         # of Word, LibreOffice, reportlab and fpdf2 exports all come with a /ToUnicode map.
@@ -650,6 +652,8 @@ def simple_pdf_text(
             except _OutOfTime as cut:
                 return "\n".join([*texts, cut.text])[:max_chars], "pdf time budget exceeded"
             texts.append(text)
+            if page_chars is not None:
+                page_chars.append(len("".join(text.split())))
             size += len(text)
             if size >= max_chars:
                 return "\n".join(texts)[:max_chars], "max_total_bytes exceeded"

@@ -20,6 +20,7 @@ from milter.content.scan import CompiledScanner
 from milter.core.engine import _OCR_SUFFIX
 from tests.unit.content.ocr_images import (
     BSN,
+    FONT,
     ORDINARY,
     encode,
     mail,
@@ -322,6 +323,76 @@ class TestScannedPdf:
         blank = Image.new("L", (2480, 3508), 250)
         facts = SCANNER.scan_message(mail((scanned_pdf([blank]), "application/pdf", "s.pdf")))
         assert unscannable(facts) == "pdf without text: OCR found none"
+
+
+class TestScannedPagesFoundOnce:
+    """The text pass tells OCR which pages look scanned, so the document is not opened again
+    to find them (0.4 ms a message with a logo); where it cannot tell, OCR looks as before."""
+
+    @staticmethod
+    def _letter(font: str, typed: list[str], scan: Image.Image | None, logo: bool) -> bytes:
+        from reportlab.lib.pagesizes import A4
+        from reportlab.lib.utils import ImageReader
+        from reportlab.pdfgen import canvas
+
+        out = io.BytesIO()
+        pdf = canvas.Canvas(out, pagesize=A4)
+        if logo:
+            pdf.drawImage(ImageReader(screenshot(["LOGO"], (300, 100))), 72, 760, 150, 50)
+        pdf.setFont(font, 11)
+        for i, line in enumerate(typed):
+            pdf.drawString(72, 700 - i * 16, line)
+        pdf.showPage()
+        if scan is not None:
+            pdf.drawImage(ImageReader(scan), 0, 0, width=A4[0], height=A4[1])
+            pdf.showPage()
+        pdf.save()
+        return out.getvalue()
+
+    @pytest.fixture
+    def asked(self, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+        """The pages OCR's own look at every page asked about (it still works: a spy)."""
+        pages: list[int] = []
+        real = ocr._scanned_page
+
+        def spy(doc: object, index: int) -> bool:
+            pages.append(index)
+            return real(doc, index)
+
+        monkeypatch.setattr(ocr, "_scanned_page", spy)
+        return pages
+
+    def test_pdfium_letter_with_a_scanned_page(self, asked: list[int]) -> None:
+        """An embedded-font letter (read by PDFium) and a scanned form: the form is read by
+        OCR, found while the text was read, without a second look at every page."""
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        pdfmetrics.registerFont(TTFont("DejaVu", FONT))
+        pdf = self._letter("DejaVu", ["Geachte collega,", "Bijgaand het formulier."], page(), True)
+        assert b"/ToUnicode" in pdf  # the PDFium path
+        facts = SCANNER.scan_message(mail((pdf, "application/pdf", "brief.pdf")))
+        assert bsn_where(facts) == ("attachment 2 (.pdf file)" + OCR_WHERE_SUFFIX,)
+        assert facts.ocr is not None and facts.ocr.recognised == 1  # the form, not the logo
+        assert asked == []
+
+    def test_simple_letter_with_text_on_every_page_needs_no_ocr(self, asked: list[int]) -> None:
+        """A Helvetica letter (the simple reader) with a logo and a page of text: no page is
+        a scan, and PDFium is not asked."""
+        typed = ["Geachte collega, bijgaand de planning voor het voorjaar van het team."] * 3
+        pdf = self._letter("Helvetica", typed, None, True)
+        assert b"/ToUnicode" not in pdf
+        facts = SCANNER.scan_message(mail((pdf, "application/pdf", "brief.pdf")))
+        assert facts.ocr is None and unscannable(facts) is None
+        assert asked == []
+
+    def test_simple_letter_with_a_short_page_is_looked_at_as_before(self, asked: list[int]) -> None:
+        """A page with little text of its own (it may be a scan with a caption): OCR looks at
+        every page itself, and reads the scan."""
+        pdf = self._letter("Helvetica", ["Zie bijlage."], page(), True)
+        facts = SCANNER.scan_message(mail((pdf, "application/pdf", "brief.pdf")))
+        assert asked == [0, 1]
+        assert bsn_where(facts) == ("attachment 2 (.pdf file)" + OCR_WHERE_SUFFIX,)
 
 
 class TestBounds:
