@@ -145,15 +145,16 @@ class Headers(Message):
         # list is split by _simple_params.  Two ordinary header blocks parsed and their file
         # name, boundary and charset asked: 47 us against 66 us with get_params for every
         # header (bench/fast_paths.py, 2026-12-07, busy machine; added in e4453e6).  Goes when
-        # the native content core parses headers (issue 19).
-        if (
-            self.simple_params
-            and isinstance(value, str)
-            and value.isascii()
-            and _SIMPLE_PARAMS.fullmatch(value)
-        ):
-            found = _simple_params(value)
-        else:
+        # the native content core parses headers (issue 19).  With the native core the
+        # same list (or the same refusal) comes from native.simple_params.
+        found = None
+        if self.simple_params and isinstance(value, str):
+            simple = native.simple_params
+            if simple is not None:
+                found = simple(value)
+            elif value.isascii() and _SIMPLE_PARAMS.fullmatch(value):
+                found = _simple_params(value)
+        if found is None:
             found = cast("Params | None", self.get_params(None, header, unquote=False))
         self._params[key] = found
         return found

@@ -8,6 +8,7 @@ SYNOPSIS
     native.split_headers    # content.mime's header/body split, or None
     native.header_fields    # an ordinary header block's fields (mime._split_header_block), or None
     native.split_multipart  # content.mime's multipart split, or None
+    native.simple_params    # content.mime._simple_params where _SIMPLE_PARAMS matches, or None
 
 DESCRIPTION
     milter._native is built from milter/native/ by `pip install -e .` when cargo is there
@@ -62,3 +63,4 @@ if _MODULE is not None:
     split_headers = _MODULE.split_headers
     header_fields = _MODULE.header_fields
     split_multipart = _MODULE.split_multipart
+    simple_params = _MODULE.simple_params

@@ -10,8 +10,9 @@
 //!   NativeError (a RuntimeError)
 //!       raised, with a fixed message and no content, when the native code panics: a panic
 //!       never unwinds into Python, and the scanner's caller turns the exception into tempfail.
-//!   split_headers, header_fields, split_multipart
-//!       content/mime.py's header/body split, header block fields and multipart split (mime.rs).
+//!   split_headers, header_fields, split_multipart, simple_params
+//!       content/mime.py's header/body split, header block fields, multipart split and plain
+//!       parameter lists (mime.rs).
 //!   _panic_for_test()
 //!       panics inside the guard, so the tests can check the above.
 //!

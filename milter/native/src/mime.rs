@@ -211,6 +211,84 @@ pub fn split_multipart(buf: &[u8], start: usize, end: usize, boundary: &[u8]) ->
     Some((parts, preamble, epilogue))
 }
 
+/// `_WS` of mime.py's `_SIMPLE_PARAMS`: the white space str.strip() removes from ASCII.
+#[inline]
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c | 0x1c..=0x1f)
+}
+
+/// A parameter name byte (RFC 2045 token, as `_SIMPLE_PARAMS` has it).
+#[inline]
+fn is_token(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'+.^_`{|}~-".contains(&b)
+}
+
+/// Trims `is_ws` bytes from both ends of value[span].
+fn trimmed(value: &[u8], (mut start, mut end): (usize, usize)) -> (usize, usize) {
+    while start < end && is_ws(value[start]) {
+        start += 1;
+    }
+    while end > start && is_ws(value[end - 1]) {
+        end -= 1;
+    }
+    (start, end)
+}
+
+/// mime.py's `_simple_params` for a value `_SIMPLE_PARAMS` matches in full (an ASCII
+/// 'type; name=token; name="quoted"' list), else None: the type's span, then each parameter's
+/// name span and the span of its value without quotes.
+pub fn simple_params(
+    value: &[u8],
+) -> Option<((usize, usize), Vec<((usize, usize), (usize, usize))>)> {
+    if !value.is_ascii() {
+        return None;
+    }
+    let skip = |mut at: usize, ok: fn(u8) -> bool| {
+        while at < value.len() && ok(value[at]) {
+            at += 1;
+        }
+        at
+    };
+    // [^;"\\=]*  (then the end or ';')
+    let first_end = skip(0, |b| !matches!(b, b';' | b'"' | b'\\' | b'='));
+    let mut params = Vec::new();
+    let mut at = first_end;
+    while at < value.len() {
+        if value[at] != b';' {
+            return None;
+        }
+        let name_start = skip(at + 1, is_ws);
+        let name_end = skip(name_start, is_token);
+        if name_end == name_start {
+            return None;
+        }
+        let eq = skip(name_end, is_ws);
+        if value.get(eq) != Some(&b'=') {
+            return None;
+        }
+        let text_start = skip(eq + 1, is_ws);
+        let text = if value.get(text_start) == Some(&b'"') {
+            let close = skip(text_start + 1, |b| {
+                !matches!(b, b'"' | b'\\' | b';' | 0x00..=0x1f | 0x7f)
+            });
+            if value.get(close) != Some(&b'"') {
+                return None;
+            }
+            at = close + 1;
+            (text_start + 1, close)
+        } else {
+            let stop = skip(text_start, |b| {
+                !matches!(b, b'"' | b';' | b'\\' | b'<' | 0x00..=0x20 | 0x7f)
+            });
+            at = stop;
+            (text_start, stop)
+        };
+        at = skip(at, is_ws);
+        params.push(((name_start, name_end), text));
+    }
+    Some((trimmed(value, (0, first_end)), params))
+}
+
 // -- the Python side ------------------------------------------------------------------------
 
 /// Runs `work` with the GIL held; a panic becomes NativeError (its message is not passed on).
@@ -318,11 +396,41 @@ fn py_split_multipart(
     })
 }
 
+/// `simple_params(value) -> [(type, ""), (name, '"value"'), ...] | None`: mime.py's
+/// `_simple_params` where `_SIMPLE_PARAMS` matches the whole value, else None.
+#[pyfunction(name = "simple_params")]
+fn py_simple_params<'py>(
+    py: Python<'py>,
+    value: &Bound<'py, PyString>,
+) -> PyResult<Option<Bound<'py, PyList>>> {
+    let Ok(text) = value.to_str() else {
+        return Ok(None); // lone surrogates: not ASCII
+    };
+    let raw = text.as_bytes();
+    guarded(|| {
+        let Some((kind, params)) = simple_params(raw) else {
+            return Ok(None);
+        };
+        let out = PyList::empty(py);
+        out.append((&text[kind.0..kind.1], ""))?;
+        let mut quoted = String::new();
+        for (name, val) in params {
+            quoted.clear();
+            quoted.push('"');
+            quoted.push_str(&text[val.0..val.1]);
+            quoted.push('"');
+            out.append((text[name.0..name.1].to_ascii_lowercase(), quoted.as_str()))?;
+        }
+        Ok(Some(out))
+    })
+}
+
 /// Adds this module's functions to milter._native.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(py_split_headers, m)?)?;
     m.add_function(wrap_pyfunction!(header_fields, m)?)?;
     m.add_function(wrap_pyfunction!(py_split_multipart, m)?)?;
+    m.add_function(wrap_pyfunction!(py_simple_params, m)?)?;
     Ok(())
 }
 
@@ -360,6 +468,32 @@ mod tests {
             b"A : b\n",
         ] {
             assert!(fields_of(block).is_none());
+        }
+    }
+
+    #[test]
+    fn simple_parameter_lists() {
+        let value = b"multipart/mixed;\r\n\tBoundary=\"=_x y\"; charset=utf-8 ";
+        let (kind, params) = simple_params(value).unwrap();
+        assert_eq!(&value[kind.0..kind.1], b"multipart/mixed");
+        let spans: Vec<_> = params
+            .iter()
+            .map(|(n, v)| (&value[n.0..n.1], &value[v.0..v.1]))
+            .collect();
+        assert_eq!(
+            spans,
+            vec![(&b"Boundary"[..], &b"=_x y"[..]), (b"charset", b"utf-8")]
+        );
+        for odd in [
+            &b"a; b*=c"[..],
+            b"a; b=\"c;d\"",
+            b"a; =b",
+            b"a; b",
+            b"a\"b",
+            b"a; b=<c>",
+            b"a; b=c d",
+        ] {
+            assert!(simple_params(odd).is_none());
         }
     }
 

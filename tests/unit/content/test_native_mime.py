@@ -56,7 +56,7 @@ needs_native = pytest.mark.skipif(
     _native is None, reason="POSTWARDEN_NATIVE=0 and milter._native not built"
 )
 
-MIME_FUNCTIONS = ("split_headers", "header_fields", "split_multipart")
+MIME_FUNCTIONS = ("split_headers", "header_fields", "split_multipart", "simple_params")
 GENERATED = settings(
     max_examples=1500,
     derandomize=True,
@@ -173,6 +173,8 @@ def check_block(block: bytes) -> bool:
             expected_first.setdefault(field[0].lower(), field)
         assert first == expected_first
         assert all(first[key] is next(f for f in fields if f == first[key]) for key in first)
+    for _, value in reference._headers:
+        check_params(value)
     expected = answers(reference)
     ours = mime.parse_headers(block)
     assert type(ours) is (mime.Headers if found is None else mime.FieldHeaders)
@@ -182,6 +184,15 @@ def check_block(block: bytes) -> bool:
         assert _params(ours, header) == _params(mime.parse_headers(block, REFERENCE), header)
     assert answers(mime.parse_headers(block), digest=True) == answers(stdlib(block), digest=True)
     return found is not None
+
+
+def check_params(value: str) -> bool:
+    """Native simple_params == mime._simple_params where _SIMPLE_PARAMS matches, else None;
+    True when the value is a plain list."""
+    assert _native is not None
+    plain = value.isascii() and mime._SIMPLE_PARAMS.fullmatch(value) is not None
+    assert _native.simple_params(value) == (mime._simple_params(value) if plain else None)
+    return plain
 
 
 def _params(headers: mime.Headers, name: str) -> object:
@@ -494,6 +505,25 @@ class TestGeneratedIdentity:
         """Generated parameter lists in a header block: the same answers as the stdlib."""
         block = f"Content-Type: {ctype}{nl}Content-Disposition: {disposition}{nl}"
         check_block(block.encode("utf-8"))
+
+    def test_parameter_lists_split_the_same(self) -> None:
+        """Generated parameter values: the native list is _simple_params' where the value is
+        a plain list, None (the stdlib parses) where not; both kinds are generated."""
+        seen = [0, 0]
+
+        @GENERATED
+        @given(parameter_values() | VALUES)
+        def run(value: str) -> None:
+            seen[check_params(value)] += 1
+
+        run()
+        assert min(seen) >= 300
+
+    def test_parameters_with_lone_surrogates_go_to_the_stdlib(self) -> None:
+        """A value with 8-bit bytes (surrogate escapes) is not a plain list."""
+        assert _native is not None
+        assert _native.simple_params("text/plain; name=\udcc3") is None
+        assert _native.simple_params('text/plain; name="a\udcc3"') is None
 
     @GENERATED
     @given(multipart_bodies())
