@@ -234,12 +234,13 @@ fn trimmed(value: &[u8], (mut start, mut end): (usize, usize)) -> (usize, usize)
     (start, end)
 }
 
+/// A byte span.
+pub type Span = (usize, usize);
+
 /// mime.py's `_simple_params` for a value `_SIMPLE_PARAMS` matches in full (an ASCII
 /// 'type; name=token; name="quoted"' list), else None: the type's span, then each parameter's
 /// name span and the span of its value without quotes.
-pub fn simple_params(
-    value: &[u8],
-) -> Option<((usize, usize), Vec<((usize, usize), (usize, usize))>)> {
+pub fn simple_params(value: &[u8]) -> Option<(Span, Vec<(Span, Span)>)> {
     if !value.is_ascii() {
         return None;
     }
