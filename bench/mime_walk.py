@@ -6,8 +6,8 @@ For each message of bench.mime.realistic_mix(): the median over rounds of time.p
 per scan (each round scans the message enough times for ~0.2 s), with the scanner of
 policies/example.yaml and OCR off.  `--profile KIND` prints the cProfile of 200 scans of one
 kind instead.  `--compare` alternates, round by round, the native MIME walk (content.native's
-split_headers, header_fields, split_multipart, simple_params) with the Python one, in one
-process: the fairest before/after on a busy machine.  Run it under POSTWARDEN_NATIVE=0 for
+split_headers, header_fields, split_multipart, simple_params, sniff) with the Python one, in
+one process: the fairest before/after on a busy machine.  Run it under POSTWARDEN_NATIVE=0 for
 the Python code.  Heavy: run it under `flock /tmp/heavy.lock` on a shared machine.
 """
 
@@ -51,7 +51,7 @@ def per_message_us(scan: CompiledScanner, data: bytes, rounds: int) -> float:
     return statistics.median(timings)
 
 
-MIME_FUNCTIONS = ("split_headers", "header_fields", "split_multipart", "simple_params")
+MIME_FUNCTIONS = ("split_headers", "header_fields", "split_multipart", "simple_params", "sniff")
 
 
 def compare(scan: CompiledScanner, data: bytes, rounds: int) -> tuple[float, float]:

@@ -58,7 +58,7 @@ from email.policy import Policy
 from typing import NoReturn, TypeVar, cast, overload
 
 import milter.content.leaf as leaf  # leaf walks nested messages back through the Walker
-from milter.content import native
+import milter.content.native as native
 from milter.content.formats.text import PARAM_ERRORS, decode_header
 from milter.content.names import safe_name
 from milter.content.sink import Sink

@@ -9,6 +9,7 @@ SYNOPSIS
     native.header_fields    # an ordinary header block's fields (mime._split_header_block), or None
     native.split_multipart  # content.mime's multipart split, or None
     native.simple_params    # content.mime._simple_params where _SIMPLE_PARAMS matches, or None
+    native.sniff            # content.formats.sniff.sniff, or None
 
 DESCRIPTION
     milter._native is built from milter/native/ by `pip install -e .` when cargo is there
@@ -57,6 +58,10 @@ header_fields: (
 split_multipart: (
     Callable[[bytes | mmap.mmap, int, int, bytes], tuple[list[_Span], _Span, _Span] | None] | None
 ) = None
+# [(type, ""), (name, '"value"'), ...] (content.mime.Params), or None for any other value
+_Params = list[tuple[str, str | tuple[str | None, str | None, str]]]
+simple_params: Callable[[str], _Params | None] | None = None
+sniff: Callable[[bytes], tuple[str, str] | None] | None = None
 if _MODULE is not None:
     html_to_text = _MODULE.html_to_text
     html_to_utf8 = _MODULE.html_to_utf8
@@ -64,3 +69,4 @@ if _MODULE is not None:
     header_fields = _MODULE.header_fields
     split_multipart = _MODULE.split_multipart
     simple_params = _MODULE.simple_params
+    sniff = _MODULE.sniff

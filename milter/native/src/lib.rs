@@ -10,9 +10,9 @@
 //!   NativeError (a RuntimeError)
 //!       raised, with a fixed message and no content, when the native code panics: a panic
 //!       never unwinds into Python, and the scanner's caller turns the exception into tempfail.
-//!   split_headers, header_fields, split_multipart, simple_params
+//!   split_headers, header_fields, split_multipart, simple_params, sniff
 //!       content/mime.py's header/body split, header block fields, multipart split and plain
-//!       parameter lists (mime.rs).
+//!       parameter lists, and formats/sniff.py's sniff (mime.rs).
 //!   _panic_for_test()
 //!       panics inside the guard, so the tests can check the above.
 //!

@@ -290,6 +290,96 @@ pub fn simple_params(value: &[u8]) -> Option<(Span, Vec<(Span, Span)>)> {
     Some((trimmed(value, (0, first_end)), params))
 }
 
+/// An MPEG audio frame header: 11 sync bits, valid version, layer, bitrate and rate.
+fn mp3_frame(head: &[u8]) -> bool {
+    let [first, second, third, _, ..] = *head else {
+        return false;
+    };
+    if first != 0xFF || second & 0xE0 != 0xE0 {
+        return false;
+    }
+    let version = (second >> 3) & 0x3;
+    let layer = (second >> 1) & 0x3;
+    let bitrate = third >> 4;
+    let rate = (third >> 2) & 0x3;
+    version != 1 && layer != 0 && bitrate != 0 && bitrate != 15 && rate != 3
+}
+
+/// head[from..to] as Python slices it (clamped to the length).
+fn part(head: &[u8], from: usize, to: usize) -> &[u8] {
+    &head[from.min(head.len())..to.min(head.len())]
+}
+
+const ASF: &[u8] = b"\x30\x26\xB2\x75\x8E\x66\xCF\x11\xA6\xD9\x00\xAA\x00\x62\xCE\x6C";
+
+/// formats/sniff.py's `sniff`: (family, name) of the content starting with `head`, or None;
+/// the same tests in the same order.
+pub fn sniff(head: &[u8]) -> Option<(&'static str, &'static str)> {
+    let starts = |prefix: &[u8]| head.starts_with(prefix);
+    if starts(b"ID3") || mp3_frame(head) {
+        return Some(("audio", "mp3"));
+    }
+    if part(head, 0, 4) == b"RIFF" && part(head, 8, 12) == b"WAVE" {
+        return Some(("audio", "wav"));
+    }
+    if part(head, 0, 4) == b"RIFF" && part(head, 8, 12) == b"WEBP" {
+        return Some(("image", "webp"));
+    }
+    if part(head, 4, 8) == b"ftyp" {
+        let brand = part(head, 8, 12);
+        if matches!(brand, b"M4A " | b"M4B " | b"M4P ") || brand.starts_with(b"3g") {
+            return Some((
+                "audio",
+                if brand.starts_with(b"M4") {
+                    "m4a"
+                } else {
+                    "3gp"
+                },
+            ));
+        }
+        if matches!(brand, b"heic" | b"heix" | b"mif1" | b"avif") {
+            return Some(("image", "heic"));
+        }
+        return Some(("video", "mp4"));
+    }
+    let found = if starts(b"#!AMR") {
+        ("audio", "amr")
+    } else if starts(b"OggS") {
+        ("audio", "ogg")
+    } else if starts(b"fLaC") {
+        ("audio", "flac")
+    } else if starts(ASF) {
+        ("audio", "wma")
+    } else if starts(b"\x89PNG\r\n\x1a\n") {
+        ("image", "png")
+    } else if starts(b"\xff\xd8\xff") {
+        ("image", "jpeg")
+    } else if starts(b"GIF87a") || starts(b"GIF89a") {
+        ("image", "gif")
+    } else if starts(b"II*\x00") || starts(b"MM\x00*") {
+        ("image", "tiff")
+    } else if starts(b"BM") && head.len() >= 14 && head[6..10] == [0, 0, 0, 0] {
+        ("image", "bmp")
+    } else if starts(b"%PDF-") {
+        ("document", "pdf")
+    } else if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") || starts(b"PK\x07\x08") {
+        ("archive", "zip")
+    } else if starts(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
+        ("document", "ole2")
+    } else if starts(b"Rar!\x1a\x07") {
+        ("archive", "rar")
+    } else if starts(b"7z\xbc\xaf\x27\x1c") {
+        ("archive", "7z")
+    } else if starts(b"\x1f\x8b") {
+        ("archive", "gzip")
+    } else if starts(b"{\\rtf") {
+        ("document", "rtf")
+    } else {
+        return None;
+    };
+    Some(found)
+}
+
 // -- the Python side ------------------------------------------------------------------------
 
 /// Runs `work` with the GIL held; a panic becomes NativeError (its message is not passed on).
@@ -426,12 +516,27 @@ fn py_simple_params<'py>(
     })
 }
 
+/// `sniff(head) -> (family, name) | None`: formats/sniff.py's `sniff`.
+#[pyfunction(name = "sniff")]
+fn py_sniff<'py>(
+    py: Python<'py>,
+    head: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    let Some((family, name)) = with_bytes(head, None, |raw| guarded(|| Ok(sniff(raw))))? else {
+        return Ok(None);
+    };
+    let family = PyString::intern(py, family);
+    let name = PyString::intern(py, name);
+    Ok(Some(PyTuple::new(py, [family, name])?))
+}
+
 /// Adds this module's functions to milter._native.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(py_split_headers, m)?)?;
     m.add_function(wrap_pyfunction!(header_fields, m)?)?;
     m.add_function(wrap_pyfunction!(py_split_multipart, m)?)?;
     m.add_function(wrap_pyfunction!(py_simple_params, m)?)?;
+    m.add_function(wrap_pyfunction!(py_sniff, m)?)?;
     Ok(())
 }
 
@@ -496,6 +601,15 @@ mod tests {
         ] {
             assert!(simple_params(odd).is_none());
         }
+    }
+
+    #[test]
+    fn sniffed_by_magic() {
+        assert_eq!(sniff(b"%PDF-1.7\n"), Some(("document", "pdf")));
+        assert_eq!(sniff(b"\0\0\0\x18ftyp3g"), Some(("audio", "3gp")));
+        assert_eq!(sniff(b"\xff\xfb\x90\x00"), Some(("audio", "mp3")));
+        assert_eq!(sniff(b"BM\0\0\0\0\0\0\0\0"), None); // too short for a BMP header
+        assert_eq!(sniff(b"Hoi Hendrik"), None);
     }
 
     #[test]

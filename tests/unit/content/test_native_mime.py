@@ -27,9 +27,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import milter.content.leaf as leaf
 import milter.content.mime as mime
 import milter.content.native as native
 from milter.content.findings import ContentFacts
+from milter.content.formats.sniff import sniff_python
 from milter.content.formats.text import PARAM_ERRORS
 from milter.core.fastpaths import REFERENCE
 from milter.policy import load_policy
@@ -56,7 +58,7 @@ needs_native = pytest.mark.skipif(
     _native is None, reason="POSTWARDEN_NATIVE=0 and milter._native not built"
 )
 
-MIME_FUNCTIONS = ("split_headers", "header_fields", "split_multipart", "simple_params")
+MIME_FUNCTIONS = ("split_headers", "header_fields", "split_multipart", "simple_params", "sniff")
 GENERATED = settings(
     max_examples=1500,
     derandomize=True,
@@ -202,6 +204,11 @@ def _params(headers: mime.Headers, name: str) -> object:
         return type(exc)
 
 
+def check_sniff(head: bytes) -> None:
+    assert _native is not None
+    assert _native.sniff(head) == sniff_python(head), head
+
+
 def check_split_headers(buf: bytes, start: int, end: int) -> None:
     assert _native is not None
     assert _native.split_headers(buf, start, end) == mime.split_headers_python(buf, start, end)
@@ -223,6 +230,7 @@ class Calls:
         self.splits: list[tuple[bytes, int, int]] = []
         self.blocks: list[bytes] = []
         self.multiparts: list[tuple[bytes, int, int, bytes]] = []
+        self.heads: list[bytes] = []
 
 
 def record(data: bytes, calls: Calls) -> ContentFacts:
@@ -244,8 +252,13 @@ def record(data: bytes, calls: Calls) -> ContentFacts:
         calls.multiparts.append((bytes(buf), start, end, boundary))
         return python_multipart(buf, start, end, boundary)
 
+    def sniff(head: bytes) -> tuple[str, str] | None:
+        calls.heads.append(head)
+        return sniff_python(head)
+
     with pytest.MonkeyPatch.context() as patch:
         python_mime(patch)
+        patch.setattr(leaf, "sniff", sniff)
         patch.setattr(mime, "split_headers", split)
         patch.setattr(mime, "parse_headers", parse)
         patch.setattr(mime, "split_multipart", multipart)
@@ -270,6 +283,7 @@ class TestCorpusIdentity:
         assert len(corpus_calls) >= 700
         assert sum(len(c.blocks) for c in corpus_calls.values()) >= 2000
         assert sum(len(c.multiparts) for c in corpus_calls.values()) >= 500
+        assert sum(len(c.heads) for c in corpus_calls.values()) >= 2000
 
     def test_every_header_block_parses_the_same(self, corpus_calls: dict[str, Calls]) -> None:
         """Each header block of the corpora: native fields and the header object's answers are
@@ -285,6 +299,16 @@ class TestCorpusIdentity:
                 check_split_headers(buf, start, end)
             for buf, start, end, boundary in calls.multiparts:
                 check_split_multipart(buf, start, end, boundary)
+
+    def test_every_part_sniffs_the_same(self, corpus_calls: dict[str, Calls]) -> None:
+        """The first bytes of each part of the corpora: the same (family, name) or None, and
+        the corpora hold most kinds."""
+        kinds = set()
+        for calls in corpus_calls.values():
+            for head in calls.heads:
+                check_sniff(head)
+                kinds.add(sniff_python(head))
+        assert len(kinds) >= 10
 
     @pytest.mark.parametrize("folder", ["realistic", "holdout", "blind", "."])
     def test_whole_message_facts_are_the_same(
@@ -316,6 +340,8 @@ class TestMimeFuzzIdentity:
                 check_split_headers(buf, start, end)
             for buf, start, end, boundary in calls.multiparts:
                 check_split_multipart(buf, start, end, boundary)
+            for head in calls.heads:
+                check_sniff(head)
             counted[0] += len(calls.blocks)
             counted[1] += len(calls.multiparts)
             assert scan(case.data) == python_facts, case.what
@@ -470,8 +496,35 @@ def entities(draw: st.DrawFn) -> tuple[bytes, int, int]:
     return data, start, draw(st.integers(start, len(data)))
 
 
+MAGIC = st.sampled_from(
+    [
+        b"ID3", b"\xff\xfb\x90", b"\xff\xe2\x04", b"\xff\xf3", b"RIFF\0\0\0\0WAVE",
+        b"RIFF\0\0\0\0WEBP", b"RIFF\0\0\0\0WA", b"\0\0\0\x18ftypM4A ", b"\0\0\0\x18ftyp3g",
+        b"\0\0\0\x18ftypM4", b"\0\0\0\x18ftypheic", b"\0\0\0\x18ftypavif",
+        b"\0\0\0\x18ftypisom", b"\0\0\0\x18ftyp", b"#!AMR", b"#!AMR-WB", b"OggS", b"fLaC",
+        bytes.fromhex("3026B2758E66CF11A6D900AA0062CE6C"), b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff",
+        b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM\0\0\0\0\0\0\0\0", b"BM", b"%PDF-",
+        b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b", b"{\\rtf", b"Hoi", b"",
+    ]
+)  # fmt: skip
+
+
+@st.composite
+def heads(draw: st.DrawFn) -> bytes:
+    """A magic number (or a piece of one) with random bytes after it, cut anywhere."""
+    head = draw(MAGIC) + draw(st.binary(max_size=20))
+    return head[: draw(st.integers(0, len(head)))] if draw(st.booleans()) else head
+
+
 @needs_native
 class TestGeneratedIdentity:
+    @GENERATED
+    @given(heads())
+    def test_heads_sniff_the_same(self, head: bytes) -> None:
+        """Magic numbers, pieces of them and random bytes: the same (family, name) or None."""
+        check_sniff(head)
+
     @GENERATED
     @given(header_blocks() | rich_header_blocks())
     def test_header_blocks_parse_the_same(self, block: bytes) -> None:
