@@ -148,6 +148,9 @@ class Headers(Message):
         # the native content core parses headers (issue 19).  With the native core the
         # same list (or the same refusal) comes from native.simple_params.
         found = None
+        if self.simple_params and value is None:  # get_params' answer without the header
+            self._params[key] = None
+            return None
         if self.simple_params and isinstance(value, str):
             simple = native.simple_params
             if simple is not None:
