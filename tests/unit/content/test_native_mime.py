@@ -317,11 +317,15 @@ class TestCorpusIdentity:
     def test_whole_message_facts_are_the_same(
         self, folder: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """Each message of a corpus: the same facts with the native MIME walk and without."""
+        """Each message of a corpus: the same facts with the native MIME walk and without it,
+        and with no native code at all (what POSTWARDEN_NATIVE=0 runs)."""
         files = sorted((CORPUS / folder).glob("*.eml"))
         assert len(files) >= 40
         with_native = {f: scan(f.read_bytes()) for f in files}
         python_mime(monkeypatch)
+        assert [f.name for f in files if scan(f.read_bytes()) != with_native[f]] == []
+        for name in ("html_to_text", "html_to_utf8"):
+            monkeypatch.setattr(native, name, None)
         assert [f.name for f in files if scan(f.read_bytes()) != with_native[f]] == []
 
 
