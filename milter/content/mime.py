@@ -10,6 +10,11 @@ plain ASCII list by `_simple_params`, anything else by the public `Message.get_p
 `Headers.get_filename`, `get_boundary` and `get_content_charset` answer from them as the
 stdlib's getters do.  Both shortcuts are fast paths, taken as the `FastPaths` value passed in
 says (the scanner passes ScanConfig.fast_paths; tests compare FAST with REFERENCE).
+With the native content core (content.native) the header/body split, an ordinary block's
+fields and the multipart split are done natively (milter/native/src/mime.rs), to the same
+answers (tests/unit/content/test_native_mime.py); the block is then read through
+`FieldHeaders`, a `Headers` whose `get` is a dict look-up.  The Python functions here stay the
+reference and the code without the native core.
 The *body structure* is split here with `bytes.find` on the boundary lines instead of the
 stdlib FeedParser: the FeedParser handles one line at a time in Python (~50 MB/s, measured), and
 building every part in memory would also defeat the spool.  Splitting follows the FeedParser's
@@ -50,9 +55,10 @@ import re
 from dataclasses import dataclass
 from email.message import Message
 from email.policy import Policy
-from typing import TypeVar, cast, overload
+from typing import NoReturn, TypeVar, cast, overload
 
 import milter.content.leaf as leaf  # leaf walks nested messages back through the Walker
+import milter.content.native as native
 from milter.content.formats.text import PARAM_ERRORS, decode_header
 from milter.content.names import safe_name
 from milter.content.sink import Sink
@@ -66,7 +72,19 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
 
 
 def split_headers(buf: Buffer, start: int, end: int) -> tuple[int, int]:
-    """(end of the header block, start of the body) of the entity at buf[start:end]."""
+    """(end of the header block, start of the body) of the entity at buf[start:end].
+
+    Natively when the content core is there (same answer: tests/unit/content/
+    test_native_mime.py), else `split_headers_python`.  0 <= start <= end <= len(buf).
+    """
+    split = native.split_headers
+    if split is not None:
+        return split(buf, start, end)
+    return split_headers_python(buf, start, end)
+
+
+def split_headers_python(buf: Buffer, start: int, end: int) -> tuple[int, int]:
+    """`split_headers` in Python: the reference, and the code without the native core."""
     pos = start
     first = True
     while pos < end:
@@ -127,15 +145,19 @@ class Headers(Message):
         # list is split by _simple_params.  Two ordinary header blocks parsed and their file
         # name, boundary and charset asked: 47 us against 66 us with get_params for every
         # header (bench/fast_paths.py, 2026-12-07, busy machine; added in e4453e6).  Goes when
-        # the native content core parses headers (issue 19).
-        if (
-            self.simple_params
-            and isinstance(value, str)
-            and value.isascii()
-            and _SIMPLE_PARAMS.fullmatch(value)
-        ):
-            found = _simple_params(value)
-        else:
+        # the native content core parses headers (issue 19).  With the native core the
+        # same list (or the same refusal) comes from native.simple_params.
+        found = None
+        if self.simple_params and value is None:  # get_params' answer without the header
+            self._params[key] = None
+            return None
+        if self.simple_params and isinstance(value, str):
+            simple = native.simple_params
+            if simple is not None:
+                found = simple(value)
+            elif value.isascii() and _SIMPLE_PARAMS.fullmatch(value):
+                found = _simple_params(value)
+        if found is None:
             found = cast("Params | None", self.get_params(None, header, unquote=False))
         self._params[key] = found
         return found
@@ -194,6 +216,43 @@ class Headers(Message):
         if not charset.isascii():
             return failobj
         return charset.lower()
+
+
+class FieldHeaders(Headers):
+    """Headers from the native parse of an ordinary block: `get` is one dict look-up.
+
+    Message.get lower-cases every field name on each call and passes the value through
+    compat32's header_fetch_parse; here the first field of a name is found by its lower-case
+    name (`first`, built with the fields), and the value is what header_fetch_parse gives: the
+    str itself when it is ASCII (compat32 changes only a value with surrogates, into a Header;
+    such a value still goes through it).  Every other answer is Message's own code over the
+    same `_headers` list, asking this `get`.  Read-only: the walk never changes headers, and a
+    change would leave `first` stale, so the mutators raise TypeError.
+    """
+
+    def __init__(self, fields: list[tuple[str, str]], first: dict[str, tuple[str, str]]) -> None:
+        super().__init__()
+        self._headers = fields
+        self._first = first
+
+    @overload
+    def get(self, name: str, failobj: None = None) -> str | None: ...
+    @overload
+    def get(self, name: str, failobj: _T) -> str | _T: ...
+    def get(self, name: str, failobj: object = None) -> object:
+        """The first `name` field's value as Message.get gives it; failobj without one."""
+        field = self._first.get(name.lower())
+        if field is None:
+            return failobj
+        if field[1].isascii():
+            return field[1]
+        return self.policy.header_fetch_parse(*field)
+
+    def _read_only(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("FieldHeaders is read-only")
+
+    __setitem__ = __delitem__ = set_raw = add_header = replace_header = _read_only
+    set_boundary = set_param = del_param = set_type = _read_only
 
 
 # 'type/subtype; name=token; name="quoted"' in plain ASCII: no RFC 2231 '*', no backslash, no
@@ -257,9 +316,18 @@ def parse_headers(block: bytes, fast: FastPaths = FAST) -> Headers:
     """The header block as an email Message (compat32: never raises on bad headers)."""
     # Fast path (fast.headers): an ordinary block is split by _split_header_block.  Two
     # ordinary header blocks parsed and their parameters asked: 61 us against 118 us through
-    # the FeedParser (bench/fast_paths.py, 2026-12-07, busy machine; added in 0576c9a).  Goes
-    # when the native content core parses headers (issue 19).
-    headers = _split_header_block(block) if fast.headers else None
+    # the FeedParser (bench/fast_paths.py, 2026-12-07, busy machine; added in 0576c9a).
+    # With the native core (issue 19) the block is split natively, to the same fields or the
+    # same refusal, and read through FieldHeaders: the same work in 12 us against 32 us for
+    # this Python split (and 83 us through the FeedParser), 2026-12-07; the Python split
+    # stays for installs without the core.
+    headers: Headers | None = None
+    if fast.headers:
+        fields_of = native.header_fields
+        if fields_of is None:
+            headers = _split_header_block(block)
+        elif (found := fields_of(block)) is not None:
+            headers = FieldHeaders(*found)
     if headers is None:
         parser = email.parser.BytesHeaderParser(_class=Headers, policy=email.policy.compat32)
         headers = cast(Headers, parser.parsebytes(block))
@@ -272,13 +340,27 @@ def _line_start(buf: Buffer, index: int, start: int) -> bool:
     return index == start or buf[index - 1 : index] == b"\n"
 
 
+Span = tuple[int, int]
+
+
 def split_multipart(
     buf: Buffer, start: int, end: int, boundary: bytes
-) -> tuple[list[tuple[int, int]], tuple[int, int], tuple[int, int]] | None:
+) -> tuple[list[Span], Span, Span] | None:
     """The parts of a multipart body: ([(start, end)...], preamble span, epilogue span).
 
-    None when the boundary does not occur at all.
+    None when the boundary does not occur at all.  Natively when the content core is there
+    (same answer), else `split_multipart_python`.  0 <= start <= end <= len(buf).
     """
+    split = native.split_multipart
+    if split is not None:
+        return split(buf, start, end, boundary)
+    return split_multipart_python(buf, start, end, boundary)
+
+
+def split_multipart_python(
+    buf: Buffer, start: int, end: int, boundary: bytes
+) -> tuple[list[Span], Span, Span] | None:
+    """`split_multipart` in Python: the reference, and the code without the native core."""
     delimiter = b"--" + boundary
     parts: list[tuple[int, int]] = []
     pos = start

@@ -5,12 +5,18 @@ SYNOPSIS
     native.SCANNER          # "native" or "python": which code reads the content
     native.html_to_text     # milter._native.html_to_text, or None (then the Python code runs)
     native.html_to_utf8     # the same text as UTF-8 bytes, or None
+    native.split_headers    # content.mime's header/body split, or None
+    native.header_fields    # an ordinary header block's fields (mime._split_header_block), or None
+    native.split_multipart  # content.mime's multipart split, or None
+    native.simple_params    # content.mime._simple_params where _SIMPLE_PARAMS matches, or None
+    native.sniff            # content.formats.sniff.sniff, or None
 
 DESCRIPTION
     milter._native is built from milter/native/ by `pip install -e .` when cargo is there
     (setuptools-rust, optional). It is used unless the environment says POSTWARDEN_NATIVE=0;
     without it the Python code does the same work, slower. The Python code is the reference:
-    tests/unit/content/test_native.py checks both give identical output.
+    tests/unit/content/test_native.py (HTML) and test_native_mime.py (the MIME walk) check both
+    give identical output.
 
     A native function returns None for input it leaves to the Python code (formats/html.py's
     html.parser path, for one); a panic inside it raises NativeError, a RuntimeError with a
@@ -21,6 +27,7 @@ Refuses: nothing; an import that fails for any ImportError means "python".
 
 from __future__ import annotations
 
+import mmap
 import os
 from collections.abc import Callable
 from types import ModuleType
@@ -42,6 +49,24 @@ _MODULE = _load()
 SCANNER: Final[Literal["native", "python"]] = "python" if _MODULE is None else "native"
 html_to_text: Callable[[str], str | None] | None = None
 html_to_utf8: Callable[[str], bytes | None] | None = None
+_Span = tuple[int, int]
+split_headers: Callable[[bytes | mmap.mmap, int, int], _Span] | None = None
+# (fields in order, {lower-case name: its first field}) or None (the Python/stdlib path parses)
+header_fields: (
+    Callable[[bytes], tuple[list[tuple[str, str]], dict[str, tuple[str, str]]] | None] | None
+) = None
+split_multipart: (
+    Callable[[bytes | mmap.mmap, int, int, bytes], tuple[list[_Span], _Span, _Span] | None] | None
+) = None
+# [(type, ""), (name, '"value"'), ...] (content.mime.Params), or None for any other value
+_Params = list[tuple[str, str | tuple[str | None, str | None, str]]]
+simple_params: Callable[[str], _Params | None] | None = None
+sniff: Callable[[bytes], tuple[str, str] | None] | None = None
 if _MODULE is not None:
     html_to_text = _MODULE.html_to_text
     html_to_utf8 = _MODULE.html_to_utf8
+    split_headers = _MODULE.split_headers
+    header_fields = _MODULE.header_fields
+    split_multipart = _MODULE.split_multipart
+    simple_params = _MODULE.simple_params
+    sniff = _MODULE.sniff

@@ -5,10 +5,16 @@ magic: ID3 tags or an MPEG audio frame sync (mp3), RIFF....WAVE (wav), ftyp M4A/
 3gp), '#!AMR' (amr), OggS (ogg/opus), fLaC (flac), the ASF header (wma).  Images, PDF, zip
 (and the OOXML formats inside), OLE2 (old Office, .msg), and a few archives are recognised too.
 
+With the native content core (content.native) `sniff` runs natively (milter/native/src/
+mime.rs), the same tests in the same order: the leaf asks it several times a part; `sniff_python`
+is the reference and the code without the core (tests/unit/content/test_native_mime.py).
+
 Refuses: nothing; unknown bytes are `None`.
 """
 
 from __future__ import annotations
+
+import milter.content.native as native
 
 AUDIO = "audio"
 IMAGE = "image"
@@ -29,6 +35,14 @@ def _mp3_frame(head: bytes) -> bool:
 
 def sniff(head: bytes) -> tuple[str, str] | None:
     """(family, name) of the content starting with `head`, e.g. ('audio', 'mp3'), or None."""
+    fast = native.sniff
+    if fast is not None:
+        return fast(head)
+    return sniff_python(head)
+
+
+def sniff_python(head: bytes) -> tuple[str, str] | None:
+    """`sniff` in Python: the reference, and the code without the native core."""
     if head.startswith(b"ID3") or _mp3_frame(head):
         return AUDIO, "mp3"
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":

@@ -272,7 +272,7 @@ def _param_answers(headers: Message) -> list[object]:
 
 
 def _our_answers(headers: mime.Headers) -> list[object]:
-    assert type(headers) is mime.Headers  # so the answers are the overrides' own
+    assert type(headers) in (mime.Headers, mime.FieldHeaders)  # the overrides answer
     return _param_answers(headers)
 
 
