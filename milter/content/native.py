@@ -5,6 +5,7 @@ SYNOPSIS
     native.SCANNER          # "native" or "python": which code reads the content
     native.html_to_text     # milter._native.html_to_text, or None (then the Python code runs)
     native.html_to_utf8     # the same text as UTF-8 bytes, or None
+    native.Finder           # milter._native.Finder (matcher.py's pattern, RE2's answers), or None
 
 DESCRIPTION
     milter._native is built from milter/native/ by `pip install -e .` when cargo is there
@@ -13,7 +14,8 @@ DESCRIPTION
     tests/unit/content/test_native.py checks both give identical output.
 
     A native function returns None for input it leaves to the Python code (formats/html.py's
-    html.parser path, for one); a panic inside it raises NativeError, a RuntimeError with a
+    html.parser path, for one; Finder raises ValueError for a pattern it cannot build, and
+    matcher.py keeps RE2); a panic inside it raises NativeError, a RuntimeError with a
     fixed message, which the scanner's caller turns into tempfail like any other exception.
 
 Refuses: nothing; an import that fails for any ImportError means "python".
@@ -24,7 +26,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from types import ModuleType
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
+
+if TYPE_CHECKING:
+    from milter import _native as _native_types
 
 
 def _load() -> ModuleType | None:
@@ -42,6 +47,8 @@ _MODULE = _load()
 SCANNER: Final[Literal["native", "python"]] = "python" if _MODULE is None else "native"
 html_to_text: Callable[[str], str | None] | None = None
 html_to_utf8: Callable[[str], bytes | None] | None = None
+Finder: type[_native_types.Finder] | None = None
 if _MODULE is not None:
     html_to_text = _MODULE.html_to_text
     html_to_utf8 = _MODULE.html_to_utf8
+    Finder = _MODULE.Finder

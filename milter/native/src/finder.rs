@@ -24,8 +24,10 @@ use std::sync::Mutex;
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson;
 use regex_automata::util::start;
-use regex_automata::{meta, Anchored, Input, MatchKind};
-use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_automata::nfa::thompson::pikevm::{Cache as PikeCache, PikeVM};
+use regex_automata::{Anchored, Input, MatchKind};
+use regex_automata::nfa::thompson::{State, NFA};
+use regex_automata::util::primitives::StateID;
 use regex_syntax::ParserBuilder;
 
 /// Bits of the hashed triple table (2^18 bits = 32 KB).
@@ -299,13 +301,109 @@ impl Prefilter {
     }
 }
 
+/// Every match of the NFA starts with one of these byte strings (up to 3 bytes each), read off
+/// the NFA itself: the states reachable after 0, 1, 2 bytes, with look-around assumed to hold
+/// (so a superset).  A string shorter than 3 bytes: a match may end there.  The empty string
+/// (a match may be empty): the caller has no prefilter.  (regex-syntax's literal Extractor
+/// gives the same set but takes ~0.2 s on the 86 KB pattern, crossing the accent and
+/// combining-mark classes of every letter; this walk takes a few milliseconds.)
+fn prefixes(nfa: &NFA) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut closure = Closure::new(nfa.states().len());
+    let start = closure.of(nfa, &[nfa.start_anchored()]);
+    walk(nfa, &mut closure, &start, &mut Vec::new(), &mut out);
+    out
+}
+
+fn walk(nfa: &NFA, closure: &mut Closure, set: &Set, prefix: &mut Vec<u8>, out: &mut Vec<Vec<u8>>) {
+    if set.matches || prefix.len() == 3 {
+        out.push(prefix.clone());
+        return;
+    }
+    // by byte: the states its transitions lead to
+    let mut next: Vec<Vec<StateID>> = vec![Vec::new(); 256];
+    for &id in &set.states {
+        match nfa.state(id) {
+            State::ByteRange { trans } => {
+                for b in trans.start..=trans.end {
+                    next[usize::from(b)].push(trans.next);
+                }
+            }
+            State::Sparse(sparse) => {
+                for trans in sparse.transitions.iter() {
+                    for b in trans.start..=trans.end {
+                        next[usize::from(b)].push(trans.next);
+                    }
+                }
+            }
+            State::Dense(dense) => {
+                for (b, &to) in dense.transitions.iter().enumerate() {
+                    if to != StateID::ZERO {
+                        next[b].push(to);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (b, targets) in next.iter().enumerate() {
+        if targets.is_empty() {
+            continue;
+        }
+        let after = closure.of(nfa, targets);
+        prefix.push(b as u8);
+        walk(nfa, closure, &after, prefix, out);
+        prefix.pop();
+    }
+}
+
+/// A set of NFA states with transitions on bytes, and whether a match state is in it.
+struct Set {
+    states: Vec<StateID>,
+    matches: bool,
+}
+
+/// Epsilon closures (look-around taken as true), with a reusable seen-mark per state.
+struct Closure {
+    seen: Vec<u32>,
+    round: u32,
+}
+
+impl Closure {
+    fn new(states: usize) -> Closure {
+        Closure { seen: vec![0; states], round: 0 }
+    }
+
+    fn of(&mut self, nfa: &NFA, from: &[StateID]) -> Set {
+        self.round += 1;
+        let mut set = Set { states: Vec::new(), matches: false };
+        let mut stack: Vec<StateID> = from.to_vec();
+        while let Some(id) = stack.pop() {
+            let mark = &mut self.seen[id.as_usize()];
+            if *mark == self.round {
+                continue;
+            }
+            *mark = self.round;
+            match nfa.state(id) {
+                State::ByteRange { .. } | State::Sparse(_) | State::Dense(_) => set.states.push(id),
+                State::Look { next, .. } | State::Capture { next, .. } => stack.push(*next),
+                State::Union { alternates } => stack.extend(alternates.iter().rev()),
+                State::BinaryUnion { alt1, alt2 } => stack.extend([*alt2, *alt1]),
+                State::Fail => {}
+                State::Match { .. } => set.matches = true,
+            }
+        }
+        set
+    }
+}
+
 /// The combined pattern, built once per policy load.
 pub struct Finder {
     prefilter: Option<Prefilter>,
     dfa: DFA,
-    cache: Mutex<Cache>,
     /// the unanchored search when there is no prefilter, and the answer if the DFA fails
-    meta: meta::Regex,
+    pikevm: PikeVM,
+    caches: Mutex<(Cache, PikeCache)>,
     literals: usize,
 }
 
@@ -323,20 +421,6 @@ impl Finder {
             .build()
             .parse(pattern)
             .map_err(|e| Refused(format!("parse: {e}")))?;
-        let seq = Extractor::new()
-            .kind(ExtractKind::Prefix)
-            .limit_class(256)
-            .limit_repeat(8)
-            .limit_literal_len(3)
-            .limit_total(2_000_000)
-            .extract(&hir);
-        let (prefilter, literals) = match seq.literals() {
-            Some(lits) => {
-                let bytes: Vec<&[u8]> = lits.iter().map(|l| l.as_bytes()).collect();
-                (Prefilter::new(&bytes), lits.len())
-            }
-            None => (None, 0),
-        };
         let nfa = thompson::Compiler::new()
             .configure(
                 thompson::Config::new()
@@ -345,31 +429,25 @@ impl Finder {
             )
             .build_from_hir(&hir)
             .map_err(|e| Refused(format!("nfa: {e}")))?;
+        let literals = prefixes(&nfa);
+        let bytes: Vec<&[u8]> = literals.iter().map(Vec::as_slice).collect();
+        let prefilter = Prefilter::new(&bytes);
+        let literals = literals.len();
         let dfa = DFA::builder()
             .configure(
                 DFA::config()
                     .match_kind(MatchKind::LeftmostFirst)
                     .cache_capacity(16 << 20),
             )
-            .build_from_nfa(nfa)
+            .build_from_nfa(nfa.clone())
             .map_err(|e| Refused(format!("dfa: {e}")))?;
-        let meta = meta::Builder::new()
-            .configure(
-                meta::Config::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .utf8_empty(false)
-                    .nfa_size_limit(Some(256 << 20)),
-            )
-            .build_from_hir(&hir)
-            .map_err(|e| Refused(format!("meta: {e}")))?;
-        let cache = Mutex::new(dfa.create_cache());
-        Ok(Finder {
-            prefilter,
-            dfa,
-            cache,
-            meta,
-            literals,
-        })
+        // the same NFA (shared): building it costs nothing more, unlike a meta regex
+        let pikevm = PikeVM::builder()
+            .configure(PikeVM::config().match_kind(MatchKind::LeftmostFirst))
+            .build_from_nfa(nfa)
+            .map_err(|e| Refused(format!("pikevm: {e}")))?;
+        let caches = Mutex::new((dfa.create_cache(), pikevm.create_cache()));
+        Ok(Finder { prefilter, dfa, pikevm, caches, literals })
     }
 
     /// Whether the prefilter is used (false: the plain unanchored search runs).
@@ -388,17 +466,19 @@ impl Finder {
         if pos > end {
             return None;
         }
+        let mut caches = self.caches.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (cache, pike) = &mut *caches;
         let Some(pre) = &self.prefilter else {
-            return self.unanchored(hay, pos, end);
+            let input = Input::new(hay).range(pos..end);
+            return self.pikevm.find(pike, input).map(|m| (m.start(), m.end()));
         };
-        let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut at = pos;
         // whole blocks, while BLOCK + 2 bytes are there to read
         while at + BLOCK + 2 <= end {
             let mut mask = pre.block(hay, at);
             while mask != 0 {
                 let i = at + mask.trailing_zeros() as usize;
-                if let Some(found) = self.anchored(&mut cache, hay, i, end) {
+                if let Some(found) = self.anchored(cache, pike, hay, i, end) {
                     return Some(found);
                 }
                 mask &= mask - 1;
@@ -407,7 +487,7 @@ impl Finder {
         }
         while at < end {
             if pre.maybe(hay, at, end) {
-                if let Some(found) = self.anchored(&mut cache, hay, at, end) {
+                if let Some(found) = self.anchored(cache, pike, hay, at, end) {
                     return Some(found);
                 }
             }
@@ -425,13 +505,20 @@ impl Finder {
     /// The anchored leftmost-first match at `i`, walking the lazy DFA by hand (a search call
     /// costs more than the few bytes a candidate usually takes to reject).
     #[inline]
-    fn anchored(&self, cache: &mut Cache, hay: &[u8], i: usize, end: usize) -> Option<(usize, usize)> {
+    fn anchored(
+        &self,
+        cache: &mut Cache,
+        pike: &mut PikeCache,
+        hay: &[u8],
+        i: usize,
+        end: usize,
+    ) -> Option<(usize, usize)> {
         match self.walk(cache, hay, i, end) {
             Ok(found) => found.map(|e| (i, e)),
             // the lazy DFA gave up or quit (it does neither with this configuration)
             Err(()) => {
                 let input = Input::new(hay).range(i..end).anchored(Anchored::Yes);
-                self.meta.search(&input).map(|m| (m.start(), m.end()))
+                self.pikevm.find(pike, input).map(|m| (m.start(), m.end()))
             }
         }
     }
@@ -462,11 +549,6 @@ impl Finder {
             return Err(());
         }
         Ok(last)
-    }
-
-    fn unanchored(&self, hay: &[u8], pos: usize, end: usize) -> Option<(usize, usize)> {
-        let input = Input::new(hay).range(pos..end);
-        self.meta.search(&input).map(|m| (m.start(), m.end()))
     }
 }
 
@@ -532,7 +614,9 @@ mod tests {
     use super::*;
 
     fn brute(f: &Finder, hay: &[u8], pos: usize) -> Option<(usize, usize)> {
-        f.unanchored(hay, pos, hay.len())
+        let mut cache = f.pikevm.create_cache();
+        let input = Input::new(hay).range(pos..);
+        f.pikevm.find(&mut cache, input).map(|m| (m.start(), m.end()))
     }
 
     #[test]
@@ -552,4 +636,3 @@ mod tests {
         assert_eq!(f.first(b"bab", 0, 3), Some((0, 0)));
     }
 }
-
