@@ -105,6 +105,7 @@ class Matcher:
         # No capture groups: RE2 then finds each match with its DFAs alone; which alternative
         # matched is settled in Python on the (short) matched bytes.
         pattern = "|".join(alternatives) if alternatives else None
+        self.pattern = pattern  # the one pattern both finders search (None: nothing to find)
         # RE2 compiles it first: RE2's refusal is the policy's error, whichever finder runs
         self._regex: Regex | None = compile_re2(pattern, latin1=True) if pattern else None
         self._first = first_match(self._regex) if self._regex is not None else None

@@ -23,11 +23,11 @@ use std::sync::Mutex;
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson;
-use regex_automata::util::start;
 use regex_automata::nfa::thompson::pikevm::{Cache as PikeCache, PikeVM};
-use regex_automata::{Anchored, Input, MatchKind};
 use regex_automata::nfa::thompson::{State, NFA};
 use regex_automata::util::primitives::StateID;
+use regex_automata::util::start;
+use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::ParserBuilder;
 
 /// Bits of the hashed triple table (2^18 bits = 32 KB).
@@ -116,9 +116,8 @@ fn nibble_masks(literals: &[&[u8]]) -> [[[u8; 16]; 6]; 2] {
     let mut groups: Vec<Group> = by_key.into_iter().flatten().collect();
     let mut costs: Vec<f64> = groups.iter().map(cost).collect();
     // growth[a][b] (a < b): what merging groups a and b adds to the total cost
-    let growth_of = |g: &[Group], c: &[f64], a: usize, b: usize| {
-        cost(&merged(&g[a], &g[b])) - c[a] - c[b]
-    };
+    let growth_of =
+        |g: &[Group], c: &[f64], a: usize, b: usize| cost(&merged(&g[a], &g[b])) - c[a] - c[b];
     let n = groups.len();
     let mut growth = vec![vec![f64::INFINITY; n]; n];
     for a in 0..n {
@@ -188,8 +187,14 @@ unsafe fn teddy16(masks: &[[[u8; 16]; 6]; 2], ptr: *const u8) -> u32 {
         }
     }
     let any = _mm_or_si128(
-        _mm_xor_si128(_mm_cmpeq_epi8(acc[0], _mm_setzero_si128()), _mm_set1_epi8(-1)),
-        _mm_xor_si128(_mm_cmpeq_epi8(acc[1], _mm_setzero_si128()), _mm_set1_epi8(-1)),
+        _mm_xor_si128(
+            _mm_cmpeq_epi8(acc[0], _mm_setzero_si128()),
+            _mm_set1_epi8(-1),
+        ),
+        _mm_xor_si128(
+            _mm_cmpeq_epi8(acc[1], _mm_setzero_si128()),
+            _mm_set1_epi8(-1),
+        ),
     );
     _mm_movemask_epi8(any) as u32 & 0xffff
 }
@@ -236,7 +241,12 @@ impl Prefilter {
         #[cfg(not(target_arch = "x86_64"))]
         let simd = false;
         let nibbles = nibble_masks(literals);
-        Some(Prefilter { pairs, triples, nibbles, simd })
+        Some(Prefilter {
+            pairs,
+            triples,
+            nibbles,
+            simd,
+        })
     }
 
     /// Bit k set: position `at + k` may start a match (needs `at + BLOCK + 2 <= hay.len()`).
@@ -254,7 +264,8 @@ impl Prefilter {
                 let (b0, b1, b2) = (window[k], window[k + 1], window[k + 2]);
                 let p = usize::from(b0) << 8 | usize::from(b1);
                 let h = triple_hash(b0, b1, b2);
-                out |= ((self.pairs[p >> 6] >> (p & 63)) & (self.triples[h >> 6] >> (h & 63)) & 1) << k;
+                out |= ((self.pairs[p >> 6] >> (p & 63)) & (self.triples[h >> 6] >> (h & 63)) & 1)
+                    << k;
             }
             return out;
         }
@@ -371,12 +382,18 @@ struct Closure {
 
 impl Closure {
     fn new(states: usize) -> Closure {
-        Closure { seen: vec![0; states], round: 0 }
+        Closure {
+            seen: vec![0; states],
+            round: 0,
+        }
     }
 
     fn of(&mut self, nfa: &NFA, from: &[StateID]) -> Set {
         self.round += 1;
-        let mut set = Set { states: Vec::new(), matches: false };
+        let mut set = Set {
+            states: Vec::new(),
+            matches: false,
+        };
         let mut stack: Vec<StateID> = from.to_vec();
         while let Some(id) = stack.pop() {
             let mark = &mut self.seen[id.as_usize()];
@@ -447,7 +464,13 @@ impl Finder {
             .build_from_nfa(nfa)
             .map_err(|e| Refused(format!("pikevm: {e}")))?;
         let caches = Mutex::new((dfa.create_cache(), pikevm.create_cache()));
-        Ok(Finder { prefilter, dfa, pikevm, caches, literals })
+        Ok(Finder {
+            prefilter,
+            dfa,
+            pikevm,
+            caches,
+            literals,
+        })
     }
 
     /// Whether the prefilter is used (false: the plain unanchored search runs).
@@ -466,7 +489,10 @@ impl Finder {
         if pos > end {
             return None;
         }
-        let mut caches = self.caches.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut caches = self
+            .caches
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let (cache, pike) = &mut *caches;
         let Some(pre) = &self.prefilter else {
             let input = Input::new(hay).range(pos..end);
@@ -498,8 +524,12 @@ impl Finder {
 
     /// How many positions of `hay` the prefilter lets through (for benchmarks).
     pub fn candidates(&self, hay: &[u8]) -> usize {
-        let Some(pre) = &self.prefilter else { return hay.len() };
-        (0..hay.len()).filter(|&i| pre.maybe(hay, i, hay.len())).count()
+        let Some(pre) = &self.prefilter else {
+            return hay.len();
+        };
+        (0..hay.len())
+            .filter(|&i| pre.maybe(hay, i, hay.len()))
+            .count()
     }
 
     /// The anchored leftmost-first match at `i`, walking the lazy DFA by hand (a search call
@@ -523,7 +553,13 @@ impl Finder {
         }
     }
 
-    fn walk(&self, cache: &mut Cache, hay: &[u8], i: usize, end: usize) -> Result<Option<usize>, ()> {
+    fn walk(
+        &self,
+        cache: &mut Cache,
+        hay: &[u8],
+        i: usize,
+        end: usize,
+    ) -> Result<Option<usize>, ()> {
         let config = start::Config::new()
             .anchored(Anchored::Yes)
             .look_behind(if i > 0 { Some(hay[i - 1]) } else { None });
@@ -616,16 +652,23 @@ mod tests {
     fn brute(f: &Finder, hay: &[u8], pos: usize) -> Option<(usize, usize)> {
         let mut cache = f.pikevm.create_cache();
         let input = Input::new(hay).range(pos..);
-        f.pikevm.find(&mut cache, input).map(|m| (m.start(), m.end()))
+        f.pikevm
+            .find(&mut cache, input)
+            .map(|m| (m.start(), m.end()))
     }
 
     #[test]
     fn prefiltered_search_equals_the_plain_search() {
-        let f = Finder::new(r"(?:[A-Z]{2}\d{2})|\d{8,}|(?:[bB][sS][nN][A-Za-z\x80-\xff]*)|x").unwrap();
+        let f =
+            Finder::new(r"(?:[A-Z]{2}\d{2})|\d{8,}|(?:[bB][sS][nN][A-Za-z\x80-\xff]*)|x").unwrap();
         assert!(f.prefiltered());
         let hay = b"een BSN van AB12 en 123456789 bsnummer xbsn ab x".as_slice();
         for pos in 0..=hay.len() {
-            assert_eq!(f.first(hay, pos, hay.len()), brute(&f, hay, pos), "pos {pos}");
+            assert_eq!(
+                f.first(hay, pos, hay.len()),
+                brute(&f, hay, pos),
+                "pos {pos}"
+            );
         }
     }
 
