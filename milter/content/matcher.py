@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from milter import _native
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=4)
 def _native_finder(pattern: str) -> _native.Finder | None:
     """The native finder of `pattern`, or None (extension missing or off, or refused: RE2 then).
 
