@@ -10,15 +10,24 @@ time with DFAs only (capture groups would make it run its NFA over a large progr
 match: measured 10x slower), so the cost is one pass over the text plus a little Python per
 candidate.
 
+The search itself is the native finder's (milter._native.Finder, src/finder.rs: a prefilter on
+the pattern's 3-byte prefixes, then an anchored DFA; RE2's leftmost-first answer, same start and
+end, several times faster on prose) when the extension is built and the finder can prove its
+prefilter for the pattern; else RE2's, which stays the reference (tests/unit/content/
+test_native_finder.py checks both give the same matches).
+
 Refuses: shapes with capture groups, or outside the ASCII syntax RE2 and Python `re` share.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
+from milter.content import native
 from milter.content._re2 import Regex, compile_re2, first_byte_range, first_match, group_count
 from milter.content.keywords import (
     ASCII_WORD,
@@ -29,6 +38,24 @@ from milter.content.keywords import (
     is_word_char_before,
 )
 from milter.content.registry import Detector, DetectorRun, Segment
+
+if TYPE_CHECKING:
+    from milter import _native
+
+
+@functools.lru_cache(maxsize=4)
+def _native_finder(pattern: str) -> _native.Finder | None:
+    """The native finder of `pattern`, or None (extension missing or off, or refused: RE2 then).
+
+    Cached by pattern: building one takes ~50 ms, and a policy reload (or a test) compiles the
+    same pattern again; a finder holds no per-scan state (its DFA cache is behind a lock).
+    """
+    if native.Finder is None:
+        return None
+    try:
+        return native.Finder(pattern)
+    except (ValueError, RuntimeError):
+        return None  # refused (or a panic while building): RE2 gives the same answers, slower
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +104,16 @@ class Matcher:
             alternatives.append(keyword_pattern)
         # No capture groups: RE2 then finds each match with its DFAs alone; which alternative
         # matched is settled in Python on the (short) matched bytes.
-        self._regex: Regex | None = (
-            compile_re2("|".join(alternatives), latin1=True) if alternatives else None
-        )
+        pattern = "|".join(alternatives) if alternatives else None
+        self.pattern = pattern  # the one pattern both finders search (None: nothing to find)
+        # RE2 compiles it first: RE2's refusal is the policy's error, whichever finder runs
+        self._regex: Regex | None = compile_re2(pattern, latin1=True) if pattern else None
         self._first = first_match(self._regex) if self._regex is not None else None
+        self.finder: Literal["native", "re2"] = "re2"
+        finder = _native_finder(pattern) if pattern is not None else None
+        if finder is not None:
+            self._first = finder.first
+            self.finder = "native"
         # fullmatch of the alternation = the first twin that fullmatches; lastindex names it
         # (with no shapes it is never called: no byte starts a shape)
         twins_source = b"|".join(twins)

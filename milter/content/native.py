@@ -10,16 +10,18 @@ SYNOPSIS
     native.split_multipart  # content.mime's multipart split, or None
     native.simple_params    # content.mime._simple_params where _SIMPLE_PARAMS matches, or None
     native.sniff            # content.formats.sniff.sniff, or None
+    native.Finder           # milter._native.Finder (matcher.py's pattern, RE2's answers), or None
 
 DESCRIPTION
     milter._native is built from milter/native/ by `pip install -e .` when cargo is there
     (setuptools-rust, optional). It is used unless the environment says POSTWARDEN_NATIVE=0;
     without it the Python code does the same work, slower. The Python code is the reference:
-    tests/unit/content/test_native.py (HTML) and test_native_mime.py (the MIME walk) check both
-    give identical output.
+    tests/unit/content/test_native.py (HTML), test_native_mime.py (the MIME walk) and
+    test_native_finder.py (the detector pass's search) check both give identical output.
 
     A native function returns None for input it leaves to the Python code (formats/html.py's
-    html.parser path, for one); a panic inside it raises NativeError, a RuntimeError with a
+    html.parser path, for one; Finder raises ValueError for a pattern it cannot build, and
+    matcher.py keeps RE2); a panic inside it raises NativeError, a RuntimeError with a
     fixed message, which the scanner's caller turns into tempfail like any other exception.
 
 Refuses: nothing; an import that fails for any ImportError means "python".
@@ -31,7 +33,10 @@ import mmap
 import os
 from collections.abc import Callable
 from types import ModuleType
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
+
+if TYPE_CHECKING:
+    from milter import _native as _native_types
 
 
 def _load() -> ModuleType | None:
@@ -62,6 +67,7 @@ split_multipart: (
 _Params = list[tuple[str, str | tuple[str | None, str | None, str]]]
 simple_params: Callable[[str], _Params | None] | None = None
 sniff: Callable[[bytes], tuple[str, str] | None] | None = None
+Finder: type[_native_types.Finder] | None = None
 if _MODULE is not None:
     html_to_text = _MODULE.html_to_text
     html_to_utf8 = _MODULE.html_to_utf8
@@ -70,3 +76,4 @@ if _MODULE is not None:
     split_multipart = _MODULE.split_multipart
     simple_params = _MODULE.simple_params
     sniff = _MODULE.sniff
+    Finder = _MODULE.Finder
