@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from milter.content import native
+import milter.content.native as native
 from milter.content._re2 import Regex, compile_re2, first_byte_range, first_match, group_count
 from milter.content.keywords import (
     ASCII_WORD,
