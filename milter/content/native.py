@@ -5,6 +5,9 @@ SYNOPSIS
     native.SCANNER          # "native" or "python": which code reads the content
     native.html_to_text     # milter._native.html_to_text, or None (then the Python code runs)
     native.html_to_utf8     # the same text as UTF-8 bytes, or None
+    native.office_part_text, office_shared_strings, office_date_styles, office_sheet_text
+                            # one XML part of an office document as formats/ooxml.py reads
+                            # it, or None (then expat reads it); each is None without the module
 
 DESCRIPTION
     milter._native is built from milter/native/ by `pip install -e .` when cargo is there
@@ -42,6 +45,14 @@ _MODULE = _load()
 SCANNER: Final[Literal["native", "python"]] = "python" if _MODULE is None else "native"
 html_to_text: Callable[[str], str | None] | None = None
 html_to_utf8: Callable[[str], bytes | None] | None = None
+office_part_text: Callable[[str, bytes, int], str | None] | None = None
+office_shared_strings: Callable[[bytes, int], list[str] | None] | None = None
+office_date_styles: Callable[[bytes], list[int] | None] | None = None
+office_sheet_text: Callable[[bytes, list[str], int, frozenset[int], bool], str | None] | None = None
 if _MODULE is not None:
     html_to_text = _MODULE.html_to_text
     html_to_utf8 = _MODULE.html_to_utf8
+    office_part_text = _MODULE.office_part_text
+    office_shared_strings = _MODULE.office_shared_strings
+    office_date_styles = _MODULE.office_date_styles
+    office_sheet_text = _MODULE.office_sheet_text
