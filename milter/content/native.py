@@ -8,6 +8,8 @@ SYNOPSIS
     native.office_part_text, office_shared_strings, office_date_styles, office_sheet_text
                             # one XML part of an office document as formats/ooxml.py reads
                             # it, or None (then expat reads it); each is None without the module
+    native.office_zip_text  # office_text of a whole office zip: (text, bytes read per member)
+                            # or None (then zipfile and the functions above read it)
 
 DESCRIPTION
     milter._native is built from milter/native/ by `pip install -e .` when cargo is there
@@ -49,6 +51,7 @@ office_part_text: Callable[[str, bytes, int], str | None] | None = None
 office_shared_strings: Callable[[bytes, int], list[str] | None] | None = None
 office_date_styles: Callable[[bytes], list[int] | None] | None = None
 office_sheet_text: Callable[[bytes, list[str], int, frozenset[int], bool], str | None] | None = None
+office_zip_text: Callable[[bytes, int, int], tuple[str, list[int]] | None] | None = None
 if _MODULE is not None:
     html_to_text = _MODULE.html_to_text
     html_to_utf8 = _MODULE.html_to_utf8
@@ -56,3 +59,4 @@ if _MODULE is not None:
     office_shared_strings = _MODULE.office_shared_strings
     office_date_styles = _MODULE.office_date_styles
     office_sheet_text = _MODULE.office_sheet_text
+    office_zip_text = _MODULE.office_zip_text

@@ -11,9 +11,11 @@
 - pptx: slides and notes; odt/ods/odp: content.xml.
 
 XML is parsed with expat, with no DTD allowed (OOXML never has one; this shuts out entity tricks).
-With the native core (milter.content.native) each part is read by milter/native/src/office.rs
-first, which gives the same text or None; on None (a DOCTYPE, damage, anything unusual) expat
-reads the part as before, so the reasons and limits stay this module's.  The zip is read here.
+With the native core (milter.content.native), milter/native/src/office.rs reads the whole
+document first (native_document_text: the zip, the member caps, the parts), and then each part
+that reaches this module's own readers; it gives the same text or None, and on None (a DOCTYPE,
+damage, a cap reached, anything unusual) zipfile and expat read as before, so the reasons and
+limits stay this module's.
 
 Refuses (Unscannable): a package without the expected parts ('unrecognised office document'),
 malformed XML ('damaged office document'), members past the size caps (the caller's limits).
@@ -25,11 +27,14 @@ import datetime
 import re
 import zipfile
 from collections.abc import Callable
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 from xml.parsers import expat
 
 from milter.content import native
 from milter.content.formats import Unscannable
+
+if TYPE_CHECKING:
+    from milter.content.sink import Sink
 
 Reader = Callable[[zipfile.ZipInfo], bytes | None]
 
@@ -320,6 +325,29 @@ def office_kind(names: set[str]) -> str | None:
     if "content.xml" in names and "mimetype" in names:
         return "odf"
     return None
+
+
+def native_document_text(data: bytes, sink: Sink, max_chars: int) -> str | None:
+    """office_text of the office zip `data` read by the native core, its members' bytes spent
+    from the sink's budget; None, with nothing spent, when the Python path must read it."""
+    if native.office_zip_text is None:
+        return None
+    found = native.office_zip_text(data, sink.limits.max_attachment_bytes, max_chars)
+    if found is None:
+        return None
+    text, sizes = found
+    if sizes:
+        # The Python path's reads cap each member at what is left of the budget too, and stop
+        # the scan's reading at an empty budget: answer only where no read comes near that.
+        # (Its first read asks decompressed_left() too, so asking here notes nothing new.)
+        left = sink.decompressed_left()
+        for size in sizes:
+            if left <= 0 or size > left:
+                return None
+            left -= size
+        for size in sizes:
+            sink.spend_decompressed(size)
+    return text
 
 
 def office_text(archive: zipfile.ZipFile, kind: str, read: Reader, max_chars: int) -> str:

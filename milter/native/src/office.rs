@@ -953,6 +953,257 @@ pub fn sheet_text(
     Ok(sheet.out)
 }
 
+/// One central directory entry, as zipfile's ZipInfo has it.
+struct Member<'a> {
+    name: &'a str,
+    flags: u16,
+    method: u16,
+    crc: u32,
+    compressed: usize,
+    size: usize,
+    offset: usize,
+}
+
+fn u16_at(b: &[u8], at: usize) -> Res<u16> {
+    Ok(u16::from_le_bytes(
+        b.get(at..at + 2)
+            .ok_or(GiveUp)?
+            .try_into()
+            .map_err(|_| GiveUp)?,
+    ))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Res<u32> {
+    Ok(u32::from_le_bytes(
+        b.get(at..at + 4)
+            .ok_or(GiveUp)?
+            .try_into()
+            .map_err(|_| GiveUp)?,
+    ))
+}
+
+/// The central directory of `data` where zipfile reads it the plain way: the end record at
+/// the very end (no comment), no zip64, nothing prepended, ASCII names without NUL, well-formed
+/// extra fields; anything else is GiveUp (zipfile decides, and names the damage).
+fn central_directory(data: &[u8]) -> Res<Vec<Member<'_>>> {
+    let end = data.len().checked_sub(22).ok_or(GiveUp)?;
+    if &data[end..end + 4] != b"PK\x05\x06" || u16_at(data, end + 20)? != 0 {
+        return Err(GiveUp);
+    }
+    if end >= 20 && &data[end - 20..end - 16] == b"PK\x06\x07" {
+        return Err(GiveUp); // zip64
+    }
+    let size = u32_at(data, end + 12)? as usize;
+    let offset = u32_at(data, end + 16)? as usize;
+    if offset.checked_add(size) != Some(end) {
+        return Err(GiveUp); // data before the archive, or a directory not where it says
+    }
+    let directory = &data[offset..end];
+    let mut members = Vec::new();
+    let mut at = 0;
+    while at < directory.len() {
+        let entry = directory.get(at..at + 46).ok_or(GiveUp)?;
+        if &entry[..4] != b"PK\x01\x02" || entry[6] > 63 {
+            return Err(GiveUp);
+        }
+        let (name_len, extra_len, comment_len) = (
+            u16_at(entry, 28)? as usize,
+            u16_at(entry, 30)? as usize,
+            u16_at(entry, 32)? as usize,
+        );
+        let name_at = at + 46;
+        let name = directory.get(name_at..name_at + name_len).ok_or(GiveUp)?;
+        if !name.is_ascii() || name.contains(&0) {
+            return Err(GiveUp);
+        }
+        let mut extra = directory
+            .get(name_at + name_len..name_at + name_len + extra_len)
+            .ok_or(GiveUp)?;
+        while extra.len() >= 4 {
+            let (kind, len) = (u16_at(extra, 0)?, u16_at(extra, 2)? as usize);
+            if kind == 1 || len + 4 > extra.len() {
+                return Err(GiveUp); // zip64 sizes, or a corrupt extra field
+            }
+            extra = &extra[len + 4..];
+        }
+        at = name_at + name_len + extra_len + comment_len;
+        if at > directory.len() {
+            return Err(GiveUp);
+        }
+        let (compressed, size, header) =
+            (u32_at(entry, 20)?, u32_at(entry, 24)?, u32_at(entry, 42)?);
+        if [compressed, size, header].contains(&u32::MAX) {
+            return Err(GiveUp);
+        }
+        members.push(Member {
+            name: std::str::from_utf8(name).map_err(|_| GiveUp)?,
+            flags: u16_at(entry, 8)?,
+            method: u16_at(entry, 10)?,
+            crc: u32_at(entry, 16)?,
+            compressed: compressed as usize,
+            size: size as usize,
+            offset: header as usize,
+        });
+    }
+    Ok(members)
+}
+
+/// The bytes of `member` when zipfile would read exactly these: not encrypted or patched,
+/// the local header's name the same, stored or deflated, the stream ending at the compressed
+/// size with the declared size and CRC, at most `cap` bytes.  GiveUp otherwise.
+fn read_member(data: &[u8], member: &Member<'_>, cap: usize) -> Res<Vec<u8>> {
+    if member.flags & (0x1 | 0x20 | 0x40) != 0 || member.size > cap {
+        return Err(GiveUp);
+    }
+    let header = data.get(member.offset..member.offset + 30).ok_or(GiveUp)?;
+    if &header[..4] != b"PK\x03\x04" {
+        return Err(GiveUp);
+    }
+    let name_at = member.offset + 30;
+    let name_len = u16_at(header, 26)? as usize;
+    if data.get(name_at..name_at + name_len) != Some(member.name.as_bytes()) {
+        return Err(GiveUp);
+    }
+    let start = name_at + name_len + u16_at(header, 28)? as usize;
+    let stream = data.get(start..start + member.compressed).ok_or(GiveUp)?;
+    let content = match member.method {
+        0 if member.compressed == member.size => stream.to_vec(),
+        8 => {
+            let mut out = Vec::with_capacity(member.size + 1);
+            let mut inflate = flate2::Decompress::new(false);
+            let status = inflate
+                .decompress_vec(stream, &mut out, flate2::FlushDecompress::Finish)
+                .map_err(|_| GiveUp)?;
+            if status != flate2::Status::StreamEnd || inflate.total_in() != stream.len() as u64 {
+                return Err(GiveUp);
+            }
+            out
+        }
+        _ => return Err(GiveUp), // bzip2, lzma, others: zipfile reads or refuses them
+    };
+    if content.len() != member.size || crc32fast::hash(&content) != member.crc {
+        return Err(GiveUp);
+    }
+    Ok(content)
+}
+
+/// ooxml.py's _DATE1904 (`date1904\s*=\s*["'](?:1|true)["']`) on the workbook's bytes.
+fn date1904(workbook: &[u8]) -> bool {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c');
+    memchr::memmem::find_iter(workbook, b"date1904").any(|at| {
+        let mut rest = &workbook[at + 8..];
+        while rest.first().is_some_and(space) {
+            rest = &rest[1..];
+        }
+        let Some(rest) = rest.strip_prefix(b"=") else {
+            return false;
+        };
+        let mut rest = rest;
+        while rest.first().is_some_and(space) {
+            rest = &rest[1..];
+        }
+        let Some((&quote, rest)) = rest.split_first() else {
+            return false;
+        };
+        if quote != b'"' && quote != b'\'' {
+            return false;
+        }
+        let rest = rest
+            .strip_prefix(b"1")
+            .or_else(|| rest.strip_prefix(b"true"));
+        rest.and_then(|r| r.first())
+            .is_some_and(|&q| q == b'"' || q == b'\'')
+    })
+}
+
+/// office_text of the zip `data` as leaf._zip reads it, with each member capped at `cap`
+/// bytes: the text and the bytes read per member, in order (the caller checks them against
+/// the decompression budget).  GiveUp wherever the Python path might answer otherwise.
+pub fn document_text(data: &[u8], cap: usize, max_chars: usize) -> Res<(String, Vec<usize>)> {
+    let members = central_directory(data)?;
+    let mut by_name: HashMap<&str, &Member<'_>> = HashMap::new();
+    for member in &members {
+        by_name.insert(member.name, member);
+    }
+    let mut spent = Vec::new();
+    let mut read = |name: &str| -> Res<Vec<u8>> {
+        let content = read_member(data, by_name.get(name).ok_or(GiveUp)?, cap)?;
+        spent.push(content.len());
+        Ok(content)
+    };
+    let sorted = |pattern: fn(&str) -> bool| {
+        let mut names: Vec<&str> = by_name.keys().copied().filter(|n| pattern(n)).collect();
+        names.sort_unstable();
+        names
+    };
+    let has = |name: &str| by_name.contains_key(name);
+    let mut texts: Vec<String> = Vec::new();
+    if has("word/document.xml") {
+        for name in sorted(is_docx_part) {
+            texts.push(part_text("docx", &read(name)?, max_chars)?);
+        }
+    } else if has("xl/workbook.xml") {
+        let shared = if has("xl/sharedStrings.xml") {
+            shared_strings(&read("xl/sharedStrings.xml")?, max_chars)?
+        } else {
+            Vec::new()
+        };
+        let styles: HashSet<usize> = if has("xl/styles.xml") {
+            date_styles(&read("xl/styles.xml")?)?.into_iter().collect()
+        } else {
+            HashSet::new()
+        };
+        let epoch1904 = date1904(&read("xl/workbook.xml")?);
+        for name in sorted(is_sheet) {
+            texts.push(sheet_text(
+                &read(name)?,
+                &shared,
+                max_chars,
+                &styles,
+                epoch1904,
+            )?);
+        }
+    } else if has("ppt/presentation.xml") {
+        for name in sorted(is_slide) {
+            texts.push(part_text("pptx", &read(name)?, max_chars)?);
+        }
+    } else if has("content.xml") && has("mimetype") {
+        texts.push(part_text("odf", &read("content.xml")?, max_chars)?);
+    } else {
+        return Err(GiveUp); // not an office document: walk_zip reads it
+    }
+    Ok((texts.join("\n"), spent))
+}
+
+/// `prefix` + digits (`\d+`, ASCII names only here) + `suffix`, the whole name.
+fn numbered(name: &str, prefix: &str, suffix: &str, digits_required: bool) -> bool {
+    name.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+        .is_some_and(|d| {
+            (!digits_required || !d.is_empty()) && d.bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
+/// ooxml._DOCX_PARTS: word/(document|header\d*|footer\d*|footnotes|endnotes|comments).xml
+fn is_docx_part(name: &str) -> bool {
+    matches!(
+        name,
+        "word/document.xml" | "word/footnotes.xml" | "word/endnotes.xml" | "word/comments.xml"
+    ) || numbered(name, "word/header", ".xml", false)
+        || numbered(name, "word/footer", ".xml", false)
+}
+
+/// ooxml._SHEET: xl/worksheets/sheet\d+.xml
+fn is_sheet(name: &str) -> bool {
+    numbered(name, "xl/worksheets/sheet", ".xml", true)
+}
+
+/// ooxml._SLIDE: ppt/(slides/slide|notesSlides/notesSlide)\d+.xml
+fn is_slide(name: &str) -> bool {
+    numbered(name, "ppt/slides/slide", ".xml", true)
+        || numbered(name, "ppt/notesSlides/notesSlide", ".xml", true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1053,7 +1304,21 @@ pub mod py {
         })
     }
 
+    /// office_text of an office document's zip bytes, each member capped at `cap` bytes:
+    /// (text, bytes read per member), or None (then the Python code reads the zip).
+    #[pyfunction]
+    fn office_zip_text(
+        py: Python<'_>,
+        data: &Bound<'_, PyBytes>,
+        cap: usize,
+        max_chars: usize,
+    ) -> PyResult<Option<(String, Vec<usize>)>> {
+        let data = data.as_bytes();
+        guarded(py, || super::document_text(data, cap, max_chars).ok())
+    }
+
     pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add_function(wrap_pyfunction!(office_zip_text, m)?)?;
         m.add_function(wrap_pyfunction!(office_part_text, m)?)?;
         m.add_function(wrap_pyfunction!(office_shared_strings, m)?)?;
         m.add_function(wrap_pyfunction!(office_date_styles, m)?)?;

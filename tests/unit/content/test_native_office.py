@@ -31,6 +31,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 import milter.content.leaf as leaf
 import milter.content.native as native
+from milter.content import ScanConfig, ScanLimits, compile_config
 from milter.content.findings import ContentFacts
 from milter.content.formats import Unscannable, ooxml
 from milter.content.formats.archive import open_zip, read_member
@@ -53,7 +54,7 @@ else:
     NATIVE = native._MODULE  # type: ignore[assignment]
 
 OFFICE_FUNCTIONS = ("office_part_text", "office_shared_strings", "office_date_styles",
-                    "office_sheet_text")  # fmt: skip
+                    "office_sheet_text", "office_zip_text")  # fmt: skip
 
 
 def python_loader(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,6 +110,19 @@ def both(data: bytes, **limits: int) -> tuple[tuple[Outcome, list[tuple[str, int
         python_loader(monkeypatch)
         with_python = read_document(data, **limits)
     return with_native, with_python
+
+
+def assert_same_document(data: bytes, *, natively: bool, cap: int = 50 << 20) -> None:
+    """office_zip_text of `data` is the Python path's (text, bytes read), or None."""
+    found = NATIVE.office_zip_text(data, cap, MAX_CHARS)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        python_loader(monkeypatch)
+        (result, spent) = read_document(data, cap=cap, budget=1 << 40)
+    if found is None:
+        assert not natively, "document left to Python"
+        return
+    assert result == ("ok", found[0])
+    assert [size for _, size in spent] == found[1]
 
 
 def xml_parts(data: bytes) -> Iterator[tuple[str, bytes]]:
@@ -180,6 +194,7 @@ def corpus_documents() -> dict[str, list[bytes]]:
             return original(archive, *args)  # type: ignore[arg-type]
 
         monkeypatch.setattr(leaf, "office_text", recording)
+        python_loader(monkeypatch)  # the native path does not call office_text
         for path in sorted(CORPUS.rglob("*.eml")):
             seen: list[bytes] = []
             POLICY.content.scanner.scan_message(path.read_bytes(), ocr=False)
@@ -206,6 +221,14 @@ class TestCorpusIdentity:
             for document in documents:
                 for role, xml in xml_parts(document):
                     assert_same_part(role, xml, natively=True)
+
+    def test_every_document_reads_natively_and_the_same(
+        self, corpus_documents: dict[str, list[bytes]]
+    ) -> None:
+        """Each corpus document, zip and all: native (text, bytes read) == the Python path's."""
+        for documents in corpus_documents.values():
+            for document in documents:
+                assert_same_document(document, natively=True)
 
     def test_every_document_reads_the_same(self, corpus_documents: dict[str, list[bytes]]) -> None:
         """Each corpus document: office_text and the bytes spent, native == Python."""
@@ -390,6 +413,7 @@ class TestMadeDocuments:
         data = document()
         for role, xml in xml_parts(data):
             assert_same_part(role, xml, natively=True)
+        assert_same_document(data, natively=True)
         with_native, with_python = both(data)
         assert with_native == with_python
         assert with_native[0][0] == "ok"
@@ -412,6 +436,7 @@ class TestMadeDocuments:
         data = zipped({"ppt/presentation.xml": b"<p/>", "ppt/slides/slide1.xml": slide,
                        "ppt/notesSlides/notesSlide1.xml": slide})  # fmt: skip
         assert_same_part("pptx", slide, natively=True)
+        assert_same_document(data, natively=True)
         with_native, with_python = both(data)
         assert with_native == with_python and with_native[0][0] == "ok"
 
@@ -475,6 +500,7 @@ class TestHostileXml:
         assert NATIVE.office_date_styles(xml) is None
         assert NATIVE.office_sheet_text(xml, [], MAX_CHARS, frozenset(), False) is None
         data = zipped({"word/document.xml": xml})
+        assert NATIVE.office_zip_text(data, 1 << 20, MAX_CHARS) is None
         with_native, with_python = both(data)
         assert with_native == with_python
         if case in OTHER_ENCODINGS:  # well-formed for expat, just unusual: expat reads them
@@ -556,11 +582,59 @@ class TestHostileZips:
             return
         with_native, with_python = both(data, cap=1 << 20, budget=4 << 20)
         assert with_native == with_python
+        assert_same_document(data, natively=False, cap=1 << 20)
+        if with_python[0][0] == "unscannable":
+            assert NATIVE.office_zip_text(data, 1 << 20, MAX_CHARS) is None
 
     @pytest.mark.parametrize("case", sorted(HOSTILE_ZIPS))
     def test_whole_message_facts_are_the_same(self, case: str) -> None:
         """The hostile document attached to a message: the same facts either way."""
         assert facts_either_way(HOSTILE_ZIPS[case], "verslag.docx")
+
+
+class TestBudget:
+    @pytest.mark.parametrize("slack", [-1000, -1, 0, 1, 1000])
+    def test_decompression_budget_edges(self, slack: int) -> None:
+        """A budget just under, at and over what a message's documents decompress to: the same
+        facts (truncation included) with the native reader and without."""
+        documents = [word_document(), workbook(), word_document()]
+        need = sum(size for document in documents for _, size in read_document(document)[1])
+        limits = ScanLimits(max_decompressed_bytes=need + slack)
+        scanner = compile_config(ScanConfig(limits=limits))
+        raw = messages_with(documents)
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            native_loader(monkeypatch)
+            with_native = scanner.scan_message(raw, ocr=False)
+            python_loader(monkeypatch)
+            assert scanner.scan_message(raw, ocr=False) == with_native
+        # past the budget a part is too large (unscannable) or the reading stops (truncated)
+        refused = with_native.by_detector("unscannable") or with_native.by_detector("truncated")
+        assert (refused is not None) == (slack < 0)
+
+    @pytest.mark.parametrize("cap", [100, 3000, 1 << 20])
+    def test_member_cap(self, cap: int) -> None:
+        """A per-attachment cap below, within and above the members' sizes: the same facts."""
+        scanner = compile_config(ScanConfig(limits=ScanLimits(max_attachment_bytes=cap)))
+        raw = messages_with([word_document(), workbook()])
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            native_loader(monkeypatch)
+            with_native = scanner.scan_message(raw, ocr=False)
+            python_loader(monkeypatch)
+            assert scanner.scan_message(raw, ocr=False) == with_native
+
+
+def messages_with(documents: list[bytes]) -> bytes:
+    """A message with each of `documents` attached."""
+    message = EmailMessage()
+    message["From"] = "a@samen-veilig.nl"
+    message["To"] = "b@partner.example"
+    message["Subject"] = "stukken"
+    message.set_content("Zie bijlagen.")
+    for number, document in enumerate(documents):
+        message.add_attachment(
+            document, maintype="application", subtype="octet-stream", filename=f"d{number}.docx"
+        )
+    return message.as_bytes()
 
 
 def message_with(document: bytes, filename: str) -> bytes:
@@ -664,6 +738,35 @@ def attribute(value: str) -> str:
 
 
 FORMAT_CODE = st.text(st.sampled_from('dDyYmM0#"[]\\ .,;-/@hs\n€'), max_size=12)
+
+
+ZIP_SEEDS = [word_document(), workbook(), odf_documents()[0],
+             zipped({"word/document.xml": BODY}, zipfile.ZIP_STORED)]  # fmt: skip
+
+
+class TestGeneratedZips:
+    @GENERATED
+    @given(
+        st.sampled_from(range(len(ZIP_SEEDS))),
+        st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=4),
+        st.sampled_from([100, 4000, 1 << 20]),
+    )
+    def test_damaged_zips_are_the_same_or_left_to_python(
+        self, seed: int, changes: list[tuple[int, int]], cap: int
+    ) -> None:
+        """A document with bytes overwritten (headers, names, sizes, CRCs, streams): the native
+        (text, bytes read) is the Python path's, or None."""
+        data = bytearray(ZIP_SEEDS[seed])
+        for at, value in changes:
+            data[at % len(data)] = value
+        try:
+            kind = ooxml.office_kind(set(open_zip(bytes(data)).namelist()))
+        except Unscannable:
+            kind = None
+        if kind is None:  # not (or no longer) an office zip: walk_zip's business
+            assert NATIVE.office_zip_text(bytes(data), cap, MAX_CHARS) is None
+            return
+        assert_same_document(bytes(data), natively=False, cap=cap)
 
 
 class TestGenerated:
