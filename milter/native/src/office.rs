@@ -409,8 +409,10 @@ fn parse(xml: &[u8], handler: &mut impl Handler) -> Res<()> {
                     attr.strip_prefix("xmlns:")
                 };
                 if let Some(prefix) = declared {
+                    // expat refuses a URI holding the namespace separator (pyexpat: a space)
                     if value == XML_NS
                         || value == XMLNS_NS
+                        || value.contains(' ')
                         || prefix.starts_with("xml")
                         || (!prefix.is_empty() && value.is_empty())
                     {

@@ -483,6 +483,8 @@ HOSTILE_XML = {
     "cdata end in text": BODY.replace(b"BSN", b"a]]>b"),
     "xml pi later": BODY.replace(b"<w:body>", b'<w:body><?xml version="1.0"?>'),
     "unbinding a prefix": BODY.replace(b"<w:p>", b'<w:p xmlns:w="">'),
+    "space in a namespace": BODY.replace(b'"urn:w"', b'"urn: w"'),
+    "tab in a namespace": BODY.replace(b'"urn:w"', b'"urn:\tw"'),
     "version 1.1": b'<?xml version="1.1"?>' + BODY,
     "attribute without space": BODY.replace(b"<w:p>", b'<w:p a="1"b="2">'),
 }
