@@ -18,9 +18,11 @@ mime     ``CompiledScanner.scan_message`` of the example policy: it must never r
 html     the native HTML reader (milter._native, issue 19) against formats/html.py's fast
          path, on the input read as UTF-8: the same text, or None exactly where the Python
          path gives up (the native core's differential fuzz; needs the extension built).
-office   the native office XML reader (milter/native/src/office.rs) against formats/ooxml.py:
-         the first byte picks the part (docx, pptx, odf text, shared strings, styles, sheet),
-         the rest is the XML; the native answer is expat's, or None (then expat decides).
+office   the native office reader (milter/native/src/office.rs) against formats/ooxml.py:
+         the first byte picks the part (docx, pptx, odf text, shared strings, styles, sheet)
+         or a whole document (zip), the rest is the XML or the zip; the native answer (text,
+         and for a zip the bytes read per member) is the Python one, or None (then Python
+         decides).
 
 The instrumented modules are imported inside ``atheris.instrument_imports`` so libFuzzer sees
 their branches. Atheris is optional: without it this prints how to get it and exits 0.
@@ -135,12 +137,14 @@ def html_target() -> Callable[[bytes], None]:
     return one
 
 
-OFFICE_ROLES = ("docx", "pptx", "odf", "shared", "styles", "sheet")
+OFFICE_ROLES = ("docx", "pptx", "odf", "shared", "styles", "sheet", "zip")
+OFFICE_CAP = 64 << 10  # small enough that the fuzzer reaches it
 
 
 def office_target() -> Callable[[bytes], None]:
     with atheris.instrument_imports():
-        from milter.content.formats import ooxml
+        from milter.content.formats import Unscannable, ooxml
+        from milter.content.formats.archive import open_zip, read_member
     from milter import _native
 
     shared = ["een", "twee", ""]
@@ -149,8 +153,30 @@ def office_target() -> Callable[[bytes], None]:
     def one(data: bytes) -> None:
         if not data:
             return
-        role, xml, limit = OFFICE_ROLES[data[0] % 6], data[1:], 10_000_000
+        role, xml, limit = OFFICE_ROLES[data[0] % 7], data[1:], 10_000_000
         python: Callable[[], object]
+        if role == "zip":
+            zip_found = _native.office_zip_text(xml, OFFICE_CAP, limit)
+            try:
+                archive = open_zip(xml)
+                kind = ooxml.office_kind(set(archive.namelist()))
+                if kind is None:
+                    assert zip_found is None, "native read a zip that is no office document"
+                    return
+                spent: list[int] = []
+
+                def read(info: object) -> bytes | None:
+                    content = read_member(archive, info, OFFICE_CAP)  # type: ignore[arg-type]
+                    if content is not None:
+                        spent.append(len(content))
+                    return content
+
+                text = ooxml.office_text(archive, kind, read, limit)
+            except Unscannable:
+                assert zip_found is None, "native read a document Python refuses"
+                return
+            assert zip_found is None or zip_found == (text, spent), "zip texts differ"
+            return
         if role in ("docx", "pptx", "odf"):
             found: object = _native.office_part_text(role, xml, limit)
             python = lambda: ooxml.py_part_text(role, xml, limit)  # noqa: E731
@@ -239,6 +265,7 @@ def office_seeds() -> list[bytes]:
                     )
                     if role is not None:
                         found.append(bytes([role]) + archive.read(name))
+                found.append(bytes([6]) + payload)
             except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
                 continue
     return found[:200]

@@ -418,6 +418,10 @@ fn parse(xml: &[u8], handler: &mut impl Handler) -> Res<()> {
                     {
                         return Err(GiveUp);
                     }
+                    let this_element = &bindings[bindings.len() - pushed..];
+                    if this_element.iter().any(|(p, _)| *p == prefix) {
+                        return Err(GiveUp); // a prefix declared twice: a duplicate attribute
+                    }
                     bindings.push((prefix, value));
                     bound.add(prefix, 1);
                     pushed += 1;

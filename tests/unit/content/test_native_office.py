@@ -483,6 +483,8 @@ HOSTILE_XML = {
     "cdata end in text": BODY.replace(b"BSN", b"a]]>b"),
     "xml pi later": BODY.replace(b"<w:body>", b'<w:body><?xml version="1.0"?>'),
     "unbinding a prefix": BODY.replace(b"<w:p>", b'<w:p xmlns:w="">'),
+    "prefix declared twice": BODY.replace(b' xmlns:w="urn:w"', b' xmlns:w="urn:w" xmlns:w="urn:v"'),
+    "default namespace twice": BODY.replace(b"<w:body>", b'<w:body xmlns="a" xmlns="b">'),
     "space in a namespace": BODY.replace(b'"urn:w"', b'"urn: w"'),
     "tab in a namespace": BODY.replace(b'"urn:w"', b'"urn:\tw"'),
     "version 1.1": b'<?xml version="1.1"?>' + BODY,
