@@ -25,6 +25,11 @@ pub struct GiveUp;
 
 type Res<T> = Result<T, GiveUp>;
 
+/// Attributes of one element, and namespace bindings in scope, past which expat reads the
+/// part (real documents have a few dozen of each).
+const MAX_ATTRIBUTES: usize = 256;
+const MAX_BINDINGS: usize = 1024;
+
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 
@@ -395,6 +400,9 @@ fn parse(xml: &[u8], handler: &mut impl Handler) -> Res<()> {
                     _ if !spaced => return Err(GiveUp),
                     _ => {}
                 }
+                if attrs.list.len() + pushed >= MAX_ATTRIBUTES || bindings.len() >= MAX_BINDINGS {
+                    return Err(GiveUp); // the checks below are quadratic: expat hashes
+                }
                 let attr = r.name()?;
                 r.skip_space();
                 r.expect(b'=')?;
@@ -728,22 +736,27 @@ fn is_date_format_id(n: i128) -> bool {
 /// ooxml.is_date_format: quoted text, [..] sections and \x escapes removed, then d or y.
 pub fn is_date_format(code: &str) -> bool {
     let c: Vec<char> = code.chars().collect();
+    // Once a quote or bracket finds no closing one, none after it will: remembering that keeps
+    // this linear (the regex rescans to the end at each one).
+    let (mut no_quote, mut no_bracket) = (false, false);
     let mut i = 0;
     while i < c.len() {
         let closing = |open: usize, close: char| c[open + 1..].iter().position(|&x| x == close);
         match c[i] {
-            '"' => {
-                if let Some(j) = closing(i, '"') {
+            '"' if !no_quote => match closing(i, '"') {
+                Some(j) => {
                     i += j + 2;
                     continue;
                 }
-            }
-            '[' => {
-                if let Some(j) = closing(i, ']') {
+                None => no_quote = true,
+            },
+            '[' if !no_bracket => match closing(i, ']') {
+                Some(j) => {
                     i += j + 2;
                     continue;
                 }
-            }
+                None => no_bracket = true,
+            },
             '\\' if i + 1 < c.len() && c[i + 1] != '\n' => {
                 i += 2;
                 continue;

@@ -530,6 +530,15 @@ class TestHostileXml:
         """CDATA, line ends, references, a BOM, comments, PIs: native text == expat's."""
         assert_same_part("docx", xml, natively=True)
 
+    def test_many_attributes_are_left_to_expat(self) -> None:
+        """An element with thousands of attributes (quadratic checks natively): expat reads it."""
+        many = b"".join(b' a%d="1"' % n for n in range(5000))
+        xml = BODY.replace(b"<w:p>", b"<w:p" + many + b">")
+        assert NATIVE.office_part_text("docx", xml, MAX_CHARS) is None
+        assert ooxml.py_part_text("docx", xml, MAX_CHARS) == "BSN 111222333\n"
+        few = b"".join(b' a%d="1"' % n for n in range(200))
+        assert_same_part("docx", BODY.replace(b"<w:p>", b"<w:p" + few + b">"), natively=True)
+
     def test_text_at_the_character_limit_is_left_to_expat(self) -> None:
         """Past max_chars, what Python keeps depends on expat's chunks: native declines."""
         assert NATIVE.office_part_text("docx", BODY, 13) is None
@@ -827,6 +836,16 @@ class TestGenerated:
             assert "٣" in xml
         else:
             assert frozenset(found) == expected
+
+    def test_long_format_codes_read_the_same(self) -> None:
+        """Format codes of unclosed quotes and brackets, thousands long: the same date styles."""
+        for code in ("[" * 5000 + "0", '"' * 5001 + "d", "[" * 3000 + "]y", '"' + "[" * 3000 + "d"):
+            xml = (
+                f'<styleSheet><numFmts><numFmt numFmtId="200" formatCode="{attribute(code)}"/>'
+                '</numFmts><cellXfs><xf numFmtId="200"/></cellXfs></styleSheet>'
+            ).encode()
+            found = NATIVE.office_date_styles(xml)
+            assert found is not None and (found == [0]) == ooxml.is_date_format(code)
 
     @GENERATED
     @given(st.text(st.sampled_from('dDyY"[]\\ \n'), max_size=10))
