@@ -809,17 +809,18 @@ impl Handler for Styles {
 pub fn date_styles(xml: &[u8]) -> Res<Vec<usize>> {
     let mut styles = Styles::default();
     parse(xml, &mut styles)?;
+    // Each custom code is judged once, however many cell styles use it.
+    let dated: HashSet<i128> = styles
+        .custom
+        .iter()
+        .filter(|(_, code)| is_date_format(code))
+        .map(|(&n, _)| n)
+        .collect();
     Ok(styles
         .formats
         .iter()
         .enumerate()
-        .filter(|(_, &n)| {
-            is_date_format_id(n)
-                || styles
-                    .custom
-                    .get(&n)
-                    .is_some_and(|code| is_date_format(code))
-        })
+        .filter(|(_, &n)| is_date_format_id(n) || dated.contains(&n))
         .map(|(i, _)| i)
         .collect())
 }
