@@ -1346,26 +1346,3 @@ pub mod py {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod speed {
-    #[test]
-    #[ignore]
-    fn time_document() {
-        let xml = std::fs::read("/tmp/office/doc.xml").unwrap();
-        let big = String::from_utf8(xml.clone()).unwrap().replace(
-            "<w:body>",
-            &format!(
-                "<w:body>{}",
-                "<w:p><w:r><w:t>abc</w:t></w:r></w:p>".repeat(1000)
-            ),
-        );
-        for x in [xml.as_slice(), big.as_bytes()] {
-            let t = std::time::Instant::now();
-            for _ in 0..1000 {
-                super::part_text("docx", x, 10_000_000).unwrap();
-            }
-            eprintln!("{} bytes {:?}/call", x.len(), t.elapsed() / 1000);
-        }
-    }
-}
