@@ -37,7 +37,7 @@ from milter.content.findings import OCR_WHERE_SUFFIX
 from milter.content.formats import NoTextLayer, Unscannable
 from milter.content.formats.archive import member_cap, open_zip, read_member, walk_zip
 from milter.content.formats.html import html_to_utf8, mark_signatures, meta_charset
-from milter.content.formats.ooxml import office_kind, office_text
+from milter.content.formats.ooxml import native_document_text, office_kind, office_text
 from milter.content.formats.pdf import ScannedPages, pdf_text
 from milter.content.formats.sniff import AUDIO, IMAGE, looks_textual, sniff
 from milter.content.formats.text import (
@@ -410,6 +410,10 @@ def _pdf(walker: Walker, data: bytes, where: str) -> None:
 
 def _zip(walker: Walker, data: bytes, where: str, depth: int) -> None:
     sink = walker.sink
+    text = native_document_text(data, sink, walker.limits.max_total_bytes)
+    if text is not None:  # an office document, read natively (None: the Python path below)
+        sink.text(where, text.encode("utf-8", "replace"))
+        return
     archive = open_zip(data)
     names = set(archive.namelist())
     kind = office_kind(names)

@@ -11,13 +11,19 @@ SYNOPSIS
     native.simple_params    # content.mime._simple_params where _SIMPLE_PARAMS matches, or None
     native.sniff            # content.formats.sniff.sniff, or None
     native.Finder           # milter._native.Finder (matcher.py's pattern, RE2's answers), or None
+    native.office_part_text, office_shared_strings, office_date_styles, office_sheet_text
+                            # one XML part of an office document as formats/ooxml.py reads
+                            # it, or None (then expat reads it); each is None without the module
+    native.office_zip_text  # office_text of a whole office zip: (text, bytes read per member)
+                            # or None (then zipfile and the functions above read it)
 
 DESCRIPTION
     milter._native is built from milter/native/ by `pip install -e .` when cargo is there
     (setuptools-rust, optional). It is used unless the environment says POSTWARDEN_NATIVE=0;
     without it the Python code does the same work, slower. The Python code is the reference:
-    tests/unit/content/test_native.py (HTML), test_native_mime.py (the MIME walk) and
-    test_native_finder.py (the detector pass's search) check both give identical output.
+    tests/unit/content/test_native.py (HTML), test_native_mime.py (the MIME walk),
+    test_native_finder.py (the detector pass's search) and test_native_office.py (office
+    documents) check both give identical output.
 
     A native function returns None for input it leaves to the Python code (formats/html.py's
     html.parser path, for one; Finder raises ValueError for a pattern it cannot build, and
@@ -68,6 +74,11 @@ _Params = list[tuple[str, str | tuple[str | None, str | None, str]]]
 simple_params: Callable[[str], _Params | None] | None = None
 sniff: Callable[[bytes], tuple[str, str] | None] | None = None
 Finder: type[_native_types.Finder] | None = None
+office_part_text: Callable[[str, bytes, int], str | None] | None = None
+office_shared_strings: Callable[[bytes, int], list[str] | None] | None = None
+office_date_styles: Callable[[bytes], list[int] | None] | None = None
+office_sheet_text: Callable[[bytes, list[str], int, frozenset[int], bool], str | None] | None = None
+office_zip_text: Callable[[bytes, int, int], tuple[str, list[int]] | None] | None = None
 if _MODULE is not None:
     html_to_text = _MODULE.html_to_text
     html_to_utf8 = _MODULE.html_to_utf8
@@ -77,3 +88,8 @@ if _MODULE is not None:
     simple_params = _MODULE.simple_params
     sniff = _MODULE.sniff
     Finder = _MODULE.Finder
+    office_part_text = _MODULE.office_part_text
+    office_shared_strings = _MODULE.office_shared_strings
+    office_date_styles = _MODULE.office_date_styles
+    office_sheet_text = _MODULE.office_sheet_text
+    office_zip_text = _MODULE.office_zip_text

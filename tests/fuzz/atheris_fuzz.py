@@ -18,6 +18,11 @@ mime     ``CompiledScanner.scan_message`` of the example policy: it must never r
 html     the native HTML reader (milter._native, issue 19) against formats/html.py's fast
          path, on the input read as UTF-8: the same text, or None exactly where the Python
          path gives up (the native core's differential fuzz; needs the extension built).
+office   the native office reader (milter/native/src/office.rs) against formats/ooxml.py:
+         the first byte picks the part (docx, pptx, odf text, shared strings, styles, sheet)
+         or a whole document (zip), the rest is the XML or the zip; the native answer (text,
+         and for a zip the bytes read per member) is the Python one, or None (then Python
+         decides).
 
 The instrumented modules are imported inside ``atheris.instrument_imports`` so libFuzzer sees
 their branches. Atheris is optional: without it this prints how to get it and exits 0.
@@ -25,6 +30,8 @@ their branches. Atheris is optional: without it this prints how to get it and ex
 
 from __future__ import annotations
 
+import email
+import email.policy
 import socket
 import sys
 import tempfile
@@ -130,6 +137,67 @@ def html_target() -> Callable[[bytes], None]:
     return one
 
 
+OFFICE_ROLES = ("docx", "pptx", "odf", "shared", "styles", "sheet", "zip")
+OFFICE_CAP = 64 << 10  # small enough that the fuzzer reaches it
+
+
+def office_target() -> Callable[[bytes], None]:
+    with atheris.instrument_imports():
+        from milter.content.formats import Unscannable, ooxml
+        from milter.content.formats.archive import open_zip, read_member
+    from milter import _native
+
+    shared = ["een", "twee", ""]
+    styles = frozenset({0, 1, 2})
+
+    def one(data: bytes) -> None:
+        if not data:
+            return
+        role, xml, limit = OFFICE_ROLES[data[0] % 7], data[1:], 10_000_000
+        python: Callable[[], object]
+        if role == "zip":
+            zip_found = _native.office_zip_text(xml, OFFICE_CAP, limit)
+            try:
+                archive = open_zip(xml)
+                kind = ooxml.office_kind(set(archive.namelist()))
+                if kind is None:
+                    assert zip_found is None, "native read a zip that is no office document"
+                    return
+                spent: list[int] = []
+
+                def read(info: object) -> bytes | None:
+                    content = read_member(archive, info, OFFICE_CAP)  # type: ignore[arg-type]
+                    if content is not None:
+                        spent.append(len(content))
+                    return content
+
+                text = ooxml.office_text(archive, kind, read, limit)
+            except Unscannable:
+                assert zip_found is None, "native read a document Python refuses"
+                return
+            assert zip_found is None or zip_found == (text, spent), "zip texts differ"
+            return
+        if role in ("docx", "pptx", "odf"):
+            found: object = _native.office_part_text(role, xml, limit)
+            python = lambda: ooxml.py_part_text(role, xml, limit)  # noqa: E731
+        elif role == "shared":
+            found = _native.office_shared_strings(xml, limit)
+            python = lambda: ooxml.py_shared_strings(xml, limit)  # noqa: E731
+        elif role == "styles":
+            styles_found = _native.office_date_styles(xml)
+            found = None if styles_found is None else frozenset(styles_found)
+            python = lambda: ooxml.py_date_styles(xml)  # noqa: E731
+        else:
+            found = _native.office_sheet_text(xml, shared, limit, styles, bool(data[0] & 8))
+            epoch = ooxml._EPOCH_1904 if data[0] & 8 else ooxml._EPOCH_1900
+            python = lambda: ooxml.py_sheet_text(xml, shared, limit, styles, epoch)  # noqa: E731
+        if found is None:
+            return  # left to expat: whatever it says is the answer
+        assert python() == found, "native and Python office texts differ"
+
+    return one
+
+
 def _silence_logs() -> None:
     import structlog
 
@@ -144,6 +212,7 @@ TARGETS = {
     "policy": policy_target,
     "mime": mime_target,
     "html": html_target,
+    "office": office_target,
 }
 
 
@@ -162,12 +231,44 @@ def seeds(name: str) -> list[bytes]:
             b"</p><!-- c --><img alt='a &amp; b'/><script>x</SCRIPT ><td>&#128;&notit;</td>",
             *(path.read_bytes() for path in sorted(realistic.glob("*html*.eml"))[:5]),
         ]
+    if name == "office":
+        return office_seeds()
     from tests.reliability.mime_cases import CLIENT_TEXT
 
     return [
         b"From: a@b\r\nContent-Type: text/plain\r\n\r\n" + CLIENT_TEXT.encode(),
         b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nBSN 101722333\r\n--b--\r\n",
     ]
+
+
+def office_seeds() -> list[bytes]:
+    """The XML parts of the corpus office documents, each behind the byte that picks its role."""
+    import io
+    import zipfile
+
+    from milter.content.formats import ooxml
+
+    rules = [(0, ooxml._DOCX_PARTS), (1, ooxml._SLIDE), (5, ooxml._SHEET)]
+    found: list[bytes] = []
+    for path in sorted((ROOT / "tests" / "corpus").rglob("*.eml")):
+        raw = path.read_bytes()
+        for message_part in email.message_from_bytes(raw, policy=email.policy.default).walk():
+            payload = message_part.get_payload(decode=True)
+            if not isinstance(payload, bytes) or not payload.startswith(b"PK"):
+                continue
+            try:
+                archive = zipfile.ZipFile(io.BytesIO(payload))
+                names = archive.namelist()
+                for name in names:
+                    role = {"content.xml": 2, "xl/sharedStrings.xml": 3, "xl/styles.xml": 4}.get(
+                        name, next((r for r, rule in rules if rule.fullmatch(name)), None)
+                    )
+                    if role is not None:
+                        found.append(bytes([role]) + archive.read(name))
+                found.append(bytes([6]) + payload)
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
+                continue
+    return found[:200]
 
 
 def main(argv: list[str]) -> int:

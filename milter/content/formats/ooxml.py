@@ -11,6 +11,11 @@
 - pptx: slides and notes; odt/ods/odp: content.xml.
 
 XML is parsed with expat, with no DTD allowed (OOXML never has one; this shuts out entity tricks).
+With the native core (milter.content.native), milter/native/src/office.rs reads the whole
+document first (native_document_text: the zip, the member caps, the parts), and then each part
+that reaches this module's own readers; it gives the same text or None, and on None (a DOCTYPE,
+damage, a cap reached, anything unusual) zipfile and expat read as before, so the reasons and
+limits stay this module's.
 
 Refuses (Unscannable): a package without the expected parts ('unrecognised office document'),
 malformed XML ('damaged office document'), members past the size caps (the caller's limits).
@@ -22,10 +27,14 @@ import datetime
 import re
 import zipfile
 from collections.abc import Callable
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 from xml.parsers import expat
 
+from milter.content import native
 from milter.content.formats import Unscannable
+
+if TYPE_CHECKING:
+    from milter.content.sink import Sink
 
 Reader = Callable[[zipfile.ZipInfo], bytes | None]
 
@@ -94,9 +103,39 @@ _DOCX_BREAKS = {"p": "\n", "tab": "\t", "br": "\n", "cr": "\n", "tc": "\t", "tr"
 _PPTX_BREAKS = {"p": "\n", "br": "\n"}
 _ODF_BREAKS = {"p": "\n", "h": "\n", "tab": "\t", "s": " ", "line-break": "\n",
                "table-cell": "\t", "table-row": "\n", "list-item": "\n"}  # fmt: skip
+# What each kind's text parts collect (src/office.rs has the same tables).
+PART_RULES: dict[str, tuple[set[str], dict[str, str]]] = {
+    "docx": ({"t", "delText"}, _DOCX_BREAKS),
+    "pptx": ({"t"}, _PPTX_BREAKS),
+    "odf": (set(), _ODF_BREAKS),
+}
+
+
+def part_text(kind: str, xml: bytes, max_chars: int) -> str:
+    """The text of one docx/pptx/odf XML part: natively when the core reads it, else expat."""
+    if native.office_part_text is not None:
+        text = native.office_part_text(kind, xml, max_chars)
+        if text is not None:
+            return text
+    return py_part_text(kind, xml, max_chars)
+
+
+def py_part_text(kind: str, xml: bytes, max_chars: int) -> str:
+    """part_text with expat (the reference)."""
+    text_tags, breaks = PART_RULES[kind]
+    return _xml_text(xml, text_tags, breaks, max_chars)
 
 
 def _shared_strings(xml: bytes, max_chars: int) -> list[str]:
+    if native.office_shared_strings is not None:
+        shared = native.office_shared_strings(xml, max_chars)
+        if shared is not None:
+            return shared
+    return py_shared_strings(xml, max_chars)
+
+
+def py_shared_strings(xml: bytes, max_chars: int) -> list[str]:
+    """_shared_strings with expat (the reference)."""
     collector = _Collector(frozenset({"t"}), {"si": "\x00"}, max_chars)
     _parse(xml, collector)
     return "".join(collector.parts).split("\x00")
@@ -152,6 +191,15 @@ class _StylesCollector:
 
 
 def _date_styles(xml: bytes) -> frozenset[int]:
+    if native.office_date_styles is not None:
+        styles = native.office_date_styles(xml)
+        if styles is not None:
+            return frozenset(styles)
+    return py_date_styles(xml)
+
+
+def py_date_styles(xml: bytes) -> frozenset[int]:
+    """_date_styles with expat (the reference)."""
     collector = _StylesCollector()
     _parse(xml, collector)
     return collector.date_styles()
@@ -235,6 +283,21 @@ def _sheet_text(
     date_styles: frozenset[int] = frozenset(),
     epoch: datetime.date = _EPOCH_1900,
 ) -> str:
+    if native.office_sheet_text is not None and epoch in (_EPOCH_1900, _EPOCH_1904):
+        text = native.office_sheet_text(xml, shared, max_chars, date_styles, epoch == _EPOCH_1904)
+        if text is not None:
+            return text
+    return py_sheet_text(xml, shared, max_chars, date_styles, epoch)
+
+
+def py_sheet_text(
+    xml: bytes,
+    shared: list[str],
+    max_chars: int,
+    date_styles: frozenset[int] = frozenset(),
+    epoch: datetime.date = _EPOCH_1900,
+) -> str:
+    """_sheet_text with expat (the reference)."""
     collector = _SheetCollector(shared, max_chars, date_styles, epoch)
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartDoctypeDeclHandler = _refuse_doctype
@@ -264,6 +327,29 @@ def office_kind(names: set[str]) -> str | None:
     return None
 
 
+def native_document_text(data: bytes, sink: Sink, max_chars: int) -> str | None:
+    """office_text of the office zip `data` read by the native core, its members' bytes spent
+    from the sink's budget; None, with nothing spent, when the Python path must read it."""
+    if native.office_zip_text is None:
+        return None
+    found = native.office_zip_text(data, sink.limits.max_attachment_bytes, max_chars)
+    if found is None:
+        return None
+    text, sizes = found
+    if sizes:
+        # The Python path's reads cap each member at what is left of the budget too, and stop
+        # the scan's reading at an empty budget: answer only where no read comes near that.
+        # (Its first read asks decompressed_left() too, so asking here notes nothing new.)
+        left = sink.decompressed_left()
+        for size in sizes:
+            if left <= 0 or size > left:
+                return None
+            left -= size
+        for size in sizes:
+            sink.spend_decompressed(size)
+    return text
+
+
 def office_text(archive: zipfile.ZipFile, kind: str, read: Reader, max_chars: int) -> str:
     """The text of the office document in `archive`; `read` fetches a member within limits."""
     infos = {info.filename: info for info in archive.infolist()}
@@ -277,7 +363,7 @@ def office_text(archive: zipfile.ZipFile, kind: str, read: Reader, max_chars: in
     texts: list[str] = []
     if kind == "docx":
         for name in sorted(n for n in infos if _DOCX_PARTS.fullmatch(n)):
-            texts.append(_xml_text(xml(name), {"t", "delText"}, _DOCX_BREAKS, max_chars))
+            texts.append(part_text("docx", xml(name), max_chars))
     elif kind == "xlsx":
         shared = (
             _shared_strings(xml("xl/sharedStrings.xml"), max_chars)
@@ -290,9 +376,9 @@ def office_text(archive: zipfile.ZipFile, kind: str, read: Reader, max_chars: in
             texts.append(_sheet_text(xml(name), shared, max_chars, styles, epoch))
     elif kind == "pptx":
         for name in sorted(n for n in infos if _SLIDE.fullmatch(n)):
-            texts.append(_xml_text(xml(name), {"t"}, _PPTX_BREAKS, max_chars))
+            texts.append(part_text("pptx", xml(name), max_chars))
     elif kind == "odf":
-        texts.append(_xml_text(xml("content.xml"), set(), _ODF_BREAKS, max_chars))
+        texts.append(part_text("odf", xml("content.xml"), max_chars))
     else:
         raise Unscannable("unrecognised office document")
     return "\n".join(texts)
