@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 from xml.parsers import expat
 
-from milter.content import native
+import milter.content.native as native
 from milter.content.formats import Unscannable
 
 if TYPE_CHECKING:
