@@ -17,7 +17,6 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -39,26 +38,13 @@ from tests.reliability.conversations import content_stream
 from tests.reliability.inprocess import running_milter
 from tests.reliability.mime_cases import MimeCase, milter_events, mime_case
 from tests.reliability.wire import exchange
+from tests.unit.content.native_support import NATIVE, OPTED_OUT, needs_native, require_built
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "corpus"
 POLICY = load_policy(ROOT / "policies" / "example.yaml")
-OPTED_OUT = os.environ.get("POSTWARDEN_NATIVE", "").strip() == "0"
-
-_native: ModuleType | None
-try:
-    from milter import _native
-except ImportError:
-    _native = None
-
-# CI always builds the extension: a missing one is a failure here, never a quiet skip.
-assert OPTED_OUT or native.SCANNER == "native", (
-    "milter._native is not built (cargo missing at install, or its build failed): "
-    "see the pip install output; POSTWARDEN_NATIVE=0 runs the Python code on purpose"
-)
-needs_native = pytest.mark.skipif(
-    _native is None, reason="POSTWARDEN_NATIVE=0 and milter._native not built"
-)
+_native = NATIVE
+require_built()
 
 
 def fast_path(markup: str) -> str | None:

@@ -12,7 +12,6 @@ milter._native is missing, unless POSTWARDEN_NATIVE=0 asks for the Python code o
 
 from __future__ import annotations
 
-import os
 import random
 import sys
 import unicodedata
@@ -34,24 +33,19 @@ from milter.content.registry import DetectorRun, Segment
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "corpus"
-OPTED_OUT = os.environ.get("POSTWARDEN_NATIVE", "").strip() == "0"
 sys.path.insert(0, str(ROOT / "tests" / "corpus"))  # bench_content imports make_corpus
 
 from bench import bench_content  # noqa: E402
-
-try:
-    from milter import _native
-except ImportError:
-    _native = None  # type: ignore[assignment]
-
-# CI always builds the extension: a missing one is a failure here, never a quiet skip.
-assert OPTED_OUT or native.SCANNER == "native", (
-    "milter._native is not built (cargo missing at install, or its build failed): "
-    "see the pip install output; POSTWARDEN_NATIVE=0 runs the Python code on purpose"
+from tests.unit.content.native_support import (  # noqa: E402
+    NATIVE,
+    OPTED_OUT,
+    needs_native,
+    require_built,
 )
-pytestmark = pytest.mark.skipif(
-    _native is None, reason="POSTWARDEN_NATIVE=0 and milter._native not built"
-)
+
+_native = NATIVE
+require_built()
+pytestmark = needs_native
 
 Find = Callable[[bytes, int, int], Sequence[tuple[int, int]]]
 

@@ -15,13 +15,11 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import mmap
-import os
 import tempfile
 from collections.abc import Callable, Iterator
 from email.header import Header
 from email.message import Message
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -36,27 +34,14 @@ from milter.content.formats.text import PARAM_ERRORS
 from milter.core.fastpaths import REFERENCE
 from milter.policy import load_policy
 from tests.reliability.mime_cases import MimeCase, mime_case
+from tests.unit.content.native_support import NATIVE, OPTED_OUT, needs_native, require_built
 from tests.unit.content.test_mime import header_blocks, parameter_values
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "corpus"
 POLICY = load_policy(ROOT / "policies" / "example.yaml")
-OPTED_OUT = os.environ.get("POSTWARDEN_NATIVE", "").strip() == "0"
-
-_native: ModuleType | None
-try:
-    from milter import _native
-except ImportError:
-    _native = None
-
-# CI always builds the extension: a missing one is a failure here, never a quiet skip.
-assert OPTED_OUT or native.SCANNER == "native", (
-    "milter._native is not built (cargo missing at install, or its build failed): "
-    "see the pip install output; POSTWARDEN_NATIVE=0 runs the Python code on purpose"
-)
-needs_native = pytest.mark.skipif(
-    _native is None, reason="POSTWARDEN_NATIVE=0 and milter._native not built"
-)
+_native = NATIVE
+require_built()
 
 MIME_FUNCTIONS = ("split_headers", "header_fields", "split_multipart", "simple_params", "sniff")
 GENERATED = settings(

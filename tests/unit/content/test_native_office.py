@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import os
 import struct
 import subprocess
 import sys
@@ -36,22 +35,14 @@ from milter.content.findings import ContentFacts
 from milter.content.formats import Unscannable, ooxml
 from milter.content.formats.archive import open_zip, read_member
 from milter.policy import load_policy
+from tests.unit.content.native_support import NATIVE, require_built
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "corpus"
 POLICY = load_policy(ROOT / "policies" / "example.yaml")
-OPTED_OUT = os.environ.get("POSTWARDEN_NATIVE", "").strip() == "0"
 MAX_CHARS = 10_000_000
 
-# CI always builds the extension: a missing one is a failure here, never a quiet skip.
-assert OPTED_OUT or native.SCANNER == "native", (
-    "milter._native is not built (cargo missing at install, or its build failed): "
-    "see the pip install output; POSTWARDEN_NATIVE=0 runs the Python code on purpose"
-)
-if OPTED_OUT:  # the identity tests need both readers: build them in, as CI does
-    from milter import _native as NATIVE
-else:
-    NATIVE = native._MODULE  # type: ignore[assignment]
+require_built()
 
 OFFICE_FUNCTIONS = ("office_part_text", "office_shared_strings", "office_date_styles",
                     "office_sheet_text", "office_zip_text")  # fmt: skip
