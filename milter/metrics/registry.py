@@ -90,9 +90,9 @@ DOMAIN_ROLES = ("owned", "retired")
 #   error         DNS trouble: nothing is known
 DOMAIN_STATES = ("ok", "drift", "nxdomain", "no_mail_host", "error", "unknown")
 
-# 0.1 ms (a cached verdict) to 5 s (DNS budget plus a large attachment).
 OCR_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0)  # the budget is at most 12 s
 OCR_RESULTS = ("recognised", "remembered")
+# 0.1 ms (a cached verdict) to 5 s (DNS budget plus a large attachment).
 DECISION_BUCKETS = (
     0.0001,
     0.00025,

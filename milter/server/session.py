@@ -109,9 +109,9 @@ _BULK = frozenset({"bulk", "list", "junk"})
 
 
 class Observer(Protocol):
-    """What the session reports: decisions (with how long they took), RCPT-time refusals and
-    internal errors. An exception from ``decision`` (e.g. the audit record could not be
-    written) tempfails the message: nothing is decided without its record."""
+    """What the session reports: decisions (with how long they took), RCPT-time refusals,
+    internal errors and what OCR cost a message. An exception from ``decision`` (e.g. the audit
+    record could not be written) tempfails the message: nothing is decided without its record."""
 
     def decision(
         self, decision: Decision, envelope: Envelope, message_id: str | None = None
