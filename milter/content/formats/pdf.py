@@ -168,7 +168,11 @@ def _pdf_text(
             # Every page has text of its own, and every page object was read: none is a scan.
             # (An object stream can hide page objects from the count: then it is not known.)
             counted = len(_PAGE_OBJECT.findall(data))
-            if counted == len(page_texts) and min(page_texts) >= _SIMPLE_PAGE_HAS_TEXT:
+            if (
+                page_texts
+                and counted == len(page_texts)
+                and min(page_texts) >= _SIMPLE_PAGE_HAS_TEXT
+            ):
                 scanned.known = True
         return simple
     return pdfium_text(data, max_chars, deadline, scanned)
