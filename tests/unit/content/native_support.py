@@ -12,6 +12,7 @@ import os
 from types import ModuleType
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from milter.content import native
 
@@ -34,4 +35,15 @@ def require_built() -> None:
     assert OPTED_OUT or native.SCANNER == "native", (
         "milter._native is not built (cargo missing at install, or its build failed): "
         "see the pip install output; POSTWARDEN_NATIVE=0 runs the Python code on purpose"
+    )
+
+
+def generated(examples: int) -> settings:
+    """Hypothesis settings of the identity tests: `examples` fixed-seed examples, no deadline."""
+    return settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )

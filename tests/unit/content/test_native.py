@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, generate_latest
 from structlog.testing import capture_logs
@@ -38,7 +38,13 @@ from tests.reliability.conversations import content_stream
 from tests.reliability.inprocess import running_milter
 from tests.reliability.mime_cases import MimeCase, milter_events, mime_case
 from tests.reliability.wire import exchange
-from tests.unit.content.native_support import NATIVE, OPTED_OUT, needs_native, require_built
+from tests.unit.content.native_support import (
+    NATIVE,
+    OPTED_OUT,
+    generated,
+    needs_native,
+    require_built,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "corpus"
@@ -354,13 +360,7 @@ WELL_FORMED_PIECE = st.one_of(
     st.sampled_from(['<img alt="BSN &amp; 1">', "<IMG ALT=foto />", "<p class=MsoNormal>"]),
     st.sampled_from(["<!-- c -->", "<!DOCTYPE html>", "<?xml ?>", "<style>p{}</style>"]),
 )
-GENERATED = settings(
-    max_examples=1000,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+GENERATED = generated(1000)
 
 
 @needs_native

@@ -22,7 +22,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import milter.content.leaf as leaf
@@ -34,7 +34,13 @@ from milter.content.formats.text import PARAM_ERRORS
 from milter.core.fastpaths import REFERENCE
 from milter.policy import load_policy
 from tests.reliability.mime_cases import MimeCase, mime_case
-from tests.unit.content.native_support import NATIVE, OPTED_OUT, needs_native, require_built
+from tests.unit.content.native_support import (
+    NATIVE,
+    OPTED_OUT,
+    generated,
+    needs_native,
+    require_built,
+)
 from tests.unit.content.test_mime import header_blocks, parameter_values
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -44,13 +50,7 @@ _native = NATIVE
 require_built()
 
 MIME_FUNCTIONS = ("split_headers", "header_fields", "split_multipart", "simple_params", "sniff")
-GENERATED = settings(
-    max_examples=1500,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+GENERATED = generated(1500)
 
 
 def python_mime(monkeypatch: pytest.MonkeyPatch) -> None:

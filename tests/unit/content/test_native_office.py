@@ -23,7 +23,7 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from odf import opendocument, table, text
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
@@ -35,7 +35,7 @@ from milter.content.findings import ContentFacts
 from milter.content.formats import Unscannable, ooxml
 from milter.content.formats.archive import open_zip, read_member
 from milter.policy import load_policy
-from tests.unit.content.native_support import NATIVE, require_built
+from tests.unit.content.native_support import NATIVE, generated, require_built
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "corpus"
@@ -667,13 +667,7 @@ def facts_either_way(document: bytes, filename: str) -> ContentFacts:
 
 # -- generated XML --------------------------------------------------------------------------------
 
-GENERATED = settings(
-    max_examples=1000,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+GENERATED = generated(1000)
 # Characters XML 1.0 allows (expat refuses the C0 controls but tab and line ends, and U+FFFE/F).
 NOT_XML = "".join(chr(n) for n in range(0x20) if chr(n) not in "\t\n\r") + "\ufffe\uffff"
 TEXT = st.text(
