@@ -47,11 +47,14 @@ DESCRIPTION
 
     It refuses to continue a file whose last line is incomplete or not a record, to write
     a kind that is not a lower-case identifier, and fields that would overwrite seq, time,
-    kind, node or prev.
+    kind, node or prev. The service opens with move_torn=True: a last line torn by a crash
+    (no newline at its end) is then moved to FILE.torn-STAMP and a 'torn_tail' record (its
+    size, sha256 and new name) continues the chain from the last whole record. Its records
+    were never whole on disk, so their verdicts were never sent and Postfix retried them.
 
 DIAGNOSTICS
-    AuditError when the existing file's last line is incomplete or not a record (a crash
-    during a write, or tampering): run `postwarden audit verify FILE`, move the file aside and
+    AuditError when the existing file's last line is incomplete (without move_torn) or not
+    a record (tampering): run `postwarden audit verify FILE`, move the file aside and
     start again; also when writing to a trail that is not open. OSError from opening or
     writing the file. ValueError for a malformed kind or a field that would overwrite seq,
     time, kind, node or prev.
@@ -177,6 +180,70 @@ def recover_head(path: str) -> Head:
         if line is not None:
             return _parse_head(line, candidate)
     return START
+
+
+@dataclass(frozen=True, slots=True)
+class TornTail:
+    """An incomplete last line cut off an audit file: its size, sha256 and where it went."""
+
+    size: int
+    sha256: str
+    moved_to: str
+
+
+def move_torn_tail(path: str, clock: Callable[[], float] = time.time) -> TornTail | None:
+    """Cut an incomplete last line off `path` and keep it in PATH.torn-STAMP; None when the
+    file is missing, empty or ends with a newline.
+
+    A SIGKILL or power cut during a write leaves such a line: the records in it were never
+    on disk whole, so their verdicts were never sent (Postfix retried those messages). The
+    bytes are kept (mode 0640, fsync'ed) before the file is cut back, so nothing is lost
+    even if this is not what happened. A complete last line that is not a record is left
+    alone: that is not a crash, and recover_head refuses it.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+            return None
+        start = size
+        while start > 0:  # back to the last newline, a window at a time
+            step = min(start, 65536)
+            cut = os.pread(fd, step, start - step).rfind(b"\n")
+            start -= step
+            if cut >= 0:
+                start += cut + 1
+                break
+        torn = os.pread(fd, size - start, start)
+        moved_to = _keep_aside(f"{path}.torn-{int(clock())}", torn)
+        os.ftruncate(fd, start)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return TornTail(len(torn), hashlib.sha256(torn).hexdigest(), moved_to)
+
+
+def _keep_aside(stem: str, data: bytes) -> str:
+    """Write `data` to a new file named `stem` (or stem.1, stem.2 ...), mode 0640, fsync'ed."""
+    for n in range(1000):
+        name = stem if n == 0 else f"{stem}.{n}"
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        except FileExistsError:
+            continue
+        try:
+            os.fchmod(fd, FILE_MODE)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return name
+    raise AuditError(f"{stem}: no free name to keep the torn line in")
 
 
 def open_append(path: str) -> int:
@@ -392,11 +459,24 @@ class AuditLog(AuditWriter):
                 self._commit()
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def open(self) -> None:
-        """Recover the head, open the file, write a 'start' checkpoint, start the timer."""
+    def open(self, *, move_torn: bool = False) -> None:
+        """Recover the head, open the file, write a 'start' checkpoint, start the timer.
+
+        With move_torn (the service, which owns the file), an incomplete last line is first
+        moved aside (move_torn_tail) and a 'torn_tail' record says so, chained onto the last
+        whole record; without it such a file raises AuditError."""
         with self._lock:
+            torn = move_torn_tail(self.path, self._clock) if move_torn else None
             self._head = self._durable = recover_head(self.path)
             self._fd = open_append(self.path)
+        if torn is not None:
+            log.warning(
+                "audit_torn_tail_moved", path=self.path, bytes=torn.size, moved_to=torn.moved_to
+            )
+            self.record(
+                "torn_tail",
+                {"bytes": torn.size, "sha256": torn.sha256, "moved_to": torn.moved_to},
+            )
         self.checkpoint("start")
         if self.checkpoint_interval_s:
             self._stop.clear()

@@ -13,7 +13,9 @@ that message with tempfail, so no mail is delivered without its record.
 
 DIAGNOSTICS
     AuditError from ``Daemon()`` when the audit file cannot be continued (its last line is
-    incomplete or not a record): ``serve_one`` logs ``audit_refused`` and exits 2.
+    complete but not a record): ``serve_one`` logs ``audit_refused`` and exits 2. A last line
+    torn by a crash is moved aside to FILE.torn-STAMP (``audit_torn_tail_moved``, and a
+    'torn_tail' record) and the chain goes on from the last whole record.
 """
 
 from __future__ import annotations
@@ -231,10 +233,11 @@ def reopen_audit(audit: AuditLog) -> bool:
 
 
 def open_audit(path: str, metrics: Metrics, checkpoint_interval_s: float) -> AuditLog:
-    """Open the audit trail (recovering the chain head) and tell the metrics about it."""
+    """Open the audit trail (recovering the chain head; a line torn by a crash is moved
+    aside) and tell the metrics about it."""
     audit = AuditLog(path, checkpoint_interval_s=checkpoint_interval_s, metrics=metrics)
     metrics.audit_configured(checkpoint_interval_s)
-    audit.open()
+    audit.open(move_torn=True)
     return audit
 
 

@@ -5,8 +5,9 @@ watch, signals); this module only chooses between them. Logging is JSON lines on
 
 DIAGNOSTICS
     Exit 2 (with an ``audit_refused`` log event) when the audit file cannot be continued: its
-    last line is incomplete or not a record. A policy that does not load raises PolicyError
-    before anything listens (the CLI prints it with file:line:column and exits 2).
+    last line is complete but not a record (a line torn by a crash is moved aside instead).
+    A policy that does not load raises PolicyError before anything listens (the CLI prints
+    it with file:line:column and exits 2).
 """
 
 from __future__ import annotations

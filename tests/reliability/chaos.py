@@ -97,6 +97,7 @@ class CrashRun:
     load_seconds: float
     settle_seconds: float
     outputs: dict[str, str] = field(default_factory=dict)  # our own outputs, for leak scans
+    audit: Path | None = None  # the audit trail (torn lines moved aside to audit.jsonl.torn-*)
 
     def report(self) -> str:
         summary = self.ledger.summary()
@@ -166,8 +167,10 @@ def crash_run(
     ledger.count(list(lab.sink.messages), held_message_ids(postfix))
     outputs = {
         "milter log": milter.log_text(),
-        "audit trail": audit.read_text(errors="replace") if audit.exists() else "",
+        "audit trail": "".join(
+            p.read_text(errors="replace") for p in sorted(tmp.glob("audit.jsonl*"))
+        ),
         "metrics": milter.metrics(),
         "postwarden check": "\n".join(checks),
     }
-    return CrashRun(ledger, chaos.stops, postfix, milter, load.seconds, settle, outputs)
+    return CrashRun(ledger, chaos.stops, postfix, milter, load.seconds, settle, outputs, audit)

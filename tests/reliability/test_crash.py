@@ -14,9 +14,11 @@ searched for the client data the messages carried. ``make soak`` runs the same w
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from milter.audit.verify import verify
 from tests.reliability.chaos import CrashRun, crash_run
 from tests.reliability.lab import Lab
 from tests.reliability.sentinels import find_leaks
@@ -69,6 +71,15 @@ class TestKilledUnderLoad:
     def test_nothing_reaches_a_retired_domain(self, killed: CrashRun) -> None:
         """No delivery and no held message has a retired-domain recipient."""
         assert killed.ledger.problems()["to_retired"] == []
+
+    def test_the_audit_chain_is_unbroken_across_the_kills(self, killed: CrashRun) -> None:
+        """Every restart continued the chain; a line torn by a kill was moved aside, not left."""
+        assert killed.audit is not None
+        report = verify([str(killed.audit)])
+        assert report.ok, report
+        kept = [json.loads(line) for line in killed.audit.read_text().splitlines()]
+        moved = [r["moved_to"] for r in kept if r["kind"] == "torn_tail"]
+        assert all(Path(name).exists() for name in moved)
 
     def test_no_client_data_in_our_outputs(self, killed: CrashRun) -> None:
         """Log, audit trail, metrics and check output hold none of the planted client data."""

@@ -143,6 +143,64 @@ class TestAuditLog:
             trail(path)
         assert path.read_bytes() == before
 
+    def test_the_service_moves_a_torn_line_aside_and_goes_on(self, tmp_path: Path) -> None:
+        """open(move_torn=True): the torn bytes go to FILE.torn-STAMP, a 'torn_tail' record
+        chains onto the last whole record, and the whole trail verifies."""
+        path = tmp_path / "audit.jsonl"
+        trail(path).close()
+        whole = path.read_bytes()
+        torn = b'{"seq":3,"time":"2026-12-07T23:00:00.000000Z","ki'
+        path.write_bytes(whole + torn)
+        log = AuditLog(str(path), checkpoint_interval_s=None, fsync=False, clock=lambda: 1234.5)
+        log.open(move_torn=True)
+        log.close()
+        assert path.read_bytes().startswith(whole)
+        assert (tmp_path / "audit.jsonl.torn-1234").read_bytes() == torn
+        assert stat.S_IMODE((tmp_path / "audit.jsonl.torn-1234").stat().st_mode) == 0o640
+        kept = records(path)
+        assert [r["kind"] for r in kept] == ["checkpoint"] * 2 + ["torn_tail"] + ["checkpoint"] * 2
+        assert {k: kept[2][k] for k in ("seq", "bytes", "sha256", "moved_to")} == {
+            "seq": 3,
+            "bytes": len(torn),
+            "sha256": sha(torn),
+            "moved_to": str(tmp_path / "audit.jsonl.torn-1234"),
+        }
+        assert verify([str(path)]).ok
+
+    def test_a_second_torn_line_keeps_the_first(self, tmp_path: Path) -> None:
+        """Two crashes within a second: the second torn line gets its own file."""
+        path = tmp_path / "audit.jsonl"
+        trail(path).close()
+        for torn in (b'{"seq":3', b'{"seq":6,"ti'):
+            path.write_bytes(path.read_bytes() + torn)
+            log = AuditLog(str(path), checkpoint_interval_s=None, fsync=False, clock=lambda: 7.0)
+            log.open(move_torn=True)
+            log.close()
+        assert (tmp_path / "audit.jsonl.torn-7").read_bytes() == b'{"seq":3'
+        assert (tmp_path / "audit.jsonl.torn-7.1").read_bytes() == b'{"seq":6,"ti'
+        assert verify([str(path)]).ok
+
+    def test_a_file_of_one_torn_line_starts_a_new_chain(self, tmp_path: Path) -> None:
+        """A crash during the very first write: the file is cut to nothing, seq starts at 1."""
+        path = tmp_path / "audit.jsonl"
+        path.write_bytes(b'{"seq":1,"ti')
+        log = AuditLog(str(path), checkpoint_interval_s=None, fsync=False)
+        log.open(move_torn=True)
+        log.close()
+        assert records(path)[0]["seq"] == 1 and records(path)[0]["prev"] == GENESIS
+        assert verify([str(path)]).ok
+
+    def test_move_torn_leaves_a_whole_line_that_is_no_record(self, tmp_path: Path) -> None:
+        """A complete line that is not a record is no crash: still refused, nothing moved."""
+        path = tmp_path / "audit.jsonl"
+        trail(path).close()
+        path.write_bytes(path.read_bytes() + b"{not a record}\n")
+        before = path.read_bytes()
+        with pytest.raises(AuditError, match="not an audit record"):
+            AuditLog(str(path), checkpoint_interval_s=None).open(move_torn=True)
+        assert path.read_bytes() == before
+        assert [p.name for p in tmp_path.iterdir()] == ["audit.jsonl"]
+
     def test_failed_write_raises_and_keeps_the_head(self, tmp_path: Path) -> None:
         """A record that cannot be written raises, counts, and does not advance the chain."""
         spy = MetricsSpy()
