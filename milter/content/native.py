@@ -11,6 +11,7 @@ SYNOPSIS
     native.simple_params    # content.mime._simple_params where _SIMPLE_PARAMS matches, or None
     native.sniff            # content.formats.sniff.sniff, or None
     native.Finder           # milter._native.Finder (matcher.py's pattern, RE2's answers), or None
+    native.Shapes           # the shapes' DFA for Finder.batch (matcher.py's native pass), or None
     native.phone_numbers    # phone_nl's checks of a segment's shape matches: [number] or None
     native.bsn_candidates   # bsn's _candidates: [(start, end, digits)] or None (then Python)
     native.office_part_text, office_shared_strings, office_date_styles, office_sheet_text
@@ -77,6 +78,7 @@ _Params = list[tuple[str, str | tuple[str | None, str | None, str]]]
 simple_params: Callable[[str], _Params | None] | None = None
 sniff: Callable[[bytes], tuple[str, str] | None] | None = None
 Finder: type[_native_types.Finder] | None = None
+Shapes: type[_native_types.Shapes] | None = None
 phone_numbers: Callable[[bytes, list[tuple[int, int]]], list[str] | None] | None = None
 bsn_candidates: (
     Callable[[bytes, list[tuple[int, int]]], list[tuple[int, int, str]] | None] | None
@@ -95,6 +97,7 @@ if _MODULE is not None:
     simple_params = _MODULE.simple_params
     sniff = _MODULE.sniff
     Finder = _MODULE.Finder
+    Shapes = _MODULE.Shapes
     phone_numbers = _MODULE.phone_numbers
     bsn_candidates = _MODULE.bsn_candidates
     office_part_text = _MODULE.office_part_text

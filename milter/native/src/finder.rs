@@ -725,6 +725,129 @@ impl Finder {
     }
 }
 
+/// The detectors' shapes, to tell which one a match is: matcher.py's twin (the first shape
+/// whose Python `re` twin fullmatches the matched bytes), natively.  One anchored lazy DFA of
+/// all shapes with every pattern's matches kept (MatchKind::All): after the span's bytes, the
+/// shapes that match exactly up to its end are the match state's patterns, the first (lowest
+/// index) is the answer.  For shapes without look-around only (matcher.py checks; with it the
+/// twin sees the text differently): there a match of a shape is the same bytes in RE2 and `re`.
+pub struct Shapes {
+    dfa: DFA,
+    cache: Mutex<Cache>,
+    /// the bytes a shape match can start with (matcher.py's shape_starts)
+    starts: [bool; 256],
+}
+
+impl Shapes {
+    pub fn new(patterns: &[String], starts: &[u8]) -> Result<Shapes, Refused> {
+        let dfa = DFA::builder()
+            .syntax(
+                regex_automata::util::syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false),
+            )
+            .thompson(thompson::Config::new().utf8(false))
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::All)
+                    .cache_capacity(1 << 20),
+            )
+            .build_many(patterns)
+            .map_err(|e| Refused(format!("shapes: {e}")))?;
+        let mut table = [false; 256];
+        for &b in starts {
+            table[usize::from(b)] = true;
+        }
+        let cache = Mutex::new(dfa.create_cache());
+        Ok(Shapes {
+            dfa,
+            cache,
+            starts: table,
+        })
+    }
+
+    /// The first shape that matches exactly hay[start..end] (None: a keyword, or unsure).
+    fn which(&self, cache: &mut Cache, hay: &[u8], start: usize, end: usize) -> Option<usize> {
+        if end <= start || !self.starts[usize::from(hay[start])] {
+            return None;
+        }
+        let config = start::Config::new()
+            .anchored(Anchored::Yes)
+            .look_behind(if start > 0 {
+                Some(hay[start - 1])
+            } else {
+                None
+            });
+        let mut sid = self.dfa.start_state(cache, &config).ok()?;
+        for &byte in &hay[start..end] {
+            sid = self.dfa.next_state(cache, sid, byte).ok()?;
+            if sid.is_dead() || sid.is_quit() {
+                return None;
+            }
+        }
+        // match states come one byte late: the byte after the span (or the end) shows which
+        // patterns matched up to `end`
+        sid = match hay.get(end) {
+            Some(&byte) => self.dfa.next_state(cache, sid, byte).ok()?,
+            None => self.dfa.next_eoi_state(cache, sid).ok()?,
+        };
+        if !sid.is_match() {
+            return None;
+        }
+        (0..self.dfa.match_len(cache, sid))
+            .map(|i| self.dfa.match_pattern(cache, sid, i).as_usize())
+            .min()
+    }
+}
+
+/// What `batch` did: the spans of sink shapes it took, by slot, in text order; the match it
+/// stopped at (a keyword or a shape that is no sink: the caller's to handle), if any.
+pub struct Batch {
+    pub sinks: Vec<Vec<(usize, usize)>>,
+    pub stop: Option<(usize, usize)>,
+}
+
+impl Finder {
+    /// matcher.py's pass from `pos` while the matches are sink shapes (`slots[shape]`: the
+    /// list it goes to, None for a shape with its own on_shape): each is appended to its slot
+    /// and the pass goes on at its end, as the Python loop does; the first other match stops.
+    pub fn batch(
+        &self,
+        shapes: &Shapes,
+        slots: &[Option<usize>],
+        hay: &[u8],
+        mut pos: usize,
+        end: usize,
+    ) -> Batch {
+        let count = slots.iter().flatten().max().map_or(0, |m| m + 1);
+        let mut out = Batch {
+            sinks: vec![Vec::new(); count],
+            stop: None,
+        };
+        let mut cache = shapes
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        while pos <= end {
+            let Some((s, e)) = self.first(hay, pos, end) else {
+                return out;
+            };
+            let slot = shapes
+                .which(&mut cache, hay, s, e)
+                .and_then(|k| slots.get(k).copied().flatten());
+            match slot {
+                Some(slot) => out.sinks[slot].push((s, e)),
+                None => {
+                    out.stop = Some((s, e));
+                    return out;
+                }
+            }
+            pos = if e > s { e } else { e + 1 };
+        }
+        out
+    }
+}
+
 /// The Python face: `Finder(pattern)` (ValueError when refused), `first(data, pos, endpos)`
 /// -> `[(start, end)]`, `[(-1, -1)]` for none: the shape of google-re2's `Match` call that
 /// matcher.py's pass uses.  A panic is a NativeError, never an unwind into Python.
@@ -754,6 +877,25 @@ impl PyFinder {
         }])
     }
 
+    /// `batch(shapes, slots, data, pos, endpos)` -> `(sinks, stop)`: matcher.py's pass from
+    /// `pos` over the sink shapes' matches (see Finder::batch); `stop` is `(start, end)` of the
+    /// first other match, or None when the text ran out.
+    fn batch(
+        &self,
+        py: pyo3::Python<'_>,
+        shapes: &PyShapes,
+        slots: Vec<Option<usize>>,
+        data: &[u8],
+        pos: usize,
+        endpos: usize,
+    ) -> pyo3::PyResult<(Vec<Vec<(usize, usize)>>, Option<(usize, usize)>)> {
+        let batch = crate::guarded(py, || {
+            self.0
+                .batch(&shapes.0, &slots, data, pos, endpos.min(data.len()))
+        })?;
+        Ok((batch.sinks, batch.stop))
+    }
+
     /// How many positions of `data` the prefilter lets through (for the benchmarks).
     fn _candidates(&self, data: &[u8]) -> usize {
         self.0.candidates(data)
@@ -779,6 +921,32 @@ impl PyFinder {
     #[getter]
     fn literal_count(&self) -> usize {
         self.0.literal_count()
+    }
+}
+
+/// `Shapes(patterns, starts)`: the shapes in matcher.py's order and the bytes a shape match
+/// can start with (ValueError when refused: the matcher then keeps its Python loop).
+#[pyo3::pyclass(name = "Shapes", module = "milter._native", frozen)]
+pub struct PyShapes(Shapes);
+
+#[pyo3::pymethods]
+impl PyShapes {
+    #[new]
+    fn py_new(patterns: Vec<String>, starts: Vec<u8>) -> pyo3::PyResult<Self> {
+        let built = std::panic::catch_unwind(|| Shapes::new(&patterns, &starts))
+            .map_err(|_| crate::NativeError::new_err("native content core failed (panic)"))?;
+        built
+            .map(PyShapes)
+            .map_err(|Refused(why)| pyo3::exceptions::PyValueError::new_err(why))
+    }
+
+    /// The first shape that matches exactly data[start:end], or None (tests).
+    fn which(&self, data: &[u8], start: usize, end: usize) -> Option<usize> {
+        if start > end || end > data.len() {
+            return None;
+        }
+        let mut cache = self.0.cache.lock().unwrap_or_else(|p| p.into_inner());
+        self.0.which(&mut cache, data, start, end)
     }
 }
 

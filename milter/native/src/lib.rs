@@ -9,6 +9,8 @@
 //!       the same text as UTF-8 (what the scanner feeds its detectors), without making a str.
 //!   Finder(pattern) / Finder.first(data, pos, endpos) -> [(start, end)]
 //!       matcher.py's combined pattern with RE2's leftmost-first answer, faster (src/finder.rs).
+//!   Shapes(patterns, starts) / Finder.batch(shapes, slots, data, pos, endpos) -> (sinks, stop)
+//!       matcher.py's pass over the matches of sink shapes, natively (src/finder.rs).
 //!   office_part_text, office_shared_strings, office_date_styles, office_sheet_text
 //!       the XML parts of office documents as formats/ooxml.py reads them, or None (src/office.rs).
 //!   NativeError (a RuntimeError)
@@ -98,6 +100,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     mime::register(m)?;
     m.add_class::<finder::PyFinder>()?;
+    m.add_class::<finder::PyShapes>()?;
     office::py::register(m)?;
     numbers::register(m)?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
