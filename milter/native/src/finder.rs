@@ -13,7 +13,9 @@
 //!      triples (a collision only adds a candidate).  Without SSSE3 the tables alone are asked
 //!      at every position.  The scan loop calls the step-2 check inline (no call per block).
 //!   2. at each candidate, in order, an anchored leftmost-first walk of regex-automata's lazy
-//!      DFA; the first candidate with a match gives the answer.  The leftmost-first match of
+//!      DFA; the first candidate with a match gives the answer.  Without look-around in the
+//!      pattern, the bytes (up to 8) on which a walk died without a match are remembered
+//!      (DeadEnds): prose repeats its words, so most candidates are answered by one compare.  The leftmost-first match of
 //!      a pattern is the anchored leftmost-first match at the smallest position that has one,
 //!      so this is RE2's answer; look-around sees the whole text, as RE2's does.
 //!
@@ -564,8 +566,52 @@ pub struct Finder {
     dfa: DFA,
     /// the unanchored search when there is no prefilter, and the answer if the DFA fails
     pikevm: PikeVM,
-    caches: Mutex<(Cache, PikeCache)>,
+    caches: Mutex<(Cache, PikeCache, DeadEnds)>,
     literals: usize,
+    /// the pattern has no look-around: a walk's course depends on the bytes alone (DeadEnds)
+    no_look: bool,
+}
+
+/// Slots of DeadEnds (by the first three bytes of a candidate).
+const DEAD_SLOTS: usize = 4096;
+
+/// Byte strings of up to 8 bytes at which the anchored walk died without a match, one per slot
+/// (the latest): prose repeats its words ('voor', 'kind ', '2026.' pass the prefilter as the
+/// start of 'voogdij', 'kinderbescherming', a long number), so most candidates are known dead
+/// ends and cost one compare instead of a walk.  Only without look-around: then the walk from a
+/// position is a function of the bytes that follow, and the same bytes die the same way.
+struct DeadEnds(Vec<(u64, u8)>);
+
+impl DeadEnds {
+    fn new() -> DeadEnds {
+        DeadEnds(vec![(0, 0); DEAD_SLOTS])
+    }
+
+    #[inline(always)]
+    fn slot(word: u64) -> usize {
+        let key = (word & 0xff_ffff) as u32;
+        (key.wrapping_mul(0x9E37_79B1) >> 20) as usize & (DEAD_SLOTS - 1)
+    }
+
+    #[inline(always)]
+    fn mask(len: u8) -> u64 {
+        if len >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * u32::from(len))) - 1
+        }
+    }
+
+    /// Whether the 8 bytes `word` start with a known dead end.
+    #[inline(always)]
+    fn known(&self, word: u64) -> bool {
+        let (value, len) = self.0[Self::slot(word)];
+        len != 0 && word & Self::mask(len) == value
+    }
+
+    fn remember(&mut self, word: u64, len: u8) {
+        self.0[Self::slot(word)] = (word & Self::mask(len), len);
+    }
 }
 
 /// Anything that stops a finder from being built (the caller keeps RE2).
@@ -600,6 +646,7 @@ impl Finder {
         let bytes: Vec<&[u8]> = literals.iter().map(Vec::as_slice).collect();
         let prefilter = Prefilter::new(&bytes);
         let literals = literals.len();
+        let no_look = nfa.look_set_any().is_empty();
         let dfa = DFA::builder()
             .configure(
                 DFA::config()
@@ -616,13 +663,14 @@ impl Finder {
             .configure(PikeVM::config().match_kind(MatchKind::LeftmostFirst))
             .build_from_nfa(nfa)
             .map_err(|e| Refused(format!("pikevm: {e}")))?;
-        let caches = Mutex::new((dfa.create_cache(), pikevm.create_cache()));
+        let caches = Mutex::new((dfa.create_cache(), pikevm.create_cache(), DeadEnds::new()));
         Ok(Finder {
             prefilter,
             dfa,
             pikevm,
             caches,
             literals,
+            no_look,
         })
     }
 
@@ -646,14 +694,14 @@ impl Finder {
             .caches
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (cache, pike) = &mut *caches;
+        let (cache, pike, dead) = &mut *caches;
         let Some(pre) = &self.prefilter else {
             let input = Input::new(hay).range(pos..end);
             return self.pikevm.find(pike, input).map(|m| (m.start(), m.end()));
         };
         let mut found = None;
         pre.scan(hay, pos, end, |i| {
-            found = self.anchored(cache, pike, hay, i, end);
+            found = self.anchored(cache, pike, dead, hay, i, end);
             found.is_some()
         });
         found // (no empty literal, so no empty match at `end` either)
@@ -676,12 +724,29 @@ impl Finder {
         &self,
         cache: &mut Cache,
         pike: &mut PikeCache,
+        dead: &mut DeadEnds,
         hay: &[u8],
         i: usize,
         end: usize,
     ) -> Option<(usize, usize)> {
+        let word = match hay[..end].get(i..i + 8) {
+            Some(bytes) if self.no_look => {
+                let word = u64::from_le_bytes(bytes.try_into().unwrap_or_default());
+                if dead.known(word) {
+                    return None;
+                }
+                Some(word)
+            }
+            _ => None,
+        };
         match self.walk(cache, hay, i, end) {
-            Ok(found) => found.map(|e| (i, e)),
+            Ok((None, died)) => {
+                if let (Some(word), 1..=8) = (word, died) {
+                    dead.remember(word, died as u8);
+                }
+                None
+            }
+            Ok((found, _)) => found.map(|e| (i, e)),
             // the lazy DFA gave up or quit (it does neither with this configuration)
             Err(()) => {
                 let input = Input::new(hay).range(i..end).anchored(Anchored::Yes);
@@ -696,7 +761,8 @@ impl Finder {
         hay: &[u8],
         i: usize,
         end: usize,
-    ) -> Result<Option<usize>, ()> {
+    ) -> Result<(Option<usize>, usize), ()> {
+        // (the match's end, and how many bytes the walk took to die when it did without one)
         let config = start::Config::new()
             .anchored(Anchored::Yes)
             .look_behind(if i > 0 { Some(hay[i - 1]) } else { None });
@@ -709,7 +775,7 @@ impl Finder {
                     // match states come one byte late: the match ended before this byte
                     last = Some(i + at);
                 } else if sid.is_dead() {
-                    return Ok(last);
+                    return Ok((last, if last.is_none() { at + 1 } else { 0 }));
                 } else if sid.is_quit() {
                     return Err(());
                 }
@@ -721,7 +787,7 @@ impl Finder {
         } else if sid.is_quit() {
             return Err(());
         }
-        Ok(last)
+        Ok((last, 0))
     }
 }
 
@@ -1009,6 +1075,58 @@ mod tests {
         }
         let clears = tiny.caches.lock().unwrap().0.clear_count();
         assert!(clears > 100, "the tiny cache was cleared {clears} times");
+    }
+
+    #[test]
+    fn known_dead_ends_give_the_same_answers() {
+        // prose words that start like a keyword or a number, over and over: most candidates
+        // are answered from DeadEnds after their first walk
+        let pattern = r"(?:voogdij|kinderbescherming|jeugdzorg|gezinsvoogd)[a-z]*|\d{8,}|0[1-9](?:[ \-]?\d){8}";
+        let f = Finder::new(pattern).unwrap();
+        assert!(f.no_look);
+        let hay = "voor het kind en de kinderen, jeugd 2026. gezin voogd 12345678 en voor \
+                   kinderbescherming 06-12345678 jeugdzorgplan 2026, 1234567 voorvoogdij "
+            .repeat(4);
+        let hay = hay.as_bytes();
+        for pos in 0..=hay.len() {
+            assert_eq!(
+                f.first(hay, pos, hay.len()),
+                brute(&f, hay, pos),
+                "pos {pos}"
+            );
+            // a shorter range: a dead end read near `end` is not taken for one further on
+            let end = (pos + 9).min(hay.len());
+            let mut cache = f.pikevm.create_cache();
+            let plain = f
+                .pikevm
+                .find(&mut cache, Input::new(hay).range(pos..end))
+                .map(|m| (m.start(), m.end()));
+            assert_eq!(f.first(hay, pos, end), plain, "pos {pos} end {end}");
+        }
+        let known = f
+            .caches
+            .lock()
+            .unwrap()
+            .2
+             .0
+            .iter()
+            .filter(|e| e.1 > 0)
+            .count();
+        assert!(known > 5, "{known} dead ends known");
+    }
+
+    #[test]
+    fn look_around_keeps_no_dead_ends() {
+        let f = Finder::new(r"\bvoogd|\d{8,}").unwrap();
+        assert!(!f.no_look);
+        let hay = b"voor voogd xvoogd voor 12345678";
+        for pos in 0..=hay.len() {
+            assert_eq!(
+                f.first(hay, pos, hay.len()),
+                brute(&f, hay, pos),
+                "pos {pos}"
+            );
+        }
     }
 
     #[test]
