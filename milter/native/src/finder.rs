@@ -795,8 +795,8 @@ impl Finder {
 /// whose Python `re` twin fullmatches the matched bytes), natively.  One anchored lazy DFA of
 /// all shapes with every pattern's matches kept (MatchKind::All): after the span's bytes, the
 /// shapes that match exactly up to its end are the match state's patterns, the first (lowest
-/// index) is the answer.  For shapes without look-around only (matcher.py checks; with it the
-/// twin sees the text differently): there a match of a shape is the same bytes in RE2 and `re`.
+/// index) is the answer.  For shapes without look-around only (refused otherwise; the twin
+/// sees the text differently): there a match of a shape is the same bytes in RE2 and `re`.
 pub struct Shapes {
     dfa: DFA,
     cache: Mutex<Cache>,
@@ -820,6 +820,11 @@ impl Shapes {
             )
             .build_many(patterns)
             .map_err(|e| Refused(format!("shapes: {e}")))?;
+        if !dfa.get_nfa().look_set_any().is_empty() {
+            // the twin's fullmatch(data, start, end) sees `$`, `\b` and the like at the span's
+            // edges, the DFA sees the whole text: their answers could differ
+            return Err(Refused("shapes: look-around".into()));
+        }
         let mut table = [false; 256];
         for &b in starts {
             table[usize::from(b)] = true;

@@ -143,6 +143,16 @@ def test_the_matcher_uses_it(monkeypatch: pytest.MonkeyPatch) -> None:
     assert compile_config(ScanConfig()).matcher._shapes is None
 
 
+@pytest.mark.parametrize("shape", [r"\d{3}$", r"\b\d{4}", r"^\d{9}", r"(?m:^)\d{2}"])
+def test_shapes_that_look_around_are_refused(shape: str) -> None:
+    """A shape with look-around (its twin sees the span's edges, a DFA the text): refused,
+    so the matcher keeps its Python loop."""
+    assert NATIVE is not None
+    with pytest.raises(ValueError):
+        NATIVE.Shapes([r"\d{8,}", shape], b"0123456789")
+    assert NATIVE.Shapes([r"\d{8,}", r"[1-9]\d{3} ?[A-Z]{2}"], b"0123456789") is not None
+
+
 @pytest.mark.parametrize("keywords", range(len(CASE_KEYWORD_SETS)))
 def test_every_corpus_segment(corpus_segments: list[bytes], keywords: int) -> None:
     """Every corpus segment, under the default and officers' keyword lists: the same events."""
