@@ -871,10 +871,15 @@ impl Shapes {
     }
 }
 
+/// (start, end) of matches, in text order.
+pub type Spans = Vec<(usize, usize)>;
+/// What `batch` answers Python: the sinks' spans by slot, and the match it stopped at.
+type BatchAnswer = (Vec<Spans>, Option<(usize, usize)>);
+
 /// What `batch` did: the spans of sink shapes it took, by slot, in text order; the match it
 /// stopped at (a keyword or a shape that is no sink: the caller's to handle), if any.
 pub struct Batch {
-    pub sinks: Vec<Vec<(usize, usize)>>,
+    pub sinks: Vec<Spans>,
     pub stop: Option<(usize, usize)>,
 }
 
@@ -959,7 +964,7 @@ impl PyFinder {
         data: &[u8],
         pos: usize,
         endpos: usize,
-    ) -> pyo3::PyResult<(Vec<Vec<(usize, usize)>>, Option<(usize, usize)>)> {
+    ) -> pyo3::PyResult<BatchAnswer> {
         let batch = crate::guarded(py, || {
             self.0
                 .batch(&shapes.0, &slots, data, pos, endpos.min(data.len()))
