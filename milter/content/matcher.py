@@ -14,7 +14,12 @@ The search itself is the native finder's (milter._native.Finder, src/finder.rs: 
 the pattern's 3-byte prefixes, then an anchored DFA; RE2's leftmost-first answer, same start and
 end, several times faster on prose) when the extension is built and the finder can prove its
 prefilter for the pattern; else RE2's, which stays the reference (tests/unit/content/
-test_native_finder.py checks both give the same matches).
+test_native_finder.py checks both give the same matches).  With the native finder the loop
+itself runs natively for the matches of shapes whose runs batch them (shape_sink: phone, BSN):
+Finder.batch appends those to their lists, the shape chosen as the twin chooses it (one DFA of
+the shapes, milter._native.Shapes; shapes with look-around are refused, the loop stays here),
+and hands every other match back to this loop's body (_handle); test_native_pass.py checks the
+runs hear the same either way.
 
 Refuses: shapes with capture groups, or outside the ASCII syntax RE2 and Python `re` share.
 """
