@@ -11,6 +11,9 @@ SYNOPSIS
     native.simple_params    # content.mime._simple_params where _SIMPLE_PARAMS matches, or None
     native.sniff            # content.formats.sniff.sniff, or None
     native.Finder           # milter._native.Finder (matcher.py's pattern, RE2's answers), or None
+    native.Shapes           # the shapes' DFA for Finder.batch (matcher.py's native pass), or None
+    native.phone_numbers    # phone_nl's checks of a segment's shape matches: [number] or None
+    native.bsn_candidates   # bsn's _candidates: [(start, end, digits)] or None (then Python)
     native.office_part_text, office_shared_strings, office_date_styles, office_sheet_text
                             # one XML part of an office document as formats/ooxml.py reads
                             # it, or None (then expat reads it); each is None without the module
@@ -22,7 +25,8 @@ DESCRIPTION
     (setuptools-rust, optional). It is used unless the environment says POSTWARDEN_NATIVE=0;
     without it the Python code does the same work, slower. The Python code is the reference:
     tests/unit/content/test_native.py (HTML), test_native_mime.py (the MIME walk),
-    test_native_finder.py (the detector pass's search) and test_native_office.py (office
+    test_native_finder.py (the detector pass's search), test_native_numbers.py (the phone
+    and BSN checks of its candidates) and test_native_office.py (office
     documents) check both give identical output.
 
     A native function returns None for input it leaves to the Python code (formats/html.py's
@@ -74,6 +78,11 @@ _Params = list[tuple[str, str | tuple[str | None, str | None, str]]]
 simple_params: Callable[[str], _Params | None] | None = None
 sniff: Callable[[bytes], tuple[str, str] | None] | None = None
 Finder: type[_native_types.Finder] | None = None
+Shapes: type[_native_types.Shapes] | None = None
+phone_numbers: Callable[[bytes, list[tuple[int, int]]], list[str] | None] | None = None
+bsn_candidates: (
+    Callable[[bytes, list[tuple[int, int]]], list[tuple[int, int, str]] | None] | None
+) = None
 office_part_text: Callable[[str, bytes, int], str | None] | None = None
 office_shared_strings: Callable[[bytes, int], list[str] | None] | None = None
 office_date_styles: Callable[[bytes], list[int] | None] | None = None
@@ -88,6 +97,9 @@ if _MODULE is not None:
     simple_params = _MODULE.simple_params
     sniff = _MODULE.sniff
     Finder = _MODULE.Finder
+    Shapes = _MODULE.Shapes
+    phone_numbers = _MODULE.phone_numbers
+    bsn_candidates = _MODULE.bsn_candidates
     office_part_text = _MODULE.office_part_text
     office_shared_strings = _MODULE.office_shared_strings
     office_date_styles = _MODULE.office_date_styles
