@@ -675,7 +675,8 @@ def simple_text(
 ) -> tuple[str, str | None] | None:
     """`simple_pdf_text(data, max_chars, deadline, page_chars=page_chars)`, read by the native
     core where it is built and answers (it leaves some damaged or odd files to this module)."""
-    if native.pdf_simple_text is not None:
+    # (the native reader takes bytes and a 64-bit limit; anything else is read here)
+    if native.pdf_simple_text is not None and isinstance(data, bytes) and 0 <= max_chars < 2**62:
         found = native.pdf_simple_text(data, max_chars, deadline - time.monotonic(), MAX_INFLATED)
         if found is not None:
             text, cut, counted = found

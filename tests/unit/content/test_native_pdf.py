@@ -526,6 +526,21 @@ class TestWiring:
         assert pdf_simple.simple_text(deep, BIG, 1e18) == ("Jan Jansen", None)
         assert len(calls) == 2
 
+    def test_limits_past_the_native_range_read_by_python(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A character limit past 64 bits or negative, or a bytearray: the Python reader reads."""
+        data = page_with(stream_object(b"BT /F1 9 Tf (Jan Jansen) Tj ET"))
+        calls: list[bytes] = []
+        monkeypatch.setattr(native, "pdf_simple_text", lambda data, *args: calls.append(data))
+        assert pdf_simple.simple_text(data, 2**70, 1e18) == ("Jan Jansen", None)
+        assert pdf_simple.simple_text(data, -3, 1e18) == pdf_simple.simple_pdf_text(data, -3, 1e18)
+        assert pdf_simple.simple_text(bytearray(data), 5, 1e18) == (
+            "Jan J",
+            "max_total_bytes exceeded",
+        )  # type: ignore[arg-type]
+        assert calls == []
+
     def test_native_error_is_not_an_answer(self) -> None:
         """A panic in the native core is NativeError (the scanner's caller tempfails)."""
         assert NATIVE is not None
