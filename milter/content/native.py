@@ -19,6 +19,8 @@ SYNOPSIS
                             # it, or None (then expat reads it); each is None without the module
     native.office_zip_text  # office_text of a whole office zip: (text, bytes read per member)
                             # or None (then zipfile and the functions above read it)
+    native.pdf_simple_text  # formats/pdf_simple.simple_pdf_text: (text or None, cut, page
+                            # chars), or None (then the Python reader reads the PDF)
 
 DESCRIPTION
     milter._native is built from milter/native/ by `pip install -e .` when cargo is there
@@ -26,8 +28,8 @@ DESCRIPTION
     without it the Python code does the same work, slower. The Python code is the reference:
     tests/unit/content/test_native.py (HTML), test_native_mime.py (the MIME walk),
     test_native_finder.py (the detector pass's search), test_native_numbers.py (the phone
-    and BSN checks of its candidates) and test_native_office.py (office
-    documents) check both give identical output.
+    and BSN checks of its candidates), test_native_office.py (office documents) and
+    test_native_pdf.py (simple PDFs) check both give identical output.
 
     A native function returns None for input it leaves to the Python code (formats/html.py's
     html.parser path, for one; Finder raises ValueError for a pattern it cannot build, and
@@ -88,6 +90,10 @@ office_shared_strings: Callable[[bytes, int], list[str] | None] | None = None
 office_date_styles: Callable[[bytes], list[int] | None] | None = None
 office_sheet_text: Callable[[bytes, list[str], int, frozenset[int], bool], str | None] | None = None
 office_zip_text: Callable[[bytes, int, int], tuple[str, list[int]] | None] | None = None
+# (data, max_chars, seconds left, max_inflated) -> (text or None, cut, page chars) or None
+pdf_simple_text: (
+    Callable[[bytes, int, float, int], tuple[str | None, str | None, list[int]] | None] | None
+) = None
 if _MODULE is not None:
     html_to_text = _MODULE.html_to_text
     html_to_utf8 = _MODULE.html_to_utf8
@@ -105,3 +111,4 @@ if _MODULE is not None:
     office_date_styles = _MODULE.office_date_styles
     office_sheet_text = _MODULE.office_sheet_text
     office_zip_text = _MODULE.office_zip_text
+    pdf_simple_text = _MODULE.pdf_simple_text
