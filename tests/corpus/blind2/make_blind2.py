@@ -224,7 +224,9 @@ def normalize_zip(data: bytes) -> bytes:
 # --------------------------------------------------------------------------- documents
 
 
-def make_docx(title: str, paras: list[str], table: list[list[str]] | None = None) -> bytes:
+def make_docx(
+    title: str, paras: list[str], table: list[list[str]] | None = None, header: str = ""
+) -> bytes:
     from docx import Document
 
     doc = Document()
@@ -232,6 +234,8 @@ def make_docx(title: str, paras: list[str], table: list[list[str]] | None = None
     doc.core_properties.created = FIXED
     doc.core_properties.modified = FIXED
     doc.core_properties.last_modified_by = "Samen Veilig"
+    if header:  # Word's page header: printed on every page, stored in its own part
+        doc.sections[0].header.paragraphs[0].text = header
     doc.add_heading(title, level=1)
     for p in paras:
         doc.add_paragraph(p)
@@ -260,6 +264,46 @@ def make_xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return normalize_zip(buf.getvalue())
+
+
+def make_xlsx_dates(rows: list[list[object]], date_format: str) -> bytes:
+    """A sheet whose dates are real Excel dates (numbers with a date format), as exported."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Export"
+    for row in rows:
+        ws.append(row)
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = date_format
+    wb.properties.created = FIXED
+    wb.properties.modified = FIXED
+    wb.properties.creator = "Samen Veilig"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return normalize_zip(buf.getvalue())
+
+
+def make_pdf_columns(title: str, pairs: list[tuple[str, str]]) -> bytes:
+    """A form-like PDF: labels at the left margin, values in a column far to the right."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(60, 800, title)
+    c.setFont("Helvetica", 10)
+    y = 760
+    for label, value in pairs:
+        c.drawString(60, y, label)
+        c.drawString(320, y, value)
+        y -= 22
+    c.save()
+    return buf.getvalue()
 
 
 def make_ods(rows: list[list[str]]) -> bytes:
@@ -2108,9 +2152,421 @@ def client_data() -> None:
         )
 
 
+# --------------------------------------------------------------------------- second batch
+# Written after the first batch's results were seen, still without reading the detectors:
+# more of the everyday mail in which staff (not clients) have dates of birth, and client data in
+# shapes that real tools write (typed Excel dates, page headers, column layouts).
+
+
+def ordinary2() -> None:
+    # Travel bookings for a conference: the traveller's (a colleague's) date of birth.
+    for _ in range(2):
+        me, them = staff(), external("reisbureau-zakelijk.example")
+        traveller = fake.name()
+        text = (
+            f"Goedemiddag,\n\nGraag boeken voor het congres 'Child Protection in Europe' "
+            f"(jeugdbescherming) in Lissabon van {fmt_date(dt.date(2027, 3, 10), 1)} t/m "
+            f"{fmt_date(dt.date(2027, 3, 12), 1)}:\n\nPassagier: {traveller}\n"
+            f"Geboortedatum: {fmt_date(rdate(1965, 1998), 0)}\nPaspoortnummer: "
+            f"N{rng.choice('PRSTUV')}{digits(7)}\nVlucht: TP {digits(4)}, heen "
+            f"{fmt_date(dt.date(2027, 3, 9), 0)}\nKostenplaats: {digits(4)}, PO-nummer "
+            f"{digits(9)}\n\n" + signature(me[0], "Managementassistent")
+        )
+        add(
+            "travel_booking",
+            "ordinary",
+            sender=me,
+            to=[them],
+            text=text,
+            subject="Boeking congres Lissabon maart 2027",
+            note="flight booking for a colleague: her date of birth and passport number, a "
+            "conference on child protection",
+        )
+
+    # VOG and pre-employment screening for a new colleague.
+    for _ in range(2):
+        me, them = staff(), external("screening-bureau.example")
+        cand = fake.name()
+        text = (
+            f"Geachte heer/mevrouw,\n\nWij vragen een Verklaring Omtrent het Gedrag aan voor "
+            f"onze nieuwe collega {cand}, geboren {fmt_date(rdate(1970, 2001), 1)} te "
+            f"{fake.city()}, per {fmt_date(rdate(2027, 2027), 1)} in dienst als "
+            f"gezinsvoogd jeugdbescherming (screeningsprofiel 45, functieaspect 84). "
+            f"Aanvraagnummer {digits(9)}.\n\n" + signature(me[0], "HR-adviseur")
+        )
+        add(
+            "vog_request",
+            "ordinary",
+            sender=me,
+            to=[them],
+            text=text,
+            subject=f"VOG-aanvraag {cand}",
+            note="certificate of conduct for a new colleague: her date of birth and job title "
+            "(gezinsvoogd jeugdbescherming)",
+        )
+
+    # Sick-leave notification of an employee to the occupational health service.
+    for _ in range(2):
+        me, them = staff(), external("arbodienst-midden.example")
+        emp = fake.name()
+        text = (
+            f"Beste {them[0].split()[0]},\n\nZiekmelding: {emp}, personeelsnummer {digits(6)}, "
+            f"geboortedatum {fmt_date(rdate(1962, 1999), 0)}, functie pleegzorgbegeleider, "
+            f"team {fake.city()}. Eerste ziektedag {fmt_date(rdate(2026, 2026), 0)}, "
+            f"{rng.choice([24, 32, 36])} uur per week. Graag een afspraak met de "
+            f"bedrijfsarts.\n\n" + signature(me[0], "Teamleider")
+        )
+        add(
+            "sick_leave",
+            "ordinary",
+            sender=me,
+            to=[them],
+            text=text,
+            subject="Ziekmelding medewerker",
+            note="sick-leave report of an employee to the occupational health service: staff "
+            "date of birth, a job title that is a case word",
+        )
+
+    # Internship agreement with a student (a future colleague, not a client).
+    for _ in range(2):
+        me, them = staff(), external("hogeschool-utrecht.example")
+        student = fake.name()
+        text = (
+            f"Beste {them[0].split()[0]},\n\nBijgaand de getekende stageovereenkomst voor "
+            f"{student} (studentnummer {digits(7)}, geboren {fmt_date(rdate(2002, 2006), 1)}), "
+            f"stage van {fmt_date(dt.date(2027, 2, 1), 0)} tot {fmt_date(dt.date(2027, 6, 30), 0)} "
+            f"bij het team jeugdbescherming {fake.city()}. Praktijkbegeleider: {me[0]}.\n\n"
+            + signature(me[0], "Praktijkopleider")
+        )
+        add(
+            "internship",
+            "ordinary",
+            sender=me,
+            to=[them],
+            text=text,
+            subject="Stageovereenkomst",
+            note="internship agreement: the student's date of "
+            "birth and student number, a team name with a case word",
+        )
+
+    # Pensioners' newsletter: birthdays and anniversaries of former colleagues.
+    for _ in range(2):
+        me = (f"Seniorenvereniging {ORG}", f"senioren@{OWN}")
+        lines = "\n".join(
+            f"{rng.randint(1, 28):02d}-{rng.randint(1, 12):02d}  {fake.name()} "
+            f"({rng.choice([70, 75, 80, 85])} jaar)"
+            for _ in range(6)
+        )
+        text = (
+            f"Beste oud-collega's,\n\nVerjaardagen in de komende maanden:\n\n{lines}\n\n"
+            f"De jaarlijkse reünie van oud-medewerkers van Bureau Jeugdzorg en de "
+            f"jeugdbescherming is op {fmt_date(rdate(2027, 2027), 1)}. Contributie {money()} "
+            f"op rekening NL81 RABO 0312 3456 78 o.v.v. lidnummer.\n\nHet bestuur\n"
+        )
+        add(
+            "pensioners",
+            "ordinary",
+            sender=me,
+            to=[external(), external(), external()],
+            text=text,
+            shape="plain",
+            subject="Nieuwsbrief oud-medewerkers",
+            note="pensioners' newsletter: birthdays (day and month) and ages of former staff",
+        )
+
+    # Staff children's Christmas party: birth years as a rule.
+    for _ in range(1):
+        me, them = staff(), external("restaurant-dekas.example")
+        text = (
+            f"Hallo,\n\nVoor het kerstfeest van de personeelsvereniging op "
+            f"{fmt_date(dt.date(2026, 12, 19), 1)}: {rng.randint(40, 90)} kinderen van "
+            f"medewerkers (geboren in 2014 of later) en {rng.randint(30, 60)} volwassenen. "
+            f"Sinterklaas-cadeaus per leeftijdsgroep: 0-3, 4-7, 8-12. Offertenummer "
+            f"{digits(8)}.\n\n" + signature(me[0], "Personeelsvereniging")
+        )
+        add(
+            "staff_party",
+            "ordinary",
+            sender=me,
+            to=[them],
+            text=text,
+            subject="Kerstfeest personeelsvereniging",
+            note="staff children's party: a birth year rule and counts",
+        )
+
+    # Press: figures on placements for a journalist.
+    for _ in range(2):
+        me, them = staff(), external("dagblad-midden.example")
+        text = (
+            f"Beste {them[0].split()[0]},\n\nOp uw vragen van {fmt_date(rdate(2026, 2026), 1)}: "
+            f"in 2025 waren er {rng.randint(200, 600)} uithuisplaatsingen in onze regio, "
+            f"{rng.randint(1000, 3000)} kinderen hadden een ondertoezichtstelling en Veilig "
+            f"Thuis ontving {rng.randint(8000, 15000)} meldingen. Over individuele cliënten "
+            f"doen wij geen uitspraken. Het jaarverslag verschijnt op "
+            f"{fmt_date(rdate(2027, 2027), 1)}.\n\n" + signature(me[0], "Woordvoerder")
+        )
+        add(
+            "press",
+            "ordinary",
+            sender=me,
+            to=[them],
+            text=text,
+            subject="Uw vragen over uithuisplaatsingen",
+            note="press answer: yearly figures beside case words",
+        )
+
+    # Client satisfaction survey: an empty questionnaire.
+    for _ in range(2):
+        me, them = staff(), external("onderzoeksbureau-panel.example")
+        form = [
+            "Vragenlijst cliënttevredenheid jeugdbescherming 2027",
+            "1. Geboortejaar: ________",
+            "2. Leeftijd bij start hulp: ____ jaar",
+            "3. Postcode (alleen cijfers): ____",
+            "4. Hoe tevreden bent u over uw gezinsvoogd? 1-10",
+            "5. Datum invullen: __-__-____",
+        ]
+        text = (
+            f"Beste {them[0].split()[0]},\n\nHierbij de definitieve vragenlijst voor de "
+            f"meting; steekproef van {rng.randint(300, 900)} cliënten, veldwerk vanaf "
+            f"{fmt_date(rdate(2027, 2027), 0)}.\n\n"
+            + "\n".join(form)
+            + "\n\n"
+            + signature(me[0], "Kwaliteitsmedewerker")
+        )
+        add(
+            "survey_template",
+            "ordinary",
+            sender=me,
+            to=[them],
+            text=text,
+            subject="Definitieve vragenlijst cliënttevredenheid",
+            note="empty questionnaire: birth-year and date fields with blanks",
+        )
+
+    # Board minutes with decision numbers.
+    for _ in range(2):
+        me, them = staff(), external("accountants-vdberg.example")
+        text = (
+            f"Geachte {them[0]},\n\nUit de notulen van de Raad van Toezicht van "
+            f"{fmt_date(rdate(2026, 2026), 1)}:\n\nBesluit RvT-2026-{digits(3)}: de begroting "
+            f"2027 ({money()}) wordt goedgekeurd.\nBesluit RvT-2026-{digits(3)}: het tekort bij "
+            f"de pleegzorg ({money()}) wordt gedekt uit de bestemmingsreserve.\nBesluit "
+            f"RvT-2026-{digits(3)}: de bestuurder, geboren 1968, wordt herbenoemd tot "
+            f"{fmt_date(dt.date(2030, 12, 31), 0)}.\n\n" + signature(me[0], "Bestuurssecretaris")
+        )
+        add(
+            "board_minutes",
+            "ordinary",
+            sender=me,
+            to=[them],
+            text=text,
+            subject="Besluiten RvT ten behoeve van de jaarrekening",
+            note="board decisions: numbers, amounts, a director's birth year",
+        )
+
+    # Regional youth monitor by 4-digit postcode area.
+    for _ in range(2):
+        me, them = staff(), external("regio-foodvalley.example")
+        buf = io.StringIO()
+        w = csv.writer(buf, delimiter=";")
+        w.writerow(["pc4", "jeugdigen_0_17", "meldingen_2026", "ots_lopend"])
+        for _ in range(15):
+            w.writerow(
+                [
+                    str(rng.randint(3700, 3999)),
+                    rng.randint(500, 4000),
+                    rng.randint(5, 120),
+                    rng.randint(0, 30),
+                ]
+            )
+        text = (
+            f"Beste {them[0].split()[0]},\n\nDe cijfers voor de jeugdmonitor per pc4-gebied "
+            f"(aantallen onder 5 zijn afgerond). Peildatum {fmt_date(dt.date(2026, 10, 1), 0)}."
+            f"\n\n" + signature(me[0], "Informatieanalist")
+        )
+        add(
+            "youth_monitor",
+            "ordinary",
+            sender=me,
+            to=[them],
+            text=text,
+            atts=[Att("jeugdmonitor_pc4.csv", "text/csv", buf.getvalue().encode("utf-8"))],
+            subject="Jeugdmonitor per pc4",
+            where="body, csv",
+            note="aggregated figures by 4-digit postcode area",
+        )
+
+    # Training attendance list of staff (xlsx with real dates).
+    for _ in range(2):
+        me, them = staff(), external("skj-register.example")
+        rows: list[list[object]] = [["Naam", "Personeelsnr", "Geboortedatum", "Training", "Datum"]]
+        for _ in range(8):
+            rows.append(
+                [
+                    fake.name(),
+                    int(digits(6)),
+                    rdate(1965, 2000),
+                    "Meldcode huiselijk geweld",
+                    rdate(2026, 2026),
+                ]
+            )
+        text = (
+            f"Beste {them[0].split()[0]},\n\nDe presentielijst van de training meldcode "
+            f"huiselijk geweld en kindermishandeling, voor de registratie van de "
+            f"accreditatiepunten van onze medewerkers.\n\n" + signature(me[0], "Opleidingen")
+        )
+        add(
+            "attendance_list",
+            "ordinary",
+            sender=me,
+            to=[them],
+            text=text,
+            atts=[
+                Att(
+                    "presentielijst.xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    make_xlsx_dates(rows, "dd-mm-yyyy"),
+                )
+            ],
+            subject="Presentielijst training meldcode",
+            where="xlsx",
+            note="staff attendance list: colleagues' dates of birth (the registry asks for "
+            "them) beside 'huiselijk geweld'",
+        )
+
+
+def client_data2() -> None:
+    # A client export with real Excel dates and numeric BSNs.
+    for _ in range(2):
+        me, them = staff(), external("gemeente-amersfoort.example")
+        rows: list[list[object]] = [["Cliëntnaam", "BSN", "Geboortedatum", "Product", "Start"]]
+        for _ in range(rng.randint(5, 12)):
+            name, born, number = child()
+            rows.append([name, int(number), born, "Jeugdbescherming OTS", rdate(2024, 2026)])
+        text = (
+            f"Beste {them[0].split()[0]},\n\nDe export uit het cliëntsysteem voor de "
+            f"controle van de toewijzingen.\n\n" + signature(me[0], "Medewerker declaraties")
+        )
+        add(
+            "client_export",
+            "client_data",
+            sender=me,
+            to=[them],
+            text=text,
+            atts=[
+                Att(
+                    "export.xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    make_xlsx_dates(rows, "d-m-yyyy"),
+                )
+            ],
+            subject="Export toewijzingen",
+            where="xlsx (typed dates and numbers)",
+            detectors=["bsn", "date_of_birth", "case_keywords"],
+            note="client export: numeric BSN cells, dates stored as Excel dates",
+        )
+
+    # The child's identity only in the Word page header of a report.
+    me, them = staff(), external("rvdk.example")
+    name, born, number = child()
+    add(
+        "client_header",
+        "client_data",
+        sender=me,
+        to=[them],
+        subject="Rapportage raadsonderzoek",
+        text="Geachte heer/mevrouw,\n\nBijgaand onze rapportage.\n\n"
+        + signature(me[0], "Jeugdbeschermer"),
+        atts=[
+            Att(
+                "rapportage.docx",
+                DOCX,
+                make_docx(
+                    "Rapportage",
+                    [
+                        "Het kind verblijft sinds de crisisplaatsing in een pleeggezin.",
+                        "Er is sprake van huiselijk geweld tussen de ouders.",
+                    ],
+                    header=f"{name} | geb. {fmt_date(born, 0)} | BSN {number}",
+                ),
+            )
+        ],
+        where="docx page header",
+        detectors=["bsn", "date_of_birth", "case_keywords"],
+        note="report whose page header carries the child's name, date of birth and BSN",
+    )
+
+    # A form PDF with labels and values in separate columns.
+    me, them = staff(), external("jeugdhulp-eemland.example")
+    name, born, number = child()
+    pairs = [
+        ("Naam jeugdige", name),
+        ("Geboortedatum", fmt_date(born, 0)),
+        ("Burgerservicenummer", number),
+        ("Maatregel", "Ondertoezichtstelling"),
+        ("Adres", f"{fake.street_address()}, {postcode()}"),
+    ]
+    add(
+        "client_columns",
+        "client_data",
+        sender=me,
+        to=[them],
+        subject="Verwijzing",
+        text=f"Hoi {them[0].split()[0]},\n\nDe verwijzing in de bijlage.\n\n"
+        + signature(me[0], "Gezinsvoogd"),
+        atts=[
+            Att("verwijzing.pdf", "application/pdf", make_pdf_columns("Verwijsformulier", pairs))
+        ],
+        where="pdf, label and value in columns",
+        detectors=["bsn", "date_of_birth", "case_keywords", "postcode"],
+        note="referral PDF: labels and values in two columns",
+    )
+
+    # English DOB label.
+    me, them = staff(), external("youthcare-leuven.example")
+    name, born, _ = child()
+    add(
+        "client_dob_en",
+        "client_data",
+        sender=me,
+        to=[them],
+        subject="Case transfer",
+        text=(
+            f"Dear {them[0].split()[0]},\n\nCase transfer for the foster care placement:\n"
+            f"Name: {name}\nDOB: {born:%d/%m/%Y}\nMeasure: family supervision order (OTS)\n\n"
+            f"Kind regards,\n{me[0]}\n"
+        ),
+        detectors=["date_of_birth", "case_keywords"],
+        note="English case transfer: the child's name and DOB",
+    )
+
+    # Whiteboard-style photo of a planning board (OCR).
+    me, them = staff(), external("stichting-lindegaard.example")
+    lines = ["Planbord crisisplaatsingen"]
+    for _ in range(3):
+        name, born, _ = child()
+        lines.append(f"{name}  geb. {fmt_date(born, 0)}  pleeggezin")
+    add(
+        "client_photo",
+        "client_data",
+        sender=me,
+        to=[them],
+        shape="plain",
+        subject="Foto planbord",
+        text=f"Zie foto.\n\n{me[0]}\n",
+        atts=[Att("IMG_4521.png", "image/png", text_image(lines, width=1200, size=30))],
+        where="image (OCR)",
+        detectors=["date_of_birth", "case_keywords"],
+        note="photo of a planning board: children's names and dates of birth",
+    )
+
+
 def main() -> None:
     ordinary()
     client_data()
+    ordinary2()
+    client_data2()
     OUT.mkdir(parents=True, exist_ok=True)
     entries = []
     for index, mail in enumerate(MAILS):

@@ -33,20 +33,23 @@ from tests.unit.content.corpus_harness import (
 BLIND2 = Corpus("blind2", "second blind corpus", "make_blind2.py", 150, 120)
 # What this corpus still gets wrong with policies/example.yaml (see tests/corpus/blind2/README.md).
 KNOWN_MISSED: dict[str, str] = {}
+
+
+def _series(stem: str, count: int, why: str) -> dict[str, str]:
+    """One pattern that fooled the detectors in each of stem_01.eml .. stem_NN.eml."""
+    return {f"{stem}_{i:02d}.eml": why for i in range(1, count + 1)}
+
+
 KNOWN_HELD = {
-    "empty_form_01.eml": "empty form: a version date a few lines after a blank 'Geboortedatum:'",
-    "empty_form_02.eml": "empty form: a version date a few lines after a blank 'Geboortedatum:'",
-    "empty_form_03.eml": "empty form: a version date a few lines after a blank 'Geboortedatum:'",
-    "empty_form_04.eml": "empty form: a version date a few lines after a blank 'Geboortedatum:'",
-    "empty_form_05.eml": "empty form: a version date a few lines after a blank 'Geboortedatum:'",
-    "obituary_01.eml": "obituary of a staff member: her dates of birth and death beside job titles",
-    "obituary_02.eml": "obituary of a staff member: her dates of birth and death beside job titles",
-    "obituary_03.eml": "obituary of a staff member: her dates of birth and death beside job titles",
-    "staff_event_01.eml": "'collega X wordt 50 (geboren ...)' beside 'jeugdbescherming'",
-    "staff_event_02.eml": "'collega X wordt 50 (geboren ...)' beside 'jeugdbescherming'",
-    "staff_event_03.eml": "'collega X wordt 50 (geboren ...)' beside 'jeugdbescherming'",
-    "staff_event_04.eml": "'collega X wordt 50 (geboren ...)' beside 'jeugdbescherming'",
-    "staff_event_05.eml": "'collega X wordt 50 (geboren ...)' beside 'jeugdbescherming'",
+    # first batch
+    **_series("empty_form", 5, "empty form: a version date a few lines after a blank label"),
+    **_series("obituary", 3, "a staff member's dates of birth and death beside job titles"),
+    **_series("staff_event", 5, "'collega X wordt 50 (geboren ...)' beside 'jeugdbescherming'"),
+    # second batch
+    **_series("attendance_list", 2, "staff list (xlsx): dates of birth, 'huiselijk geweld'"),
+    **_series("internship", 2, "a student's date of birth, 'team jeugdbescherming'"),
+    **_series("travel_booking", 2, "a colleague's date of birth, a child-protection congress"),
+    **_series("vog_request", 2, "a new colleague's date of birth, 'gezinsvoogd'"),
 }
 
 
