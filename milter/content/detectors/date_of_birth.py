@@ -19,7 +19,19 @@ De gezinnen zijn op 19 november geïnformeerd"), and a date that
 bounds a range or a comparison rather than naming a day ("geboren tussen 01-01-2009 en
 31-12-2012", "geboren na 1 januari 2010", "born before ...": a selection, not a person), and
 a date in a sentence that calls its person or data fictitious ("het fictieve BSN ... en
-geboortedatum 01-01-2010 van de fictieve cliënt": e-learning and training material).
+geboortedatum 01-01-2010 van de fictieve cliënt": e-learning and training material), and the
+date of birth of someone the text has just named as staff: a possessive and a staff noun, then
+only a name ("onze collega Jan wordt 50 (geboren ...)", "onze nieuwe medewerker Fenna de Vries,
+geboren ..."), or a staff number label ("personeelsnummer 123456, geboortedatum ...",
+"studentnummer", a 'Personeelsnr' column before the 'Geboortedatum' column): HR, travel and
+event mail about colleagues, students and applicants. Any other word between them ("onze
+medewerker sprak met moeder over Jan, geboren ...") keeps the date.
+
+A birth keyword written as a form label ("Geboortedatum:") holds the value on its own line: a
+date on another line belongs to another field ("Geboortedatum: __-__-____" in an empty form,
+then "Datum melding: 12-05-2026" or the form's version date below). Only when nothing follows
+the colon on its line is the value looked for on the lines after it (a value on the next line,
+or the column of values a PDF gives after all its labels).
 
 Directly after the keyword (only ':', spaces, 'op' or 'd.d.' between) two shorter forms count
 too: a two-digit year with its apostrophe ("geboren 8-5-'10": 2010, or 19xx when 20xx would
@@ -98,6 +110,29 @@ _SHORT_AFTER = re.compile(
     rb"(?i)[ \t:]*(?:op\s+|on\s+|d\.?d\.?\s+)?"
     rb"(?:(\d{1,2})([-/.])(\d{1,2})\2(?:'|\xe2\x80\x99)(\d{2})|(\d{8}))(?!\d|[-/.]\d)"
 )
+# Before a keyword: the person whose date it is was just named as staff. A possessive and a
+# staff noun, then only a name, 'wordt 50', punctuation ("onze collega Jan wordt 50 (geboren");
+# or a staff number label ("personeelsnummer 123456, geboortedatum", a 'Personeelsnr' column).
+_STAFF_NOUN = (
+    rb"(?i:\b(?:onze?|mijn|jullie|uw|our|my|your)\s+(?:nieuwe\s+|new\s+|oud-?\s*|former\s+)?"
+    rb"(?:collega|medewerk(?:st)?er|werknemer|stagiaire?|student|sollicitant|colleague|employee"
+    rb"|intern|trainee|applicant)s?)"
+)
+_STAFF_NUMBER = (
+    rb"(?i:\b(?:personeels|medewerkers?|werknemers|student|employee|staff)[ \t-]?"
+    rb"(?:nummer|nr\.?|number|no\.?|id)(?:[ \t]*:?[ \t]*\d+)?)"
+)
+# One token per atomic step (Python 3.11), so a failing search stays linear.
+_NAME_ONLY = (
+    rb"(?>[ \t,;:()'\xe2\x80\x99-]+|\d+|[A-Z][A-Za-z\x80-\xff'-]*+"
+    rb"|(?:van|de|der|den|het|ter|ten|el|t|wordt|werd|is|jaar|turns|years?)(?![A-Za-z]))*"
+)
+_STAFF_BEFORE = re.compile(
+    rb"(?:" + _STAFF_NOUN + rb"|" + _STAFF_NUMBER + rb")" + _NAME_ONLY + rb"\Z"
+)
+_STAFF_LOOKBACK = 80
+# A form label: the keyword, then a colon.
+_LABEL_COLON = re.compile(rb"[ \t]*:[ \t]*")
 _DIGITS = frozenset(b"0123456789")
 _GLUE = frozenset(b"0123456789.-/")
 _TEXTUAL = re.compile(
@@ -191,8 +226,11 @@ class _Run(DetectorRun):
                 and not (_geb_leads_to_a_date(data, end))
             ):
                 continue  # 'geb. B, kamer 2': gebouw
+            if _about_staff(data, start):
+                continue  # 'onze collega Jan wordt 50 (geboren ...)': a colleague's
             lo = max(start - BEFORE, done_until)
             hi = end + AFTER
+            lo, hi = _label_line(data, start, end, lo, hi)
             if hi <= lo:
                 continue
             death = _DEATH.search(data, end, hi)
@@ -234,6 +272,25 @@ def _short_date_after(data: bytes, end: int, today: datetime.date) -> datetime.d
     return _date(eight[:4], int(eight[4:6]), eight[6:]) or _date(
         eight[4:], int(eight[2:4]), eight[:2]
     )
+
+
+def _about_staff(data: bytes, keyword: int) -> bool:
+    """True when the text just before the keyword at `keyword` names its person as staff."""
+    lo = max(_sentence_start(data, keyword), keyword - _STAFF_LOOKBACK, 0)
+    return _STAFF_BEFORE.search(data, lo, keyword) is not None
+
+
+def _label_line(data: bytes, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """The window (lo, hi) kept to the keyword's own line when it is a form label with a value
+    ('Geboortedatum: __-__-____'); as it was otherwise."""
+    colon = _LABEL_COLON.match(data, end)
+    if colon is None:
+        return lo, hi
+    line_end = data.find(b"\n", colon.end(), hi)
+    line_end = hi if line_end < 0 else line_end
+    if not data[colon.end() : line_end].strip():
+        return lo, hi  # 'Geboortedatum:' alone on its line: the value follows below
+    return max(lo, data.rfind(b"\n", 0, start) + 1), min(hi, line_end)
 
 
 def _sentence_start(data: bytes, keyword: int) -> int:
