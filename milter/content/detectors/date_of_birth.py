@@ -25,7 +25,10 @@ only a name ("onze collega Jan wordt 50 (geboren ...)", "onze nieuwe medewerker 
 geboren ..."), or a staff number label ("personeelsnummer 123456, geboortedatum ...",
 "studentnummer", a 'Personeelsnr' column before the 'Geboortedatum' column): HR, travel and
 event mail about colleagues, students and applicants. Any other word between them ("onze
-medewerker sprak met moeder over Jan, geboren ...") keeps the date.
+medewerker sprak met moeder over Jan, geboren ...") keeps the date. Nor is a date in a colleague's
+obituary a client's: the keyword's sentence or the one before announces the death of staff, a death word
+(overleden, overlijden, in memoriam, †) and a possessive staff noun close together ("het
+overlijden van onze collega Julia, gezinsvoogd. Geboren 6 juni 1970, overleden ...").
 
 A birth keyword written as a form label ("Geboortedatum:") holds the value on its own line: a
 date on another line belongs to another field ("Geboortedatum: __-__-____" in an empty form,
@@ -131,6 +134,12 @@ _STAFF_BEFORE = re.compile(
     rb"(?:" + _STAFF_NOUN + rb"|" + _STAFF_NUMBER + rb")" + _NAME_ONLY + rb"\Z"
 )
 _STAFF_LOOKBACK = 80
+_STAFF_NOUN_RE = re.compile(_STAFF_NOUN)
+# An obituary: a death in the birth keyword's sentence or the one before it.
+_OBITUARY = re.compile(
+    rb"(?i)\b(?:overleden|overlijden|gestorven|died|passed[ \t]+away|in[ \t]+memoriam)\b"
+    rb"|\xe2\x80\xa0"
+)
 # A form label: the keyword, then a colon.
 _LABEL_COLON = re.compile(rb"[ \t]*:[ \t]*")
 _DIGITS = frozenset(b"0123456789")
@@ -275,9 +284,30 @@ def _short_date_after(data: bytes, end: int, today: datetime.date) -> datetime.d
 
 
 def _about_staff(data: bytes, keyword: int) -> bool:
-    """True when the text just before the keyword at `keyword` names its person as staff."""
-    lo = max(_sentence_start(data, keyword), keyword - _STAFF_LOOKBACK, 0)
-    return _STAFF_BEFORE.search(data, lo, keyword) is not None
+    """True when the text just before the keyword at `keyword` names its person as staff, or
+    the keyword is in a colleague's obituary (a death and 'onze collega' in its sentence or
+    the one before: "... het overlijden van onze collega Julia, gezinsvoogd. Geboren ...")."""
+    here = _sentence_start(data, keyword)
+    if _STAFF_BEFORE.search(data, max(here, keyword - _STAFF_LOOKBACK, 0), keyword) is not None:
+        return True
+    before = _sentence_start(data, here - 2) if here >= 2 else here
+    end = _SENTENCE_END.search(data, keyword, keyword + AFTER)
+    tail = end.end() if end is not None else min(len(data), keyword + AFTER)
+    return _announces_a_death(data, before, here) or _announces_a_death(data, here, tail)
+
+
+def _announces_a_death(data: bytes, lo: int, hi: int) -> bool:
+    """True when data[lo:hi] (one sentence) announces a colleague's death: a death word and a
+    possessive staff noun within _STAFF_LOOKBACK bytes of each other ("het overlijden van onze
+    collega", "onze collega Ivan Marchand op 8 maart is overleden")."""
+    deaths = [m.start() for m in _OBITUARY.finditer(data, lo, hi)]
+    if not deaths:
+        return False
+    return any(
+        abs(death - staff.start()) <= _STAFF_LOOKBACK
+        for staff in _STAFF_NOUN_RE.finditer(data, lo, hi)
+        for death in deaths
+    )
 
 
 def _label_line(data: bytes, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:

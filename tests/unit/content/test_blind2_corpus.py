@@ -41,10 +41,6 @@ def _series(stem: str, count: int, why: str) -> dict[str, str]:
 
 
 KNOWN_HELD = {
-    # a staff member's obituary: "werd geboren op ..." in the sentence after "onze collega ...
-    # is overleden", job titles and "casusoverleg" beside it (left: "geboren ..., overleden"
-    # also describes a child in a case file)
-    **_series("obituary", 3, "a staff member's dates of birth and death beside job titles"),
     # "Passagier: <name>\nGeboortedatum: <date>" for a congress on child protection: nothing
     # in the text says the traveller is staff
     **_series("travel_booking", 2, "a colleague's date of birth, a child-protection congress"),

@@ -318,6 +318,42 @@ class TestStaffDatesOfBirth:
         assert found is not None and found.samples == ("**-**-**14",)
 
 
+class TestObituaries:
+    """A colleague's in memoriam (the held-out corpus's newsletter, the second blind corpus's
+    obituaries): the death of staff announced in the birth keyword's sentence or the one
+    before."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Met verdriet delen wij het overlijden van onze collega Julia Scheffers, gezinsvoogd"
+            " in team Amersfoort. Geboren 6 juni 1970, overleden 12 november 2026. Zij werkte"
+            " in de jeugdbescherming.",
+            "Wij laten u weten dat onze collega Ivan Marchand op 8 maart 2026 is overleden. Ivan"
+            " werd geboren op 29 januari 1964 en werkte twintig jaar als gezinsvoogd.",
+            "In memoriam onze oud-collega Kees (geboren 3 mei 1950), die lang in de pleegzorg"
+            " werkte.",
+        ],
+    )
+    def test_a_colleagues_obituary_gives_no_date_of_birth(self, text: str) -> None:
+        """A birth date beside the announced death of a colleague is not reported."""
+        assert dob(text) is None
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Vader is vorige maand overleden. Onze medewerker bezocht Jan (geb. 12-03-2014).",
+            "Jan (geb. 12-03-2014) is de zoon van de overleden vader.",
+            "Onze collega meldde de zorgen. Jan, geboren 12-03-2014, woont bij oma sinds moeder"
+            " is overleden.",
+        ],
+    )
+    def test_a_death_in_a_case_keeps_the_childs_date(self, text: str) -> None:
+        """A death in a case note, without a colleague's death announced, keeps the date."""
+        found = dob(text)
+        assert found is not None and found.samples == ("**-**-**14",)
+
+
 class TestFormLabels:
     """'Geboortedatum:' as a form label: its value is on its own line (the second blind corpus:
     empty intake forms with a version date below)."""
