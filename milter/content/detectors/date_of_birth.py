@@ -25,10 +25,10 @@ only a name ("onze collega Jan wordt 50 (geboren ...)", "onze nieuwe medewerker 
 geboren ..."), or a staff number label ("personeelsnummer 123456, geboortedatum ...",
 "studentnummer", a 'Personeelsnr' column before the 'Geboortedatum' column): HR, travel and
 event mail about colleagues, students and applicants. Any other word between them ("onze
-medewerker sprak met moeder over Jan, geboren ...") keeps the date. Nor is a date in a colleague's
-obituary a client's: the keyword's sentence or the one before announces the death of staff, a death word
-(overleden, overlijden, in memoriam, †) and a possessive staff noun close together ("het
-overlijden van onze collega Julia, gezinsvoogd. Geboren 6 juni 1970, overleden ...").
+medewerker sprak met moeder over Jan, geboren ...") keeps the date. Nor is a date in a
+colleague's obituary a client's: the keyword's sentence or the one before announces the death
+of staff, a death word (overleden, overlijden, in memoriam, †) and a possessive staff noun close
+together ("het overlijden van onze collega Julia, gezinsvoogd. Geboren 6 juni 1970, ...").
 
 A birth keyword written as a form label ("Geboortedatum:") holds the value on its own line: a
 date on another line belongs to another field ("Geboortedatum: __-__-____" in an empty form,
@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from milter.content.findings import Finding
@@ -135,6 +136,7 @@ _STAFF_BEFORE = re.compile(
 )
 _STAFF_LOOKBACK = 80
 _STAFF_NOUN_RE = re.compile(_STAFF_NOUN)
+_STAFF_NUMBER_RE = re.compile(_STAFF_NUMBER)
 # An obituary: a death in the birth keyword's sentence or the one before it.
 _OBITUARY = re.compile(
     rb"(?i)\b(?:overleden|overlijden|gestorven|died|passed[ \t]+away|in[ \t]+memoriam)\b"
@@ -228,6 +230,7 @@ class _Run(DetectorRun):
     def on_segment(self, segment: Segment) -> None:
         done_until = 0
         data = segment.data
+        staff = _StaffMarks.of(data)
         for start, end in self.keywords:
             if (
                 data[end - 1 : end] == b"."
@@ -235,7 +238,7 @@ class _Run(DetectorRun):
                 and not (_geb_leads_to_a_date(data, end))
             ):
                 continue  # 'geb. B, kamer 2': gebouw
-            if _about_staff(data, start):
+            if staff.about_staff(start):
                 continue  # 'onze collega Jan wordt 50 (geboren ...)': a colleague's
             lo = max(start - BEFORE, done_until)
             hi = end + AFTER
@@ -283,31 +286,67 @@ def _short_date_after(data: bytes, end: int, today: datetime.date) -> datetime.d
     )
 
 
-def _about_staff(data: bytes, keyword: int) -> bool:
-    """True when the text just before the keyword at `keyword` names its person as staff, or
-    the keyword is in a colleague's obituary (a death and 'onze collega' in its sentence or
-    the one before: "... het overlijden van onze collega Julia, gezinsvoogd. Geboren ...")."""
-    here = _sentence_start(data, keyword)
-    if _STAFF_BEFORE.search(data, max(here, keyword - _STAFF_LOOKBACK, 0), keyword) is not None:
-        return True
-    before = _sentence_start(data, here - 2) if here >= 2 else here
-    end = _SENTENCE_END.search(data, keyword, keyword + AFTER)
-    tail = end.end() if end is not None else min(len(data), keyword + AFTER)
-    return _announces_a_death(data, before, here) or _announces_a_death(data, here, tail)
+# How far back a keyword's sentence and the one before it can start (_sentence_start looks
+# back 300 bytes from each).
+_TWO_SENTENCES = 2 * 300 + 2
 
 
-def _announces_a_death(data: bytes, lo: int, hi: int) -> bool:
-    """True when data[lo:hi] (one sentence) announces a colleague's death: a death word and a
-    possessive staff noun within _STAFF_LOOKBACK bytes of each other ("het overlijden van onze
-    collega", "onze collega Ivan Marchand op 8 maart is overleden")."""
-    deaths = [m.start() for m in _OBITUARY.finditer(data, lo, hi)]
-    if not deaths:
-        return False
-    return any(
-        abs(death - staff.start()) <= _STAFF_LOOKBACK
-        for staff in _STAFF_NOUN_RE.finditer(data, lo, hi)
-        for death in deaths
-    )
+@dataclass(frozen=True, slots=True)
+class _StaffMarks:
+    """Where one segment names staff (a possessive staff noun, a staff number label) and a
+    death: found in one pass, so each keyword asks about its neighbourhood in O(log n) and a
+    text full of keywords stays linear."""
+
+    data: bytes
+    nouns: list[int]
+    numbers: list[int]
+    deaths: list[int]
+
+    @classmethod
+    def of(cls, data: bytes) -> _StaffMarks:
+        return cls(
+            data,
+            [m.start() for m in _STAFF_NOUN_RE.finditer(data)],
+            [m.start() for m in _STAFF_NUMBER_RE.finditer(data)],
+            [m.start() for m in _OBITUARY.finditer(data)],
+        )
+
+    def about_staff(self, keyword: int) -> bool:
+        """True when the text just before the keyword at `keyword` names its person as staff,
+        or the keyword is in a colleague's obituary (a death and 'onze collega' in its
+        sentence or the one before: "... het overlijden van onze collega Julia. Geboren ...")."""
+        reach = max(0, keyword - _TWO_SENTENCES)
+        if not _any_in(self.nouns, reach, keyword + AFTER) and not _any_in(
+            self.numbers, reach, keyword
+        ):
+            return False  # the common case: no staff named anywhere near
+        data = self.data
+        here = _sentence_start(data, keyword)
+        lo = max(here, keyword - _STAFF_LOOKBACK, 0)
+        if (_any_in(self.nouns, lo, keyword) or _any_in(self.numbers, lo, keyword)) and (
+            _STAFF_BEFORE.search(data, lo, keyword) is not None
+        ):
+            return True
+        if not _any_in(self.deaths, reach, keyword + AFTER):
+            return False
+        before = _sentence_start(data, here - 2) if here >= 2 else here
+        end = _SENTENCE_END.search(data, keyword, keyword + AFTER)
+        tail = end.end() if end is not None else min(len(data), keyword + AFTER)
+        return self._announces_a_death(before, here) or self._announces_a_death(here, tail)
+
+    def _announces_a_death(self, lo: int, hi: int) -> bool:
+        """True when data[lo:hi] (one sentence) announces a colleague's death: a death word
+        and a possessive staff noun within _STAFF_LOOKBACK bytes of each other ("het
+        overlijden van onze collega", "onze collega Ivan Marchand op 8 maart is overleden")."""
+        deaths = self.deaths[bisect_left(self.deaths, lo) : bisect_left(self.deaths, hi)]
+        nouns = self.nouns[bisect_left(self.nouns, lo) : bisect_left(self.nouns, hi)]
+        return any(abs(d - n) <= _STAFF_LOOKBACK for d in deaths for n in nouns)
+
+
+def _any_in(starts: list[int], lo: int, hi: int) -> bool:
+    """True when the sorted `starts` hold a value in [lo, hi)."""
+    i = bisect_left(starts, lo)
+    return i < len(starts) and starts[i] < hi
 
 
 def _label_line(data: bytes, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
@@ -320,7 +359,8 @@ def _label_line(data: bytes, start: int, end: int, lo: int, hi: int) -> tuple[in
     line_end = hi if line_end < 0 else line_end
     if not data[colon.end() : line_end].strip():
         return lo, hi  # 'Geboortedatum:' alone on its line: the value follows below
-    return max(lo, data.rfind(b"\n", 0, start) + 1), min(hi, line_end)
+    line_start = data.rfind(b"\n", lo, start)  # bounded: no look back past the window
+    return (lo if line_start < 0 else line_start + 1), min(hi, line_end)
 
 
 def _sentence_start(data: bytes, keyword: int) -> int:
