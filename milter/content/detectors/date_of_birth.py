@@ -22,10 +22,11 @@ a date in a sentence that calls its person or data fictitious ("het fictieve BSN
 geboortedatum 01-01-2010 van de fictieve cliënt": e-learning and training material), and the
 date of birth of someone the text has just named as staff: a possessive and a staff noun, then
 only a name ("onze collega Jan wordt 50 (geboren ...)", "onze nieuwe medewerker Fenna de Vries,
-geboren ..."), or a staff number label ("personeelsnummer 123456, geboortedatum ...",
-"studentnummer", a 'Personeelsnr' column before the 'Geboortedatum' column): HR, travel and
-event mail about colleagues, students and applicants. Any other word between them ("onze
-medewerker sprak met moeder over Jan, geboren ...") keeps the date. Nor is a date in a
+geboren ..."), or a staff number label ("personeelsnummer 123456, geboortedatum ...", a
+'Personeelsnr' column before the 'Geboortedatum' column): HR, travel and event mail about
+colleagues, interns and applicants. Any other word between them ("onze medewerker sprak met
+moeder over Jan, geboren ...") keeps the date, and so does a student number ("studentnummer",
+"leerlingnummer"): a client of 16 is a student too, in mail to his school. Nor is a date in a
 colleague's obituary a client's: the keyword's sentence or the one before announces the death
 of staff, a death word (overleden, overlijden, in memoriam, †) and a possessive staff noun close
 together ("het overlijden van onze collega Julia, gezinsvoogd. Geboren 6 juni 1970, ...").
@@ -123,7 +124,7 @@ _STAFF_NOUN = (
     rb"|intern|trainee|applicant)s?)"
 )
 _STAFF_NUMBER = (
-    rb"(?i:\b(?:personeels|medewerkers?|werknemers|student|employee|staff)[ \t-]?"
+    rb"(?i:\b(?:personeels|medewerkers?|werknemers|employee|staff)[ \t-]?"
     rb"(?:nummer|nr\.?|number|no\.?|id)(?:[ \t]*:?[ \t]*\d+)?)"
 )
 # One token per atomic step (Python 3.11), so a failing search stays linear.

@@ -44,6 +44,9 @@ KNOWN_HELD = {
     # "Passagier: <name>\nGeboortedatum: <date>" for a congress on child protection: nothing
     # in the text says the traveller is staff
     **_series("travel_booking", 2, "a colleague's date of birth, a child-protection congress"),
+    # "<student> (studentnummer ..., geboren <date>)" for an internship in "team
+    # jeugdbescherming": a student number does not make a colleague (a client of 16 has one too)
+    **_series("internship", 2, "a student's date of birth, 'team jeugdbescherming'"),
 }
 
 

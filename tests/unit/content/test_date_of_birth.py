@@ -279,7 +279,7 @@ class TestFiction:
 
 
 class TestStaffDatesOfBirth:
-    """A colleague's, student's or applicant's date of birth in HR, travel and event mail (the
+    """A colleague's, intern's or applicant's date of birth in HR, travel and event mail (the
     second blind corpus: staff_event, vog_request, internship, attendance_list)."""
 
     @pytest.mark.parametrize(
@@ -289,7 +289,7 @@ class TestStaffDatesOfBirth:
             " bij de jeugdbescherming.",
             "Een VOG voor onze nieuwe collega Fenna de Vries, geboren 3 mei 1990 te Utrecht.",
             "Our new colleague Anna Smit, born 3 May 1990, starts in January.",
-            "De stageovereenkomst voor Piet Jansen (studentnummer 1234567, geboren 4 april 2004).",
+            "De stageovereenkomst voor onze stagiair Piet Jansen (geboren 4 april 2004).",
             "Ziekmelding: Jan Smit, personeelsnummer 123456, geboortedatum 12-03-1980.",
             "Naam\tPersoneelsnr\tGeboortedatum\tTraining\nJan Smit\t123456\t12-03-1980\tMeldcode",
             "Onze collega Zo\u00eb van 't Hof (geb. 12-03-1976) gaat met pensioen.",
@@ -309,6 +309,7 @@ class TestStaffDatesOfBirth:
             "Onze cli\u00ebnt Jan, geboren 12-03-2014, woont bij een pleeggezin.",
             "Onze collega's van het wijkteam kennen Jan (geb. 12-03-2014) al lang.",
             "Naam\tCli\u00ebntnummer\tGeboortedatum\nJan Smit\t123456\t12-03-2014",
+            "Betreft: Jan Smit (studentnummer 1234567, geboren 12-03-2014), OTS sinds mei.",
         ],
     )
     def test_a_client_named_near_a_staff_word_still_counts(self, text: str) -> None:
