@@ -231,7 +231,7 @@ class _Run(DetectorRun):
     def on_segment(self, segment: Segment) -> None:
         done_until = 0
         data = segment.data
-        staff = _StaffMarks.of(data)
+        staff = _StaffMarks.of(data, [start for start, _ in self.keywords])
         for start, end in self.keywords:
             if (
                 data[end - 1 : end] == b"."
@@ -304,13 +304,15 @@ class _StaffMarks:
     deaths: list[int]
 
     @classmethod
-    def of(cls, data: bytes) -> _StaffMarks:
-        return cls(
-            data,
-            [m.start() for m in _STAFF_NOUN_RE.finditer(data)],
-            [m.start() for m in _STAFF_NUMBER_RE.finditer(data)],
-            [m.start() for m in _OBITUARY.finditer(data)],
-        )
+    def of(cls, data: bytes, keywords: list[int]) -> _StaffMarks:
+        """The marks within reach of the keywords starting at `keywords` (only there: a
+        megabyte of text with one 'geboren' is not read three more times)."""
+        marks = cls(data, [], [], [])
+        for lo, hi in _reach(keywords, len(data)):
+            marks.nouns.extend(m.start() for m in _STAFF_NOUN_RE.finditer(data, lo, hi))
+            marks.numbers.extend(m.start() for m in _STAFF_NUMBER_RE.finditer(data, lo, hi))
+            marks.deaths.extend(m.start() for m in _OBITUARY.finditer(data, lo, hi))
+        return marks
 
     def about_staff(self, keyword: int) -> bool:
         """True when the text just before the keyword at `keyword` names its person as staff,
@@ -342,6 +344,23 @@ class _StaffMarks:
         deaths = self.deaths[bisect_left(self.deaths, lo) : bisect_left(self.deaths, hi)]
         nouns = self.nouns[bisect_left(self.nouns, lo) : bisect_left(self.nouns, hi)]
         return any(abs(d - n) <= _STAFF_LOOKBACK for d in deaths for n in nouns)
+
+
+# Past the end of a keyword's reach: room for a mark that starts inside it to end.
+_MARK_TAIL = 64
+
+
+def _reach(keywords: list[int], size: int) -> list[tuple[int, int]]:
+    """The merged, sorted ranges of text that _StaffMarks.about_staff may look at for the
+    keywords starting at `keywords`."""
+    ranges: list[tuple[int, int]] = []
+    for at in sorted(keywords):
+        lo, hi = max(0, at - _TWO_SENTENCES), min(size, at + AFTER + _MARK_TAIL)
+        if ranges and lo <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], hi))
+        else:
+            ranges.append((lo, hi))
+    return ranges
 
 
 def _any_in(starts: list[int], lo: int, hi: int) -> bool:

@@ -340,6 +340,18 @@ class TestObituaries:
         """A birth date beside the announced death of a colleague is not reported."""
         assert dob(text) is None
 
+    def test_far_into_a_long_text_the_obituary_is_still_seen(self) -> None:
+        """Staff and death words are looked for only near birth keywords: an obituary after
+        100 kB of other text, between two children's birth dates, is still a colleague's."""
+        filler = "Een gewone zin over de planning van het project. " * 2000
+        child = "Jan, geboren 12-03-2014, woont bij oma. "
+        obituary = (
+            "Wij melden het overlijden van onze collega Julia Scheffers. Geboren 6 juni 1970,"
+            " overleden 12 november 2026. "
+        )
+        found = dob(child + filler + obituary + filler + child.replace("Jan", "Piet"))
+        assert found is not None and found.samples == ("**-**-**14",)
+
     @pytest.mark.parametrize(
         "text",
         [
