@@ -20,9 +20,10 @@ bounds a range or a comparison rather than naming a day ("geboren tussen 01-01-2
 31-12-2012", "geboren na 1 januari 2010", "born before ...": a selection, not a person), and
 a date in a sentence that calls its person or data fictitious ("het fictieve BSN ... en
 geboortedatum 01-01-2010 van de fictieve cliënt": e-learning and training material), and the
-date of birth of someone the text has just named as staff: a possessive and a staff noun, then
-only a name ("onze collega Jan wordt 50 (geboren ...)", "onze nieuwe medewerker Fenna de Vries,
-geboren ..."), or a staff number label ("personeelsnummer 123456, geboortedatum ...", a
+date of birth of someone the text has just named as our staff: onze/mijn and a staff noun
+(not uw/jullie: "uw stagiair" in mail to an employer may be our client), then only a name
+("onze collega Jan wordt 50 (geboren ...)", "onze nieuwe medewerker Fenna de Vries, geboren
+..."), or a staff number label ("personeelsnummer 123456, geboortedatum ...", a
 'Personeelsnr' column before the 'Geboortedatum' column): HR, travel and event mail about
 colleagues, interns and applicants. Any other word between them ("onze medewerker sprak met
 moeder over Jan, geboren ...") keeps the date, and so does a student number ("studentnummer",
@@ -115,12 +116,13 @@ _SHORT_AFTER = re.compile(
     rb"(?i)[ \t:]*(?:op\s+|on\s+|d\.?d\.?\s+)?"
     rb"(?:(\d{1,2})([-/.])(\d{1,2})\2(?:'|\xe2\x80\x99)(\d{2})|(\d{8}))(?!\d|[-/.]\d)"
 )
-# Before a keyword: the person whose date it is was just named as staff. A possessive and a
-# staff noun, then only a name, 'wordt 50', punctuation ("onze collega Jan wordt 50 (geboren");
+# Before a keyword: the person whose date it is was just named as staff. Our own staff noun
+# (onze, mijn: "uw stagiair" or "jullie student" in mail to an employer or a school may be our
+# client), then only a name, 'wordt 50', punctuation ("onze collega Jan wordt 50 (geboren");
 # or a staff number label ("personeelsnummer 123456, geboortedatum", a 'Personeelsnr' column).
 _STAFF_NOUN = (
-    rb"(?i:\b(?:onze?|mijn|jullie|uw|our|my|your)\s+(?:nieuwe\s+|new\s+|oud-?\s*|former\s+)?"
-    rb"(?:collega|medewerk(?:st)?er|werknemer|stagiaire?|student|sollicitant|colleague|employee"
+    rb"(?i:\b(?:onze?|mijn|our|my)\s+(?:nieuwe\s+|new\s+|oud-?\s*|former\s+)?"
+    rb"(?:collega|medewerk(?:st)?er|werknemer|stagiaire?|sollicitant|colleague|employee"
     rb"|intern|trainee|applicant)s?)"
 )
 _STAFF_NUMBER = (
@@ -145,6 +147,12 @@ _OBITUARY = re.compile(
 )
 # A form label: the keyword, then a colon.
 _LABEL_COLON = re.compile(rb"[ \t]*:[ \t]*")
+# A label's value that stops mid-date at the line's end: a hard wrap ("Geboortedatum: 12 maart"
+# and "2011" on the next line); the date then runs on into the next line.
+_DATE_HEAD = re.compile(
+    rb"\d{1,2}(?:[ \t]*[-/.][ \t]*|[ \t]+)?(?:[A-Za-z\x80-\xff]+\.?|\d{1,2}[ \t]*[-/.]?)?"
+    rb"[ \t\r]*\Z"
+)
 _DIGITS = frozenset(b"0123456789")
 _GLUE = frozenset(b"0123456789.-/")
 _TEXTUAL = re.compile(
@@ -377,8 +385,12 @@ def _label_line(data: bytes, start: int, end: int, lo: int, hi: int) -> tuple[in
         return lo, hi
     line_end = data.find(b"\n", colon.end(), hi)
     line_end = hi if line_end < 0 else line_end
-    if not data[colon.end() : line_end].strip():
+    value = data[colon.end() : line_end]
+    if not value.strip():
         return lo, hi  # 'Geboortedatum:' alone on its line: the value follows below
+    if _DATE_HEAD.match(value) is not None and line_end < hi:  # a date cut by a hard wrap
+        after = data.find(b"\n", line_end + 1, hi)
+        line_end = hi if after < 0 else after
     line_start = data.rfind(b"\n", lo, start)  # bounded: no look back past the window
     return (lo if line_start < 0 else line_start + 1), min(hi, line_end)
 

@@ -310,6 +310,8 @@ class TestStaffDatesOfBirth:
             "Onze collega's van het wijkteam kennen Jan (geb. 12-03-2014) al lang.",
             "Naam\tCli\u00ebntnummer\tGeboortedatum\nJan Smit\t123456\t12-03-2014",
             "Betreft: Jan Smit (studentnummer 1234567, geboren 12-03-2014), OTS sinds mei.",
+            "Uw stagiair Jan Smit, geboren 12-03-2014, staat onder toezicht van onze gezinsvoogd.",
+            "Jullie student Jan Smit (geb. 12-03-2014) heeft een jeugdbeschermingsmaatregel.",
         ],
     )
     def test_a_client_named_near_a_staff_word_still_counts(self, text: str) -> None:
@@ -392,11 +394,15 @@ class TestFormLabels:
             "Naam: Jan Smit, geboortedatum: 12 maart 2014, school: De Regenboog",
             "Geboortedatum:\n12-03-2014",
             "Naam:\nGeboortedatum:\nBSN:\nJan Smit\n12-03-2014\n",
+            "Naam: Jan Smit\nGeboortedatum: 12 maart\n2014\nStatus: OTS",
+            "Naam: Jan Smit\r\nGeboortedatum: 12 mrt.\r\n2014, gezinsvoogd: P. de Vries",
+            "Geboortedatum: 12\nmaart 2014\n",
         ],
     )
     def test_a_label_with_its_date_still_counts(self, text: str) -> None:
-        """The date on the label's line counts; so does the next lines' when the label's
-        line is empty (a value below, or a PDF's column of values after its labels)."""
+        """The date on the label's line counts, also when a hard wrap cuts it; so does the
+        next lines' when the label's line is empty (a value below, or a PDF's column of values
+        after its labels)."""
         found = dob(text)
         assert found is not None and found.samples == ("**-**-**14",)
 
