@@ -18,3 +18,30 @@ class Finder:
     def literal_count(self) -> int: ...
     def _count(self, data: bytes) -> int: ...
     def _candidates(self, data: bytes) -> int: ...
+
+class Wire:
+    """One milter connection's framing (src/wire.rs); milter/protocol/native.py loads it."""
+
+    def __init__(
+        self,
+        fd: int,
+        wanted_actions: int,
+        wanted_protocol: int,
+        nr_header: int,
+        nr_body: int,
+        ignored: list[tuple[int, int]],
+        max_packet: int,
+        batch: int,
+        quickack: bool,
+        read_chunk: int,
+    ) -> None: ...
+    def next_event(
+        self, idle_s: float
+    ) -> (
+        tuple[bytes, bytes, dict[bytes, bytes] | None, list[tuple[bytes, bytes]], bytes | None]
+        | None
+    ): ...
+    @property
+    def protocol(self) -> int: ...
+    @property
+    def held(self) -> int: ...
