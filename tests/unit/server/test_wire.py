@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -352,3 +354,16 @@ def test_generated_streams_get_the_same_answers(
     """Any stream of valid, malformed and unknown packets, whole or in small reads, is
     answered byte for byte as the Python framing answers it, with the same decisions."""
     both(optneg(6, 0x1FF, protocol) + b"".join(body), read_chunk=read_chunk)
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"), [("0", "python"), ("1", "native"), ("", "native")]
+)
+def test_one_switch_turns_the_native_framing_off(setting: str, expected: str) -> None:
+    """POSTWARDEN_NATIVE=0 (the native content core's switch) also selects the Python framing."""
+    code = "import milter.protocol.native as n; print(n.FRONTEND, n.Wire is None)"
+    env = {**os.environ, "POSTWARDEN_NATIVE": setting}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == [expected, str(expected == "python")]
