@@ -213,8 +213,10 @@ class _Message:
 class MilterSession:
     """One Postfix connection; may carry several messages one after the other.
 
-    Owns the framing (4-byte length, command byte, payload) and the dispatch of whole packets
-    to the event handlers; python-libmilter supplies only the protocol's constants."""
+    Frames the connection with the native ``Wire`` when it is built (``_serve_native``), else
+    itself (4-byte length, command byte, payload: ``feed``/``_dispatch``, the reference) and
+    dispatches whole packets to the event handlers; python-libmilter supplies only the
+    protocol's constants."""
 
     def __init__(
         self,
