@@ -13,6 +13,8 @@ Configurations, per message size (5 KB and 50 KB, bench_protocol's messages):
   noscan    the same policy without content rules: framing, events and the engine only
   conn      scan, but every message on a connection of its own (negotiation and a thread each,
             as Postfix's one-message SMTP sessions do)
+  noscan-conn  noscan, every message on a connection of its own: minus noscan, what a
+            connection costs
 
     python -m bench.frontend_cpu [--messages N] [--rounds R]      # JSON on stdout
 
@@ -79,7 +81,7 @@ def cpu_us_per_message(
         thread.start()
         try:
             ctx = multiprocessing.get_context("fork")
-            warm = ctx.Process(target=_client, args=(path, tx, 20, per_connection))
+            warm = ctx.Process(target=_client, args=(path, tx, min(20, messages), per_connection))
             warm.start()
             warm.join(120)
             proc = ctx.Process(target=_client, args=(path, tx, messages, per_connection))
@@ -105,6 +107,7 @@ def run(messages: int = 1000, rounds: int = 5) -> dict[str, Any]:
         "scan": (policy, False),
         "noscan": (dataclasses.replace(policy, content=None), False),
         "conn": (policy, True),
+        "noscan-conn": (dataclasses.replace(policy, content=None), True),
     }
     out: dict[str, Any] = {"messages": messages, "rounds": rounds, "cells": {}}
     for size in ("5KB", "50KB"):
@@ -112,8 +115,8 @@ def run(messages: int = 1000, rounds: int = 5) -> dict[str, Any]:
         for name, (pol, per_conn) in configs.items():
             n = messages // 4 if per_conn else messages
             samples: dict[str, list[float]] = {"native": [], "python": []}
-            for _ in range(rounds):
-                for front in ("native", "python"):
+            for r in range(rounds):  # the order flips each round: no front end always first
+                for front in ("native", "python")[:: 1 if r % 2 == 0 else -1]:
                     samples[front].append(
                         cpu_us_per_message(pol, tx, n, per_conn, front == "native")
                     )
