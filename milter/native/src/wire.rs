@@ -218,7 +218,12 @@ impl Wire {
                 let chunk = &st.buf[payload];
                 st.buffered += chunk.len();
                 match st.body.as_mut() {
-                    Some(body) => body.extend_from_slice(chunk),
+                    Some(body) => {
+                        // Exactly what is held (no doubling): memory per connection stays
+                        // within a batch and a chunk (100 connections mid-message).
+                        body.reserve_exact(chunk.len());
+                        body.extend_from_slice(chunk);
+                    }
                     None => st.body = Some(chunk.to_vec()),
                 }
                 self.owe_continue(self.rules.nr_body, idle)?;
@@ -320,6 +325,9 @@ impl Wire {
                 st.buf.drain(..st.start);
                 st.start = 0;
             }
+            if st.buf.is_empty() && st.buf.capacity() > 0 {
+                st.buf = Vec::new(); // between packets a connection holds no buffer
+            }
             let mut left = idle;
             if st.buf.is_empty() {
                 st.partial_since = None;
@@ -350,6 +358,8 @@ impl Wire {
                 Ok(false) => return Outcome::Timeout,
                 Ok(true) => {}
             }
+            // Into the buffer's spare room (freed again once framed: idle and held connections
+            // keep no read buffer, a thread's stack no 64 KiB page run).
             let old = st.buf.len();
             let chunk = self.rules.read_chunk;
             st.buf.reserve(chunk);
