@@ -146,7 +146,7 @@ fuzz: venv
 	  FUZZ_MIME_CASES=$(FUZZ_MIME_CASES) FUZZ_POLICY_CASES=$(FUZZ_POLICY_CASES) \
 	  $(PY) -m pytest -s --timeout=0 tests/fuzz/fuzz_protocol.py \
 	  tests/fuzz/fuzz_mime.py tests/fuzz/fuzz_policy.py $(PYTEST_ARGS)
-	for target in adapter policy mime html office; do \
+	for target in adapter policy mime html office pdf; do \
 	  $(PY) -m tests.fuzz.atheris_fuzz $$target -max_total_time=$(ATHERIS_SECONDS) \
 	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 || exit 1; \
 	done

@@ -242,18 +242,25 @@ def profile(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def content(summary: dict[str, Any]) -> str:
-    data = summary.get("content", {})
-    if "mb_per_s" not in data:
-        return f"(content scan: {data.get('error') or data.get('skipped')})"
-    rates = ", ".join(
+def _rates(mb_per_s: dict[str, Any]) -> str:
+    return ", ".join(
         f"{kind} {v.get('wall', v)} MB/s wall ({v.get('cpu')} MB/s CPU"
         + (f", fastest run {v['cpu_best']}" if "cpu_best" in v else "")
         + ")"
         if isinstance(v, dict)
         else f"{kind} {v} MB/s"
-        for kind, v in data["mb_per_s"].items()
+        for kind, v in mb_per_s.items()
     )
+
+
+def content(summary: dict[str, Any]) -> str:
+    data = summary.get("content", {})
+    if "mb_per_s" not in data:
+        return f"(content scan: {data.get('error') or data.get('skipped')})"
+    rates = _rates(data["mb_per_s"])
+    python = data.get("python", {}).get("mb_per_s")
+    if python:
+        rates += f"; without the native core (POSTWARDEN_NATIVE=0): {_rates(python)}"
     argv = " ".join(data.get("argv", [])[1:])
     host = data.get("host_loop_ms")
     speed = (

@@ -68,12 +68,26 @@ def content_bench(quick: bool) -> dict[str, Any]:
         argv += ["--mb", mb]
     if "--runs" in helptext:
         argv += ["--runs", runs]
-    proc = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=900)
+    result = _content_run(argv, None)
+    # The same without the native content core (as on a machine built without Rust).
+    result["python"] = _content_run(argv, {"POSTWARDEN_NATIVE": "0"})
+    return {"argv": argv[1:], **result}
+
+
+def _content_run(argv: list[str], env: dict[str, str] | None) -> dict[str, Any]:
+    proc = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+        env={**os.environ, **env} if env else None,
+    )
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"bench_content exited {proc.returncode}: {proc.stderr[-800:]}")
     result: dict[str, Any] = json.loads(lines[-1])
-    return {"argv": argv[1:], **result}
+    return result
 
 
 def ocr_bench(quick: bool) -> dict[str, Any]:

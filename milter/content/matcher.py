@@ -14,7 +14,12 @@ The search itself is the native finder's (milter._native.Finder, src/finder.rs: 
 the pattern's 3-byte prefixes, then an anchored DFA; RE2's leftmost-first answer, same start and
 end, several times faster on prose) when the extension is built and the finder can prove its
 prefilter for the pattern; else RE2's, which stays the reference (tests/unit/content/
-test_native_finder.py checks both give the same matches).
+test_native_finder.py checks both give the same matches).  With the native finder the loop
+itself runs natively for the matches of shapes whose runs batch them (shape_sink: phone, BSN):
+Finder.batch appends those to their lists, the shape chosen as the twin chooses it (one DFA of
+the shapes, milter._native.Shapes; shapes with look-around are refused, the loop stays here),
+and hands every other match back to this loop's body (_handle); test_native_pass.py checks the
+runs hear the same either way.
 
 Refuses: shapes with capture groups, or outside the ASCII syntax RE2 and Python `re` share.
 """
@@ -129,10 +134,23 @@ class Matcher:
             else twin.fullmatch
         )
         self._shape_starts = frozenset(shape_starts)
+        # The native pass over the sink shapes' matches (Finder.batch), when the native finder
+        # runs and no shape looks outside its match (then the twin's answer is the shapes' DFA's)
+        self._shapes: _native.Shapes | None = None
+        if finder is not None and native.Shapes is not None and twins and not looks_around:
+            try:
+                self._shapes = native.Shapes(
+                    [shape.pattern for _, _, shape in ordered], bytes(sorted(shape_starts))
+                )
+                self._batch = finder.batch
+            except (ValueError, RuntimeError):
+                self._shapes = None  # refused: the Python loop below, the same answers
 
     def run(self, segment: Segment, runs: Sequence[DetectorRun]) -> None:
         """One pass over `segment`: dispatch every candidate, then close the segment."""
-        if self._regex is not None:
+        if self._shapes is not None:
+            self._pass_batched(segment.data, runs)
+        elif self._regex is not None:
             self._pass(segment.data, runs)
         for run in runs:
             run.on_segment(segment)
@@ -193,3 +211,77 @@ class Matcher:
             found = cache.get(token)
             for listener, key in lookup(token) if found is None else found:
                 runs[listener.detector].on_keyword(listener.tag, key, start, end)
+
+    def _pass_batched(self, data: bytes, runs: Sequence[DetectorRun]) -> None:
+        # _pass with the native finder's batch: the matches of sink shapes go to their lists in
+        # Rust (in text order, the twin's choice of shape made by the shapes' DFA); each other
+        # match comes back as `stop` and is handled here exactly as _pass handles it.
+        assert self._shapes is not None
+        shapes, batch = self._shapes, self._batch
+        lists: list[list[tuple[int, int]]] = []
+        slots: list[int | None] = []
+        sinks: list[Callable[[tuple[int, int]], None] | None] = [None]
+        calls: list[tuple[Callable[[str, bytes, int, int], int | None], str] | None] = [None]
+        for h in self._handlers:
+            run = runs[h.detector]
+            sink = run.shape_sink(h.tag)
+            sinks.append(None if sink is None else sink.append)
+            calls.append((run.on_shape, h.tag) if sink is None else None)
+            if sink is None:
+                slots.append(None)
+                continue
+            slot = next((i for i, known in enumerate(lists) if known is sink), None)
+            if slot is None:
+                slot = len(lists)
+                lists.append(sink)
+            slots.append(slot)
+        size = len(data)
+        pos = 0
+        while pos <= size:
+            taken, stop = batch(shapes, slots, data, pos, size)
+            for sink, spans in zip(lists, taken, strict=True):
+                sink.extend(spans)
+            if stop is None:
+                return
+            pos = self._handle(data, runs, stop, sinks, calls)
+
+    def _handle(
+        self,
+        data: bytes,
+        runs: Sequence[DetectorRun],
+        span: tuple[int, int],
+        sinks: list[Callable[[tuple[int, int]], None] | None],
+        calls: list[tuple[Callable[[str, bytes, int, int], int | None], str] | None],
+    ) -> int:
+        """One match as _pass's loop body handles it; returns where the pass goes on."""
+        start, end = span
+        pos = end if end > start else end + 1
+        if end > start and data[start] in self._shape_starts:
+            shape = self._shape_at(data, start, end)
+            if shape is not None:
+                index = shape.lastindex or 0
+                sink = sinks[index]
+                if sink is not None:
+                    sink(span)
+                    return pos
+                on_shape, tag = calls[index]  # type: ignore[misc]
+                resume = on_shape(tag, data, start, end)
+                if resume is not None and resume < end:
+                    pos = max(resume, start + 1)
+                return pos
+        size = len(data)
+        before = data[start - 1] if start else 0x20
+        if before < 0x80:
+            if before in ASCII_WORD:
+                return after_glue(data, start, end)
+        elif is_word_char_before(data, start):
+            return after_glue(data, start, end)
+        if end < size:
+            after = data[end]
+            if (after in ASCII_WORD) if after < 0x80 else is_word_char_at(data, end):
+                return pos
+        token = data[start:end]
+        found = self.keywords.cache.get(token)
+        for listener, key in self.keywords.lookup(token) if found is None else found:
+            runs[listener.detector].on_keyword(listener.tag, key, start, end)
+        return pos

@@ -216,6 +216,19 @@ class TestTargets:
         assert results["b/c >= 1.4 at 100 KB"] is None
         assert results["RSS <= 150 MB with 100 connections mid-message, one process"] is True
 
+    def test_content_scan_is_reported_with_and_without_the_native_core(self) -> None:
+        """The content section names both runs: the native core's and POSTWARDEN_NATIVE=0's."""
+        summary = {
+            "content": {
+                "argv": ["bench_content.py", "--mb", "2"],
+                "mb_per_s": {"plain": {"cpu": 512.0, "wall": 500.0}},
+                "python": {"mb_per_s": {"plain": {"cpu": 231.0, "wall": 220.0}}},
+            }
+        }
+        text = report.content(summary)
+        assert "plain 500.0 MB/s wall (512.0 MB/s CPU)" in text
+        assert "without the native core (POSTWARDEN_NATIVE=0): plain 220.0 MB/s wall" in text
+
 
 class TestMilterTools:
     def test_protocol_and_memory_benches_report_their_keys(self) -> None:

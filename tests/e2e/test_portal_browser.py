@@ -48,6 +48,8 @@ import yaml
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 import milter.portal.app  # imported here, never in the forked child
 from milter.policy import load_policy
@@ -311,11 +313,16 @@ def tab_reaches(driver: WebDriver, ident: str, limit: int = 60) -> list[str]:
 
 
 def submit(driver: WebDriver, field: str, text: str) -> None:
-    """Type into #field and press Enter there: the keyboard's way to send a form."""
+    """Type into #field and press Enter there: the keyboard's way to send a form. Returns
+    once the answer page has replaced the form (Enter only starts the navigation: reading
+    page_source at once may still read the form's page)."""
     element = driver.find_element(By.ID, field)
     element.clear()
     element.send_keys(text)
     element.send_keys(Keys.ENTER)
+    wait = WebDriverWait(driver, 60)
+    wait.until(expected_conditions.staleness_of(element))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 class TestPortalBrowser:

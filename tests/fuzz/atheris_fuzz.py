@@ -23,6 +23,11 @@ office   the native office reader (milter/native/src/office.rs) against formats/
          or a whole document (zip), the rest is the XML or the zip; the native answer (text,
          and for a zip the bytes read per member) is the Python one, or None (then Python
          decides).
+pdf      the native simple-PDF reader (milter/native/src/pdf.rs) against
+         formats/pdf_simple.py's simple_pdf_text: the first byte picks the character limit
+         and the clock's deadline (a clock counting its looks, in both), the rest is the PDF;
+         the native answer (text, cut, per-page counts, or the refusal) is the Python one, or
+         None (then Python decides).
 
 The instrumented modules are imported inside ``atheris.instrument_imports`` so libFuzzer sees
 their branches. Atheris is optional: without it this prints how to get it and exits 0.
@@ -198,6 +203,40 @@ def office_target() -> Callable[[bytes], None]:
     return one
 
 
+PDF_INFLATE_CAP = 1 << 20  # small enough that the fuzzer's Flate bombs stay quick
+
+
+def pdf_target() -> Callable[[bytes], None]:
+    import itertools
+
+    with atheris.instrument_imports():
+        from milter.content.formats import pdf_simple
+    from milter import _native
+
+    def one(data: bytes) -> None:
+        if not data:
+            return
+        max_chars = (10_000_000, 0, 7, 300)[data[0] & 3]
+        deadline = (1e12, 0.0, 1.0, 5.0)[(data[0] >> 2) & 3]
+        document = data[1:]
+        found = _native.pdf_simple_text(document, max_chars, deadline, PDF_INFLATE_CAP, True)
+        if found is None:
+            return  # left to the Python reader: whatever it says is the answer
+        chars: list[int] = []
+        expected = pdf_simple.simple_pdf_text(
+            document,
+            max_chars,
+            deadline,
+            clock=itertools.count().__next__,
+            max_inflated=PDF_INFLATE_CAP,
+            page_chars=chars,
+        )
+        python = (None, None, chars) if expected is None else (*expected, chars)
+        assert (found[0], found[1], list(found[2])) == python, "native and Python PDF texts differ"
+
+    return one
+
+
 def _silence_logs() -> None:
     import structlog
 
@@ -213,6 +252,7 @@ TARGETS = {
     "mime": mime_target,
     "html": html_target,
     "office": office_target,
+    "pdf": pdf_target,
 }
 
 
@@ -233,6 +273,8 @@ def seeds(name: str) -> list[bytes]:
         ]
     if name == "office":
         return office_seeds()
+    if name == "pdf":
+        return pdf_seeds()
     from tests.reliability.mime_cases import CLIENT_TEXT
 
     return [
@@ -269,6 +311,34 @@ def office_seeds() -> list[bytes]:
             except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
                 continue
     return found[:200]
+
+
+def pdf_seeds() -> list[bytes]:
+    """The corpus PDFs of at most 64 KiB and a few small made ones, behind a limits byte 0."""
+    from tests.corpus.make_corpus import pdf
+    from tests.support.pdf import assemble
+
+    found = [
+        pdf(["BSN 101722333", "Aan de ouders van J. de Vries"]),
+        assemble(
+            [
+                b"<< /Type /Catalog /Pages 2 0 R >>",
+                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R"
+                b" >> >> >>",
+                b"<< /Length 56 >>\nstream\nBT /F1 9 Tf 14 TL (a\\(b) Tj T* [(c) -300 (d)] TJ"
+                b" <4142> ' ET\nendstream",
+                b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>",
+            ]
+        ),
+    ]
+    for path in sorted((ROOT / "tests" / "corpus").rglob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for part in message.walk():
+            data = None if part.is_multipart() else part.get_payload(decode=True)
+            if isinstance(data, bytes) and data.startswith(b"%PDF-") and len(data) <= 65536:
+                found.append(data)
+    return [b"\x00" + data for data in found[:60]]
 
 
 def main(argv: list[str]) -> int:

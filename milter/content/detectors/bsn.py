@@ -42,6 +42,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from operator import mul
 
+import milter.content.native as native
 from milter.content._re2 import compile_re2, first_match
 from milter.content.detectors._numbers import (
     BOTH_TRUE,
@@ -449,6 +450,46 @@ def _glued_before(data: bytes, begin: int, tail: frozenset[int]) -> bool:
 _LABELS = _Labels()
 
 
+def bsn_candidates(data: bytes, matches: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """The `matches` that pass the 11-proef and stand alone: (start, end, 9 digits), in order.
+
+    The reference of the native bsn_candidates (and the fallback without it).
+    """
+    found: list[tuple[int, int, str]] = []
+    first, second, third = _FIRST, _SECOND, _THIRD
+    left_classes, right_classes = LEFT_CLASSES, RIGHT_CLASSES
+    left_plain, right_plain, left_spaced, right_spaced = TABLES
+    for start, end in matches:
+        token = data[start:end]
+        if len(token) == 9 and token.isdigit():  # the usual form: checked without a str
+            if (first[token[:3]] + second[token[3:6]] + third[token[6:]]) % 11 or (
+                token == b"000000000"
+            ):
+                continue
+            digits = token.decode("ascii")
+        else:
+            normal = normalise(token)
+            if normal is None or not elfproef(normal):
+                continue
+            digits = normal
+        spaced = 0x20 in token
+        if start >= 2:  # context_alone inlined
+            if spaced:
+                left = left_spaced[data[start - 2 : start].translate(left_classes)]
+                right = right_spaced[data[end : end + 3].translate(right_classes)]
+            else:
+                left = left_plain[data[start - 2 : start].translate(left_classes)]
+                right = right_plain[data[end : end + 3].translate(right_classes)]
+            if left + right == BOTH_TRUE:
+                found.append((start, end, digits))
+                continue
+            if not (left and right):  # one side is FALSE
+                continue
+        if stands_alone(data, start, end, b" " if spaced else b""):
+            found.append((start, end, digits))
+    return found
+
+
 @dataclass(slots=True)
 class _Run(DetectorRun):
     tally: Tally = field(default_factory=lambda: Tally("bsn", _mask))
@@ -460,38 +501,11 @@ class _Run(DetectorRun):
 
     def _candidates(self, data: bytes) -> list[tuple[int, int, str]]:
         """The matches that pass the 11-proef and stand alone: (start, end, 9 digits)."""
-        found: list[tuple[int, int, str]] = []
-        first, second, third = _FIRST, _SECOND, _THIRD
-        left_classes, right_classes = LEFT_CLASSES, RIGHT_CLASSES
-        left_plain, right_plain, left_spaced, right_spaced = TABLES
-        for start, end in self.matches:
-            token = data[start:end]
-            if len(token) == 9 and token.isdigit():  # the usual form: checked without a str
-                if (first[token[:3]] + second[token[3:6]] + third[token[6:]]) % 11 or (
-                    token == b"000000000"
-                ):
-                    continue
-                digits = token.decode("ascii")
-            else:
-                normal = normalise(token)
-                if normal is None or not elfproef(normal):
-                    continue
-                digits = normal
-            spaced = 0x20 in token
-            if start >= 2:  # context_alone inlined
-                if spaced:
-                    left = left_spaced[data[start - 2 : start].translate(left_classes)]
-                    right = right_spaced[data[end : end + 3].translate(right_classes)]
-                else:
-                    left = left_plain[data[start - 2 : start].translate(left_classes)]
-                    right = right_plain[data[end : end + 3].translate(right_classes)]
-                if left + right == BOTH_TRUE:
-                    found.append((start, end, digits))
-                    continue
-                if not (left and right):  # one side is FALSE
-                    continue
-            if stands_alone(data, start, end, b" " if spaced else b""):
-                found.append((start, end, digits))
+        # natively when the extension is there (src/numbers.rs, the same answers); None: a
+        # neighbour it leaves to the Python code
+        found = None if native.bsn_candidates is None else native.bsn_candidates(data, self.matches)
+        if found is None:
+            found = bsn_candidates(data, self.matches)
         self.matches.clear()
         return found
 

@@ -19,7 +19,23 @@ De gezinnen zijn op 19 november geïnformeerd"), and a date that
 bounds a range or a comparison rather than naming a day ("geboren tussen 01-01-2009 en
 31-12-2012", "geboren na 1 januari 2010", "born before ...": a selection, not a person), and
 a date in a sentence that calls its person or data fictitious ("het fictieve BSN ... en
-geboortedatum 01-01-2010 van de fictieve cliënt": e-learning and training material).
+geboortedatum 01-01-2010 van de fictieve cliënt": e-learning and training material), and the
+date of birth of someone the text has just named as staff: a possessive and a staff noun, then
+only a name ("onze collega Jan wordt 50 (geboren ...)", "onze nieuwe medewerker Fenna de Vries,
+geboren ..."), or a staff number label ("personeelsnummer 123456, geboortedatum ...", a
+'Personeelsnr' column before the 'Geboortedatum' column): HR, travel and event mail about
+colleagues, interns and applicants. Any other word between them ("onze medewerker sprak met
+moeder over Jan, geboren ...") keeps the date, and so does a student number ("studentnummer",
+"leerlingnummer"): a client of 16 is a student too, in mail to his school. Nor is a date in a
+colleague's obituary a client's: the keyword's sentence or the one before announces the death
+of staff, a death word (overleden, overlijden, in memoriam, †) and a possessive staff noun close
+together ("het overlijden van onze collega Julia, gezinsvoogd. Geboren 6 juni 1970, ...").
+
+A birth keyword written as a form label ("Geboortedatum:") holds the value on its own line: a
+date on another line belongs to another field ("Geboortedatum: __-__-____" in an empty form,
+then "Datum melding: 12-05-2026" or the form's version date below). Only when nothing follows
+the colon on its line is the value looked for on the lines after it (a value on the next line,
+or the column of values a PDF gives after all its labels).
 
 Directly after the keyword (only ':', spaces, 'op' or 'd.d.' between) two shorter forms count
 too: a two-digit year with its apostrophe ("geboren 8-5-'10": 2010, or 19xx when 20xx would
@@ -33,6 +49,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from milter.content.findings import Finding
@@ -98,6 +115,36 @@ _SHORT_AFTER = re.compile(
     rb"(?i)[ \t:]*(?:op\s+|on\s+|d\.?d\.?\s+)?"
     rb"(?:(\d{1,2})([-/.])(\d{1,2})\2(?:'|\xe2\x80\x99)(\d{2})|(\d{8}))(?!\d|[-/.]\d)"
 )
+# Before a keyword: the person whose date it is was just named as staff. A possessive and a
+# staff noun, then only a name, 'wordt 50', punctuation ("onze collega Jan wordt 50 (geboren");
+# or a staff number label ("personeelsnummer 123456, geboortedatum", a 'Personeelsnr' column).
+_STAFF_NOUN = (
+    rb"(?i:\b(?:onze?|mijn|jullie|uw|our|my|your)\s+(?:nieuwe\s+|new\s+|oud-?\s*|former\s+)?"
+    rb"(?:collega|medewerk(?:st)?er|werknemer|stagiaire?|student|sollicitant|colleague|employee"
+    rb"|intern|trainee|applicant)s?)"
+)
+_STAFF_NUMBER = (
+    rb"(?i:\b(?:personeels|medewerkers?|werknemers|employee|staff)[ \t-]?"
+    rb"(?:nummer|nr\.?|number|no\.?|id)(?:[ \t]*:?[ \t]*\d+)?)"
+)
+# One token per atomic step (Python 3.11), so a failing search stays linear.
+_NAME_ONLY = (
+    rb"(?>[ \t,;:()'\xe2\x80\x99-]+|\d+|[A-Z][A-Za-z\x80-\xff'-]*+"
+    rb"|(?:van|de|der|den|het|ter|ten|el|t|wordt|werd|is|jaar|turns|years?)(?![A-Za-z]))*"
+)
+_STAFF_BEFORE = re.compile(
+    rb"(?:" + _STAFF_NOUN + rb"|" + _STAFF_NUMBER + rb")" + _NAME_ONLY + rb"\Z"
+)
+_STAFF_LOOKBACK = 80
+_STAFF_NOUN_RE = re.compile(_STAFF_NOUN)
+_STAFF_NUMBER_RE = re.compile(_STAFF_NUMBER)
+# An obituary: a death in the birth keyword's sentence or the one before it.
+_OBITUARY = re.compile(
+    rb"(?i)\b(?:overleden|overlijden|gestorven|died|passed[ \t]+away|in[ \t]+memoriam)\b"
+    rb"|\xe2\x80\xa0"
+)
+# A form label: the keyword, then a colon.
+_LABEL_COLON = re.compile(rb"[ \t]*:[ \t]*")
 _DIGITS = frozenset(b"0123456789")
 _GLUE = frozenset(b"0123456789.-/")
 _TEXTUAL = re.compile(
@@ -184,6 +231,7 @@ class _Run(DetectorRun):
     def on_segment(self, segment: Segment) -> None:
         done_until = 0
         data = segment.data
+        staff = _StaffMarks.of(data, [start for start, _ in self.keywords])
         for start, end in self.keywords:
             if (
                 data[end - 1 : end] == b"."
@@ -191,8 +239,11 @@ class _Run(DetectorRun):
                 and not (_geb_leads_to_a_date(data, end))
             ):
                 continue  # 'geb. B, kamer 2': gebouw
+            if staff.about_staff(start):
+                continue  # 'onze collega Jan wordt 50 (geboren ...)': a colleague's
             lo = max(start - BEFORE, done_until)
             hi = end + AFTER
+            lo, hi = _label_line(data, start, end, lo, hi)
             if hi <= lo:
                 continue
             death = _DEATH.search(data, end, hi)
@@ -234,6 +285,102 @@ def _short_date_after(data: bytes, end: int, today: datetime.date) -> datetime.d
     return _date(eight[:4], int(eight[4:6]), eight[6:]) or _date(
         eight[4:], int(eight[2:4]), eight[:2]
     )
+
+
+# How far back a keyword's sentence and the one before it can start (_sentence_start looks
+# back 300 bytes from each).
+_TWO_SENTENCES = 2 * 300 + 2
+
+
+@dataclass(frozen=True, slots=True)
+class _StaffMarks:
+    """Where one segment names staff (a possessive staff noun, a staff number label) and a
+    death: found in one pass, so each keyword asks about its neighbourhood in O(log n) and a
+    text full of keywords stays linear."""
+
+    data: bytes
+    nouns: list[int]
+    numbers: list[int]
+    deaths: list[int]
+
+    @classmethod
+    def of(cls, data: bytes, keywords: list[int]) -> _StaffMarks:
+        """The marks within reach of the keywords starting at `keywords` (only there: a
+        megabyte of text with one 'geboren' is not read three more times)."""
+        marks = cls(data, [], [], [])
+        for lo, hi in _reach(keywords, len(data)):
+            marks.nouns.extend(m.start() for m in _STAFF_NOUN_RE.finditer(data, lo, hi))
+            marks.numbers.extend(m.start() for m in _STAFF_NUMBER_RE.finditer(data, lo, hi))
+            marks.deaths.extend(m.start() for m in _OBITUARY.finditer(data, lo, hi))
+        return marks
+
+    def about_staff(self, keyword: int) -> bool:
+        """True when the text just before the keyword at `keyword` names its person as staff,
+        or the keyword is in a colleague's obituary (a death and 'onze collega' in its
+        sentence or the one before: "... het overlijden van onze collega Julia. Geboren ...")."""
+        reach = max(0, keyword - _TWO_SENTENCES)
+        if not _any_in(self.nouns, reach, keyword + AFTER) and not _any_in(
+            self.numbers, reach, keyword
+        ):
+            return False  # the common case: no staff named anywhere near
+        data = self.data
+        here = _sentence_start(data, keyword)
+        lo = max(here, keyword - _STAFF_LOOKBACK, 0)
+        if (_any_in(self.nouns, lo, keyword) or _any_in(self.numbers, lo, keyword)) and (
+            _STAFF_BEFORE.search(data, lo, keyword) is not None
+        ):
+            return True
+        if not _any_in(self.deaths, reach, keyword + AFTER):
+            return False
+        before = _sentence_start(data, here - 2) if here >= 2 else here
+        end = _SENTENCE_END.search(data, keyword, keyword + AFTER)
+        tail = end.end() if end is not None else min(len(data), keyword + AFTER)
+        return self._announces_a_death(before, here) or self._announces_a_death(here, tail)
+
+    def _announces_a_death(self, lo: int, hi: int) -> bool:
+        """True when data[lo:hi] (one sentence) announces a colleague's death: a death word
+        and a possessive staff noun within _STAFF_LOOKBACK bytes of each other ("het
+        overlijden van onze collega", "onze collega Ivan Marchand op 8 maart is overleden")."""
+        deaths = self.deaths[bisect_left(self.deaths, lo) : bisect_left(self.deaths, hi)]
+        nouns = self.nouns[bisect_left(self.nouns, lo) : bisect_left(self.nouns, hi)]
+        return any(abs(d - n) <= _STAFF_LOOKBACK for d in deaths for n in nouns)
+
+
+# Past the end of a keyword's reach: room for a mark that starts inside it to end.
+_MARK_TAIL = 64
+
+
+def _reach(keywords: list[int], size: int) -> list[tuple[int, int]]:
+    """The merged, sorted ranges of text that _StaffMarks.about_staff may look at for the
+    keywords starting at `keywords`."""
+    ranges: list[tuple[int, int]] = []
+    for at in sorted(keywords):
+        lo, hi = max(0, at - _TWO_SENTENCES), min(size, at + AFTER + _MARK_TAIL)
+        if ranges and lo <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], hi))
+        else:
+            ranges.append((lo, hi))
+    return ranges
+
+
+def _any_in(starts: list[int], lo: int, hi: int) -> bool:
+    """True when the sorted `starts` hold a value in [lo, hi)."""
+    i = bisect_left(starts, lo)
+    return i < len(starts) and starts[i] < hi
+
+
+def _label_line(data: bytes, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """The window (lo, hi) kept to the keyword's own line when it is a form label with a value
+    ('Geboortedatum: __-__-____'); as it was otherwise."""
+    colon = _LABEL_COLON.match(data, end)
+    if colon is None:
+        return lo, hi
+    line_end = data.find(b"\n", colon.end(), hi)
+    line_end = hi if line_end < 0 else line_end
+    if not data[colon.end() : line_end].strip():
+        return lo, hi  # 'Geboortedatum:' alone on its line: the value follows below
+    line_start = data.rfind(b"\n", lo, start)  # bounded: no look back past the window
+    return (lo if line_start < 0 else line_start + 1), min(hi, line_end)
 
 
 def _sentence_start(data: bytes, keyword: int) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import milter.content.native as native
 from milter.content.detectors._numbers import (
     BOTH_TRUE,
     LEFT_CLASSES,
@@ -55,6 +56,47 @@ def national(token: bytes) -> str | None:
     return None
 
 
+def phone_numbers(data: bytes, matches: list[tuple[int, int]]) -> list[str]:
+    """The national numbers of the phone-shaped `matches` that stand alone, in order.
+
+    The reference of the native phone_numbers (and the fallback without it).
+    """
+    found: list[str] = []
+    separators = _SEPARATORS
+    left_classes, right_classes = LEFT_CLASSES, RIGHT_CLASSES
+    left_plain, right_plain, left_spaced, right_spaced = TABLES
+    for start, end in matches:
+        # One iteration per phone-shaped number in the text: national() and context_alone()
+        # inlined for the usual form ('06-12345678', '020 123 4567'); ints for the one-byte
+        # tests (0x28 '(', 0x20 ' ') are cheaper than one-byte strings.
+        token = data[start:end]
+        compact = token.translate(None, separators)
+        if len(compact) == 10 and token[0] == 0x30 and compact[1] != 0x30 and 0x28 not in token:
+            number = compact.decode("ascii", "replace")
+        else:
+            other_form = national(token)
+            if other_form is None:
+                continue
+            number = other_form
+        spaced = 0x20 in token
+        if start >= 2:
+            if spaced:
+                left = left_spaced[data[start - 2 : start].translate(left_classes)]
+                right = right_spaced[data[end : end + 3].translate(right_classes)]
+            else:
+                left = left_plain[data[start - 2 : start].translate(left_classes)]
+                right = right_plain[data[end : end + 3].translate(right_classes)]
+            if left + right == BOTH_TRUE:
+                found.append(number)
+                continue
+            if not (left and right):  # one side is FALSE
+                continue
+        # ('(020) 1234567' glued to a letter before the '(' is refused by stands_alone too)
+        if stands_alone(data, start, end, b" " if spaced else b""):
+            found.append(number)
+    return found
+
+
 @dataclass(slots=True)
 class _Run(DetectorRun):
     tally: Tally = field(default_factory=lambda: Tally("phone_nl", mask_tail))
@@ -67,39 +109,11 @@ class _Run(DetectorRun):
         if not self.matches:
             return
         data = segment.data
-        found: list[str] = []
-        separators = _SEPARATORS
-        left_classes, right_classes = LEFT_CLASSES, RIGHT_CLASSES
-        left_plain, right_plain, left_spaced, right_spaced = TABLES
-        for start, end in self.matches:
-            # One iteration per phone-shaped number in the text: national() and context_alone()
-            # inlined for the usual form ('06-12345678', '020 123 4567'); ints for the one-byte
-            # tests (0x28 '(', 0x20 ' ') are cheaper than one-byte strings.
-            token = data[start:end]
-            compact = token.translate(None, separators)
-            if len(compact) == 10 and token[0] == 0x30 and compact[1] != 0x30 and 0x28 not in token:
-                number = compact.decode("ascii", "replace")
-            else:
-                other_form = national(token)
-                if other_form is None:
-                    continue
-                number = other_form
-            spaced = 0x20 in token
-            if start >= 2:
-                if spaced:
-                    left = left_spaced[data[start - 2 : start].translate(left_classes)]
-                    right = right_spaced[data[end : end + 3].translate(right_classes)]
-                else:
-                    left = left_plain[data[start - 2 : start].translate(left_classes)]
-                    right = right_plain[data[end : end + 3].translate(right_classes)]
-                if left + right == BOTH_TRUE:
-                    found.append(number)
-                    continue
-                if not (left and right):  # one side is FALSE
-                    continue
-            # ('(020) 1234567' glued to a letter before the '(' is refused by stands_alone too)
-            if stands_alone(data, start, end, b" " if spaced else b""):
-                found.append(number)
+        # natively when the extension is there (src/numbers.rs, the same answers); None: a
+        # neighbour it leaves to the Python code
+        found = None if native.phone_numbers is None else native.phone_numbers(data, self.matches)
+        if found is None:
+            found = phone_numbers(data, self.matches)
         self.matches.clear()
         self.tally.add_all(found, "low", segment.where)
 

@@ -47,7 +47,7 @@ from typing import Any
 from milter.content._re2 import compile_re2, first_match
 from milter.content.formats import NoTextLayer, Unscannable
 from milter.content.formats.ocr import PDFIUM_LOCK, SCANNED_PAGE_MAX_CHARS
-from milter.content.formats.pdf_simple import simple_pdf_text
+from milter.content.formats.pdf_simple import simple_text
 
 TIME_BUDGET_SECONDS = 10.0  # checked between pages: one hostile PDF must not hold the milter
 
@@ -160,7 +160,7 @@ def _pdf_text(
 ) -> tuple[str, str | None]:
     deadline = time.monotonic() + time_budget
     page_texts: list[int] | None = [] if scanned is not None else None
-    simple = simple_pdf_text(data, max_chars, deadline, page_chars=page_texts)
+    simple = simple_text(data, max_chars, deadline, page_texts)
     if simple is not None:
         if simple[1] is None and not simple[0].strip():
             raise NoTextLayer()

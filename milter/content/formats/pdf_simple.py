@@ -17,6 +17,10 @@ filters, damaged syntax, and streams that would inflate past `max_inflated` byte
 (ASCII85Decode, as reportlab writes it before FlateDecode, is undone here.)  So what this
 returns is exactly the text shown by the simple fonts of a simple document, or nothing at all.
 
+`simple_text` is what pdf.py calls: the native core's port of this reader
+(milter/native/src/pdf.rs, the same answer; tests/unit/content/test_native_pdf.py) where it
+is built and answers, else `simple_pdf_text` here, which stays the reference and the fallback.
+
 Refuses: nothing (None means 'not simple').
 """
 
@@ -28,6 +32,8 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+import milter.content.native as native
 
 MAX_INFLATED = 64 * 2**20  # per document: past it, PDFium (and pdf.py's limits) decide
 
@@ -662,3 +668,19 @@ def simple_pdf_text(
     if not pages:
         return None
     return "\n".join(texts), None
+
+
+def simple_text(
+    data: bytes, max_chars: int, deadline: float, page_chars: list[int] | None = None
+) -> tuple[str, str | None] | None:
+    """`simple_pdf_text(data, max_chars, deadline, page_chars=page_chars)`, read by the native
+    core where it is built and answers (it leaves some damaged or odd files to this module)."""
+    # (the native reader takes bytes and a 64-bit limit; anything else is read here)
+    if native.pdf_simple_text is not None and isinstance(data, bytes) and 0 <= max_chars < 2**62:
+        found = native.pdf_simple_text(data, max_chars, deadline - time.monotonic(), MAX_INFLATED)
+        if found is not None:
+            text, cut, counted = found
+            if page_chars is not None:
+                page_chars.extend(counted)
+            return None if text is None else (text, cut)
+    return simple_pdf_text(data, max_chars, deadline, page_chars=page_chars)

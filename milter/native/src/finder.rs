@@ -6,13 +6,16 @@
 //! Unicode off: RE2's Latin-1 mode), compiled to a Thompson NFA, and searched in two steps:
 //!   1. a prefilter.  The byte strings (up to 3 bytes) every match must start with are read off
 //!      the NFA (`prefixes`: the states reachable after 0, 1, 2 bytes, look-around taken as
-//!      true, so a superset).  A Teddy-style SSSE3 scan (16 buckets of nibble masks over the
-//!      bytes with 0x20 set, so case variants share a bucket) marks the positions whose first
-//!      three bytes may be such a prefix, 16 at a time; each mark is then checked against an
-//!      exact 8 KB table of first byte pairs and a hashed 32 KB table of triples (a collision
-//!      only adds a candidate).  Without SSSE3 the tables alone are asked at every position.
+//!      true, so a superset).  A Teddy-style scan (16 buckets of nibble masks over the bytes
+//!      with 0x20 set, so case variants share a bucket) marks the positions whose first three
+//!      bytes may be such a prefix, 32 at a time with AVX2 (16 with SSSE3); each mark is then
+//!      checked against an exact 8 KB table of first byte pairs and a hashed 32 KB table of
+//!      triples (a collision only adds a candidate).  Without SSSE3 the tables alone are asked
+//!      at every position.  The scan loop calls the step-2 check inline (no call per block).
 //!   2. at each candidate, in order, an anchored leftmost-first walk of regex-automata's lazy
-//!      DFA; the first candidate with a match gives the answer.  The leftmost-first match of
+//!      DFA; the first candidate with a match gives the answer.  Without look-around in the
+//!      pattern, the bytes (up to 8) on which a walk died without a match are remembered
+//!      (DeadEnds): prose repeats its words, so most candidates are answered by one compare.  The leftmost-first match of
 //!      a pattern is the anchored leftmost-first match at the smallest position that has one,
 //!      so this is RE2's answer; look-around sees the whole text, as RE2's does.
 //!
@@ -38,6 +41,38 @@ const TRIPLE_BITS: u32 = 18;
 /// How many positions the prefilter tests per round (a u64 mask of hits).
 const BLOCK: usize = 16;
 
+/// The instruction set the prefilter's scan uses (the best this CPU has).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Simd {
+    Scalar,
+    Ssse3,
+    Avx2,
+}
+
+impl Simd {
+    fn detect() -> Simd {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Simd::Avx2;
+            }
+            if std::arch::is_x86_feature_detected!("ssse3") {
+                return Simd::Ssse3;
+            }
+        }
+        Simd::Scalar
+    }
+
+    /// `self` and the instruction sets below it (tests: every scan loop answers the same).
+    #[cfg(test)]
+    fn below(self) -> Vec<Simd> {
+        [Simd::Avx2, Simd::Ssse3, Simd::Scalar]
+            .into_iter()
+            .filter(|&s| s as u8 <= self as u8)
+            .collect()
+    }
+}
+
 struct Prefilter {
     /// bit (b0 << 8 | b1): some literal starts with b0 b1 (or is just b0)
     pairs: Box<[u64; 1024]>,
@@ -46,8 +81,8 @@ struct Prefilter {
     /// Teddy-style nibble masks over the folded bytes (`byte | 0x20`) at offsets 0, 1, 2:
     /// `[lo0, hi0, lo1, hi1, lo2, hi2][nibble]` = the buckets (bits) that accept it
     nibbles: [[[u8; 16]; 6]; 2],
-    /// SSSE3 is there (x86_64): the nibble masks run 16 positions per step
-    simd: bool,
+    /// the scan's instruction set (AVX2: 32 positions a step, SSSE3: 16, else the tables alone)
+    simd: Simd,
 }
 
 const FOLD: u8 = 0x20;
@@ -173,6 +208,7 @@ fn nibble_masks(literals: &[&[u8]]) -> [[[u8; 16]; 6]; 2] {
 /// `ptr` must be readable for 18 bytes, and the CPU must have SSSE3.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "ssse3")]
+#[inline]
 unsafe fn teddy16(masks: &[[[u8; 16]; 6]; 2], ptr: *const u8) -> u32 {
     use std::arch::x86_64::*;
     let fold = _mm_set1_epi8(FOLD as i8);
@@ -239,54 +275,161 @@ impl Prefilter {
                 }
             }
         }
-        #[cfg(target_arch = "x86_64")]
-        let simd = std::arch::is_x86_feature_detected!("ssse3");
-        #[cfg(not(target_arch = "x86_64"))]
-        let simd = false;
         let nibbles = nibble_masks(literals);
         Some(Prefilter {
             pairs,
             triples,
             nibbles,
-            simd,
+            simd: Simd::detect(),
         })
     }
 
-    /// Bit k set: position `at + k` may start a match (needs `at + BLOCK + 2 <= hay.len()`).
+    /// Whether the first pair and triple of the bytes at `i` are some literal's (exact for
+    /// pairs; a hash collision of triples only adds a candidate).
     #[inline(always)]
-    fn block(&self, hay: &[u8], at: usize) -> u64 {
-        #[cfg(target_arch = "x86_64")]
-        if self.simd {
-            let window = &hay[at..at + BLOCK + 2];
-            // SAFETY: the window holds 18 bytes; `simd` says the CPU has SSSE3
-            let mut mask = u64::from(unsafe { teddy16(&self.nibbles, window.as_ptr()) });
-            let mut out = 0u64;
-            while mask != 0 {
-                let k = mask.trailing_zeros() as usize;
-                mask &= mask - 1;
-                let (b0, b1, b2) = (window[k], window[k + 1], window[k + 2]);
-                let p = usize::from(b0) << 8 | usize::from(b1);
-                let h = triple_hash(b0, b1, b2);
-                out |= ((self.pairs[p >> 6] >> (p & 63)) & (self.triples[h >> 6] >> (h & 63)) & 1)
-                    << k;
-            }
-            return out;
-        }
-        self.block_scalar(hay, at)
+    fn exact(&self, b0: u8, b1: u8, b2: u8) -> bool {
+        let p = usize::from(b0) << 8 | usize::from(b1);
+        let h = triple_hash(b0, b1, b2);
+        (self.pairs[p >> 6] >> (p & 63)) & (self.triples[h >> 6] >> (h & 63)) & 1 == 1
     }
 
+    /// Calls `hit(i)` for each position `i` in `at..end` that may start a match, in order,
+    /// until `hit` says true (reads no byte at or after `end`).  One loop per instruction set,
+    /// with the candidate check inlined into it: the nibble masks stay in registers and a
+    /// block costs no call (a call per 16 bytes was half the scan's time).
     #[inline(always)]
-    fn block_scalar(&self, hay: &[u8], at: usize) -> u64 {
-        let window = &hay[at..at + BLOCK + 2];
-        let mut mask = 0u64;
-        for k in 0..BLOCK {
-            let (b0, b1, b2) = (window[k], window[k + 1], window[k + 2]);
-            let p = usize::from(b0) << 8 | usize::from(b1);
-            let h = triple_hash(b0, b1, b2);
-            let hit = (self.pairs[p >> 6] >> (p & 63)) & (self.triples[h >> 6] >> (h & 63)) & 1;
-            mask |= hit << k;
+    fn scan(&self, hay: &[u8], at: usize, end: usize, hit: impl FnMut(usize) -> bool) -> bool {
+        let end = end.min(hay.len());
+        match self.simd {
+            // SAFETY: `simd` was detected on this CPU (Simd::detect) or lowered by a test
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2 => unsafe { self.scan_avx2(hay, at, end, hit) },
+            #[cfg(target_arch = "x86_64")]
+            Simd::Ssse3 => unsafe { self.scan_ssse3(hay, at, end, hit) },
+            _ => self.scan_tail(hay, at, end, hit),
         }
-        mask
+    }
+
+    /// The table check at every position (no SIMD, and the last bytes of every scan).
+    #[inline(always)]
+    fn scan_tail(
+        &self,
+        hay: &[u8],
+        at: usize,
+        end: usize,
+        mut hit: impl FnMut(usize) -> bool,
+    ) -> bool {
+        let mut i = at;
+        while i + 2 < end {
+            if self.exact(hay[i], hay[i + 1], hay[i + 2]) && hit(i) {
+                return true;
+            }
+            i += 1;
+        }
+        while i < end {
+            if self.maybe(hay, i, end) && hit(i) {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
+    /// `scan` 32 positions a step: the Teddy masks of both bucket sets in both 128-bit lanes.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn scan_avx2(
+        &self,
+        hay: &[u8],
+        mut at: usize,
+        end: usize,
+        mut hit: impl FnMut(usize) -> bool,
+    ) -> bool {
+        use std::arch::x86_64::*;
+        const STEP: usize = 32;
+        let load = |set: usize, k: usize| {
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(self.nibbles[set][k].as_ptr().cast()))
+        };
+        let m = [
+            [
+                load(0, 0),
+                load(0, 1),
+                load(0, 2),
+                load(0, 3),
+                load(0, 4),
+                load(0, 5),
+            ],
+            [
+                load(1, 0),
+                load(1, 1),
+                load(1, 2),
+                load(1, 3),
+                load(1, 4),
+                load(1, 5),
+            ],
+        ];
+        let fold = _mm256_set1_epi8(FOLD as i8);
+        let low = _mm256_set1_epi8(0x0f);
+        let zero = _mm256_setzero_si256();
+        while at + STEP + 2 <= end {
+            let ptr = hay.as_ptr().add(at);
+            let mut acc = [_mm256_set1_epi8(-1); 2];
+            for k in 0..3 {
+                // SAFETY: at + k + 32 <= at + 34 <= end <= hay.len()
+                let v = _mm256_or_si256(_mm256_loadu_si256(ptr.add(k).cast()), fold);
+                let lo = _mm256_and_si256(v, low);
+                let hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+                for set in 0..2 {
+                    let x = _mm256_and_si256(
+                        _mm256_shuffle_epi8(m[set][2 * k], lo),
+                        _mm256_shuffle_epi8(m[set][2 * k + 1], hi),
+                    );
+                    acc[set] = _mm256_and_si256(acc[set], x);
+                }
+            }
+            let none = _mm256_cmpeq_epi8(_mm256_or_si256(acc[0], acc[1]), zero);
+            let mut mask = !(_mm256_movemask_epi8(none) as u32);
+            while mask != 0 {
+                let i = at + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                if self.exact(hay[i], hay[i + 1], hay[i + 2]) && hit(i) {
+                    return true;
+                }
+            }
+            at += STEP;
+        }
+        self.scan_tail(hay, at, end, hit)
+    }
+
+    /// `scan` 16 positions a step (SSSE3).
+    ///
+    /// # Safety
+    /// The CPU must have SSSE3.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "ssse3")]
+    unsafe fn scan_ssse3(
+        &self,
+        hay: &[u8],
+        mut at: usize,
+        end: usize,
+        mut hit: impl FnMut(usize) -> bool,
+    ) -> bool {
+        while at + BLOCK + 2 <= end {
+            // SAFETY: the 18 bytes at `at` are in hay[..end]; the caller checked SSSE3
+            let mut mask = teddy16(&self.nibbles, hay.as_ptr().add(at));
+            while mask != 0 {
+                let i = at + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                if self.exact(hay[i], hay[i + 1], hay[i + 2]) && hit(i) {
+                    return true;
+                }
+            }
+            at += BLOCK;
+        }
+        self.scan_tail(hay, at, end, hit)
     }
 
     /// Whether position `i` (< end) may start a match, for the last positions of the text.
@@ -423,8 +566,52 @@ pub struct Finder {
     dfa: DFA,
     /// the unanchored search when there is no prefilter, and the answer if the DFA fails
     pikevm: PikeVM,
-    caches: Mutex<(Cache, PikeCache)>,
+    caches: Mutex<(Cache, PikeCache, DeadEnds)>,
     literals: usize,
+    /// the pattern has no look-around: a walk's course depends on the bytes alone (DeadEnds)
+    no_look: bool,
+}
+
+/// Slots of DeadEnds (by the first three bytes of a candidate).
+const DEAD_SLOTS: usize = 4096;
+
+/// Byte strings of up to 8 bytes at which the anchored walk died without a match, one per slot
+/// (the latest): prose repeats its words ('voor', 'kind ', '2026.' pass the prefilter as the
+/// start of 'voogdij', 'kinderbescherming', a long number), so most candidates are known dead
+/// ends and cost one compare instead of a walk.  Only without look-around: then the walk from a
+/// position is a function of the bytes that follow, and the same bytes die the same way.
+struct DeadEnds(Vec<(u64, u8)>);
+
+impl DeadEnds {
+    fn new() -> DeadEnds {
+        DeadEnds(vec![(0, 0); DEAD_SLOTS])
+    }
+
+    #[inline(always)]
+    fn slot(word: u64) -> usize {
+        let key = (word & 0xff_ffff) as u32;
+        (key.wrapping_mul(0x9E37_79B1) >> 20) as usize & (DEAD_SLOTS - 1)
+    }
+
+    #[inline(always)]
+    fn mask(len: u8) -> u64 {
+        if len >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * u32::from(len))) - 1
+        }
+    }
+
+    /// Whether the 8 bytes `word` start with a known dead end.
+    #[inline(always)]
+    fn known(&self, word: u64) -> bool {
+        let (value, len) = self.0[Self::slot(word)];
+        len != 0 && word & Self::mask(len) == value
+    }
+
+    fn remember(&mut self, word: u64, len: u8) {
+        self.0[Self::slot(word)] = (word & Self::mask(len), len);
+    }
 }
 
 /// Anything that stops a finder from being built (the caller keeps RE2).
@@ -459,6 +646,7 @@ impl Finder {
         let bytes: Vec<&[u8]> = literals.iter().map(Vec::as_slice).collect();
         let prefilter = Prefilter::new(&bytes);
         let literals = literals.len();
+        let no_look = nfa.look_set_any().is_empty();
         let dfa = DFA::builder()
             .configure(
                 DFA::config()
@@ -475,13 +663,14 @@ impl Finder {
             .configure(PikeVM::config().match_kind(MatchKind::LeftmostFirst))
             .build_from_nfa(nfa)
             .map_err(|e| Refused(format!("pikevm: {e}")))?;
-        let caches = Mutex::new((dfa.create_cache(), pikevm.create_cache()));
+        let caches = Mutex::new((dfa.create_cache(), pikevm.create_cache(), DeadEnds::new()));
         Ok(Finder {
             prefilter,
             dfa,
             pikevm,
             caches,
             literals,
+            no_look,
         })
     }
 
@@ -505,33 +694,17 @@ impl Finder {
             .caches
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (cache, pike) = &mut *caches;
+        let (cache, pike, dead) = &mut *caches;
         let Some(pre) = &self.prefilter else {
             let input = Input::new(hay).range(pos..end);
             return self.pikevm.find(pike, input).map(|m| (m.start(), m.end()));
         };
-        let mut at = pos;
-        // whole blocks, while BLOCK + 2 bytes are there to read
-        while at + BLOCK + 2 <= end {
-            let mut mask = pre.block(hay, at);
-            while mask != 0 {
-                let i = at + mask.trailing_zeros() as usize;
-                if let Some(found) = self.anchored(cache, pike, hay, i, end) {
-                    return Some(found);
-                }
-                mask &= mask - 1;
-            }
-            at += BLOCK;
-        }
-        while at < end {
-            if pre.maybe(hay, at, end) {
-                if let Some(found) = self.anchored(cache, pike, hay, at, end) {
-                    return Some(found);
-                }
-            }
-            at += 1;
-        }
-        None // no empty literal, so no empty match at `end` either
+        let mut found = None;
+        pre.scan(hay, pos, end, |i| {
+            found = self.anchored(cache, pike, dead, hay, i, end);
+            found.is_some()
+        });
+        found // (no empty literal, so no empty match at `end` either)
     }
 
     /// How many positions of `hay` the prefilter lets through (for benchmarks).
@@ -551,12 +724,29 @@ impl Finder {
         &self,
         cache: &mut Cache,
         pike: &mut PikeCache,
+        dead: &mut DeadEnds,
         hay: &[u8],
         i: usize,
         end: usize,
     ) -> Option<(usize, usize)> {
+        let word = match hay[..end].get(i..i + 8) {
+            Some(bytes) if self.no_look => {
+                let word = u64::from_le_bytes(bytes.try_into().unwrap_or_default());
+                if dead.known(word) {
+                    return None;
+                }
+                Some(word)
+            }
+            _ => None,
+        };
         match self.walk(cache, hay, i, end) {
-            Ok(found) => found.map(|e| (i, e)),
+            Ok((None, died)) => {
+                if let (Some(word), 1..=8) = (word, died) {
+                    dead.remember(word, died as u8);
+                }
+                None
+            }
+            Ok((found, _)) => found.map(|e| (i, e)),
             // the lazy DFA gave up or quit (it does neither with this configuration)
             Err(()) => {
                 let input = Input::new(hay).range(i..end).anchored(Anchored::Yes);
@@ -571,7 +761,8 @@ impl Finder {
         hay: &[u8],
         i: usize,
         end: usize,
-    ) -> Result<Option<usize>, ()> {
+    ) -> Result<(Option<usize>, usize), ()> {
+        // (the match's end, and how many bytes the walk took to die when it did without one)
         let config = start::Config::new()
             .anchored(Anchored::Yes)
             .look_behind(if i > 0 { Some(hay[i - 1]) } else { None });
@@ -584,7 +775,7 @@ impl Finder {
                     // match states come one byte late: the match ended before this byte
                     last = Some(i + at);
                 } else if sid.is_dead() {
-                    return Ok(last);
+                    return Ok((last, if last.is_none() { at + 1 } else { 0 }));
                 } else if sid.is_quit() {
                     return Err(());
                 }
@@ -596,7 +787,140 @@ impl Finder {
         } else if sid.is_quit() {
             return Err(());
         }
-        Ok(last)
+        Ok((last, 0))
+    }
+}
+
+/// The detectors' shapes, to tell which one a match is: matcher.py's twin (the first shape
+/// whose Python `re` twin fullmatches the matched bytes), natively.  One anchored lazy DFA of
+/// all shapes with every pattern's matches kept (MatchKind::All): after the span's bytes, the
+/// shapes that match exactly up to its end are the match state's patterns, the first (lowest
+/// index) is the answer.  For shapes without look-around only (refused otherwise; the twin
+/// sees the text differently): there a match of a shape is the same bytes in RE2 and `re`.
+pub struct Shapes {
+    dfa: DFA,
+    cache: Mutex<Cache>,
+    /// the bytes a shape match can start with (matcher.py's shape_starts)
+    starts: [bool; 256],
+}
+
+impl Shapes {
+    pub fn new(patterns: &[String], starts: &[u8]) -> Result<Shapes, Refused> {
+        let dfa = DFA::builder()
+            .syntax(
+                regex_automata::util::syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false),
+            )
+            .thompson(thompson::Config::new().utf8(false))
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::All)
+                    .cache_capacity(1 << 20),
+            )
+            .build_many(patterns)
+            .map_err(|e| Refused(format!("shapes: {e}")))?;
+        if !dfa.get_nfa().look_set_any().is_empty() {
+            // the twin's fullmatch(data, start, end) sees `$`, `\b` and the like at the span's
+            // edges, the DFA sees the whole text: their answers could differ
+            return Err(Refused("shapes: look-around".into()));
+        }
+        let mut table = [false; 256];
+        for &b in starts {
+            table[usize::from(b)] = true;
+        }
+        let cache = Mutex::new(dfa.create_cache());
+        Ok(Shapes {
+            dfa,
+            cache,
+            starts: table,
+        })
+    }
+
+    /// The first shape that matches exactly hay[start..end] (None: a keyword, or unsure).
+    fn which(&self, cache: &mut Cache, hay: &[u8], start: usize, end: usize) -> Option<usize> {
+        if end <= start || !self.starts[usize::from(hay[start])] {
+            return None;
+        }
+        let config = start::Config::new()
+            .anchored(Anchored::Yes)
+            .look_behind(if start > 0 {
+                Some(hay[start - 1])
+            } else {
+                None
+            });
+        let mut sid = self.dfa.start_state(cache, &config).ok()?;
+        for &byte in &hay[start..end] {
+            sid = self.dfa.next_state(cache, sid, byte).ok()?;
+            if sid.is_dead() || sid.is_quit() {
+                return None;
+            }
+        }
+        // match states come one byte late: the byte after the span (or the end) shows which
+        // patterns matched up to `end`
+        sid = match hay.get(end) {
+            Some(&byte) => self.dfa.next_state(cache, sid, byte).ok()?,
+            None => self.dfa.next_eoi_state(cache, sid).ok()?,
+        };
+        if !sid.is_match() {
+            return None;
+        }
+        (0..self.dfa.match_len(cache, sid))
+            .map(|i| self.dfa.match_pattern(cache, sid, i).as_usize())
+            .min()
+    }
+}
+
+/// (start, end) of matches, in text order.
+pub type Spans = Vec<(usize, usize)>;
+/// What `batch` answers Python: the sinks' spans by slot, and the match it stopped at.
+type BatchAnswer = (Vec<Spans>, Option<(usize, usize)>);
+
+/// What `batch` did: the spans of sink shapes it took, by slot, in text order; the match it
+/// stopped at (a keyword or a shape that is no sink: the caller's to handle), if any.
+pub struct Batch {
+    pub sinks: Vec<Spans>,
+    pub stop: Option<(usize, usize)>,
+}
+
+impl Finder {
+    /// matcher.py's pass from `pos` while the matches are sink shapes (`slots[shape]`: the
+    /// list it goes to, None for a shape with its own on_shape): each is appended to its slot
+    /// and the pass goes on at its end, as the Python loop does; the first other match stops.
+    pub fn batch(
+        &self,
+        shapes: &Shapes,
+        slots: &[Option<usize>],
+        hay: &[u8],
+        mut pos: usize,
+        end: usize,
+    ) -> Batch {
+        let count = slots.iter().flatten().max().map_or(0, |m| m + 1);
+        let mut out = Batch {
+            sinks: vec![Vec::new(); count],
+            stop: None,
+        };
+        let mut cache = shapes
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        while pos <= end {
+            let Some((s, e)) = self.first(hay, pos, end) else {
+                return out;
+            };
+            let slot = shapes
+                .which(&mut cache, hay, s, e)
+                .and_then(|k| slots.get(k).copied().flatten());
+            match slot {
+                Some(slot) => out.sinks[slot].push((s, e)),
+                None => {
+                    out.stop = Some((s, e));
+                    return out;
+                }
+            }
+            pos = if e > s { e } else { e + 1 };
+        }
+        out
     }
 }
 
@@ -629,6 +953,25 @@ impl PyFinder {
         }])
     }
 
+    /// `batch(shapes, slots, data, pos, endpos)` -> `(sinks, stop)`: matcher.py's pass from
+    /// `pos` over the sink shapes' matches (see Finder::batch); `stop` is `(start, end)` of the
+    /// first other match, or None when the text ran out.
+    fn batch(
+        &self,
+        py: pyo3::Python<'_>,
+        shapes: &PyShapes,
+        slots: Vec<Option<usize>>,
+        data: &[u8],
+        pos: usize,
+        endpos: usize,
+    ) -> pyo3::PyResult<BatchAnswer> {
+        let batch = crate::guarded(py, || {
+            self.0
+                .batch(&shapes.0, &slots, data, pos, endpos.min(data.len()))
+        })?;
+        Ok((batch.sinks, batch.stop))
+    }
+
     /// How many positions of `data` the prefilter lets through (for the benchmarks).
     fn _candidates(&self, data: &[u8]) -> usize {
         self.0.candidates(data)
@@ -657,6 +1000,32 @@ impl PyFinder {
     }
 }
 
+/// `Shapes(patterns, starts)`: the shapes in matcher.py's order and the bytes a shape match
+/// can start with (ValueError when refused: the matcher then keeps its Python loop).
+#[pyo3::pyclass(name = "Shapes", module = "milter._native", frozen)]
+pub struct PyShapes(Shapes);
+
+#[pyo3::pymethods]
+impl PyShapes {
+    #[new]
+    fn py_new(patterns: Vec<String>, starts: Vec<u8>) -> pyo3::PyResult<Self> {
+        let built = std::panic::catch_unwind(|| Shapes::new(&patterns, &starts))
+            .map_err(|_| crate::NativeError::new_err("native content core failed (panic)"))?;
+        built
+            .map(PyShapes)
+            .map_err(|Refused(why)| pyo3::exceptions::PyValueError::new_err(why))
+    }
+
+    /// The first shape that matches exactly data[start:end], or None (tests).
+    fn which(&self, data: &[u8], start: usize, end: usize) -> Option<usize> {
+        if start > end || end > data.len() {
+            return None;
+        }
+        let mut cache = self.0.cache.lock().unwrap_or_else(|p| p.into_inner());
+        self.0.which(&mut cache, data, start, end)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -676,10 +1045,10 @@ mod tests {
         let hay = "een BSN van AB12 en 123456789 bsnummer xbsn ab x ëë BsN-nummer AB1 \
                    DE44 5001 0517 5407 3249 31 en nog wat tekst zonder iets bsn"
             .as_bytes();
-        for simd in [true, false] {
+        for simd in Simd::below(Simd::detect()) {
             let mut f = Finder::new(pattern).unwrap();
-            // the table-only path (no SSSE3) is checked here too
-            f.prefilter.as_mut().unwrap().simd &= simd;
+            // the SSSE3 and table-only paths are checked here too (on a CPU that has AVX2)
+            f.prefilter.as_mut().unwrap().simd = simd;
             for pos in 0..=hay.len() {
                 assert_eq!(
                     f.first(hay, pos, hay.len()),
@@ -716,6 +1085,58 @@ mod tests {
         }
         let clears = tiny.caches.lock().unwrap().0.clear_count();
         assert!(clears > 100, "the tiny cache was cleared {clears} times");
+    }
+
+    #[test]
+    fn known_dead_ends_give_the_same_answers() {
+        // prose words that start like a keyword or a number, over and over: most candidates
+        // are answered from DeadEnds after their first walk
+        let pattern = r"(?:voogdij|kinderbescherming|jeugdzorg|gezinsvoogd)[a-z]*|\d{8,}|0[1-9](?:[ \-]?\d){8}";
+        let f = Finder::new(pattern).unwrap();
+        assert!(f.no_look);
+        let hay = "voor het kind en de kinderen, jeugd 2026. gezin voogd 12345678 en voor \
+                   kinderbescherming 06-12345678 jeugdzorgplan 2026, 1234567 voorvoogdij "
+            .repeat(4);
+        let hay = hay.as_bytes();
+        for pos in 0..=hay.len() {
+            assert_eq!(
+                f.first(hay, pos, hay.len()),
+                brute(&f, hay, pos),
+                "pos {pos}"
+            );
+            // a shorter range: a dead end read near `end` is not taken for one further on
+            let end = (pos + 9).min(hay.len());
+            let mut cache = f.pikevm.create_cache();
+            let plain = f
+                .pikevm
+                .find(&mut cache, Input::new(hay).range(pos..end))
+                .map(|m| (m.start(), m.end()));
+            assert_eq!(f.first(hay, pos, end), plain, "pos {pos} end {end}");
+        }
+        let known = f
+            .caches
+            .lock()
+            .unwrap()
+            .2
+             .0
+            .iter()
+            .filter(|e| e.1 > 0)
+            .count();
+        assert!(known > 5, "{known} dead ends known");
+    }
+
+    #[test]
+    fn look_around_keeps_no_dead_ends() {
+        let f = Finder::new(r"\bvoogd|\d{8,}").unwrap();
+        assert!(!f.no_look);
+        let hay = b"voor voogd xvoogd voor 12345678";
+        for pos in 0..=hay.len() {
+            assert_eq!(
+                f.first(hay, pos, hay.len()),
+                brute(&f, hay, pos),
+                "pos {pos}"
+            );
+        }
     }
 
     #[test]

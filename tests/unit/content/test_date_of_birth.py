@@ -278,6 +278,129 @@ class TestFiction:
         assert found is not None and found.count == 1
 
 
+class TestStaffDatesOfBirth:
+    """A colleague's, intern's or applicant's date of birth in HR, travel and event mail (the
+    second blind corpus: staff_event, vog_request, internship, attendance_list)."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Aanleiding: onze collega Jan wordt 50 (geboren 12 maart 1976) en werkt al 25 jaar"
+            " bij de jeugdbescherming.",
+            "Een VOG voor onze nieuwe collega Fenna de Vries, geboren 3 mei 1990 te Utrecht.",
+            "Our new colleague Anna Smit, born 3 May 1990, starts in January.",
+            "De stageovereenkomst voor onze stagiair Piet Jansen (geboren 4 april 2004).",
+            "Ziekmelding: Jan Smit, personeelsnummer 123456, geboortedatum 12-03-1980.",
+            "Naam\tPersoneelsnr\tGeboortedatum\tTraining\nJan Smit\t123456\t12-03-1980\tMeldcode",
+            "Onze collega Zo\u00eb van 't Hof (geb. 12-03-1976) gaat met pensioen.",
+        ],
+    )
+    def test_a_date_of_birth_of_named_staff_is_none(self, text: str) -> None:
+        """A birth date right after a possessive staff noun and a name, or after a staff
+        number label, is a colleague's: not reported."""
+        assert dob(text) is None
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Onze medewerker sprak met moeder over Jan, geboren 12-03-2014.",
+            "Geachte collega,\n\nBetreft: Jan Smit, geb. 12-03-2014",
+            "Beste collega, Betreft: Jan Smit, geb. 12-03-2014",
+            "Onze cli\u00ebnt Jan, geboren 12-03-2014, woont bij een pleeggezin.",
+            "Onze collega's van het wijkteam kennen Jan (geb. 12-03-2014) al lang.",
+            "Naam\tCli\u00ebntnummer\tGeboortedatum\nJan Smit\t123456\t12-03-2014",
+            "Betreft: Jan Smit (studentnummer 1234567, geboren 12-03-2014), OTS sinds mei.",
+        ],
+    )
+    def test_a_client_named_near_a_staff_word_still_counts(self, text: str) -> None:
+        """A staff word in a greeting, or with other words between it and the birth date,
+        does not hide a client's date of birth."""
+        found = dob(text)
+        assert found is not None and found.samples == ("**-**-**14",)
+
+
+class TestObituaries:
+    """A colleague's in memoriam (the held-out corpus's newsletter, the second blind corpus's
+    obituaries): the death of staff announced in the birth keyword's sentence or the one
+    before."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Met verdriet delen wij het overlijden van onze collega Julia Scheffers, gezinsvoogd"
+            " in team Amersfoort. Geboren 6 juni 1970, overleden 12 november 2026. Zij werkte"
+            " in de jeugdbescherming.",
+            "Wij laten u weten dat onze collega Ivan Marchand op 8 maart 2026 is overleden. Ivan"
+            " werd geboren op 29 januari 1964 en werkte twintig jaar als gezinsvoogd.",
+            "In memoriam onze oud-collega Kees (geboren 3 mei 1950), die lang in de pleegzorg"
+            " werkte.",
+        ],
+    )
+    def test_a_colleagues_obituary_gives_no_date_of_birth(self, text: str) -> None:
+        """A birth date beside the announced death of a colleague is not reported."""
+        assert dob(text) is None
+
+    def test_far_into_a_long_text_the_obituary_is_still_seen(self) -> None:
+        """Staff and death words are looked for only near birth keywords: an obituary after
+        100 kB of other text, between two children's birth dates, is still a colleague's."""
+        filler = "Een gewone zin over de planning van het project. " * 2000
+        child = "Jan, geboren 12-03-2014, woont bij oma. "
+        obituary = (
+            "Wij melden het overlijden van onze collega Julia Scheffers. Geboren 6 juni 1970,"
+            " overleden 12 november 2026. "
+        )
+        found = dob(child + filler + obituary + filler + child.replace("Jan", "Piet"))
+        assert found is not None and found.samples == ("**-**-**14",)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Vader is vorige maand overleden. Onze medewerker bezocht Jan (geb. 12-03-2014).",
+            "Jan (geb. 12-03-2014) is de zoon van de overleden vader.",
+            "Onze collega meldde de zorgen. Jan, geboren 12-03-2014, woont bij oma sinds moeder"
+            " is overleden.",
+        ],
+    )
+    def test_a_death_in_a_case_keeps_the_childs_date(self, text: str) -> None:
+        """A death in a case note, without a colleague's death announced, keeps the date."""
+        found = dob(text)
+        assert found is not None and found.samples == ("**-**-**14",)
+
+
+class TestFormLabels:
+    """'Geboortedatum:' as a form label: its value is on its own line (the second blind corpus:
+    empty intake forms with a version date below)."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Geboortedatum: __-__-____\nAdres: ______\nDatum melding: 12-05-2024",
+            "Geboortedatum: ..........\nPostcode: ____ __\nVersie 1.2 - 05-06-2024",
+            "Naam: ________\nDatum melding: 01-02-2024\nGeboortedatum: ________",
+            "Geboortedatum: onbekend\nDatum: 01-02-2024",
+        ],
+    )
+    def test_a_filled_label_takes_no_date_from_other_lines(self, text: str) -> None:
+        """A blank or worded value after 'Geboortedatum:' leaves the dates of the other
+        lines (other fields) alone."""
+        assert dob(text) is None
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Geboortedatum: 12-03-2014\nDatum melding: 12-05-2024",
+            "Naam: Jan Smit, geboortedatum: 12 maart 2014, school: De Regenboog",
+            "Geboortedatum:\n12-03-2014",
+            "Naam:\nGeboortedatum:\nBSN:\nJan Smit\n12-03-2014\n",
+        ],
+    )
+    def test_a_label_with_its_date_still_counts(self, text: str) -> None:
+        """The date on the label's line counts; so does the next lines' when the label's
+        line is empty (a value below, or a PDF's column of values after its labels)."""
+        found = dob(text)
+        assert found is not None and found.samples == ("**-**-**14",)
+
+
 class TestShortFormsAfterTheKeyword:
     """Two-digit years with an apostrophe and eight-digit dates, right after a birth keyword."""
 

@@ -37,9 +37,9 @@ KNOWN_MISSED = {
     "foster_parent_01.eml": "a BSN without its label, no date-of-birth label, no case word",
     "foster_parent_02.eml": "a BSN without its label, no date-of-birth label, no case word",
 }
-KNOWN_HELD = {
-    "newsletter_memoriam_01.eml": "a colleague's date of birth in memoriam, with case words",
-}
+# (newsletter_memoriam_01.eml, a colleague's in memoriam, is delivered since date_of_birth
+# knows a colleague's obituary: the second blind corpus had three more.)
+KNOWN_HELD: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
