@@ -21,6 +21,8 @@ Variants (lean framing and SMFIP_NR_MAIL, measured here first, are now in milter
   switch-1ms    sys.setswitchinterval(0.001) (CPython's default is 5 ms): a thread woken by
                 Postfix's packet waits at most that long for the GIL while another scans
   switch-0.5ms  the same with 0.5 ms
+  python-framing  the Python framing (protocol/codec.py) with the native content core: what
+                the native framing (protocol/native.py's Wire) saves, measured against it
   tracemalloc   trace Python allocations; on SIGUSR2 append the 15 biggest growths since the
                 previous SIGUSR2 (by line) to $BENCH_TRACEMALLOC_OUT (diagnosis of RSS growth)
   none          no patch (the baseline, through the same launcher)
@@ -175,6 +177,12 @@ def loop_eom_handoff() -> None:
     _loop_server(handoff=True, eom_only=True)
 
 
+def python_framing() -> None:
+    import milter.protocol.native as native_wire
+
+    native_wire.Wire = None
+
+
 def switch_interval(seconds: float) -> Callable[[], None]:
     def apply() -> None:
         sys.setswitchinterval(seconds)
@@ -189,6 +197,7 @@ VARIANTS: dict[str, Callable[[], None]] = {
     "loop-handoff": loop_handoff,
     "loop-eom-handoff": loop_eom_handoff,
     "none": lambda: None,
+    "python-framing": python_framing,
     "skip-body": skip_body,
     "tracemalloc": trace_allocations,
     "inline-budget": inline_budget,

@@ -32,3 +32,30 @@ def phone_numbers(data: bytes, spans: list[tuple[int, int]]) -> list[str] | None
 def bsn_candidates(
     data: bytes, spans: list[tuple[int, int]]
 ) -> list[tuple[int, int, str]] | None: ...
+
+class Wire:
+    """One milter connection's framing (src/wire.rs); milter/protocol/native.py loads it."""
+
+    def __init__(
+        self,
+        fd: int,
+        wanted_actions: int,
+        wanted_protocol: int,
+        nr_header: int,
+        nr_body: int,
+        ignored: list[tuple[int, int]],
+        max_packet: int,
+        batch: int,
+        quickack: bool,
+        read_chunk: int,
+    ) -> None: ...
+    def next_event(
+        self, idle_s: float
+    ) -> (
+        tuple[bytes, bytes, dict[bytes, bytes] | None, list[tuple[bytes, bytes]], bytes | None]
+        | None
+    ): ...
+    @property
+    def protocol(self) -> int: ...
+    @property
+    def held(self) -> int: ...

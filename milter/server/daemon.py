@@ -34,6 +34,7 @@ from types import FrameType
 import structlog
 from prometheus_client import CollectorRegistry
 
+import milter.protocol.native as native_wire
 from milter.audit.records import AuditFinding
 from milter.audit.trail import AuditError, AuditLog, AuditWriter
 from milter.content.findings import OcrUse
@@ -406,6 +407,7 @@ class Daemon:
             sha256=policy.sha256[:12],
             audit=self.options.audit_log,
             scanner=SCANNER,
+            frontend=native_wire.FRONTEND,
             **extra,
         )
 

@@ -19,6 +19,7 @@ from bench import (
     bench_e2e,
     bench_memory,
     bench_protocol,
+    frontend_cpu,
     profile_milter,
     report,
     run,
@@ -274,10 +275,27 @@ class TestMilterTools:
         assert [e["event"] for e in logs] == ["after_the_bench"]
         audit_trail.log.info("after_the_bench")  # the default logger writes, and raises nothing
 
-    @pytest.mark.parametrize("variant", ["one-loop", "loop-handoff", "loop-eom-handoff"])
+    def test_frontend_cpu_compares_both_front_ends(self) -> None:
+        """The in-process front-end bench measures every configuration with the native
+        framing and the Python one."""
+        result = frontend_cpu.run(messages=4, rounds=1)
+        json.dumps(result)
+        assert {c.split("/")[1] for c in result["cells"]} == {
+            "scan",
+            "noscan",
+            "conn",
+            "noscan-conn",
+        }
+        for cell in result["cells"].values():
+            assert cell.keys() == {"native", "python"}
+            assert all(front["median_us"] > 0 for front in cell.values())
+
+    @pytest.mark.parametrize(
+        "variant", ["one-loop", "loop-handoff", "loop-eom-handoff", "python-framing"]
+    )
     def test_loop_variants_decide_as_the_threads_do(self, variant: str) -> None:
-        """The connection-model variants (bench/variants.py) serve 1 and 8 connections and
-        accept the bench's ordinary mail, as the shipped server does."""
+        """The connection-model variants (bench/variants.py) and the Python framing serve 1
+        and 8 connections and accept the bench's ordinary mail, as the shipped server does."""
         result = bench_protocol.run(
             quick=True, transports=("unix",), concurrency=(1, 8), sizes=("5KB",), variant=variant
         )

@@ -23,7 +23,12 @@ from milter.server import session as adapter
 from milter.server.listeners import ListenSpec, MilterServer
 from milter.server.session import PolicyHolder
 from tests.support.milterclient import EomResult, MilterClient, packet
+from tests.unit.content.native_support import require_built
 from tests.unit.core.test_engine import POLICY
+
+require_built()
+# Every test here runs with both front ends (conftest.py): the native framing and the Python one.
+pytestmark = pytest.mark.usefixtures("frontend")
 
 
 @dataclass

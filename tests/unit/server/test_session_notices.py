@@ -18,6 +18,9 @@ from tests.e2e.postfix import Sink, free_port
 from tests.support.milterclient import MilterClient
 from tests.unit.server.test_session import Recorder
 
+# Both front ends (conftest.py): the native framing and the Python one.
+pytestmark = pytest.mark.usefixtures("frontend")
+
 EXAMPLE = Path(__file__).resolve().parents[3] / "policies" / "example.yaml"
 SENDER = "j.jansen@samen-veilig.nl"
 
