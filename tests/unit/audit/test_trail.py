@@ -31,6 +31,7 @@ from milter.server.daemon import DecisionLog
 from milter.server.listeners import ListenSpec, MilterServer
 from milter.server.session import PolicyHolder
 from tests.support.milterclient import MilterClient
+from tests.support.ports import free_port
 from tests.unit.audit.helpers import POLICY, ROOT, SENDER, envelope, lines, records, sha, trail
 
 CORPUS = ROOT / "tests" / "corpus"
@@ -507,6 +508,45 @@ class TestServeAudit:
         )
         assert done.returncode == 2
         assert "audit_refused" in done.stderr and "not an audit record" in done.stderr
+
+    def test_serve_moves_a_torn_line_aside_and_starts(self, tmp_path: Path) -> None:
+        """`serve --audit-log` on a file whose last line a crash tore: it logs
+        audit_torn_tail_moved, keeps the bytes beside the file and serves."""
+        path = tmp_path / "audit.jsonl"
+        trail(path).close()
+        path.write_bytes(path.read_bytes() + b'{"seq":3,"ti')
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "milter",
+                "serve",
+                "--policy",
+                str(ROOT / "policies" / "example.yaml"),
+                "--listen",
+                f"inet:127.0.0.1:{free_port()}",
+                "--audit-log",
+                str(path),
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        try:
+            assert proc.stderr is not None
+            events = []
+            for line in proc.stderr:  # until it listens (or exits: the loop then ends)
+                events.append(json.loads(line).get("event") if line.startswith("{") else None)
+                if "listening" in events:
+                    break
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        assert "audit_torn_tail_moved" in events and "listening" in events
+        (kept,) = tmp_path.glob("audit.jsonl.torn-*")
+        assert kept.read_bytes() == b'{"seq":3,"ti'
+        assert [r["kind"] for r in records(path)][2:4] == ["torn_tail", "checkpoint"]
+        assert verify([str(path)]).ok
 
 
 @dataclass
