@@ -482,6 +482,13 @@ class TestGroupCommit:
         log.close()
 
 
+def serve_argv(listen: str, audit: Path) -> list[str]:
+    """`postwarden serve` on the example policy with an audit trail."""
+    policy = str(ROOT / "policies" / "example.yaml")
+    return [sys.executable, "-m", "milter", "serve", "--policy", policy, "--listen", listen,
+            "--audit-log", str(audit)]  # fmt: skip
+
+
 class TestServeAudit:
     def test_serve_refuses_a_damaged_audit_file(self, tmp_path: Path) -> None:
         """`serve --audit-log` will not continue a chain whose last line is broken: exit 2."""
@@ -489,18 +496,7 @@ class TestServeAudit:
         trail(damaged).close()
         damaged.write_bytes(damaged.read_bytes() + b"{not a record}\n")
         done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "milter",
-                "serve",
-                "--policy",
-                str(ROOT / "policies" / "example.yaml"),
-                "--listen",
-                "inet:127.0.0.1:1",
-                "--audit-log",
-                str(damaged),
-            ],
+            serve_argv("inet:127.0.0.1:1", damaged),
             capture_output=True,
             text=True,
             cwd=ROOT,
@@ -516,18 +512,7 @@ class TestServeAudit:
         trail(path).close()
         path.write_bytes(path.read_bytes() + b'{"seq":3,"ti')
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "milter",
-                "serve",
-                "--policy",
-                str(ROOT / "policies" / "example.yaml"),
-                "--listen",
-                f"inet:127.0.0.1:{free_port()}",
-                "--audit-log",
-                str(path),
-            ],
+            serve_argv(f"inet:127.0.0.1:{free_port()}", path),
             stderr=subprocess.PIPE,
             text=True,
             cwd=ROOT,
